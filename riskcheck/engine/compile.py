@@ -1,0 +1,226 @@
+"""Compiling a rule into one set-oriented SQL query over the store.
+
+Each variable in `match` becomes a table in a join (an optional one a LEFT JOIN that keeps the
+first candidate), `let` values become columns, and every condition becomes a column holding
+true, false or NULL (unknown). Rows where some condition is false are dropped in SQL; for the rest
+the status is decided in SQL too: unknown conditions make a finding `undetermined`, and for duties
+the first status clause that holds wins. Python only touches the rows that are findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
+from riskcheck.registry.schema import Schema
+from riskcheck.registry.store import lit, q
+from riskcheck.rules.model import Rule
+
+
+class RuleCompileError(ValueError):
+    """Problems found while compiling one rule: a list of (location in the rule file, message)."""
+
+    def __init__(self, problems: list[tuple[tuple, str]]):
+        self.problems = problems
+        super().__init__("; ".join(m for _, m in problems))
+
+
+@dataclass
+class Check:
+    """A condition of the rule, kept with its wording for the report."""
+
+    text: str
+    means: str | None
+    column: str
+    origin: str  # "where", "effective" or "match.<var>"
+
+
+@dataclass
+class Clause:
+    status: str
+    text: str
+    means: str | None
+    column: str
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    sql: str
+    var_types: dict[str, str]
+    optional_vars: set[str]
+    lets: dict[str, str]  # let name -> kind (date, text, int, bool, list)
+    checks: list[Check]
+    clauses: list[Clause]
+    params_used: set[str] = field(default_factory=set)
+
+
+def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
+    problems: list[tuple[tuple, str]] = []
+    params_used: set[str] = set()
+    variables = {}
+    var_types: dict[str, str] = {}
+    for name, binding in rule.match.items():
+        rtype = schema.record_type(binding.from_)
+        if rtype is None:
+            known = ", ".join(list(schema.types) + list(schema.derived))
+            problems.append((("match", name, "from"), f"{binding.from_!r} is not a record type ({known})"))
+            continue
+        variables[name] = rtype
+        var_types[name] = binding.from_
+    if problems:
+        raise RuleCompileError(problems)
+
+    def param_ref(pname: str) -> str:
+        params_used.add(pname)
+        return "$" + pname
+
+    ptypes = {n: p.type for n, p in rule.parameters.items()}
+    scope = Scope(schema, variables, ptypes, {}, param_ref)
+
+    def compiled(text: str, loc: tuple, visible: list[str] | None = None) -> Val | None:
+        try:
+            val = compile_expr(text, scope)
+        except ExprError as exc:
+            problems.append((loc, str(exc)))
+            return None
+        if visible is not None:
+            later = [v for v in variables if v not in visible and f'{q(v)}.' in _sql_of(val)]
+            if later:
+                problems.append((loc, f"in {text!r}: {', '.join(later)} is bound later in `match`; "
+                                      "a binding may use only the variables before it"))
+                return None
+        return val
+
+    for name, text in rule.let.items():
+        val = compiled(text, ("let", name))
+        if val is not None:
+            if val.kind == "record":
+                problems.append((("let", name), f"{text!r} is a record; bind records in `match`"))
+            scope.lets[name] = val
+
+    checks: list[Check] = []
+    conditions: list[str] = []
+
+    def add_check(text: str, means: str | None, loc: tuple, origin: str, visible=None) -> str | None:
+        val = compiled(text, loc, visible)
+        if val is None:
+            return None
+        try:
+            sql = as_condition(val, text)
+        except ExprError as exc:
+            problems.append((loc, str(exc)))
+            return None
+        return sql
+
+    joins: list[str] = []
+    optional_vars: set[str] = set()
+    order_by: list[str] = []
+    for i, (name, binding) in enumerate(rule.match.items()):
+        visible = list(rule.match)[: i + 1]
+        table = f"{q(binding.from_)} AS {q(name)}"
+        on_sql = []
+        for fname, text in binding.on.items():
+            if fname not in variables[name].fields:
+                problems.append((("match", name, "on", fname),
+                                 f"{binding.from_} have no field {fname!r}"))
+                continue
+            val = compiled(text, ("match", name, "on", fname), visible[:-1])
+            if val is not None:
+                if val.kind not in ("text", "record"):
+                    problems.append((("match", name, "on", fname), f"{text!r} must name a record or an id"))
+                    continue
+                on_sql.append(f"{q(name)}.{q(fname)} = {val.sql}")
+        own = []
+        for j, cond in enumerate(binding.where):
+            sql = add_check(cond.check, cond.means, ("match", name, "where", j), f"match.{name}", visible)
+            if sql is None:
+                continue
+            if binding.optional:
+                own.append(f"({sql}) IS NOT FALSE")
+            else:
+                col = f"c__{len(checks)}"
+                checks.append(Check(cond.check, cond.means, col, f"match.{name}"))
+                conditions.append(sql)
+        if binding.optional:
+            optional_vars.add(name)
+            if i == 0:
+                problems.append((("match", name, "optional"), "the first binding cannot be optional"))
+            joins.append(f"LEFT JOIN {table} ON {' AND '.join(on_sql + own) or 'TRUE'}")
+            if binding.first_by:
+                val = compiled(binding.first_by, ("match", name, "first_by"), visible)
+                if val is not None:
+                    order_by.append(val.lo if val.kind == "date" else val.sql)
+            order_by.append(f"{q(name)}.id")
+        elif i == 0:
+            joins.append(f"FROM {table}")
+        else:
+            joins.append(f"JOIN {table} ON {' AND '.join(on_sql) or 'TRUE'}")
+
+    for j, cond in enumerate(rule.where):
+        sql = add_check(cond.check, cond.means, ("where", j), "where")
+        if sql is not None:
+            checks.append(Check(cond.check, cond.means, f"c__{len(checks)}", "where"))
+            conditions.append(sql)
+
+    if rule.effective:
+        eff = rule.effective
+        for bound, op, word in ((eff.from_, ">=", "on or after"), (eff.until, "<=", "on or before")):
+            if bound is None:
+                continue
+            text = f"{eff.date} {op} date('{bound.isoformat()}')"
+            sql = add_check(text, f"the rule is in force for events {word} {bound.isoformat()}",
+                            ("effective",), "effective")
+            if sql is not None:
+                checks.append(Check(text, f"the rule is in force for events {word} {bound.isoformat()}",
+                                    f"c__{len(checks)}", "effective"))
+                conditions.append(sql)
+
+    clauses: list[Clause] = []
+    clause_sql: list[str] = []
+    for j, clause in enumerate(rule.status):
+        sql = add_check(clause.when, clause.means, ("status", j), "status")
+        if sql is not None:
+            clauses.append(Clause(clause.status, clause.when, clause.means, f"s__{j}"))
+            clause_sql.append(sql)
+
+    for name in rule.related:
+        if var_types.get(name) != "persons" or name in optional_vars:
+            problems.append((("related",), f"related {name!r} must be a (non-optional) persons variable"))
+    if var_types.get(rule.subject) != "persons" or rule.subject in optional_vars:
+        problems.append((("subject",), f"subject {rule.subject!r} must be a (non-optional) persons variable"))
+    if problems:
+        raise RuleCompileError(problems)
+
+    select = [f"{q(v)}.id AS {q('v__' + v)}" for v in rule.match]
+    lets: dict[str, str] = {}
+    for name, val in scope.lets.items():
+        lets[name] = val.kind
+        if val.kind == "date":
+            select += [f"{val.lo} AS {q('l__' + name + '__lo')}", f"{val.hi} AS {q('l__' + name + '__hi')}"]
+        else:
+            select.append(f"{val.sql} AS {q('l__' + name)}")
+    select += [f"{sql} AS {c.column}" for sql, c in zip(conditions, checks)]
+    select += [f"{sql} AS {c.column}" for sql, c in zip(clause_sql, clauses)]
+    where = " AND ".join(f"({c}) IS NOT FALSE" for c in conditions) or "TRUE"
+    required = [f"{q(v)}.id" for v in rule.match if v not in optional_vars]
+    qualify = ""
+    if optional_vars:
+        qualify = (f"QUALIFY row_number() OVER (PARTITION BY {', '.join(required)} "
+                   f"ORDER BY {', '.join(o + ' NULLS LAST' for o in order_by)}) = 1")
+
+    unknown = " OR ".join(f"{c.column} IS NULL" for c in checks)
+    decide = [f"WHEN {unknown} THEN 'undetermined'"] if unknown else []
+    for c in clauses:
+        decide += [f"WHEN {c.column} THEN {lit(c.status)}", f"WHEN {c.column} IS NULL THEN 'undetermined'"]
+    default = "'flagged'" if not clauses else "NULL"
+    status = f"CASE {' '.join(decide)} ELSE {default} END"
+    ids = ", ".join(q("v__" + v) for v in rule.match)
+    sql = (f"WITH m AS (SELECT {', '.join(select)} {' '.join(joins)} WHERE {where} {qualify}), "
+           f"d AS (SELECT *, {status} AS status FROM m) "
+           f"SELECT * FROM d WHERE status IS NOT NULL ORDER BY {ids}")
+    return CompiledRule(rule, sql, var_types, optional_vars, lets, checks, clauses, params_used)
+
+
+def _sql_of(val: Val) -> str:
+    return val.sql + " " + val.hi

@@ -1,0 +1,186 @@
+"""Running compiled rules against a loaded case and turning result rows into reasoned findings.
+
+The SQL query decides which rows are findings and their status; this module only builds, for each
+finding, the evidence (every bound record with its sources, in the order of the rule's reasoning),
+the computed values, the checks and what the data could not decide, and the explanation text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from markupsafe import Markup
+
+from riskcheck.engine.compile import CompiledRule
+from riskcheck.engine.facts import describe
+from riskcheck.engine.findings import Finding, Step, finding_id
+from riskcheck.registry.dates import describe_interval
+from riskcheck.registry.load import Registry
+from riskcheck.templating import kinship_word, text_environment
+
+_ENV = text_environment()
+
+
+class RecordLookup:
+    """Records by type and id, fetched from the store on first use and kept for the run."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.cache: dict[str, dict[str, dict | None]] = {}
+
+    def prefetch(self, type_name: str, ids: set[str]) -> None:
+        known = self.cache.setdefault(type_name, {})
+        missing = [i for i in ids if i is not None and i not in known]
+        if missing:
+            found = self.registry.records(type_name, missing)
+            for i in missing:
+                known[i] = found.get(i)
+
+    def __call__(self, type_name: str, record_id: str | None) -> dict | None:
+        if record_id is None:
+            return None
+        if record_id not in self.cache.get(type_name, {}):
+            self.prefetch(type_name, {record_id})
+        return self.cache[type_name][record_id]
+
+
+def resolve_params(compiled: CompiledRule, overrides: dict) -> dict:
+    params = {name: p.default for name, p in compiled.rule.parameters.items()}
+    params.update({k: v for k, v in overrides.items() if k in params})
+    return params
+
+
+def evaluate_rule(compiled: CompiledRule, registry: Registry, as_of: date, params: dict,
+                  lookup: RecordLookup | None = None) -> list[Finding]:
+    """Findings of one rule over one loaded case, as of a date."""
+    lookup = lookup or RecordLookup(registry)
+    bind = {name: params[name] for name in compiled.params_used if name != "as_of"}
+    if "as_of" in compiled.params_used:
+        bind["as_of"] = as_of
+    cursor = registry.conn.execute(compiled.sql, bind)
+    columns = [d[0] for d in cursor.description]
+    rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
+    for var, type_name in compiled.var_types.items():
+        lookup.prefetch(type_name, {r["v__" + var] for r in rows})
+    return [_finding(compiled, row, lookup, params, as_of) for row in rows]
+
+
+def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: dict, as_of: date) -> Finding:
+    rule = compiled.rule
+    bound = {var: row["v__" + var] for var in rule.match}
+    records = {var: lookup(compiled.var_types[var], rid) for var, rid in bound.items()}
+    lets = {}
+    for name, kind in compiled.lets.items():
+        if kind == "date":
+            lets[name] = describe_interval(row[f"l__{name}__lo"], row[f"l__{name}__hi"])
+        else:
+            lets[name] = row[f"l__{name}"]
+    status = row["status"]
+
+    steps: list[Step] = []
+    caveats: list[str] = []
+    shown: set[tuple[str, str]] = set()
+    schema = lookup.registry.schema
+
+    def fact(type_name: str, record: dict | None, note: str | None = None) -> None:
+        if record is None or (type_name, record["id"]) in shown:
+            return
+        shown.add((type_name, record["id"]))
+        flags = []
+        sources = list(record.get("sources") or [])
+        if not sources:
+            flags.append("unsourced")
+            caveats.append(f"No source is recorded for: {describe(type_name, record, lookup)}")
+        for src in sources:
+            if (lookup("sources", src) or {}).get("kind") == "allegation":
+                flags.append("alleged")
+        if type_name == "relations" and record.get("status") in ("reported", "alleged", "inferred"):
+            flags.append(record["status"])
+            if record["status"] != "reported":
+                caveats.append(f"The family link is {record['status']}, not established: "
+                               f"{describe(type_name, record, lookup)}")
+        rtype = schema.record_type(type_name)
+        for fname, f in rtype.fields.items():
+            value = record.get(fname)
+            if f.type == "date" and value and not _exact(value):
+                flags.append("partial date")
+                caveats.append(f"{fname.replace('_', ' ').capitalize()} of this {type_name[:-1]} is known only as "
+                               f"{value!r}: {describe(type_name, record, lookup)}")
+        text = describe(type_name, record, lookup) + (f" {note}" if note else "")
+        steps.append(Step("fact", text, type_name, record["id"], sources, sorted(set(flags))))
+
+    for var, binding in rule.match.items():
+        type_name = compiled.var_types[var]
+        record = records[var]
+        if record is None:
+            if var in compiled.optional_vars:
+                steps.append(Step("fact", f"No {binding.means or type_name[:-1]} matching the rule is recorded "
+                                          f"({var}).", outcome="none"))
+            continue
+        if type_name == "kinship":
+            for rel_id in record["relations"]:
+                fact("relations", lookup("relations", rel_id))
+            if record.get("via"):
+                steps.append(Step("fact", f"So {lookup('persons', record['relative_id'])['name']} is the "
+                                          f"{kinship_word(record['kind'])} of "
+                                          f"{lookup('persons', record['person_id'])['name']}, through "
+                                          f"{lookup('persons', record['via'])['name']} (derived from the "
+                                          "records above).", "kinship", record["id"]))
+            continue
+        fact(type_name, record)
+        for fname, f in schema.record_type(type_name).fields.items():
+            if f.type == "ref" and f.to == "organizations" and record.get(fname):
+                fact("organizations", lookup("organizations", record[fname]))
+
+    for name in compiled.lets:
+        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {lets[name]} "
+                                   f"(computed as {rule.let[name]})."))
+    undecided = []
+    for check in compiled.checks:
+        value = row[check.column]
+        wording = check.means or check.text
+        if value is None:
+            undecided.append(wording)
+            steps.append(Step("check", f"Cannot be decided from the data: {wording}.", outcome="unknown"))
+        else:
+            steps.append(Step("check", f"{wording[0].upper()}{wording[1:]}.", outcome="holds"))
+    decision = _decision(compiled, row, status)
+    steps.append(Step("decision", decision))
+
+    context = {var: _template_record(rec) for var, rec in records.items()}
+    context.update(lets)
+    context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
+    summary = Markup(_ENV.from_string(rule.summary).render(context)).striptags()
+    explanation = Markup(" ".join(_ENV.from_string(rule.explanation).render(context).split()))
+
+    person = bound[rule.subject]
+    related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})
+    sources = sorted({s for step in steps for s in step.sources})
+    return Finding(
+        id=finding_id(rule.id, bound), rule=rule.id, rule_version=rule.version, rule_title=rule.title,
+        kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
+        summary=summary, explanation=explanation, steps=steps, sources=sources,
+        caveats=list(dict.fromkeys(caveats)), undecided=undecided, params=params, bound=bound,
+    )
+
+
+def _decision(compiled: CompiledRule, row: dict, status: str) -> str:
+    if status == "undetermined":
+        return "Status: undetermined - the data cannot decide at least one condition above."
+    for clause in compiled.clauses:
+        if row[clause.column]:
+            return f"Status: {status}, because {clause.means or clause.text}."
+    if compiled.rule.kind == "risk_indicator":
+        return f"Status: {status} - every condition of the rule holds."
+    return f"Status: {status}."  # pragma: no cover - a clause always decides a duty's status
+
+
+def _template_record(record: dict | None) -> dict:
+    """What a template sees of a record: its fields as written (empty for a missing optional one)."""
+    if record is None:
+        return {}
+    return {k: v for k, v in record.items() if not k.endswith(("__lo", "__hi"))}
+
+
+def _exact(text: str) -> bool:
+    return len(text) == 10 and "/" not in text

@@ -1,0 +1,96 @@
+"""Plain sentences for records, so each step of a finding states one fact a reader can check.
+
+Dates appear as the source gave them, partial ones spelled out; names are looked up through the
+records' references (a tenure names its holder and post, not their ids).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from riskcheck.templating import date_words, kinship_word
+
+Lookup = Callable[[str, str | None], dict | None]
+
+OUTCOME_WORDS = {
+    "convicted": "convicted", "acquitted": "acquitted",
+    "terminated_nonrehabilitating": "case terminated on non-rehabilitating grounds",
+    "terminated_rehabilitating": "case terminated on rehabilitating grounds", "pending": "case pending",
+}
+
+
+def _name(lookup: Lookup, type_name: str, record_id: str | None, key: str = "name") -> str:
+    record = lookup(type_name, record_id)
+    return (record or {}).get(key) or (record_id or "unknown")
+
+
+def describe(type_name: str, r: dict, lookup: Lookup) -> str:
+    """One sentence stating what the record says."""
+    if type_name == "persons":
+        extra = []
+        if r.get("birth_date"):
+            extra.append(f"born {date_words(r['birth_date'])}")
+        if r.get("aliases"):
+            extra.append("also written " + ", ".join(r["aliases"]))
+        return f"Person: {r['name']}" + (f" ({'; '.join(extra)})" if extra else "") + "."
+    if type_name == "tenures":
+        post = lookup("positions", r["position_id"]) or {}
+        org = _name(lookup, "organizations", post.get("organization_id"))
+        end = f" until {date_words(r['end'])}" if r.get("end") else " (still in post, as recorded)"
+        return (f"{_name(lookup, 'persons', r['person_id'])} held the post {post.get('title', r['position_id'])}"
+                f" ({org}) from {date_words(r['start'])}{end}.")
+    if type_name == "positions":
+        org = _name(lookup, "organizations", r["organization_id"])
+        bits = [f"category {r['category']}" if r.get("category") else "category not recorded"]
+        if r.get("kind"):
+            bits.append(f"kind {r['kind']}")
+        if r.get("rank") is not None:
+            bits.append(f"rank {r['rank']}")
+        reports = ""
+        if r.get("reports_to"):
+            reports = f"; it reports directly to the post {_name(lookup, 'positions', r['reports_to'], 'title')}"
+        return f"Post: {r['title']}, {org} ({', '.join(bits)}){reports}."
+    if type_name == "relations":
+        dates = ""
+        if r.get("start") or r.get("end"):
+            dates = f", from {date_words(r.get('start'))}" + (f" until {date_words(r['end'])}" if r.get("end") else "")
+        return (f"{_name(lookup, 'persons', r['relative_id'])} is the {kinship_word(r['kind'])} of "
+                f"{_name(lookup, 'persons', r['person_id'])}{dates} (status: {r.get('status') or 'reported'}).")
+    if type_name == "verdicts":
+        parts = [f"{_name(lookup, 'persons', r['person_id'])}: {OUTCOME_WORDS.get(r['outcome'], r['outcome'])}"
+                 f" ({r.get('category') or 'category not recorded'}) for {r['offence']}"]
+        if r.get("articles"):
+            parts.append("under " + ", ".join(r["articles"]))
+        if r.get("offence_start") or r.get("offence_end"):
+            parts.append(f"offence committed {date_words(r.get('offence_start') or r.get('offence_end'))}")
+        parts.append(f"verdict {date_words(r.get('verdict_date'))}")
+        parts.append(f"in force {date_words(r.get('in_force_date'))}")
+        if r.get("sentence"):
+            parts.append(f"sentence {r['sentence']}")
+        if r.get("released_date"):
+            parts.append(f"released {date_words(r['released_date'])}")
+        return "; ".join(parts) + "."
+    if type_name == "resignations":
+        post = f" from the post {_name(lookup, 'positions', r['position_id'], 'title')}" if r.get("position_id") else ""
+        accepted = {True: "; accepted", False: "; not accepted"}.get(r.get("accepted"), "")
+        return (f"{_name(lookup, 'persons', r['person_id'])} submitted a resignation{post} on "
+                f"{date_words(r['submitted'])}{accepted}.")
+    if type_name == "memberships":
+        left = f", left {date_words(r['left'])}" if r.get("left") else ""
+        return (f"{_name(lookup, 'persons', r['person_id'])} was admitted to "
+                f"{_name(lookup, 'programs', r['program_id'])} on {date_words(r['admitted'])}{left}.")
+    if type_name == "programs":
+        return f"Program: {r['name']}."
+    if type_name == "organizations":
+        return f"Organization: {r['name']}" + (f" ({r['kind']})" if r.get("kind") else "") + "."
+    if type_name == "sources":
+        return f"Source: {r['title']}."
+    return f"{type_name} record {r.get('id')}."
+
+
+def date_fields(type_name: str) -> tuple[str, ...]:
+    return {
+        "persons": ("birth_date",), "tenures": ("start", "end"), "relations": ("start", "end"),
+        "verdicts": ("offence_start", "offence_end", "verdict_date", "in_force_date", "released_date"),
+        "resignations": ("submitted",), "memberships": ("admitted", "left"),
+    }.get(type_name, ())

@@ -1,0 +1,63 @@
+"""Findings and the evidence behind them: what the engine produces and the report shows."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+STATUS_ORDER = {"flagged": 0, "pending": 1, "undetermined": 2, "complied": 3}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass
+class Step:
+    """One numbered step of a finding's reasoning: a fact, a computed value, a check or the decision."""
+
+    kind: str  # fact | value | check | decision
+    text: str
+    record_type: str | None = None
+    record_id: str | None = None
+    sources: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # unsourced, reported, alleged, inferred, partial date
+    outcome: str | None = None  # for checks: holds | unknown
+
+
+@dataclass
+class Finding:
+    id: str
+    rule: str
+    rule_version: str
+    rule_title: str
+    kind: str
+    status: str
+    severity: str
+    person: str
+    related: list[str]
+    summary: str
+    explanation: Markup
+    steps: list[Step]
+    sources: list[str]
+    caveats: list[str]
+    undecided: list[str]
+    params: dict
+    bound: dict[str, str | None]  # variable -> record id
+
+    def sort_key(self) -> tuple:
+        return (STATUS_ORDER[self.status], SEVERITY_ORDER.get(self.severity, 9), self.rule, self.person, self.id)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "rule": self.rule, "rule_version": self.rule_version, "status": self.status,
+            "severity": self.severity, "person": self.person, "related": self.related,
+            "sources": self.sources, "summary": self.summary,
+            "records": {k: v for k, v in self.bound.items() if v is not None},
+            "caveats": self.caveats, "undecided": self.undecided,
+        }
+
+
+def finding_id(rule_id: str, bound: dict[str, str | None]) -> str:
+    """Stable while the rule, the person and the records the reasoning ran through stay the same."""
+    key = "\x1f".join([rule_id, *(f"{k}={v}" for k, v in sorted(bound.items()) if v is not None)])
+    return rule_id + "-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,44 @@
+"""User-facing problems: one message that names where the problem is, and an error carrying many.
+
+Validation collects every problem it finds before it stops, so a data keeper fixes a file in one
+pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as the input allows."""
+
+    file: str
+    line: int | None
+    message: str
+    record: str | None = None
+    field: str | None = None
+    row_word: str = "line"  # CSV problems say "row"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f" {self.row_word} {self.line}"
+        subject = ""
+        if self.record:
+            subject += f"record {self.record!r}"
+        if self.field:
+            subject += (", " if subject else "") + f"field {self.field!r}"
+        return f"{where}: {subject + ': ' if subject else ''}{self.message}"
+
+
+class ProblemError(Exception):
+    """Raised with every problem found; str() lists them one per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems), key=_problem_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.file, p.line or 0, p.record or "", p.field or "", p.message)

@@ -1,0 +1,102 @@
+"""Finding case folders and reading each case's metadata from its case.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from riskcheck.errors import Problem, ProblemError
+from riskcheck.registry.dates import DateFormatError, parse_exact_date
+from riskcheck.yamlio import YList, YMap, load_yaml_file
+
+CASE_ID = re.compile(r"[a-z0-9-]{1,64}")
+META_KEYS = {"id", "title", "summary", "as_of", "subjects", "include"}
+
+
+@dataclass
+class CaseMeta:
+    """What case.yaml says about the case itself (its records are read by the reader)."""
+
+    id: str
+    folder: Path
+    display: str  # how messages name the folder, e.g. "cases/imanaliev-appointment"
+    title: str = ""
+    summary: str = ""
+    as_of: date | None = None
+    subjects: list[str] = field(default_factory=list)
+    include: list[tuple[str, int]] = field(default_factory=list)  # (path, line in case.yaml)
+    document: YMap | None = None  # the parsed case.yaml, for its inline records
+
+
+def discover_cases(path: Path) -> tuple[Path, list[Path]]:
+    """Return (root, case folders). `path` is a folder of cases or one case folder."""
+    path = path.resolve()
+    if not path.is_dir():
+        raise ProblemError([Problem(str(path), None, "is not a folder of cases")])
+    if (path / "case.yaml").is_file():
+        return path.parent, [path]
+    folders = sorted(p for p in path.iterdir()
+                     if p.is_dir() and not p.name.startswith(("_", ".")))
+    return path, folders
+
+
+def display_path(path: Path, root: Path) -> str:
+    """Name a file for messages and reports without depending on the working directory."""
+    try:
+        return f"{root.name}/{path.resolve().relative_to(root).as_posix()}"
+    except ValueError:
+        return path.as_posix()
+
+
+def read_case_meta(folder: Path, root: Path) -> CaseMeta:
+    display = display_path(folder, root)
+    meta_file = folder / "case.yaml"
+    shown = f"{display}/case.yaml"
+    if not meta_file.is_file():
+        raise ProblemError([Problem(display, None, "has no case.yaml (a folder of shared records must "
+                                                   "start with '_')")])
+    doc = load_yaml_file(meta_file, shown)
+    if not isinstance(doc, YMap):
+        raise ProblemError([Problem(shown, getattr(doc, "line", 1), "must be a mapping of case fields")])
+    problems: list[Problem] = []
+    meta = CaseMeta(id=folder.name, folder=folder, display=display, document=doc)
+
+    if not CASE_ID.fullmatch(folder.name):
+        problems.append(Problem(display, None, "a case folder name must be lower-case letters, digits and "
+                                               "'-', at most 64 characters"))
+    case_id = doc.get("id")
+    if case_id is None:
+        problems.append(Problem(shown, doc.line, "'id' is required and must equal the folder name", field="id"))
+    elif case_id != folder.name:
+        problems.append(Problem(shown, doc.line_of("id"), f"id {case_id!r} must equal the folder name "
+                                                          f"{folder.name!r}", field="id"))
+    for key in ("title", "summary"):
+        value = doc.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(Problem(shown, doc.line_of(key), "must be text", field=key))
+        else:
+            setattr(meta, key, value or "")
+    if doc.get("as_of") is not None:
+        try:
+            meta.as_of = parse_exact_date(str(doc["as_of"]))
+        except (DateFormatError, TypeError) as exc:
+            problems.append(Problem(shown, doc.line_of("as_of"), str(exc), field="as_of"))
+    for key in ("subjects", "include"):
+        value = doc.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = YList([value])
+            value.lines = [doc.line_of(key)]
+        if not isinstance(value, YList) or not all(isinstance(v, str) for v in value):
+            problems.append(Problem(shown, doc.line_of(key), "must be a list of texts", field=key))
+            continue
+        if key == "subjects":
+            meta.subjects = list(value)
+        else:
+            meta.include = list(zip(value, value.lines or [doc.line_of(key)] * len(value)))
+    if problems:
+        raise ProblemError(problems)
+    return meta

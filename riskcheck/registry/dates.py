@@ -1,0 +1,108 @@
+"""Partial dates as intervals.
+
+The contract writes dates at the precision the source gives: `2021` is some day in 2021, never
+silently 1 January. A date is therefore an interval [lo, hi] of days. riskcheck also accepts the
+ISO 8601 / EDTF interval form `A/B` (some day between the start of A and the end of B) with `..`
+for an open end, for facts like "appointed on 15 October of a year the source does not give".
+The same grammar is implemented in SQL by `riskcheck.engine.store` (the macros `pd_lo`/`pd_hi`);
+tests check the two agree.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# The open ends of intervals. Kept inside DuckDB's and Python's date range so arithmetic never overflows.
+MIN_DAY = date(1, 1, 1)
+MAX_DAY = date(9999, 12, 31)
+
+_POINT = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+class DateFormatError(ValueError):
+    """The text is not a date in one of the accepted forms."""
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to lie in [lo, hi]; `text` is how the source wrote it."""
+
+    text: str
+    lo: date
+    hi: date
+
+    @property
+    def exact(self) -> bool:
+        return self.lo == self.hi
+
+    @property
+    def open_start(self) -> bool:
+        return self.lo == MIN_DAY
+
+    @property
+    def open_end(self) -> bool:
+        return self.hi == MAX_DAY
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _point(text: str) -> tuple[date, date]:
+    m = _POINT.fullmatch(text)
+    if not m:
+        raise DateFormatError(f"{text!r} is not a date (write 2021, 2021-10 or 2021-10-15)")
+    year, month, day = int(m[1]), m[2], m[3]
+    try:
+        if month is None:
+            return date(year, 1, 1), date(year, 12, 31)
+        if day is None:
+            last = calendar.monthrange(year, int(month))[1]
+            return date(year, int(month), 1), date(year, int(month), last)
+        d = date(year, int(month), int(day))
+        return d, d
+    except ValueError as exc:
+        raise DateFormatError(f"{text!r} is not a real date ({exc})") from exc
+
+
+def parse_date(text: str) -> PartialDate:
+    """Parse `2021`, `2021-10`, `2021-10-15`, or an interval `A/B` (`..` or empty for an open end)."""
+    text = text.strip()
+    if "/" in text:
+        left, _, right = text.partition("/")
+        if "/" in right:
+            raise DateFormatError(f"{text!r} has more than one '/'")
+        lo = MIN_DAY if left.strip() in ("", "..") else _point(left.strip())[0]
+        hi = MAX_DAY if right.strip() in ("", "..") else _point(right.strip())[1]
+    elif text == "..":
+        lo, hi = MIN_DAY, MAX_DAY
+    else:
+        lo, hi = _point(text)
+    if lo > hi:
+        raise DateFormatError(f"{text!r} ends before it starts")
+    return PartialDate(text, lo, hi)
+
+
+def parse_exact_date(text: str) -> date:
+    """Parse a full day, as an as-of date must be."""
+    pd = parse_date(text)
+    if not pd.exact:
+        raise DateFormatError(f"{text!r} is not a single day (write YYYY-MM-DD)")
+    return pd.lo
+
+
+def describe_interval(lo: date | None, hi: date | None) -> str:
+    """Human wording of an interval computed by a rule (e.g. a deadline from a partial date)."""
+    if lo is None or hi is None:
+        return "unknown"
+    if lo == hi:
+        return lo.isoformat()
+    if lo <= MIN_DAY and hi >= MAX_DAY:
+        return "unknown"
+    if lo <= MIN_DAY:
+        return f"on or before {hi.isoformat()}"
+    if hi >= MAX_DAY:
+        return f"on or after {lo.isoformat()}"
+    return f"between {lo.isoformat()} and {hi.isoformat()}"

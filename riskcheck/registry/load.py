@@ -1,0 +1,89 @@
+"""Loading one case into the store: read its sources, validate them, build the typed tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from riskcheck.errors import Problem, ProblemError
+from riskcheck.registry import store
+from riskcheck.registry.cases import CaseMeta, read_case_meta
+from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
+from riskcheck.yamlio import YMap
+from riskcheck.registry.schema import Schema, load_schema
+from riskcheck.registry.validate import validate_raw
+
+
+@dataclass
+class Registry:
+    """A validated case in the store, with what the report needs to look records up."""
+
+    meta: CaseMeta
+    conn: duckdb.DuckDBPyConnection
+    schema: Schema
+    warnings: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.conn.execute(f"SELECT count(*) FROM {store.q(t)}").fetchall()[0][0]
+                for t in self.schema.types}
+
+    def records(self, type_name: str, ids: list[str] | None = None) -> dict[str, dict]:
+        """Records of one type by id (all of them when `ids` is None), with values as written."""
+        rtype = self.schema.record_type(type_name)
+        cols = ", ".join(store.q(f) for f in rtype.fields)
+        sql = f"SELECT {cols} FROM {store.q(type_name)}"
+        if ids is not None:
+            if not ids:
+                return {}
+            rows = self.conn.execute(sql + " WHERE list_contains(?, id) ORDER BY id", [sorted(set(ids))])
+        else:
+            rows = self.conn.execute(sql + " ORDER BY id")
+        names = [d[0] for d in rows.description]
+        return {r[0]: dict(zip(names, r)) for r in rows.fetchall()}
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def load_case(folder: Path, root: Path, schema: Schema | None = None) -> Registry:
+    """Load and validate a case folder; raise ProblemError listing every problem found."""
+    schema = schema or load_schema()
+    meta = read_case_meta(folder, root)
+    return load_sources(meta, root, schema)
+
+
+def load_document(doc: YMap, shown: str, schema: Schema | None = None) -> Registry:
+    """Load records given as one YAML mapping of record types (rule tests use this)."""
+    schema = schema or load_schema()
+    meta = CaseMeta(id="test", folder=Path("."), display=shown)
+    return _load(meta, collect_document(doc, shown, schema), schema)
+
+
+def load_sources(meta: CaseMeta, root: Path, schema: Schema) -> Registry:
+    return _load(meta, collect_sources(meta, root, schema), schema)
+
+
+def _load(meta: CaseMeta, sources: CaseSources, schema: Schema) -> Registry:
+    conn = store.connect()
+    try:
+        store.create_raw_tables(conn, schema)
+        field_lines = {}
+        for type_name, rows in sources.rows.items():
+            store.insert_rows(conn, schema, type_name, rows)
+            for row in rows:
+                field_lines[(row.file, row.line)] = row.field_lines
+        problems: list[Problem] = []
+        for type_name, path, shown in sources.csv_files:
+            problems += store.insert_csv(conn, schema, type_name, path, shown)
+        if problems:
+            raise ProblemError(problems)
+        errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml")
+        if errors:
+            raise ProblemError(errors)
+        store.create_typed_tables(conn, schema)
+    except BaseException:
+        conn.close()
+        raise
+    return Registry(meta, conn, schema, warnings)

@@ -1,0 +1,201 @@
+"""The store: a case's records in DuckDB, in three layers.
+
+1. raw tables (`raw_<type>`): every value as written (text), with the file and line it came from.
+   YAML rows are inserted from Python; CSV files are read by DuckDB in bulk.
+2. typed tables (`<type>`): the same records with dates split into interval bounds
+   (`<field>__lo`, `<field>__hi`), numbers and booleans cast. Only built once validation passed.
+3. `kinship`: every relation read from both sides, plus the in-laws a marriage implies, with the
+   period the link holds and the weakest status along its path.
+
+Set-oriented SQL keeps one code path for a 20-record case and a national registry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from riskcheck.errors import Problem
+from riskcheck.registry.dates import MAX_DAY, MIN_DAY
+from riskcheck.registry.reader import RawRow
+from riskcheck.registry.schema import Field, Schema
+
+# Partial dates in SQL: the twin of riskcheck.registry.dates.parse_date (tests keep them in step).
+DATE_MACROS = f"""
+CREATE OR REPLACE MACRO pd_point_lo(s) AS CASE
+  WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-01-01' AS DATE)
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}') THEN try_cast(s || '-01' AS DATE)
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+CREATE OR REPLACE MACRO pd_point_hi(s) AS CASE
+  WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-12-31' AS DATE)
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}') THEN last_day(try_cast(s || '-01' AS DATE))
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+CREATE OR REPLACE MACRO pd_lo_raw(s) AS CASE
+  WHEN length(s) - length(replace(s, '/', '')) > 1 THEN NULL
+  WHEN trim(s) = '..' THEN DATE '{MIN_DAY}'
+  WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 1)) IN ('', '..') THEN DATE '{MIN_DAY}'
+                                  ELSE pd_point_lo(trim(split_part(s, '/', 1))) END
+  ELSE pd_point_lo(trim(s)) END;
+CREATE OR REPLACE MACRO pd_hi_raw(s) AS CASE
+  WHEN length(s) - length(replace(s, '/', '')) > 1 THEN NULL
+  WHEN trim(s) = '..' THEN DATE '{MAX_DAY}'
+  WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 2)) IN ('', '..') THEN DATE '{MAX_DAY}'
+                                  ELSE pd_point_hi(trim(split_part(s, '/', 2))) END
+  ELSE pd_point_hi(trim(s)) END;
+CREATE OR REPLACE MACRO pd_lo(s) AS CASE WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_lo_raw(s) END;
+CREATE OR REPLACE MACRO pd_hi(s) AS CASE WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_hi_raw(s) END;
+"""
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect(":memory:")
+    conn.execute("SET preserve_insertion_order = true")
+    conn.execute(DATE_MACROS)
+    return conn
+
+
+def q(name: str) -> str:
+    """Quote an identifier (field names like `end` are SQL keywords)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def create_raw_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    for rtype in schema.types.values():
+        cols = ", ".join(f"{q(f.name)} {'VARCHAR[]' if f.is_list else 'VARCHAR'}" for f in rtype.fields.values())
+        conn.execute(f"CREATE TABLE {q('raw_' + rtype.name)} (_file VARCHAR, _line INTEGER, _csv BOOLEAN, {cols})")
+
+
+def insert_rows(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, rows: list[RawRow]) -> None:
+    if not rows:
+        return
+    fields = list(schema.types[type_name].fields)
+    placeholders = ", ".join(["?"] * (len(fields) + 3))
+    conn.executemany(
+        f"INSERT INTO {q('raw_' + type_name)} VALUES ({placeholders})",
+        [[row.file, row.line, False, *(_clean(row.values.get(f)) for f in fields)] for row in rows],
+    )
+
+
+def _clean(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, path: Path,
+               shown: str) -> list[Problem]:
+    """Read a CSV file in bulk into raw_<type>. Rows are numbered as in a spreadsheet (header = row 1)."""
+    rtype = schema.types[type_name]
+    try:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE csv_in AS SELECT row_number() OVER () + 1 AS _row, * FROM "
+            "read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"')",
+            [str(path)],
+        )
+        header = [d[0] for d in conn.execute("SELECT * FROM csv_in LIMIT 0").description][1:]
+    except duckdb.Error as exc:
+        return [Problem(shown, None, f"cannot read as CSV: {str(exc).splitlines()[0]}")]
+    problems = [Problem(shown, 1, f"unknown column; {type_name} have {', '.join(rtype.fields)}",
+                        field=col, row_word="row") for col in header if col not in rtype.fields]
+    if problems:
+        return problems
+    selects = []
+    for f in rtype.fields.values():
+        if f.name not in header:
+            selects.append("NULL")
+        elif f.is_list:
+            selects.append(f"list_filter(list_transform(string_split({q(f.name)}, ';'), x -> trim(x)), x -> x <> '')")
+        else:
+            selects.append(f"nullif(trim({q(f.name)}), '')")
+    conn.execute(f"INSERT INTO {q('raw_' + type_name)} SELECT ?, _row, true, {', '.join(selects)} FROM csv_in",
+                 [shown])
+    conn.execute("DROP TABLE csv_in")
+    return []
+
+
+def _typed_column(f: Field) -> str:
+    col = q(f.name)
+    if f.type == "date":
+        return f"{col}, pd_lo({col}) AS {q(f.name + '__lo')}, pd_hi({col}) AS {q(f.name + '__hi')}"
+    if f.type == "int":
+        return f"CAST({col} AS BIGINT) AS {col}"
+    if f.type == "bool":
+        return f"lower({col}) = 'true' AS {col}"
+    if f.default is not None:
+        return f"coalesce({col}, {lit(f.default)}) AS {col}"
+    return col
+
+
+def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """Build the typed layer; call only after validation found no errors."""
+    for rtype in schema.types.values():
+        cols = ", ".join(_typed_column(f) for f in rtype.fields.values())
+        extra = ""
+        if rtype.name == "relations":
+            ranks = " ".join(f"WHEN {lit(s)} THEN {schema.status_rank(s)}" for s in schema.relation_statuses)
+            extra = f", CASE coalesce(status, 'reported') {ranks} END AS status_rank"
+        conn.execute(f"CREATE TABLE {q(rtype.name)} AS SELECT {cols}{extra}, _file, _line "
+                     f"FROM {q('raw_' + rtype.name)} ORDER BY id")
+    _create_kinship(conn, schema)
+
+
+def _create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    k = schema.kinship
+    conn.execute("CREATE TABLE kin_inverse (kind VARCHAR, inverse VARCHAR)")
+    conn.executemany("INSERT INTO kin_inverse VALUES (?, ?)", sorted(k.inverse.items()))
+    conn.execute("CREATE TABLE kin_through_spouse (kind VARCHAR, inlaw VARCHAR)")
+    conn.executemany("INSERT INTO kin_through_spouse VALUES (?, ?)", sorted(k.through_spouse.items()))
+    marriage = ", ".join(lit(x) for x in sorted(k.through_marriage))
+    # A link through marriage with no recorded start is unknown; a blood link has held "always".
+    valid_from = (f"CASE WHEN r.start IS NOT NULL THEN r.start__{{b}} WHEN r.kind IN ({marriage}) THEN NULL "
+                  f"ELSE DATE '{MIN_DAY}' END")
+    conn.execute(f"""
+        CREATE TABLE kin_direct AS
+        SELECT r.id || '>' AS id, r.person_id, r.relative_id, r.kind, r.status, r.status_rank,
+               NULL::VARCHAR AS via, [r.id] AS relations,
+               {valid_from.format(b='lo')} AS valid_from__lo, {valid_from.format(b='hi')} AS valid_from__hi,
+               r."end__lo" AS valid_to__lo, r."end__hi" AS valid_to__hi
+        FROM relations r
+        UNION ALL
+        SELECT r.id || '<', r.relative_id, r.person_id, i.inverse, r.status, r.status_rank,
+               NULL, [r.id],
+               {valid_from.format(b='lo')}, {valid_from.format(b='hi')}, r."end__lo", r."end__hi"
+        FROM relations r JOIN kin_inverse i ON i.kind = r.kind
+    """)
+    # A spouse's close blood relative is an in-law, for as long as the marriage (and the blood link) holds.
+    conn.execute("""
+        CREATE TABLE kin_spouse AS
+        SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind,
+               CASE WHEN s.status_rank <= b.status_rank THEN s.status ELSE b.status END AS status,
+               least(s.status_rank, b.status_rank) AS status_rank,
+               s.relative_id AS via, s.relations || b.relations AS relations,
+               CASE WHEN s.valid_from__lo IS NOT NULL AND b.valid_from__lo IS NOT NULL
+                    THEN greatest(s.valid_from__lo, b.valid_from__lo) END AS valid_from__lo,
+               CASE WHEN s.valid_from__hi IS NOT NULL AND b.valid_from__hi IS NOT NULL
+                    THEN greatest(s.valid_from__hi, b.valid_from__hi) END AS valid_from__hi,
+               least(s.valid_to__lo, b.valid_to__lo) AS valid_to__lo,
+               least(s.valid_to__hi, b.valid_to__hi) AS valid_to__hi
+        FROM kin_direct s
+        JOIN kin_direct b ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
+        JOIN kin_through_spouse t ON t.kind = b.kind
+        WHERE s.kind = 'spouse'
+    """)
+    conn.execute("""
+        CREATE TABLE kinship AS
+        SELECT * FROM kin_direct
+        UNION ALL SELECT * FROM kin_spouse
+        UNION ALL
+        SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via, k.relations,
+               k.valid_from__lo, k.valid_from__hi, k.valid_to__lo, k.valid_to__hi
+        FROM kin_spouse k JOIN kin_inverse i ON i.kind = k.kind
+        ORDER BY id
+    """)
+    conn.execute("ALTER TABLE kinship ADD COLUMN valid_from VARCHAR")
+    conn.execute("ALTER TABLE kinship ADD COLUMN valid_to VARCHAR")
+    conn.execute("DROP TABLE kin_direct; DROP TABLE kin_spouse")

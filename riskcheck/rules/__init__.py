@@ -1,0 +1,1 @@
+"""Rules: the grammar of rule files, loading them with precise errors, and running their inline tests."""

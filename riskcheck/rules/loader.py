@@ -1,0 +1,113 @@
+"""Loading rule files: YAML -> pydantic model -> compiled SQL, with every problem located by line.
+
+The file stem is the rule id (as in semgrep-rules), so a rule is found by its name on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from riskcheck.engine.compile import CompiledRule, RuleCompileError, compile_rule
+from riskcheck.errors import Problem, ProblemError
+from riskcheck.registry.schema import Schema, load_schema
+from riskcheck.rules.model import Rule
+from riskcheck.yamlio import YList, YMap, load_yaml_file
+
+
+@dataclass
+class LoadedRule:
+    rule: Rule
+    compiled: CompiledRule
+    path: Path
+    document: YMap  # the parsed file, for locating test problems
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+def rule_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise ProblemError([Problem(str(path), None, "is not a rules folder or rule file")])
+    return sorted(p for p in path.rglob("*.yaml") if not any(part.startswith(("_", ".")) for part in
+                                                              p.relative_to(path).parts))
+
+
+def load_rules(path: Path, schema: Schema | None = None) -> list[LoadedRule]:
+    """Load every rule under `path`; raise ProblemError listing all problems in all files."""
+    schema = schema or load_schema()
+    loaded: list[LoadedRule] = []
+    problems: list[Problem] = []
+    for file in rule_files(path):
+        try:
+            loaded.append(load_rule(file, schema))
+        except ProblemError as exc:
+            problems += exc.problems
+    seen: dict[str, Path] = {}
+    for item in loaded:
+        if item.id in seen:
+            problems.append(Problem(str(item.path), item.document.line_of("id"),
+                                    f"rule id {item.id!r} is used already by {seen[item.id]}", field="id"))
+        seen[item.id] = item.path
+    if problems:
+        raise ProblemError(problems)
+    if not loaded:
+        raise ProblemError([Problem(str(path), None, "holds no rule files (*.yaml)")])
+    return sorted(loaded, key=lambda r: r.id)
+
+
+def load_rule(file: Path, schema: Schema) -> LoadedRule:
+    shown = str(file)
+    doc = load_yaml_file(file, shown)
+    if not isinstance(doc, YMap):
+        raise ProblemError([Problem(shown, 1, "a rule file is a mapping (id, title, kind, ...)")])
+    try:
+        rule = Rule.model_validate(doc)
+    except ValidationError as exc:
+        raise ProblemError([_pydantic_problem(shown, doc, err) for err in exc.errors()]) from None
+    problems = []
+    if rule.id != file.stem:
+        problems.append(Problem(shown, doc.line_of("id"), f"the rule id {rule.id!r} must equal the file name "
+                                                          f"{file.stem!r}", field="id"))
+    try:
+        compiled = compile_rule(rule, schema)
+    except RuleCompileError as exc:
+        problems += [Problem(shown, locate(doc, loc), msg, field=".".join(map(str, loc)))
+                     for loc, msg in exc.problems]
+        raise ProblemError(problems) from None
+    if problems:
+        raise ProblemError(problems)
+    return LoadedRule(rule, compiled, file, doc)
+
+
+def locate(doc: Any, loc: tuple) -> int | None:
+    """The line of the deepest part of `loc` that the YAML document has."""
+    line = getattr(doc, "line", None)
+    node = doc
+    for part in loc:
+        if isinstance(node, YMap) and part in node:
+            line, node = node.line_of(part), node[part]
+        elif isinstance(node, YList) and isinstance(part, int) and part < len(node):
+            line, node = node.lines[part], node[part]
+        else:
+            break
+    return line
+
+
+def _pydantic_problem(shown: str, doc: YMap, err: dict) -> Problem:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    loc = tuple("from" if p == "from_" else p for p in loc)
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "is required"
+    elif message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    return Problem(shown, locate(doc, loc), message, field=".".join(map(str, loc)) or None)

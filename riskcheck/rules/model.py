@@ -1,0 +1,221 @@
+"""The grammar of a rule file, as pydantic models.
+
+A rule file is YAML; these models say which keys exist, what each holds and what is required, so
+an unknown key or a value of the wrong type is reported with its file and line before any rule runs.
+Expressions inside are checked separately by the compiler (riskcheck.engine.compile).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+STATUSES = ("flagged", "pending", "undetermined", "complied")
+SEVERITIES = ("high", "medium", "low")
+NAME = re.compile(r"[a-z_][a-z0-9_]*")
+RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class LegalBasis(Strict):
+    title: str
+    url: str | None = None
+    note: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def http_only(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https?://\S+", v):
+            raise ValueError("must be an http(s) address")
+        return v
+
+
+class Parameter(Strict):
+    type: Literal["int", "date", "text", "list", "bool", "status"]
+    default: Any
+    description: str
+
+    @model_validator(mode="after")
+    def default_matches_type(self) -> "Parameter":
+        self.default = coerce_param(self.type, self.default)
+        return self
+
+
+def coerce_param(ptype: str, value: Any) -> Any:
+    """Check and convert a parameter value (from a rule file, a test or --param) to its type."""
+    if ptype == "list":
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of texts")
+        return list(value)
+    if ptype == "int":
+        try:
+            return int(str(value))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a whole number") from None
+    if ptype == "date":
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if ptype == "bool":
+        if str(value).lower() not in ("true", "false"):
+            raise ValueError(f"{value!r} is not true or false")
+        return str(value).lower() == "true"
+    if ptype == "status":
+        if value not in ("inferred", "alleged", "reported", "confirmed"):
+            raise ValueError(f"{value!r} is not one of inferred, alleged, reported, confirmed")
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+class Effective(Strict):
+    """The period a rule is in force, and the event date that must fall inside it."""
+
+    from_: date | None = Field(None, alias="from")
+    until: date | None = None
+    date: str
+
+    @model_validator(mode="after")
+    def ordered(self) -> "Effective":
+        if self.from_ and self.until and self.until < self.from_:
+            raise ValueError("`until` is before `from`")
+        return self
+
+
+class Condition(Strict):
+    check: str
+    means: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_text(cls, v: Any) -> Any:
+        return {"check": v} if isinstance(v, str) else v
+
+
+class Binding(Strict):
+    from_: str = Field(alias="from")
+    on: dict[str, str] = {}
+    where: list[Condition] = []
+    optional: bool = False
+    first_by: str | None = None
+    means: str | None = None
+
+    @model_validator(mode="after")
+    def first_by_needs_optional(self) -> "Binding":
+        if self.first_by and not self.optional:
+            raise ValueError("first_by is for optional bindings (it picks one of several candidates)")
+        return self
+
+
+class StatusClause(Strict):
+    status: Literal["flagged", "pending", "complied", "undetermined"]
+    when: str
+    means: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_short_form(cls, v: Any) -> Any:
+        if isinstance(v, dict) and "status" not in v:
+            keys = [k for k in v if k in STATUSES]
+            if len(keys) != 1:
+                raise ValueError(f"write one of {', '.join(STATUSES)} as the key, e.g. `- flagged: <condition>`")
+            out = {k: val for k, val in v.items() if k != keys[0]}
+            out.update(status=keys[0], when=v[keys[0]])
+            return out
+        return v
+
+
+class ExpectedFinding(Strict):
+    status: Literal["flagged", "pending", "complied", "undetermined"]
+    person: str
+    related: list[str] | None = None
+
+
+class RuleTest(Strict):
+    name: str
+    description: str | None = None
+    as_of: date
+    params: dict[str, Any] = {}
+    records: dict[str, Any] | None = None
+    fixture: str | None = None
+    expect: list[ExpectedFinding] = []
+    known_gap: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def name_is_identifier(cls, v: str) -> str:
+        if not NAME.fullmatch(v):
+            raise ValueError("a test name is lower_snake_case, saying what it shows "
+                             "(flags_son_appointed_after_verdict)")
+        return v
+
+    @model_validator(mode="after")
+    def has_data(self) -> "RuleTest":
+        if (self.records is None) == (self.fixture is None):
+            raise ValueError("give either `records` (inline) or `fixture` (a file beside the rule)")
+        return self
+
+
+class Rule(Strict):
+    id: str
+    version: str
+    title: str
+    kind: Literal["risk_indicator", "legal_duty"]
+    severity: Literal["high", "medium", "low"]
+    jurisdiction: str | None = None
+    description: str
+    rationale: str
+    legal_basis: list[LegalBasis]
+    exclusions: list[str] = []
+    parameters: dict[str, Parameter] = {}
+    effective: Effective | None = None
+    subject: str
+    related: list[str] = []
+    match: dict[str, Binding]
+    let: dict[str, str] = {}
+    where: list[Condition] = []
+    status: list[StatusClause] = []
+    summary: str
+    explanation: str
+    tests: list[RuleTest] = []
+
+    @field_validator("id")
+    @classmethod
+    def id_is_slug(cls, v: str) -> str:
+        if not RULE_ID.fullmatch(v):
+            raise ValueError("a rule id is lower-case letters, digits and '-'")
+        return v
+
+    @field_validator("match", "let", "parameters")
+    @classmethod
+    def names_are_identifiers(cls, v: dict) -> dict:
+        for name in v:
+            if not NAME.fullmatch(name) or name == "as_of":
+                raise ValueError(f"{name!r} is not a usable name (lower_snake_case, not as_of)")
+        return v
+
+    @model_validator(mode="after")
+    def coherent(self) -> "Rule":
+        if not self.match:
+            raise ValueError("`match` must bind at least one variable")
+        if self.kind == "legal_duty" and not self.status:
+            raise ValueError("a legal_duty needs `status` clauses (complied, pending, flagged ...)")
+        clash = set(self.match) & set(self.let)
+        if clash:
+            raise ValueError(f"{', '.join(sorted(clash))} bound in both `match` and `let`")
+        for name in [self.subject, *self.related]:
+            if name not in self.match:
+                raise ValueError(f"subject/related {name!r} is not a variable in `match`")
+        return self

@@ -1,0 +1,101 @@
+"""Running a rule's inline tests: each test is a tiny registry and the findings it must give.
+
+`riskcheck test rules/` and pytest (tests/test_shipped_rules.py) both run tests through here, so a
+rule author sees the same verdict either way. A test marked `known_gap` records a limitation
+without failing the suite, as semgrep's `todoruleid` does; it fails if the gap is ever closed,
+so the mark does not outlive the limitation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from riskcheck.engine.evaluate import evaluate_rule, resolve_params
+from riskcheck.errors import ProblemError
+from riskcheck.registry.load import load_document
+from riskcheck.rules.loader import LoadedRule, locate
+from riskcheck.rules.model import RuleTest, coerce_param
+from riskcheck.yamlio import load_yaml_file
+
+
+@dataclass
+class TestResult:
+    rule: str
+    name: str
+    passed: bool
+    message: str = ""
+    known_gap: str | None = None
+    line: int | None = None
+
+    __test__ = False  # not a pytest class
+
+
+def run_rule_tests(loaded: LoadedRule) -> list[TestResult]:
+    return [run_rule_test(loaded, i, test) for i, test in enumerate(loaded.rule.tests)]
+
+
+def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
+    line = locate(loaded.document, ("tests", index))
+    result = TestResult(loaded.id, test.name, False, known_gap=test.known_gap, line=line)
+    try:
+        actual = _findings(loaded, index, test)
+    except (ProblemError, ValueError) as exc:
+        result.message = f"the test could not run: {exc}"
+        return result
+    expected = Counter((e.status, e.person, tuple(sorted(e.related)) if e.related is not None else None)
+                       for e in test.expect)
+    got = Counter()
+    unmatched = Counter(actual)
+    for key, count in expected.items():
+        for _ in range(count):
+            match = next((a for a in unmatched if unmatched[a] and a[0] == key[0] and a[1] == key[1]
+                          and (key[2] is None or a[2] == key[2])), None)
+            if match is None:
+                break
+            unmatched[match] -= 1
+            got[key] += 1
+    missing = expected - got
+    extra = +unmatched
+    passed = not missing and not extra
+    if test.known_gap:
+        result.passed = not passed
+        result.message = ("known gap: " + test.known_gap) if not passed else \
+            "marked known_gap but now passes: remove the mark"
+        return result
+    result.passed = passed
+    if not passed:
+        parts = []
+        if missing:
+            parts.append("expected but not found: " + _list(missing))
+        if extra:
+            parts.append("found but not expected: " + _list(extra))
+        result.message = "; ".join(parts)
+    return result
+
+
+def _findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[tuple]:
+    shown = f"{loaded.path} test {test.name!r}"
+    if test.fixture is not None:
+        fixture = (loaded.path.parent / test.fixture).resolve()
+        if loaded.path.parent.resolve() not in fixture.parents:
+            raise ValueError(f"fixture {test.fixture!r} must lie beside the rule file")
+        doc = load_yaml_file(fixture, str(fixture))
+    else:
+        doc = loaded.document["tests"][index]["records"]
+    overrides = {}
+    for name, value in test.params.items():
+        if name not in loaded.rule.parameters:
+            raise ValueError(f"unknown parameter {name!r}")
+        overrides[name] = coerce_param(loaded.rule.parameters[name].type, value)
+    registry = load_document(doc, shown)
+    try:
+        findings = evaluate_rule(loaded.compiled, registry, test.as_of, resolve_params(loaded.compiled, overrides))
+    finally:
+        registry.close()
+    return [(f.status, f.person, tuple(f.related)) for f in findings]
+
+
+def _list(items: Counter) -> str:
+    return ", ".join(f"{status} for {person}" + (f" (related {', '.join(rel)})" if rel else "")
+                     for (status, person, rel), n in sorted(items.items(), key=str) for _ in range(n))
