@@ -54,11 +54,16 @@ def load_case(folder: Path, root: Path, schema: Schema | None = None) -> Registr
     return load_sources(meta, root, schema)
 
 
-def load_document(doc: YMap, shown: str, schema: Schema | None = None) -> Registry:
-    """Load records given as one YAML mapping of record types (rule tests use this)."""
+def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -> Registry:
+    """Load records given as YAML mappings of record types, each with its display name (rule tests)."""
     schema = schema or load_schema()
-    meta = CaseMeta(id="test", folder=Path("."), display=shown)
-    return _load(meta, collect_document(doc, shown, schema), schema)
+    sources = CaseSources()
+    for doc, shown in docs:
+        part = collect_document(doc, shown, schema)
+        for type_name, rows in part.rows.items():
+            sources.rows.setdefault(type_name, []).extend(rows)
+    meta = CaseMeta(id="test", folder=Path("."), display=docs[0][1] if docs else "test")
+    return _load(meta, sources, schema)
 
 
 def load_sources(meta: CaseMeta, root: Path, schema: Schema) -> Registry:

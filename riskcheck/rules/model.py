@@ -163,8 +163,8 @@ class RuleTest(Strict):
 
     @model_validator(mode="after")
     def has_data(self) -> "RuleTest":
-        if (self.records is None) == (self.fixture is None):
-            raise ValueError("give either `records` (inline) or `fixture` (a file beside the rule)")
+        if self.records is None and self.fixture is None:
+            raise ValueError("give `records` (inline), a `fixture` file, or both (the records add to it)")
         return self
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from riskcheck.engine.evaluate import evaluate_rule, resolve_params
 from riskcheck.errors import ProblemError
-from riskcheck.registry.load import load_document
+from riskcheck.registry.load import load_documents
 from riskcheck.rules.loader import LoadedRule, locate
 from riskcheck.rules.model import RuleTest, coerce_param
 from riskcheck.yamlio import load_yaml_file
@@ -76,19 +76,20 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
 
 def _findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[tuple]:
     shown = f"{loaded.path} test {test.name!r}"
+    docs = []
     if test.fixture is not None:
         fixture = (loaded.path.parent / test.fixture).resolve()
         if loaded.path.parent.resolve() not in fixture.parents:
-            raise ValueError(f"fixture {test.fixture!r} must lie beside the rule file")
-        doc = load_yaml_file(fixture, str(fixture))
-    else:
-        doc = loaded.document["tests"][index]["records"]
+            raise ValueError(f"fixture {test.fixture!r} must lie in the rule's folder")
+        docs.append((load_yaml_file(fixture, str(fixture)), str(fixture)))
+    if test.records is not None:
+        docs.append((loaded.document["tests"][index]["records"], shown))
     overrides = {}
     for name, value in test.params.items():
         if name not in loaded.rule.parameters:
             raise ValueError(f"unknown parameter {name!r}")
         overrides[name] = coerce_param(loaded.rule.parameters[name].type, value)
-    registry = load_document(doc, shown)
+    registry = load_documents(docs)
     try:
         findings = evaluate_rule(loaded.compiled, registry, test.as_of, resolve_params(loaded.compiled, overrides))
     finally:
