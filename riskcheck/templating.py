@@ -48,6 +48,29 @@ def date_words(text: str | None) -> str:
     return f"{text} (day not known)" if len(text) == 7 else f"{text} (day and month not known)"
 
 
+FIELD_WORDS = {"start": "start date", "end": "end date", "admitted": "admission date", "left": "date of leaving",
+               "submitted": "submission date", "birth_date": "birth date"}
+
+
+def interval_words(text: str) -> str:
+    """What a partial date allows, e.g. 'some day in 2021' or 'some day on or before 2021-12-31'."""
+    try:
+        pd = parse_date(text)
+    except DateFormatError:
+        return text
+    if pd.exact:
+        return text
+    if pd.open_start and pd.open_end:
+        return "unknown"
+    if "/" not in text:
+        return f"some day in {text}"
+    if pd.open_start:
+        return f"some day on or before {pd.hi.isoformat()}"
+    if pd.open_end:
+        return f"some day on or after {pd.lo.isoformat()}"
+    return f"some day between {pd.lo.isoformat()} and {pd.hi.isoformat()}"
+
+
 def _add_filters(env) -> None:
     env.filters["kinship"] = kinship_word
     env.filters["date"] = date_words

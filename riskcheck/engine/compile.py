@@ -9,6 +9,7 @@ the first status clause that holds wins. Python only touches the rows that are f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
@@ -53,6 +54,7 @@ class CompiledRule:
     checks: list[Check]
     clauses: list[Clause]
     params_used: set[str] = field(default_factory=set)
+    fields_used: set[tuple[str, str]] = field(default_factory=set)  # (variable, field) named in expressions
 
 
 def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
@@ -219,7 +221,18 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     sql = (f"WITH m AS (SELECT {', '.join(select)} {' '.join(joins)} WHERE {where} {qualify}), "
            f"d AS (SELECT *, {status} AS status FROM m) "
            f"SELECT * FROM d WHERE status IS NOT NULL ORDER BY {ids}")
-    return CompiledRule(rule, sql, var_types, optional_vars, lets, checks, clauses, params_used)
+    texts = [*rule.let.values(), *(c.check for c in rule.where), *(c.when for c in rule.status),
+             *(t for b in rule.match.values() for t in [*b.on.values(), *(c.check for c in b.where)])]
+    if rule.effective:
+        texts.append(rule.effective.date)
+    fields_used = {(m[1], m[2]) for t in texts for m in _FIELD_REF.finditer(t) if m[1] in variables}
+    for var, rtype in variables.items():  # during(x, ...) reads x's period
+        if rtype.period and any(re.search(rf"during\(\s*{var}\b", t) for t in texts):
+            fields_used |= {(var, rtype.period[0]), (var, rtype.period[1])}
+    return CompiledRule(rule, sql, var_types, optional_vars, lets, checks, clauses, params_used, fields_used)
+
+
+_FIELD_REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 
 def _sql_of(val: Val) -> str:

@@ -16,7 +16,7 @@ from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding, Step, finding_id
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
-from riskcheck.templating import kinship_word, text_environment
+from riskcheck.templating import FIELD_WORDS, interval_words, kinship_word, text_environment
 
 _ENV = text_environment()
 
@@ -82,32 +82,33 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     shown: set[tuple[str, str]] = set()
     schema = lookup.registry.schema
 
-    def fact(type_name: str, record: dict | None, note: str | None = None) -> None:
+    def fact(type_name: str, record: dict | None, used: set[str]) -> None:
         if record is None or (type_name, record["id"]) in shown:
             return
         shown.add((type_name, record["id"]))
+        number = len(steps) + 1
         flags = []
         sources = list(record.get("sources") or [])
         if not sources:
             flags.append("unsourced")
-            caveats.append(f"No source is recorded for: {describe(type_name, record, lookup)}")
-        for src in sources:
-            if (lookup("sources", src) or {}).get("kind") == "allegation":
-                flags.append("alleged")
+            caveats.append(f"Step {number} has no recorded source.")
+        if any((lookup("sources", s) or {}).get("kind") == "allegation" for s in sources):
+            flags.append("alleged")
+            caveats.append(f"Step {number} rests on an allegation: its source names no one who vouches for it.")
         if type_name == "relations" and record.get("status") in ("reported", "alleged", "inferred"):
             flags.append(record["status"])
             if record["status"] != "reported":
-                caveats.append(f"The family link is {record['status']}, not established: "
-                               f"{describe(type_name, record, lookup)}")
-        rtype = schema.record_type(type_name)
-        for fname, f in rtype.fields.items():
+                caveats.append(f"Step {number}: the family link is {record['status']}, not established.")
+        for fname, f in schema.record_type(type_name).fields.items():
             value = record.get(fname)
             if f.type == "date" and value and not _exact(value):
                 flags.append("partial date")
-                caveats.append(f"{fname.replace('_', ' ').capitalize()} of this {type_name[:-1]} is known only as "
-                               f"{value!r}: {describe(type_name, record, lookup)}")
-        text = describe(type_name, record, lookup) + (f" {note}" if note else "")
-        steps.append(Step("fact", text, type_name, record["id"], sources, sorted(set(flags))))
+                if fname in used:
+                    words = FIELD_WORDS.get(fname, fname.replace("_", " "))
+                    caveats.append(f"Step {number}: the {words} is recorded only as {value!r}, that is "
+                                   f"{interval_words(value)}.")
+        steps.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources,
+                          sorted(set(flags))))
 
     for var, binding in rule.match.items():
         type_name = compiled.var_types[var]
@@ -117,9 +118,10 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                 steps.append(Step("fact", f"No {binding.means or type_name[:-1]} matching the rule is recorded "
                                           f"({var}).", outcome="none"))
             continue
+        used = {f for v, f in compiled.fields_used if v == var}
         if type_name == "kinship":
             for rel_id in record["relations"]:
-                fact("relations", lookup("relations", rel_id))
+                fact("relations", lookup("relations", rel_id), {"start", "end"} if used else set())
             if record.get("via"):
                 steps.append(Step("fact", f"So {lookup('persons', record['relative_id'])['name']} is the "
                                           f"{kinship_word(record['kind'])} of "
@@ -127,10 +129,10 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                                           f"{lookup('persons', record['via'])['name']} (derived from the "
                                           "records above).", "kinship", record["id"]))
             continue
-        fact(type_name, record)
+        fact(type_name, record, used)
         for fname, f in schema.record_type(type_name).fields.items():
             if f.type == "ref" and f.to == "organizations" and record.get(fname):
-                fact("organizations", lookup("organizations", record[fname]))
+                fact("organizations", lookup("organizations", record[fname]), set())
 
     for name in compiled.lets:
         steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {lets[name]} "
@@ -156,8 +158,10 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     person = bound[rule.subject]
     related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})
     sources = sorted({s for step in steps for s in step.sources})
+    records_json = {var: (records[var]["relations"] if compiled.var_types[var] == "kinship" else rid)
+                    for var, rid in bound.items() if rid is not None}
     return Finding(
-        id=finding_id(rule.id, bound), rule=rule.id, rule_version=rule.version, rule_title=rule.title,
+        id=finding_id(rule.id, bound), records=records_json, rule=rule.id, rule_version=rule.version, rule_title=rule.title,
         kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
         summary=summary, explanation=explanation, steps=steps, sources=sources,
         caveats=list(dict.fromkeys(caveats)), undecided=undecided, params=params, bound=bound,

@@ -43,6 +43,7 @@ class Finding:
     undecided: list[str]
     params: dict
     bound: dict[str, str | None]  # variable -> record id
+    records: dict[str, str | list[str]]  # variable -> record id(s) for findings.json (kinship: relation ids)
 
     def sort_key(self) -> tuple:
         return (STATUS_ORDER[self.status], SEVERITY_ORDER.get(self.severity, 9), self.rule, self.person, self.id)
@@ -52,7 +53,7 @@ class Finding:
             "id": self.id, "rule": self.rule, "rule_version": self.rule_version, "status": self.status,
             "severity": self.severity, "person": self.person, "related": self.related,
             "sources": self.sources, "summary": self.summary,
-            "records": {k: v for k, v in self.bound.items() if v is not None},
+            "records": self.records,
             "caveats": self.caveats, "undecided": self.undecided,
         }
 

@@ -110,7 +110,7 @@ def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, 
         if f.name not in header:
             selects.append("NULL")
         elif f.is_list:
-            selects.append(f"list_filter(list_transform(string_split({q(f.name)}, ';'), x -> trim(x)), x -> x <> '')")
+            selects.append(f"[trim(x) FOR x IN string_split({q(f.name)}, ';') IF trim(x) <> '']")
         else:
             selects.append(f"nullif(trim({q(f.name)}), '')")
     conn.execute(f"INSERT INTO {q('raw_' + type_name)} SELECT ?, _row, true, {', '.join(selects)} FROM csv_in",

@@ -1,0 +1,37 @@
+"""The `riskcheck` command: one click group; each command family lives in a sibling module."""
+
+from __future__ import annotations
+
+import click
+
+from riskcheck import __version__
+from riskcheck.cli.rules import rules_command, test_command
+from riskcheck.cli.run import run_command, validate_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="riskcheck")
+def main() -> None:
+    """Rule-based integrity and nepotism-risk checks over appointment registries.
+
+    riskcheck reads case folders (people, posts, tenures, family relations, verdicts,
+    resignations, reserve memberships and the sources of every fact), runs the YAML rules
+    in rules/, and writes a reasoned HTML report per case. Findings are leads to verify,
+    not verdicts about people.
+
+    \b
+    Examples:
+      riskcheck run cases/                      check every case, reports in reports/
+      riskcheck validate cases/                 check the data only
+      riskcheck test rules/                     run the rules' own tests
+      riskcheck rules                           list the rules and their parameters
+
+    Exit codes: 0 success; 1 --fail-on threshold reached; 2 usage error; 3 a case or a
+    rule test failed; 4 the rules could not be loaded.
+    """
+
+
+main.add_command(run_command)
+main.add_command(validate_command)
+main.add_command(test_command)
+main.add_command(rules_command)

@@ -1,0 +1,72 @@
+"""`riskcheck test` and `riskcheck rules`: run the rules' own tests, list the rules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from riskcheck.cli.common import EXIT_CASE_FAILED, load_rules_or_exit, rules_option
+from riskcheck.rules.testing import run_rule_tests
+
+
+@click.command("test")
+@click.argument("rules_dir", type=click.Path(exists=True, path_type=Path), default=Path("rules"))
+@click.option("-k", "keyword", default=None, help="Run only tests whose rule id or name contains this text.")
+def test_command(rules_dir: Path, keyword: str | None) -> None:
+    """Run the inline tests of the rules in RULES_DIR (default: rules/).
+
+    Each test is a small registry and the findings it must give (status, person, related
+    persons). Tests marked known_gap record a limitation and do not fail the run.
+
+    \b
+    Examples:
+      riskcheck test rules/
+      riskcheck test rules/subordinate-corruption-resignation.yaml
+      riskcheck test rules/ -k day_eleven
+    """
+    rules = load_rules_or_exit(rules_dir)
+    passed = failed = gaps = 0
+    for loaded in rules:
+        for result in run_rule_tests(loaded):
+            if keyword and keyword not in f"{result.rule} {result.name}":
+                continue
+            where = f"{loaded.path}:{result.line}" if result.line else str(loaded.path)
+            if result.passed and result.known_gap:
+                gaps += 1
+                click.echo(f"gap   {result.rule}::{result.name} ({result.message})")
+            elif result.passed:
+                passed += 1
+                click.echo(f"ok    {result.rule}::{result.name}")
+            else:
+                failed += 1
+                click.secho(f"FAIL  {result.rule}::{result.name} at {where}: {result.message}", fg="red")
+    click.echo(f"{passed} passed, {failed} failed" + (f", {gaps} known gaps" if gaps else ""))
+    if failed:
+        sys.exit(EXIT_CASE_FAILED)
+
+
+@click.command("rules")
+@rules_option
+@click.option("--params", "show_params", is_flag=True, help="Also list each rule's parameters and defaults.")
+def rules_command(rules_dir: Path, show_params: bool) -> None:
+    """List the rules: id, version, kind, severity, title.
+
+    \b
+    Examples:
+      riskcheck rules
+      riskcheck rules --params
+    """
+    rules = load_rules_or_exit(rules_dir)
+    rows = [(r.id, r.rule.version, r.rule.kind, r.rule.severity, r.rule.title) for r in rules]
+    widths = [max(len(str(row[i])) for row in rows + [("id", "version", "kind", "severity", "title")])
+              for i in range(4)]
+    header = ("id", "version", "kind", "severity", "title")
+    for row in [header, *rows]:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row[:4], widths)) + "  " + row[4])
+        if show_params and row is not header:
+            rule = next(r for r in rules if r.id == row[0]).rule
+            for name, p in rule.parameters.items():
+                default = ", ".join(p.default) if isinstance(p.default, list) else p.default
+                click.echo(f"    {name} ({p.type}) = {default}")

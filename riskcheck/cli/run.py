@@ -1,0 +1,123 @@
+"""`riskcheck run` and `riskcheck validate`: check case folders and write reports."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from riskcheck.cli.common import EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, load_rules_or_exit, rules_option
+from riskcheck.engine.findings import SEVERITY_ORDER
+from riskcheck.errors import ProblemError
+from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
+from riskcheck.registry.dates import DateFormatError, parse_exact_date
+from riskcheck.report.render import write_case, write_index
+
+cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
+def _as_of(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_exact_date(value)
+    except DateFormatError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("run")
+@cases_argument
+@rules_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder for the reports (created if missing).")
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="Judge every case as of this date instead of each case's own as_of.")
+@click.option("--param", "params", multiple=True, metavar="RULE.NAME=VALUE",
+              help="Override a rule parameter for this run (repeatable; lists are comma-separated).")
+@click.option("--fail-on", type=click.Choice(list(SEVERITY_ORDER)), default=None,
+              help="Exit with code 1 if a flagged or pending finding has this severity or higher.")
+def run_command(cases: Path, rules_dir: Path, out_dir: Path, as_of: date | None, params: tuple[str, ...],
+                fail_on: str | None) -> None:
+    """Check the cases in CASES and write a reasoned report for each.
+
+    CASES is a folder of case folders (or one case folder). For every case riskcheck writes
+    OUT/<case>/report.html and OUT/<case>/findings.json, and OUT/index.html over all cases.
+    A case with data errors is listed with its errors and skipped; the others still run.
+
+    \b
+    Examples:
+      riskcheck run cases/
+      riskcheck run cases/ --out /tmp/reports --as-of 2025-11-01
+      riskcheck run cases/imanaliev-appointment
+      riskcheck run cases/ --param subordinate-corruption-resignation.days_to_resign=14
+      riskcheck run cases/ --param kinship-convicted-official.close_relatives=parent,child,spouse
+      riskcheck run cases/ --fail-on high      # exit 1 if any high-severity lead is found
+    """
+    rules = load_rules_or_exit(rules_dir)
+    try:
+        overrides = parse_param_overrides(list(params), rules)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+    def on_case(result: CaseResult, registry) -> None:
+        if result.ok:
+            write_case(out_dir, result, registry, rules)
+
+    try:
+        results = run_cases(cases, rules, RunOptions(as_of, overrides), on_case, Progress("Checking cases"))
+    except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_index(out_dir, results, rules)
+    _print_summary(results, out_dir)
+    if any(not r.ok for r in results):
+        sys.exit(EXIT_CASE_FAILED)
+    if fail_on and any(f.status in ("flagged", "pending") and SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on]
+                       for r in results for f in r.findings):
+        sys.exit(EXIT_FAIL_ON)
+
+
+def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
+    for r in results:
+        if r.ok:
+            counts = {s: sum(1 for f in r.findings if f.status == s)
+                      for s in ("flagged", "pending", "undetermined", "complied")}
+            line = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
+            click.echo(f"{r.id}: {line} (as of {r.as_of})")
+            for w in r.warnings:
+                click.secho(f"  warning: {w}", fg="yellow", err=True)
+        else:
+            click.secho(f"{r.id}: not checked, {len(r.problems)} problem(s):", fg="red", err=True)
+            for p in r.problems:
+                click.echo(f"  {p}", err=True)
+    click.echo(f"Reports written to {out_dir / 'index.html'}")
+
+
+@click.command("validate")
+@cases_argument
+def validate_command(cases: Path) -> None:
+    """Check the data of the cases in CASES without running rules or writing anything.
+
+    Every problem is listed with its file, line (or CSV row), record and field.
+
+    \b
+    Example:
+      riskcheck validate cases/
+    """
+    try:
+        results = run_cases(cases, [], RunOptions(as_of=date.min), progress=Progress("Validating"))
+    except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
+    for r in results:
+        if r.ok:
+            total = sum(r.counts.values())
+            click.echo(f"{r.id}: valid ({total} records)")
+            for w in r.warnings:
+                click.secho(f"  warning: {w}", fg="yellow")
+        else:
+            click.secho(f"{r.id}: {len(r.problems)} problem(s)", fg="red")
+            for p in r.problems:
+                click.echo(f"  {p}")
+    if any(not r.ok for r in results):
+        sys.exit(EXIT_CASE_FAILED)

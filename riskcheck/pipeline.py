@@ -1,0 +1,121 @@
+"""The stages of a run, in order: load the rules, then for each case load, evaluate, report.
+
+This is the only module that knows the order; the CLI calls it and the stages do not call each
+other. A broken case is reported and skipped so the others still run; its earlier report is
+left as it was, never overwritten by a half-made one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from riskcheck.engine.evaluate import RecordLookup, evaluate_rule, resolve_params
+from riskcheck.engine.findings import Finding
+from riskcheck.errors import Problem, ProblemError
+from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
+from riskcheck.registry.load import Registry, load_sources
+from riskcheck.registry.schema import load_schema
+from riskcheck.rules.loader import LoadedRule
+from riskcheck.rules.model import coerce_param
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class CaseResult:
+    id: str
+    display: str
+    title: str = ""
+    summary: str = ""
+    as_of: date | None = None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class RunOptions:
+    as_of: date | None = None
+    params: dict[str, dict] = field(default_factory=dict)  # rule id -> {name: value}
+
+
+def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str, dict]:
+    """Turn `RULE.NAME=VALUE` strings into typed overrides; raise ValueError with a plain message."""
+    by_id = {r.id: r for r in rules}
+    out: dict[str, dict] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        rule_id, dot, name = key.rpartition(".")
+        if not sep or not dot:
+            raise ValueError(f"--param {item!r}: write RULE.NAME=VALUE, e.g. "
+                             "subordinate-corruption-resignation.days_to_resign=10")
+        if rule_id not in by_id:
+            raise ValueError(f"--param {item!r}: no rule {rule_id!r} (rules: {', '.join(by_id)})")
+        params = by_id[rule_id].rule.parameters
+        if name not in params:
+            raise ValueError(f"--param {item!r}: rule {rule_id} has no parameter {name!r} "
+                             f"(parameters: {', '.join(params) or 'none'})")
+        try:
+            out.setdefault(rule_id, {})[name] = coerce_param(params[name].type, value)
+        except ValueError as exc:
+            raise ValueError(f"--param {item!r}: {exc}") from None
+    return out
+
+
+def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
+                  overrides: dict[str, dict]) -> list[Finding]:
+    lookup = RecordLookup(registry)
+    findings: list[Finding] = []
+    for loaded in rules:
+        params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
+        findings += evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
+    subjects = set(registry.meta.subjects)
+    if subjects:
+        findings = [f for f in findings if f.person in subjects or subjects & set(f.related)]
+    return sorted(findings, key=Finding.sort_key)
+
+
+def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
+              on_case: Callable[[CaseResult, Registry | None], None] | None = None,
+              progress: Progress | None = None) -> list[CaseResult]:
+    """Load, check and evaluate every case; call `on_case` (e.g. the report writer) for each."""
+    schema = load_schema()
+    root, folders = discover_cases(cases_path)
+    results: list[CaseResult] = []
+    for i, folder in enumerate(folders):
+        if progress:
+            progress(folder.name, i, len(folders))
+        result = CaseResult(id=folder.name, display=display_path(folder, root))
+        registry = None
+        try:
+            meta = read_case_meta(folder, root)
+            result.title, result.summary = meta.title, meta.summary
+            result.as_of = options.as_of or meta.as_of
+            if result.as_of is None:
+                raise ProblemError([Problem(f"{meta.display}/case.yaml", None, "no as_of date: the case is "
+                                            "judged as of a stated date; add `as_of: YYYY-MM-DD` or run with "
+                                            "--as-of", field="as_of")])
+            registry = load_sources(meta, root, schema)
+            result.warnings = registry.warnings
+            result.counts = registry.counts()
+            result.findings = evaluate_case(registry, rules, result.as_of, options.params)
+        except ProblemError as exc:
+            result.problems = exc.problems
+        try:
+            if on_case:
+                on_case(result, registry)
+        finally:
+            if registry is not None:
+                registry.close()
+        results.append(result)
+    if progress:
+        progress("", len(folders), len(folders))
+    return results

@@ -1,0 +1,139 @@
+"""Rendering a case's findings to findings.json and report.html, and all cases to index.html.
+
+Output is deterministic: no clock, no machine paths, findings and records in a fixed order, so the
+same data and rules give byte-identical files that a newsroom can diff between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from riskcheck import __version__
+from riskcheck.engine.facts import describe
+from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
+from riskcheck.pipeline import CaseResult
+from riskcheck.registry.load import Registry
+from riskcheck.report.output import safe_path, write_text
+from riskcheck.rules.loader import LoadedRule
+from riskcheck.templating import page_environment
+
+STATUSES = list(STATUS_ORDER)
+MAX_LISTED_RELATIONS = 300
+_HTTP = re.compile(r"https?://[^\s<>\"']+")
+
+
+def http_url(value: str | None) -> str | None:
+    """The address if it is http(s), else None: a javascript: or data: address never becomes a link."""
+    if value and _HTTP.fullmatch(value.strip()):
+        return value.strip()
+    return None
+
+
+def _param(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _env():
+    env = page_environment()
+    env.filters["http_url"] = http_url
+    env.filters["param"] = _param
+    env.globals["version"] = __version__
+    env.globals["statuses"] = STATUSES
+    return env
+
+
+_ENV = _env()
+
+
+def findings_document(result: CaseResult, rules: list[LoadedRule]) -> dict:
+    return {
+        "case": result.id,
+        "title": result.title,
+        "as_of": result.as_of.isoformat() if result.as_of else None,
+        "generator": f"riskcheck {__version__}",
+        "rules": [{"id": r.id, "version": r.rule.version} for r in rules],
+        "counts": _status_counts(result),
+        "findings": [f.to_json() for f in result.findings],
+    }
+
+
+def _status_counts(result: CaseResult) -> dict[str, int]:
+    counts = Counter(f.status for f in result.findings)
+    return {s: counts.get(s, 0) for s in STATUSES}
+
+
+def _severity_counts(result: CaseResult) -> dict[str, int]:
+    counts = Counter(f.severity for f in result.findings if f.status in ("flagged", "pending"))
+    return {s: counts[s] for s in sorted(counts, key=lambda s: SEVERITY_ORDER.get(s, 9))}
+
+
+def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
+    """Write findings.json and report.html for one checked case."""
+    folder = safe_path(out_dir, result.id)
+    doc = findings_document(result, rules)
+    write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    write_text(folder / "report.html", render_case_html(result, registry, rules))
+
+
+def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> str:
+    from riskcheck.engine.evaluate import RecordLookup
+
+    lookup = RecordLookup(registry)
+    person_ids = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
+    lookup.prefetch("persons", person_ids)
+    cited = sorted({s for f in result.findings for s in f.sources})
+    all_sources = registry.records("sources")
+    relations = []
+    rel_records = registry.records("relations")
+    for rid, rel in list(rel_records.items())[:MAX_LISTED_RELATIONS]:
+        relations.append({"text": describe("relations", rel, lookup), "status": rel.get("status") or "reported",
+                          "sources": rel.get("sources") or []})
+    # Sources cited by findings first (in citation order), then the rest of the case's sources.
+    source_list = [all_sources[s] for s in cited if s in all_sources]
+    source_list += [s for sid, s in all_sources.items() if sid not in set(cited)]
+    rule_counts = Counter(f.rule for f in result.findings)
+
+    def person_name(pid: str) -> str:
+        return (lookup("persons", pid) or {}).get("name") or pid
+
+    return _ENV.get_template("report.html").render(
+        case={"id": result.id, "title": result.title, "summary": result.summary,
+              "as_of": result.as_of.isoformat() if result.as_of else ""},
+        findings=result.findings,
+        status_counts=_status_counts(result),
+        severity_counts=_severity_counts(result),
+        counts={k: v for k, v in result.counts.items() if v},
+        relations=relations,
+        relations_hidden=max(0, len(rel_records) - MAX_LISTED_RELATIONS),
+        warnings=[str(w) for w in result.warnings],
+        sources=all_sources,
+        source_list=source_list,
+        rules={r.id: r.rule for r in rules},
+        rule_counts=rule_counts,
+        person_name=person_name,
+    )
+
+
+def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule]) -> None:
+    cases = []
+    for r in sorted(results, key=lambda r: r.id):
+        previous = False
+        if not r.ok:
+            try:
+                previous = (safe_path(out_dir, r.id) / "report.html").exists()
+            except ValueError:
+                previous = False
+        cases.append({"id": r.id, "display": r.display, "title": r.title, "ok": r.ok,
+                      "as_of": r.as_of.isoformat() if r.as_of else "", "problems": [str(p) for p in r.problems],
+                      "status_counts": _status_counts(r), "severity_counts": _severity_counts(r),
+                      "previous": previous})
+    html = _ENV.get_template("index.html").render(cases=cases, rules=rules)
+    write_text(safe_path(out_dir, "index.html"), html)
