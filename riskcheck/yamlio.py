@@ -21,6 +21,7 @@ MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
+_STANDARD_TAGS = {_SAFE_TAG_PREFIX + t for t in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp")}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -84,7 +85,7 @@ def _convert(node: yaml.Node, name: str, budget: _Budget, depth: int) -> Any:
                                                 "(an alias bomb?); refused")])
     if depth > MAX_DEPTH:
         raise ProblemError([Problem(name, line, f"nested deeper than {MAX_DEPTH} levels (a recursive alias?)")])
-    if not node.tag.startswith(_SAFE_TAG_PREFIX):
+    if node.tag not in _STANDARD_TAGS:
         raise ProblemError([Problem(name, line, f"the tag {node.tag!r} is not allowed")])
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _SAFE_TAG_PREFIX + "null":

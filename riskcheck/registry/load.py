@@ -62,6 +62,7 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
         part = collect_document(doc, shown, schema)
         for type_name, rows in part.rows.items():
             sources.rows.setdefault(type_name, []).extend(rows)
+        sources.problems += part.problems
     meta = CaseMeta(id="test", folder=Path("."), display=docs[0][1] if docs else "test")
     return _load(meta, sources, schema)
 
@@ -79,14 +80,12 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema) -> Registry:
             store.insert_rows(conn, schema, type_name, rows)
             for row in rows:
                 field_lines[(row.file, row.line)] = row.field_lines
-        problems: list[Problem] = []
+        problems: list[Problem] = list(sources.problems)
         for type_name, path, shown in sources.csv_files:
             problems += store.insert_csv(conn, schema, type_name, path, shown)
-        if problems:
-            raise ProblemError(problems)
         errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml")
-        if errors:
-            raise ProblemError(errors)
+        if problems or errors:
+            raise ProblemError(problems + errors)
         store.create_typed_tables(conn, schema)
     except BaseException:
         conn.close()

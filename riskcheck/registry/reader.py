@@ -34,7 +34,10 @@ class CaseSources:
 
 
 def collect_sources(meta: CaseMeta, root: Path, schema: Schema) -> CaseSources:
-    """Gather every record source of the case; raise ProblemError if any source is unreadable."""
+    """Gather every record source of the case; problems found on the way are kept in `problems`.
+
+    A file that is not valid YAML raises ProblemError at once (nothing in it can be checked further).
+    """
     out = CaseSources()
     reader = _Reader(root, schema, out)
     shown = f"{meta.display}/case.yaml"
@@ -43,8 +46,6 @@ def collect_sources(meta: CaseMeta, root: Path, schema: Schema) -> CaseSources:
     reader.visited.add(meta.folder.resolve())
     for target, line in meta.include:
         reader.include(meta.folder, target, shown, line)
-    if out.problems:
-        raise ProblemError(out.problems)
     return out
 
 
@@ -52,8 +53,6 @@ def collect_document(doc: YMap, shown: str, schema: Schema) -> CaseSources:
     """Gather the records of one YAML mapping (a rule test's fragment or fixture): no files, no includes."""
     out = CaseSources()
     _Reader(Path("/nonexistent"), schema, out).records_from_mapping(doc, shown, skip=set())
-    if out.problems:
-        raise ProblemError(out.problems)
     return out
 
 

@@ -1,0 +1,56 @@
+"""Shared helpers: the repository's paths, a writer for small case folders, and the CLI runner."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+RULES = REPO / "rules"
+CASES = REPO / "cases"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def write_case(tmp_path):
+    """write_case("case-id", {"case.yaml": "...", "tenures.yaml": "..."}) -> the cases folder."""
+
+    def write(case_id: str, files: dict[str, str], root: Path | None = None) -> Path:
+        root = root or tmp_path / "cases"
+        folder = root / case_id
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+        return root
+
+    return write
+
+
+MINIMAL_CASE = """\
+id: {id}
+title: A small case
+as_of: 2024-01-01
+persons:
+  - {{id: p-son, name: {son}}}
+  - {{id: p-father, name: Father}}
+organizations: [{{id: o-min, name: Ministry}}]
+positions: [{{id: pos-head, title: Head, organization_id: o-min}}]
+tenures: [{{id: t-son, person_id: p-son, position_id: pos-head, start: 2022-03-01}}]
+relations: [{{id: r1, person_id: p-son, relative_id: p-father, kind: parent, sources: [s1]}}]
+verdicts:
+  - {{id: v1, person_id: p-father, offence: bribery, category: corruption, outcome: convicted,
+     in_force_date: 2021-07-01, sources: [s1]}}
+sources:
+  - {{id: s1, title: Court register, url: "{url}"}}
+"""
+
+
+def minimal_case(case_id: str = "small", son: str = "Son", url: str = "https://example.org/x") -> str:
+    return MINIMAL_CASE.format(id=case_id, son=son, url=url)

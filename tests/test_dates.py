@@ -1,0 +1,51 @@
+"""Partial dates are intervals, in Python and in SQL alike."""
+
+from datetime import date
+
+import pytest
+
+from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_date, parse_exact_date
+from riskcheck.registry.store import connect
+
+CASES = {
+    "2021": (date(2021, 1, 1), date(2021, 12, 31)),
+    "2020-02": (date(2020, 2, 1), date(2020, 2, 29)),
+    "2021-10-15": (date(2021, 10, 15), date(2021, 10, 15)),
+    "2021-10-15/2025-10-15": (date(2021, 10, 15), date(2025, 10, 15)),
+    "2021/2022-06": (date(2021, 1, 1), date(2022, 6, 30)),
+    "../2021": (MIN_DAY, date(2021, 12, 31)),
+    "2024-05-24/..": (date(2024, 5, 24), MAX_DAY),
+    "..": (MIN_DAY, MAX_DAY),
+}
+INVALID = ["2021-13", "2021-02-30", "21", "2021-1-5", "October 15", "2022/2021", "2021/2022/2023", ""]
+
+
+@pytest.mark.parametrize("text,bounds", CASES.items())
+def test_partial_date_is_the_interval_it_allows(text, bounds):
+    pd = parse_date(text)
+    assert (pd.lo, pd.hi) == bounds
+    assert str(pd) == text
+
+
+@pytest.mark.parametrize("text", INVALID)
+def test_malformed_dates_are_refused(text):
+    with pytest.raises(DateFormatError):
+        parse_date(text)
+
+
+def test_sql_macros_agree_with_python():
+    conn = connect()
+    for text in [*CASES, *INVALID]:
+        lo, hi = conn.execute("SELECT pd_lo(?), pd_hi(?)", [text, text]).fetchall()[0]
+        try:
+            pd = parse_date(text)
+            expected = (pd.lo, pd.hi)
+        except DateFormatError:
+            expected = (None, None)
+        assert (lo, hi) == expected, text
+
+
+def test_as_of_must_be_a_single_day():
+    assert parse_exact_date("2025-11-01") == date(2025, 11, 1)
+    with pytest.raises(DateFormatError, match="single day"):
+        parse_exact_date("2025-11")

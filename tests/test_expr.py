@@ -1,0 +1,60 @@
+"""The expression language: three-valued comparisons of partial dates, and precise compile errors."""
+
+import pytest
+
+from riskcheck.engine.expr import ExprError, Scope, compile_expr
+from riskcheck.registry.schema import load_schema
+from riskcheck.registry.store import connect
+
+
+def scope(**params) -> Scope:
+    schema = load_schema()
+    return Scope(schema, {"t": schema.types["tenures"], "kin": schema.derived["kinship"]},
+                 params, {}, lambda name: "$" + name)
+
+
+def truth(expr: str):
+    """Evaluate a condition over constant dates: True, False or None (unknown)."""
+    val = compile_expr(expr, scope())
+    return connect().execute(f"SELECT {val.sql}").fetchall()[0][0]
+
+
+@pytest.mark.parametrize("expr,expected", [
+    ("date('2021-03-01') < date('2021-03-02')", True),
+    ("date('2021-03-02') < date('2021-03-02')", False),
+    ("date('2021-03') < date('2021-03-15')", None),        # some day in March: before the 15th or not
+    ("date('2021-03') < date('2021-04-01')", True),
+    ("date('2021') <= date('2021-12-31')", True),
+    ("date('2021') = date('2021-06-01')", None),
+    ("date('2020') = date('2021')", False),
+    ("date('2021-03-01') + 10 days = date('2021-03-11')", True),
+    ("date('2021-01-31') + 1 month = date('2021-02-28')", True),
+    ("date('2021-03') + 10 days >= date('2021-03-20')", None),
+    ("date('2016-09-01') >= date('2021-09-01') - 5 years", True),
+    ("date('2016-08-31') >= date('2021-09-01') - 5 years", False),
+    ("latest(date('2020'), date('2021-05-01')) = date('2021-05-01')", True),
+    ("on_or_after(date('2021')) <= date('2021-10-15')", None),
+    ("on_or_after(date('2021')) <= date('2020-10-15')", False),
+    # Kleene logic: an unknown part decides nothing unless the other part does.
+    ("date('2021-03') < date('2021-03-15') and date('2020') > date('2021')", False),
+    ("date('2021-03') < date('2021-03-15') or date('2020') < date('2021')", True),
+    ("not (date('2021-03') < date('2021-03-15'))", None),
+    ("if date('2020') < date('2021') then 'a' = 'a' else 'a' = 'b'", True),
+])
+def test_three_valued_date_logic(expr, expected):
+    assert truth(expr) is expected
+
+
+@pytest.mark.parametrize("expr,message", [
+    ("x.start < as_of", "unknown name 'x'"),
+    ("t.begin < as_of", "tenures have no field 'begin'"),
+    ("t.start < $missing", "unknown parameter $missing"),
+    ("frobnicate(t.start)", "unknown function frobnicate()"),
+    ("t.start < '2021-01-01'", "cannot compare a date with a text"),
+    ("t.start and t.end", "need conditions, not a date"),
+    ("during(t.start, as_of)", "during() takes a record with a period"),
+    ("t.start <", "cannot read"),
+])
+def test_compile_errors_say_what_is_wrong(expr, message):
+    with pytest.raises(ExprError, match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
+        compile_expr(expr, scope())

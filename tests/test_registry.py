@@ -1,0 +1,123 @@
+"""Loading and validating case data: every error at once, each with file, line, record and field."""
+
+import pytest
+
+from riskcheck.errors import ProblemError
+from riskcheck.registry.load import load_case
+
+from conftest import minimal_case
+
+
+def load(root, case_id):
+    return load_case((root / case_id).resolve(), root.resolve())
+
+
+def problems_of(root, case_id) -> list[str]:
+    with pytest.raises(ProblemError) as exc:
+        load(root, case_id)
+    return [str(p) for p in exc.value.problems]
+
+
+def test_a_valid_case_loads_with_counts(write_case):
+    root = write_case("small", {"case.yaml": minimal_case()})
+    registry = load(root, "small")
+    assert registry.counts()["persons"] == 2
+    assert registry.records("persons")["p-son"]["name"] == "Son"
+
+
+def test_all_errors_are_reported_with_file_line_record_and_field(write_case):
+    root = write_case("bad", {
+        "case.yaml": "id: bad\nas_of: 2024-01-01\n",
+        "persons.yaml": "- {id: p1, name: One}\n- {id: p2}\n",
+        "tenures.yaml": """\
+            - id: t1
+              person_id: p1
+              position_id: pos-x
+              start: 2021-13
+            - {id: t2, person_id: p1, position_id: pos-x, start: 2020, colour: red}
+            """,
+    })
+    messages = problems_of(root, "bad")
+    assert "cases/bad/tenures.yaml line 3: record 't1', field 'position_id': 'pos-x' names no position" in messages
+    assert any(m.startswith("cases/bad/tenures.yaml line 4: record 't1', field 'start': '2021-13' is not a date")
+               for m in messages)
+    assert "cases/bad/persons.yaml line 2: record 'p2', field 'name': is required for persons" in messages
+    assert any(m.startswith("cases/bad/tenures.yaml line 5: record 't2', field 'colour': unknown field")
+               for m in messages)
+
+
+def test_csv_errors_name_the_row(write_case):
+    root = write_case("csvcase", {
+        "case.yaml": "id: csvcase\nas_of: 2024-01-01\n",
+        "persons.csv": "id,name,gender,aliases\np1,One,m,Uno;Ein\np2,Two,x,\n",
+    })
+    messages = problems_of(root, "csvcase")
+    assert messages == ["cases/csvcase/persons.csv row 3: record 'p2', field 'gender': 'x' is not one of m, f"]
+
+
+def test_csv_lists_are_split_on_semicolons(write_case):
+    root = write_case("csvok", {
+        "case.yaml": "id: csvok\nas_of: 2024-01-01\n",
+        "persons.csv": 'id,name,aliases\np1,"Tokayev, K.", Токаев ; Tokaev \n',
+    })
+    person = load(root, "csvok").records("persons")["p1"]
+    assert person["name"] == "Tokayev, K." and person["aliases"] == ["Токаев", "Tokaev"]
+
+
+def test_duplicate_ids_across_types_are_errors(write_case):
+    root = write_case("dup", {"case.yaml": """\
+        id: dup
+        persons: [{id: x1, name: A}]
+        organizations: [{id: x1, name: B}]
+        """})
+    messages = problems_of(root, "dup")
+    assert any("field 'id': the id is used already (by the" in m for m in messages)
+
+
+def test_reference_to_the_wrong_type_is_named(write_case):
+    root = write_case("wrongtype", {"case.yaml": """\
+        id: wrongtype
+        persons: [{id: p1, name: A}]
+        organizations: [{id: o1, name: B}]
+        positions: [{id: pos1, title: T, organization_id: p1}]
+        """})
+    assert any("'p1' names a record of persons, not of organizations" in m for m in problems_of(root, "wrongtype"))
+
+
+def test_includes_merge_shared_records_and_cannot_leave_the_cases_folder(write_case, tmp_path):
+    root = write_case("_shared", {"organizations.yaml": "- {id: o1, name: Shared org}\n"})
+    write_case("uses", {"case.yaml": "id: uses\ninclude: [../_shared]\npositions: [{id: pos1, title: T, organization_id: o1}]\n"},
+               root)
+    assert load(root, "uses").counts()["organizations"] == 1
+    (tmp_path / "outside.yaml").write_text("persons: [{id: p9, name: Outside}]\n")
+    write_case("escape", {"case.yaml": "id: escape\ninclude: [../../outside.yaml]\n"}, root)
+    assert any("lies outside the cases folder" in m for m in problems_of(root, "escape"))
+
+
+def test_case_id_must_match_folder_and_be_a_slug(write_case):
+    root = write_case("Bad_Name", {"case.yaml": "id: Bad_Name\n"})
+    assert any("lower-case letters" in m for m in problems_of(root, "Bad_Name"))
+
+
+def test_in_laws_are_derived_through_a_marriage(write_case):
+    root = write_case("inlaws", {"case.yaml": """\
+        id: inlaws
+        persons: [{id: a, name: A}, {id: w, name: Wife}, {id: f, name: Wife's father}, {id: s, name: A's sister}]
+        relations:
+          - {id: m, person_id: a, relative_id: w, kind: spouse, start: 2010}
+          - {id: wf, person_id: w, relative_id: f, kind: parent}
+          - {id: as, person_id: a, relative_id: s, kind: sibling}
+        """})
+    rows = load(root, "inlaws").conn.execute(
+        "SELECT person_id, relative_id, kind, via FROM kinship ORDER BY ALL").fetchall()
+    assert ("a", "f", "parent_in_law", "w") in rows      # the wife's father
+    assert ("f", "a", "child_in_law", "w") in rows       # read from the other side
+    assert ("w", "s", "sibling_in_law", "a") in rows     # the husband's sister
+    assert ("s", "w", "sibling_in_law", "a") in rows     # a sister's wife... of her brother
+    assert ("a", "s", "sibling", None) in rows and ("s", "a", "sibling", None) in rows
+
+
+def test_non_http_source_address_is_a_warning_not_an_error(write_case):
+    root = write_case("jsurl", {"case.yaml": minimal_case("jsurl", url="javascript:alert(1)")})
+    registry = load(root, "jsurl")
+    assert any("not an http(s) address" in str(w) for w in registry.warnings)

@@ -1,0 +1,107 @@
+"""End to end: `riskcheck run cases/` on the shipped examples gives the findings the rules should."""
+
+import json
+
+import pytest
+
+from riskcheck.cli import main
+
+from conftest import CASES, RULES
+
+EXPECTED = {
+    "imanaliev-appointment": {
+        ("kinship-convicted-official", "undetermined", "p-zhandos", ("p-bakhytbek",)),
+        ("reserve-relative-conflict", "undetermined", "p-zhandos", ("p-bakhytbek",)),
+    },
+    "fictional-akimat-resignations": {
+        ("subordinate-corruption-resignation", "complied", "p-dep-economy", ("p-roads",)),
+        ("subordinate-corruption-resignation", "flagged", "p-dep-social", ("p-health",)),
+        ("subordinate-corruption-resignation", "pending", "p-district-akim", ("p-district-deputy",)),
+        ("subordinate-corruption-resignation", "undetermined", "p-akim", ("p-dep-economy",)),
+    },
+    "fictional-ministry-family": {
+        ("kinship-convicted-official", "flagged", "p-son", ("p-father",)),
+        ("kinship-convicted-official", "undetermined", "p-son-in-law", ("p-father",)),
+        ("relatives-direct-subordination", "flagged", "p-it-deputy", ("p-it-director",)),
+        ("relatives-direct-subordination", "pending", "p-legal-wife", ("p-legal-head",)),
+        ("relatives-direct-subordination", "complied", "p-legal-sister", ("p-legal-head",)),
+        ("relatives-direct-subordination", "undetermined", "p-audit-son", ("p-audit-head",)),
+    },
+    "fictional-reserve-admissions": {
+        ("reserve-relative-conflict", "flagged", "p-daughter", ("p-minister",)),
+        ("reserve-relative-conflict", "undetermined", "p-chair-son", ("p-chair",)),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    from click.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("reports")
+    result = CliRunner().invoke(main, ["run", str(CASES), "--rules", str(RULES), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def findings(out, case):
+    return json.loads((out / case / "findings.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_each_example_case_gives_the_expected_findings(reports, case):
+    doc = findings(reports, case)
+    got = {(f["rule"], f["status"], f["person"], tuple(f["related"])) for f in doc["findings"]}
+    assert got == EXPECTED[case]
+
+
+def test_findings_json_follows_the_contract(reports):
+    doc = findings(reports, "fictional-ministry-family")
+    assert doc["case"] == "fictional-ministry-family" and doc["as_of"] == "2024-03-01"
+    for f in doc["findings"]:
+        assert set(f) >= {"id", "rule", "status", "severity", "person", "related", "sources", "summary"}
+        assert f["status"] in ("flagged", "pending", "complied", "undetermined")
+        assert f["summary"].endswith(".") and "<" not in f["summary"]
+    order = {"flagged": 0, "pending": 1, "undetermined": 2, "complied": 3}
+    assert [order[f["status"]] for f in doc["findings"]] == sorted(order[f["status"]] for f in doc["findings"])
+
+
+def test_the_report_shows_reasoning_sources_and_caveats(reports):
+    html = (reports / "imanaliev-appointment" / "report.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in html and "<script" not in html
+    assert "leads to verify, not findings of wrongdoing" in html
+    assert "Cannot be decided from the data: the conviction had entered into legal force" in html
+    assert "some day between 2021-10-15 and 2025-10-15" in html
+    assert "kinship-convicted-official</code> version 1.0" in html
+    assert 'class="flag alleged"' in html                       # the alleged in-law link is visible
+    assert "Caspian Institute for Strategic Studies" in html     # the registry's source is cited
+    assert "http://" not in html.replace("https://", "")         # no plain-http resources or links
+
+
+def test_the_index_counts_every_case(reports):
+    html = (reports / "index.html").read_text(encoding="utf-8")
+    for case in EXPECTED:
+        assert f'href="{case}/report.html"' in html
+
+
+def test_two_runs_give_byte_identical_files(tmp_path):
+    from click.testing import CliRunner
+
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        CliRunner().invoke(main, ["run", str(CASES), "--rules", str(RULES), "--out", str(out)])
+        outs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert outs[0] == outs[1] and len(outs[0]) == 2 * len(EXPECTED) + 1
+
+
+def test_finding_ids_stay_the_same_when_unrelated_data_changes(tmp_path, write_case):
+    from click.testing import CliRunner
+    from conftest import minimal_case
+
+    root = write_case("small", {"case.yaml": minimal_case()})
+    CliRunner().invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(tmp_path / "one")])
+    (root / "small" / "persons.yaml").write_text("- {id: p-other, name: Someone Else}\n")
+    CliRunner().invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(tmp_path / "two")])
+    ids = [[f["id"] for f in findings(tmp_path / d, "small")["findings"]] for d in ("one", "two")]
+    assert ids[0] == ids[1] and len(ids[0]) == 1

@@ -1,0 +1,54 @@
+"""Every shipped rule's inline tests, collected by pytest (`pytest -k day_eleven` runs one)."""
+
+from collections import Counter
+
+import pytest
+
+from riskcheck.rules.loader import load_rules
+from riskcheck.rules.testing import run_rule_test
+
+from conftest import RULES
+
+LOADED = load_rules(RULES)
+CASES = [(loaded, i, test) for loaded in LOADED for i, test in enumerate(loaded.rule.tests)]
+
+
+@pytest.mark.parametrize("loaded,index,test", CASES, ids=[f"{l.id}::{t.name}" for l, _, t in CASES])
+def test_rule_inline_test(loaded, index, test):
+    result = run_rule_test(loaded, index, test)
+    assert result.passed, f"{loaded.path}:{result.line}: {result.message}"
+
+
+@pytest.mark.parametrize("loaded", LOADED, ids=[l.id for l in LOADED])
+def test_every_rule_is_tested_in_each_way(loaded):
+    """A positive, a negative, a boundary and an undetermined test, at least."""
+    tests = loaded.rule.tests
+    statuses = Counter(e.status for t in tests for e in t.expect)
+    assert statuses["undetermined"] >= 1
+    assert statuses["flagged"] >= 1
+    assert any(not t.expect for t in tests), "no negative test"
+    assert any("boundary" in (t.description or "").lower() for t in tests), "no boundary test"
+    if loaded.rule.kind == "legal_duty":
+        assert statuses["complied"] >= 1 and statuses["pending"] >= 1
+
+
+def test_a_wrong_expectation_fails():
+    """The runner is not a rubber stamp: flip an expected status and the test must fail."""
+    loaded = next(l for l in LOADED if l.id == "subordinate-corruption-resignation")
+    index, test = next((i, t) for i, t in enumerate(loaded.rule.tests) if t.name == "flags_resignation_on_day_eleven")
+    wrong = test.model_copy(update={"expect": [e.model_copy(update={"status": "complied"}) for e in test.expect]})
+    result = run_rule_test(loaded, index, wrong)
+    assert not result.passed
+    assert "expected but not found: complied for p-minister" in result.message
+    assert "found but not expected: flagged for p-minister" in result.message
+
+
+def test_shipped_rule_ids_are_the_interface():
+    assert [l.id for l in LOADED] == ["kinship-convicted-official", "relatives-direct-subordination",
+                                      "reserve-relative-conflict", "subordinate-corruption-resignation"]
+
+
+@pytest.mark.parametrize("loaded", LOADED, ids=[l.id for l in LOADED])
+def test_legal_basis_says_it_comes_from_secondary_sources(loaded):
+    notes = " ".join((b.note or "") for b in loaded.rule.legal_basis).lower()
+    assert "secondary" in notes or "press" in notes or "news report" in notes
