@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from riskcheck import __version__
+from riskcheck.cli.docs import docs_command
 from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
 
@@ -35,3 +36,4 @@ main.add_command(run_command)
 main.add_command(validate_command)
 main.add_command(test_command)
 main.add_command(rules_command)
+main.add_command(docs_command)
