@@ -83,3 +83,27 @@ def test_parameter_default_must_match_its_type(tmp_path):
 def test_legal_basis_link_must_be_http(tmp_path):
     write_rule(tmp_path, GOOD.format(id="my-rule").replace("{title: Some law}", "{title: Law, url: 'javascript:x'}"))
     assert any("must be an http(s) address" in p for p in problems(tmp_path))
+
+
+def test_effective_period_limits_the_events_a_rule_judges(tmp_path):
+    from riskcheck.engine.evaluate import evaluate_rule, resolve_params
+    from riskcheck.registry.load import load_documents
+    from riskcheck.yamlio import load_yaml_text
+
+    write_rule(tmp_path, GOOD.format(id="my-rule") + "effective: {from: 2020-01-01, date: tenure.start}\n")
+    (loaded,) = load_rules(tmp_path)
+    doc = load_yaml_text("""
+        persons: [{id: p1, name: A}, {id: p2, name: B}, {id: p3, name: C}]
+        organizations: [{id: o, name: O}]
+        positions: [{id: pos, title: T, organization_id: o}]
+        tenures:
+          - {id: t-before, person_id: p1, position_id: pos, start: 2019-12-31}
+          - {id: t-after, person_id: p2, position_id: pos, start: 2020-01-01}
+          - {id: t-unclear, person_id: p3, position_id: pos, start: 2019-12/2020-01}
+        """)
+    registry = load_documents([(doc, "inline")])
+    from datetime import date
+    found = evaluate_rule(loaded.compiled, registry, date(2024, 1, 1), resolve_params(loaded.compiled, {}))
+    assert {(f.person, f.status) for f in found} == {("p2", "flagged"), ("p3", "undetermined")}
+    unclear = next(f for f in found if f.person == "p3")
+    assert unclear.undecided == ["the rule is in force for events on or after 2020-01-01"]
