@@ -26,34 +26,15 @@ def kinship_word(kind: str | None) -> str:
     return KINSHIP_WORDS.get(kind or "", kind or "relative")
 
 
-def date_words(text: str | None) -> str:
-    """A recorded date as a reader should see it: exact days as written, partial ones spelled out."""
-    if not text:
-        return "date not recorded"
-    try:
-        pd = parse_date(text)
-    except DateFormatError:
-        return text
-    if pd.exact:
-        return text
-    if "/" in text or text == "..":
-        left, _, right = text.partition("/")
-        if left in ("", "..") and right in ("", ".."):
-            return "date unknown"
-        if left in ("", ".."):
-            return f"on or before {right} (exact date unknown)"
-        if right in ("", ".."):
-            return f"on or after {left} (exact date unknown)"
-        return f"between {left} and {right} (exact date unknown)"
-    return f"{text} (day not known)" if len(text) == 7 else f"{text} (day and month not known)"
-
-
 FIELD_WORDS = {"start": "start date", "end": "end date", "admitted": "admission date", "left": "date of leaving",
                "submitted": "submission date", "birth_date": "birth date"}
 
 
-def interval_words(text: str) -> str:
-    """What a partial date allows, e.g. 'some day in 2021' or 'some day on or before 2021-12-31'."""
+def date_words(text: str | None) -> str:
+    """A recorded date as a reader should see it: a full day as written, a partial one as what it allows
+    ('some day in 2021', 'some day between 2021-10-15 and 2025-10-15')."""
+    if not text:
+        return "date not recorded"
     try:
         pd = parse_date(text)
     except DateFormatError:

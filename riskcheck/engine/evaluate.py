@@ -16,7 +16,7 @@ from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding, Step, finding_id
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
-from riskcheck.templating import FIELD_WORDS, interval_words, kinship_word, text_environment
+from riskcheck.templating import FIELD_WORDS, date_words, kinship_word, text_environment
 
 _ENV = text_environment()
 
@@ -106,7 +106,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                 if fname in used:
                     words = FIELD_WORDS.get(fname, fname.replace("_", " "))
                     caveats.append(f"Step {number}: the {words} is recorded only as {value!r}, that is "
-                                   f"{interval_words(value)}.")
+                                   f"{date_words(value)}.")
         steps.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources,
                           sorted(set(flags))))
 
