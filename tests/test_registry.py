@@ -121,3 +121,18 @@ def test_non_http_source_address_is_a_warning_not_an_error(write_case):
     root = write_case("jsurl", {"case.yaml": minimal_case("jsurl", url="javascript:alert(1)")})
     registry = load(root, "jsurl")
     assert any("not an http(s) address" in str(w) for w in registry.warnings)
+
+
+def test_a_recorded_link_is_not_doubled_by_a_derived_one(write_case):
+    """A father is his son's parent, not also his step-parent through the son's mother."""
+    root = write_case("family", {"case.yaml": """\
+        id: family
+        persons: [{id: f, name: Father}, {id: m, name: Mother}, {id: k, name: Kid}]
+        relations:
+          - {id: fm, person_id: f, relative_id: m, kind: spouse, start: 1980}
+          - {id: kf, person_id: k, relative_id: f, kind: parent}
+          - {id: km, person_id: k, relative_id: m, kind: parent}
+        """})
+    rows = load(root, "family").conn.execute(
+        "SELECT kind FROM kinship WHERE person_id = 'k' AND relative_id = 'f'").fetchall()
+    assert rows == [("parent",)]

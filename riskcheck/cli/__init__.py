@@ -8,6 +8,7 @@ from riskcheck import __version__
 from riskcheck.cli.docs import docs_command
 from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
+from riskcheck.cli.synth import synth_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -37,3 +38,4 @@ main.add_command(validate_command)
 main.add_command(test_command)
 main.add_command(rules_command)
 main.add_command(docs_command)
+main.add_command(synth_command)

@@ -169,6 +169,8 @@ def _create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         FROM relations r JOIN kin_inverse i ON i.kind = r.kind
     """)
     # A spouse's close blood relative is an in-law, for as long as the marriage (and the blood link) holds.
+    # Where a recorded relation already joins the two (a father is not also his child's step-parent through
+    # his wife), the derived link is left out: one family tie, one link.
     conn.execute("""
         CREATE TABLE kin_spouse AS
         SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind,
@@ -185,6 +187,7 @@ def _create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         JOIN kin_direct b ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
         JOIN kin_through_spouse t ON t.kind = b.kind
         WHERE s.kind = 'spouse'
+          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id)
     """)
     conn.execute("""
         CREATE TABLE kinship AS

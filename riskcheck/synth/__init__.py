@@ -1,0 +1,1 @@
+"""Synthetic national registries for benchmarks and demonstrations (`riskcheck synth`)."""

@@ -1,0 +1,259 @@
+"""Synthetic events: verdicts of every outcome, resignations in time, late and never, a personnel
+reserve, planted violations of every shipped rule, and the ground truth of what the rules must find.
+
+The ground truth is computed here, independently of the engine: planted kinship cases carry their
+expected status, and the resignation duty's expected findings are worked out from the generated
+timelines with plain Python date arithmetic.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from riskcheck.synth.government import Careers, Government
+
+DUTY_FROM = date(2019, 12, 10)
+
+
+@dataclass
+class Verdict:
+    id: str
+    person: str
+    offence: str
+    category: str
+    outcome: str
+    offence_start: date
+    verdict_date: str  # ISO, possibly partial
+    in_force: str  # ISO, possibly partial, or ""
+    planted: bool = False
+
+
+@dataclass
+class Events:
+    verdicts: list[Verdict] = field(default_factory=list)
+    resignations: list[tuple] = field(default_factory=list)  # (id, person, submitted, position)
+    memberships: list[tuple] = field(default_factory=list)  # (id, person, admitted)
+    extra_relations: list[tuple] = field(default_factory=list)
+    expected: list[dict] = field(default_factory=list)  # ground truth findings
+
+
+def add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _iso(d: date) -> str:
+    return d.isoformat()
+
+
+def background_verdicts(gov: Government, ev: Events, rng: random.Random, n: int, as_of: date) -> None:
+    tenures = [t for t in gov.tenures if (t.end or as_of) - t.start > timedelta(days=120)]
+    outcomes = (("convicted", 0.62), ("acquitted", 0.10), ("terminated_nonrehabilitating", 0.12),
+                ("terminated_rehabilitating", 0.06), ("pending", 0.10))
+    for t in rng.sample(tenures, min(n, len(tenures))):
+        span = ((t.end or as_of) - t.start).days
+        offence = t.start + timedelta(days=rng.randint(60, span - 30))
+        verdict = offence + timedelta(days=rng.randint(150, 540))
+        r, outcome = rng.random(), "pending"
+        for name, share in outcomes:
+            if r < share:
+                outcome = name
+                break
+            r -= share
+        if verdict >= as_of - timedelta(days=100):
+            outcome = "pending"
+        in_force = ""
+        if outcome == "convicted":
+            in_force = _iso(verdict + timedelta(days=rng.randint(20, 90)))
+        category = "corruption" if rng.random() < 0.85 else "other"
+        ev.verdicts.append(Verdict(f"v{len(ev.verdicts) + 1:06d}", t.person, "bribery" if category == "corruption"
+                                   else "negligence", category, outcome, offence,
+                                   _iso(verdict) if outcome != "pending" else "", in_force))
+
+
+def _trigger(v: Verdict) -> date | None:
+    if v.category != "corruption" or v.outcome not in ("convicted", "terminated_nonrehabilitating"):
+        return None
+    text = v.in_force if v.outcome == "convicted" else v.verdict_date
+    return date.fromisoformat(text) if text and len(text) == 10 else None
+
+
+def _duties(gov: Government, v: Verdict, as_of: date):
+    """(head tenure, trigger) pairs for which the verdict creates the resignation duty."""
+    trigger = _trigger(v)
+    if trigger is None or trigger > as_of:
+        return
+    offence = v.offence_start
+    for sub in gov.by_person.get(v.person, []):
+        if not (sub.start <= offence <= (sub.end or date.max)):
+            continue
+        post = gov.posts[sub.post]
+        head_post = gov.posts.get(post.reports_to or "")
+        if head_post is None or head_post.category != "political":
+            continue
+        for head in gov.by_post.get(head_post.id, []):
+            end = head.end or date.max
+            if (head.start <= offence <= end and head.start <= trigger <= end and offence >= DUTY_FROM
+                    and offence > add_months(head.start, 3)):
+                yield head, trigger
+
+
+def background_resignations(gov: Government, ev: Events, rng: random.Random, as_of: date) -> None:
+    for v in ev.verdicts:
+        for head, trigger in _duties(gov, v, as_of):
+            r = rng.random()
+            if r < 0.45:
+                submitted = trigger + timedelta(days=rng.randint(0, 10))
+            elif r < 0.65:
+                submitted = trigger + timedelta(days=rng.randint(11, 60))
+            else:
+                continue
+            if submitted <= as_of:
+                ev.resignations.append((f"res{len(ev.resignations) + 1:06d}", head.person, _iso(submitted), head.post))
+
+
+def expected_duties(gov: Government, ev: Events, as_of: date) -> None:
+    """The resignation rule's findings, worked out independently from the generated timelines."""
+    submitted: dict[str, list[date]] = {}
+    for _, person, day, _ in ev.resignations:
+        submitted.setdefault(person, []).append(date.fromisoformat(day))
+    for v in ev.verdicts:
+        if v.planted:
+            continue
+        for head, trigger in _duties(gov, v, as_of):
+            deadline = trigger + timedelta(days=10)
+            after = [d for d in submitted.get(head.person, []) if d >= trigger]
+            if after and min(after) <= deadline:
+                status = "complied"
+            elif deadline >= as_of:
+                status = "pending"
+            else:
+                status = "flagged"
+            ev.expected.append({"rule": "subordinate-corruption-resignation", "person": head.person,
+                                "related": [v.person], "status": status, "planted": False})
+
+
+def background_reserve(careers: Careers, fam, ev: Events, rng: random.Random, n: int) -> None:
+    young = [p.id for p in fam.persons if 1990 <= p.birth_year <= 2000]
+    for pid in rng.sample(young, min(n * 3, len(young))):
+        if len(ev.memberships) >= n:
+            break
+        if pid in careers.active or pid in careers.reserved or not careers.free(pid):
+            continue
+        careers.active.add(pid)
+        admitted = date(rng.randint(2019, 2023), rng.randint(1, 12), rng.randint(1, 28))
+        ev.memberships.append((f"m{len(ev.memberships) + 1:06d}", pid, _iso(admitted)))
+
+
+class Planter:
+    """Plants violations of each rule on pairs of parent and child nobody else is related to."""
+
+    def __init__(self, gov: Government, careers: Careers, fam, ev: Events, rng: random.Random, as_of: date):
+        self.gov, self.careers, self.fam, self.ev, self.rng, self.as_of = gov, careers, fam, ev, rng, as_of
+        self.org = gov.add_org("o-planted", "Planted Directorate (synthetic)", "agency")
+        self.n = 0
+        self.pairs: list[tuple[str, str]] = []
+
+    def reserve_pairs(self, count: int) -> None:
+        """Set aside parent-child pairs before careers are drawn, so background data never touches them."""
+        kids = [p for p in self.fam.persons if p.father and 1984 <= p.birth_year <= 1999]
+        for _ in range(count * 50):
+            if len(self.pairs) >= count:
+                return
+            kid = kids[self.rng.randrange(len(kids))]
+            both = {kid.id, kid.father}
+            if not both & self.careers.active and self.careers.free(kid.id, both) and self.careers.free(kid.father, both):
+                self.careers.active |= both
+                self.careers.reserved |= both
+                self.pairs.append((kid.id, kid.father))
+        raise RuntimeError(f"only {len(self.pairs)} unrelated parent-child pairs for {count} planted cases; "
+                           "generate more persons")
+
+    def pair(self) -> tuple[str, str]:
+        """A child and their father whom nobody else active is related to."""
+        return self.pairs.pop()
+
+    def expect(self, rule: str, person: str, related: str, status: str) -> None:
+        self.ev.expected.append({"rule": rule, "person": person, "related": [related], "status": status,
+                                 "planted": True})
+
+    def post(self, title: str, category: str, reports_to: str | None = None, kind: str = "adviser",
+             rank: int = 6) -> str:
+        self.n += 1
+        return self.gov.add_post(f"pos-planted{self.n}", f"{title} (planted {self.n})", self.org, category,
+                                 kind, rank, reports_to)
+
+    def verdict(self, person: str, offence: date, verdict_date: str, in_force: str) -> None:
+        self.ev.verdicts.append(Verdict(f"v{len(self.ev.verdicts) + 1:06d}", person, "embezzlement", "corruption",
+                                        "convicted", offence, verdict_date, in_force, planted=True))
+
+    def kinship_convicted(self, status: str) -> None:
+        kid, father = self.pair()
+        in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        start = in_force + timedelta(days=self.rng.randint(30, 1500))
+        if status == "flagged":
+            self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        else:  # only the year of the verdict, and the appointment in that same year: undecidable
+            start = date(in_force.year, 12, 20)
+            self.verdict(father, in_force - timedelta(days=400), str(in_force.year), "")
+        self.gov.add_tenure(kid, self.post("Adviser", "administrative"), start, None)
+        self.expect("kinship-convicted-official", kid, father, status)
+
+    def reserve(self, status: str) -> None:
+        kid, father = self.pair()
+        admitted = date(self.rng.randint(2019, 2023), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        post = self.post("Vice Minister", "political", kind="vice_minister", rank=9)
+        if status == "flagged":
+            self.gov.add_tenure(father, post, admitted - timedelta(days=self.rng.randint(100, 2000)), None)
+        else:  # left some day in the year the five-year look-back starts: undecidable
+            tenure = self.gov.add_tenure(father, post, date(admitted.year - 9, 3, 1), date(admitted.year - 5, 1, 1))
+            tenure.end_text = str(admitted.year - 5)
+        self.ev.memberships.append((f"m{len(self.ev.memberships) + 1:06d}", kid, _iso(admitted)))
+        self.expect("reserve-relative-conflict", kid, father, status)
+
+    def subordination(self, status: str) -> None:
+        kid, father = self.pair()
+        head = self.post("Head of Unit", "administrative", rank=6)
+        deputy = self.post("Deputy Head of Unit", "administrative", reports_to=head, rank=5)
+        self.gov.add_tenure(father, head, date(2015, 1, 10), None)
+        if status == "flagged":
+            self.gov.add_tenure(kid, deputy, self.as_of - timedelta(days=self.rng.randint(200, 2000)), None)
+        elif status == "pending":
+            self.gov.add_tenure(kid, deputy, self.as_of - timedelta(days=self.rng.randint(5, 60)), None)
+        else:  # complied: transferred out within two months
+            start = self.as_of - timedelta(days=self.rng.randint(400, 2000))
+            self.gov.add_tenure(kid, deputy, start, start + timedelta(days=self.rng.randint(20, 80)))
+        self.expect("relatives-direct-subordination", kid, father, status)
+
+    def resignation_undetermined(self) -> None:
+        """Entry into force known to the month only, and the deadline straddles the as-of date."""
+        akim, deputy_akim = self.pair()[0], self.pair()[0]  # two people from unrelated families
+        head = self.post("Akim", "political", kind="akim_district", rank=8)
+        deputy = self.post("Deputy Akim", "political", reports_to=head, kind="deputy_akim", rank=7)
+        self.gov.add_tenure(akim, head, date(2016, 2, 1), None)
+        self.gov.add_tenure(deputy_akim, deputy, date(2017, 3, 1), None)
+        month = self.as_of - timedelta(days=20)
+        self.verdict(deputy_akim, date(2022, 5, 1), _iso(month - timedelta(days=90)), month.strftime("%Y-%m"))
+        self.ev.expected.append({"rule": "subordinate-corruption-resignation", "person": akim,
+                                 "related": [deputy_akim], "status": "undetermined", "planted": True})
+
+
+def pairs_needed(per_kind: int) -> int:
+    return per_kind * 5 + max(1, per_kind // 3) * 4
+
+
+def plant(planter: Planter, per_kind: int) -> None:
+    for _ in range(per_kind):
+        planter.kinship_convicted("flagged")
+        planter.reserve("flagged")
+        planter.subordination("flagged")
+        planter.subordination("pending")
+        planter.subordination("complied")
+    for _ in range(max(1, per_kind // 3)):
+        planter.kinship_convicted("undetermined")
+        planter.reserve("undetermined")
+        planter.resignation_undetermined()
