@@ -8,6 +8,7 @@ the computed values, the checks and what the data could not decide, and the expl
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -21,6 +22,12 @@ from riskcheck.templating import FIELD_WORDS, date_words, kinship_word, text_env
 _ENV = text_environment()
 
 
+@lru_cache(maxsize=256)
+def _template(source: str):
+    """Compile each rule template once per run, not once per finding."""
+    return _ENV.from_string(source)
+
+
 class RecordLookup:
     """Records by type and id, fetched from the store on first use and kept for the run."""
 
@@ -28,13 +35,27 @@ class RecordLookup:
         self.registry = registry
         self.cache: dict[str, dict[str, dict | None]] = {}
 
-    def prefetch(self, type_name: str, ids: set[str]) -> None:
+    def prefetch(self, type_name: str, ids: set[str], depth: int = 2) -> None:
+        """Fetch records in one query, and (to `depth` levels) the records they reference."""
         known = self.cache.setdefault(type_name, {})
         missing = [i for i in ids if i is not None and i not in known]
-        if missing:
-            found = self.registry.records(type_name, missing)
-            for i in missing:
-                known[i] = found.get(i)
+        if not missing:
+            return
+        found = self.registry.records(type_name, missing)
+        for i in missing:
+            known[i] = found.get(i)
+        if depth == 0:
+            return
+        refs: dict[str, set[str]] = {}
+        for field in self.registry.schema.record_type(type_name).fields.values():
+            if field.type == "ref" or (field.type == "reflist" and field.to == "sources"):
+                for record in found.values():
+                    value = record.get(field.name)
+                    for v in (value if isinstance(value, list) else [value]):
+                        if v is not None:
+                            refs.setdefault(field.to, set()).add(v)
+        for target, target_ids in sorted(refs.items()):
+            self.prefetch(target, target_ids, depth - 1)
 
     def __call__(self, type_name: str, record_id: str | None) -> dict | None:
         if record_id is None:
@@ -152,8 +173,8 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     context = {var: _template_record(rec) for var, rec in records.items()}
     context.update(lets)
     context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
-    summary = Markup(_ENV.from_string(rule.summary).render(context)).striptags()
-    explanation = Markup(" ".join(_ENV.from_string(rule.explanation).render(context).split()))
+    summary = Markup(_template(rule.summary).render(context)).striptags()
+    explanation = Markup(" ".join(_template(rule.explanation).render(context).split()))
 
     person = bound[rule.subject]
     related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})

@@ -26,20 +26,41 @@ class Registry:
     warnings: list[Problem] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {t: self.conn.execute(f"SELECT count(*) FROM {store.q(t)}").fetchall()[0][0]
-                for t in self.schema.types}
+        sql = " UNION ALL ".join(f"SELECT {store.lit(t)}, count(*) FROM {store.q(t)}" for t in self.schema.types)
+        found = dict(self.conn.execute(sql).fetchall())
+        return {t: found[t] for t in self.schema.types}
+
+    def sample(self, type_name: str, limit: int) -> tuple[list[dict], int]:
+        """The first `limit` records of a type by id, and how many there are in all."""
+        total = self.counts_of(type_name)
+        rtype = self.schema.record_type(type_name)
+        cols = ", ".join(store.q(f) for f in rtype.fields)
+        cursor = self.conn.execute(f"SELECT {cols} FROM {store.q(type_name)} ORDER BY id LIMIT {int(limit)}")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r)) for r in cursor.fetchall()], total
+
+    def counts_of(self, type_name: str) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM {store.q(type_name)}").fetchall()[0][0]
 
     def records(self, type_name: str, ids: list[str] | None = None) -> dict[str, dict]:
         """Records of one type by id (all of them when `ids` is None), with values as written."""
         rtype = self.schema.record_type(type_name)
         cols = ", ".join(store.q(f) for f in rtype.fields)
-        sql = f"SELECT {cols} FROM {store.q(type_name)}"
-        if ids is not None:
-            if not ids:
-                return {}
-            rows = self.conn.execute(sql + " WHERE list_contains(?, id) ORDER BY id", [sorted(set(ids))])
-        else:
-            rows = self.conn.execute(sql + " ORDER BY id")
+        table = "kinship_records" if type_name == "kinship" else store.q(type_name)
+        sql = f"SELECT {cols} FROM {table}"
+        if ids is None:
+            return self._fetch(sql + " ORDER BY id")
+        out: dict[str, dict] = {}
+        wanted = sorted(set(ids))
+        # Literal IN lists let DuckDB skip row groups by their min/max id (tables are stored sorted by id);
+        # a joined list would scan the whole table for every lookup.
+        for i in range(0, len(wanted), 2000):
+            chunk = ", ".join(store.lit(x) for x in wanted[i:i + 2000])
+            out.update(self._fetch(f"{sql} WHERE id IN ({chunk}) ORDER BY id"))
+        return out
+
+    def _fetch(self, sql: str) -> dict[str, dict]:
+        rows = self.conn.execute(sql)
         names = [d[0] for d in rows.description]
         return {r[0]: dict(zip(names, r)) for r in rows.fetchall()}
 

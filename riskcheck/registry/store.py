@@ -43,13 +43,20 @@ CREATE OR REPLACE MACRO pd_hi_raw(s) AS CASE
   WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 2)) IN ('', '..') THEN DATE '{MAX_DAY}'
                                   ELSE pd_point_hi(trim(split_part(s, '/', 2))) END
   ELSE pd_point_hi(trim(s)) END;
-CREATE OR REPLACE MACRO pd_lo(s) AS CASE WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_lo_raw(s) END;
-CREATE OR REPLACE MACRO pd_hi(s) AS CASE WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_hi_raw(s) END;
+CREATE OR REPLACE MACRO pd_day(s) AS CASE WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+CREATE OR REPLACE MACRO pd_lo(s) AS CASE WHEN pd_day(s) IS NOT NULL THEN pd_day(s)
+  WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_lo_raw(s) END;
+CREATE OR REPLACE MACRO pd_hi(s) AS CASE WHEN pd_day(s) IS NOT NULL THEN pd_day(s)
+  WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_hi_raw(s) END;
 """
 
 
+# DuckDB spills to disk beyond this, so a national registry stays within a laptop's memory.
+MEMORY_LIMIT = "2500MB"
+
+
 def connect() -> duckdb.DuckDBPyConnection:
-    conn = duckdb.connect(":memory:")
+    conn = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT})
     conn.execute("SET preserve_insertion_order = true")
     conn.execute(DATE_MACROS)
     return conn
@@ -197,8 +204,8 @@ def _create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via, k.relations,
                k.valid_from__lo, k.valid_from__hi, k.valid_to__lo, k.valid_to__hi
         FROM kin_spouse k JOIN kin_inverse i ON i.kind = k.kind
-        ORDER BY id
     """)
-    conn.execute("ALTER TABLE kinship ADD COLUMN valid_from VARCHAR")
-    conn.execute("ALTER TABLE kinship ADD COLUMN valid_to VARCHAR")
+    # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
+    conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
+                 "NULL::VARCHAR AS valid_to FROM kinship")
     conn.execute("DROP TABLE kin_direct; DROP TABLE kin_spouse")

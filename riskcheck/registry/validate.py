@@ -39,42 +39,24 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
         f"SELECT id, {lit(t)} AS type, _file, _line, _csv FROM {q('raw_' + t)}" for t in schema.types))
 
     for rtype in schema.types.values():
+        checks = _field_checks(rtype)
         table = q("raw_" + rtype.name)
-        base = f"SELECT _file, _line, _csv, id, {{col}} FROM {table} WHERE "
+        cols = ", ".join(f"CASE WHEN {cond} THEN coalesce(CAST({q(col)} AS VARCHAR), '') END AS c{i}"
+                         for i, (col, _, cond, _) in enumerate(checks))
+        any_failed = " OR ".join(f"({cond}) IS TRUE" for _, _, cond, _ in checks)
+        rows = conn.execute(f"SELECT _file, _line, _csv, id, {cols} FROM {table} WHERE {any_failed} "
+                            f"ORDER BY _file, _line LIMIT {MAX_PROBLEMS_PER_CHECK * 5}").fetchall()
+        for file, line, csv, record, *values in rows:
+            for (col, field, _, message), value in zip(checks, values):
+                if value is None:
+                    continue
+                sink = warnings if field == "url" else errors
+                at = line if csv else field_lines.get((file, line), {}).get(field, line)
+                sink.append(Problem(file, at, message(value) if callable(message) else message,
+                                    record=record, field=field, row_word="row" if csv else "line"))
         for f in rtype.fields.values():
-            col = q(f.name)
-            sel = base.format(col=col)
-            if f.required:
-                cond = f"{col} IS NULL" if not f.is_list else f"coalesce(len({col}), 0) = 0"
-                report(errors, sel + cond, f.name, f"is required for {rtype.name}")
-            if f.type == "enum":
-                values = ", ".join(lit(v) for v in f.values)
-                report(errors, sel + f"{col} NOT IN ({values})", f.name,
-                       lambda v, f=f: f"{v!r} is not one of {', '.join(f.values)}")
-            elif f.type == "date":
-                report(errors, sel + f"{col} IS NOT NULL AND pd_lo({col}) IS NULL", f.name,
-                       lambda v: f"{v!r} is not a date (write 2021, 2021-10, 2021-10-15, or an interval "
-                                 f"such as 2021-10/2022 or ../2021)")
-            elif f.type == "int":
-                report(errors, sel + f"{col} IS NOT NULL AND try_cast({col} AS BIGINT) IS NULL", f.name,
-                       lambda v: f"{v!r} is not a whole number")
-            elif f.type == "bool":
-                report(errors, sel + f"{col} IS NOT NULL AND lower({col}) NOT IN ('true', 'false')", f.name,
-                       lambda v: f"{v!r} is not true or false")
-            elif f.type in ("ref", "reflist"):
+            if f.type in ("ref", "reflist"):
                 _check_refs(report, errors, rtype.name, f.name, f.type == "reflist", f.to)
-        period = rtype.period
-        if period:
-            start, end = (q(p) for p in period)
-            report(errors, base.format(col=end) + f"pd_hi({end}) < pd_lo({start})", period[1],
-                   lambda v, s=period[0]: f"{v!r} is before the {s} date")
-        if "url" in rtype.fields:
-            report(warnings, base.format(col='url') + "url IS NOT NULL AND NOT regexp_full_match(url, "
-                   "'https?://[^\\s<>\"]+')", "url",
-                   lambda v: f"{v!r} is not an http(s) address; reports show it as text, not as a link")
-        report(errors, base.format(col="id") + "id IS NOT NULL AND (length(id) > 200 OR "
-               "regexp_matches(id, '[\\x00-\\x1f]'))", "id", "an id must be at most 200 characters, "
-               "with no control characters")
 
     dup_sql = """
         SELECT a._file, a._line, a._csv, a.id, first.type || ' at ' || first._file || ' ' ||
@@ -94,6 +76,40 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
     return errors, warnings
 
 
+def _field_checks(rtype) -> list[tuple[str, str, str, object]]:
+    """(column shown, field, SQL condition that flags a problem, message) for one record type's fields."""
+    checks = []
+    for f in rtype.fields.values():
+        col = q(f.name)
+        if f.required:
+            cond = f"{col} IS NULL" if not f.is_list else f"coalesce(len({col}), 0) = 0"
+            checks.append((f.name, f.name, cond, f"is required for {rtype.name}"))
+        if f.type == "enum":
+            values = ", ".join(lit(v) for v in f.values)
+            checks.append((f.name, f.name, f"{col} NOT IN ({values})",
+                           lambda v, f=f: f"{v!r} is not one of {', '.join(f.values)}"))
+        elif f.type == "date":
+            checks.append((f.name, f.name, f"{col} IS NOT NULL AND pd_lo({col}) IS NULL",
+                           lambda v: f"{v!r} is not a date (write 2021, 2021-10, 2021-10-15, or an interval "
+                                     f"such as 2021-10/2022 or ../2021)"))
+        elif f.type == "int":
+            checks.append((f.name, f.name, f"{col} IS NOT NULL AND try_cast({col} AS BIGINT) IS NULL",
+                           lambda v: f"{v!r} is not a whole number"))
+        elif f.type == "bool":
+            checks.append((f.name, f.name, f"{col} IS NOT NULL AND lower({col}) NOT IN ('true', 'false')",
+                           lambda v: f"{v!r} is not true or false"))
+    if rtype.period:
+        start, end = rtype.period
+        checks.append((end, end, f"pd_hi({q(end)}) < pd_lo({q(start)})",
+                       lambda v, s=start: f"{v!r} is before the {s} date"))
+    if "url" in rtype.fields:
+        checks.append(("url", "url", "url IS NOT NULL AND NOT regexp_full_match(url, 'https?://[^\\s<>\"]+')",
+                       lambda v: f"{v!r} is not an http(s) address; reports show it as text, not as a link"))
+    checks.append(("id", "id", "id IS NOT NULL AND (length(id) > 200 OR regexp_matches(id, '[\\x00-\\x1f]'))",
+                   "an id must be at most 200 characters, with no control characters"))
+    return checks
+
+
 def _check_refs(report, errors, type_name: str, field: str, is_list: bool, target: str) -> None:
     table = q("raw_" + type_name)
     col = q(field)
@@ -103,11 +119,15 @@ def _check_refs(report, errors, type_name: str, field: str, is_list: bool, targe
     else:
         src = f"(SELECT _file, _line, _csv, id, {col} AS ref FROM {table} WHERE {col} IS NOT NULL) r"
     singular = target.rstrip("s")
-    report(errors, f"SELECT r._file, r._line, r._csv, r.id, r.ref FROM {src} "
-                   f"LEFT JOIN (SELECT DISTINCT id FROM all_ids) a ON a.id = r.ref WHERE a.id IS NULL",
-           field, lambda v: f"{v!r} names no {singular}")
-    report(errors, f"SELECT r._file, r._line, r._csv, r.id, r.ref || ' is a ' || a.type FROM {src} "
-                   f"JOIN all_ids a ON a.id = r.ref WHERE a.type <> {lit(target)} "
-                   f"AND r.ref NOT IN (SELECT id FROM all_ids WHERE type = {lit(target)})",
-           field, lambda v: f"{v.split(' is a ')[0]!r} names a record of {v.split(' is a ')[1]}, "
-                            f"not of {target}")
+
+    def message(v: str) -> str:
+        ref, _, found = v.partition("\x1f")
+        if not found:
+            return f"{ref!r} names no {singular}"
+        return f"{ref!r} names a record of {found}, not of {target}"
+
+    # The anti-join runs against the target table alone; only the few broken references are then
+    # looked up among all ids, to say what they name instead.
+    report(errors, f"SELECT r._file, r._line, r._csv, r.id, r.ref || chr(31) || coalesce("
+                   f"(SELECT min(type) FROM all_ids o WHERE o.id = r.ref), '') FROM {src} "
+                   f"ANTI JOIN {q('raw_' + target)} a ON a.id = r.ref", field, message)

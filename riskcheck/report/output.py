@@ -11,6 +11,8 @@ import re
 import tempfile
 from pathlib import Path
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 
 
@@ -35,6 +37,7 @@ def write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are for sharing
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

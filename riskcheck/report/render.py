@@ -23,6 +23,7 @@ from riskcheck.templating import page_environment
 
 STATUSES = list(STATUS_ORDER)
 MAX_LISTED_RELATIONS = 300
+MAX_LISTED_SOURCES = 500
 _HTTP = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -90,15 +91,16 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
     person_ids = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
     lookup.prefetch("persons", person_ids)
     cited = sorted({s for f in result.findings for s in f.sources})
-    all_sources = registry.records("sources")
-    relations = []
-    rel_records = registry.records("relations")
-    for rid, rel in list(rel_records.items())[:MAX_LISTED_RELATIONS]:
-        relations.append({"text": describe("relations", rel, lookup), "status": rel.get("status") or "reported",
-                          "sources": rel.get("sources") or []})
-    # Sources cited by findings first (in citation order), then the rest of the case's sources.
-    source_list = [all_sources[s] for s in cited if s in all_sources]
-    source_list += [s for sid, s in all_sources.items() if sid not in set(cited)]
+    lookup.prefetch("sources", set(cited))
+    sample, more_sources = registry.sample("sources", MAX_LISTED_SOURCES)
+    rel_sample, rel_total = registry.sample("relations", MAX_LISTED_RELATIONS)
+    lookup.prefetch("persons", {r["person_id"] for r in rel_sample} | {r["relative_id"] for r in rel_sample})
+    relations = [{"text": describe("relations", rel, lookup), "status": rel.get("status") or "reported",
+                  "sources": rel.get("sources") or []} for rel in rel_sample]
+    # Sources cited by findings first (in citation order), then the case's other sources.
+    source_list = [lookup("sources", s) for s in cited if lookup("sources", s)]
+    source_list += [s for s in sample if s["id"] not in set(cited)]
+    all_sources = {s["id"]: s for s in source_list}
     rule_counts = Counter(f.rule for f in result.findings)
 
     def person_name(pid: str) -> str:
@@ -112,7 +114,8 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         severity_counts=_severity_counts(result),
         counts={k: v for k, v in result.counts.items() if v},
         relations=relations,
-        relations_hidden=max(0, len(rel_records) - MAX_LISTED_RELATIONS),
+        relations_hidden=max(0, rel_total - MAX_LISTED_RELATIONS),
+        sources_hidden=max(0, more_sources - len(sample)),
         warnings=[str(w) for w in result.warnings],
         sources=all_sources,
         source_list=source_list,
