@@ -21,7 +21,8 @@ from riskcheck.registry.schema import load_schema
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.model import coerce_param
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Progress = Callable[[str, int, int], None]  # (case, done, total): one call per case
+Stage = Callable[[str, str], None]  # (case, what has just been done, with counts)
 
 
 @dataclass
@@ -71,12 +72,15 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
 
 
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
-                  overrides: dict[str, dict]) -> list[Finding]:
+                  overrides: dict[str, dict], stage: Stage | None = None) -> list[Finding]:
     lookup = RecordLookup(registry)
     findings: list[Finding] = []
     for loaded in rules:
         params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
-        findings += evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
+        found = evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
+        findings += found
+        if stage:
+            stage(registry.meta.id, f"rule {loaded.id}: {len(found):,} findings")
     subjects = set(registry.meta.subjects)
     if subjects:
         findings = [f for f in findings if f.person in subjects or subjects & set(f.related)]
@@ -85,7 +89,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
 
 def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
               on_case: Callable[[CaseResult, Registry | None], None] | None = None,
-              progress: Progress | None = None) -> list[CaseResult]:
+              progress: Progress | None = None, stage: Stage | None = None) -> list[CaseResult]:
     """Load, check and evaluate every case; call `on_case` (e.g. the report writer) for each."""
     schema = load_schema()
     root, folders = discover_cases(cases_path)
@@ -103,10 +107,14 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
                 raise ProblemError([Problem(f"{meta.display}/case.yaml", None, "no as_of date: the case is "
                                             "judged as of a stated date; add `as_of: YYYY-MM-DD` or run with "
                                             "--as-of", field="as_of")])
-            registry = load_sources(meta, root, schema)
+            registry = load_sources(meta, root, schema, stage)
             result.warnings = registry.warnings
             result.counts = registry.counts()
-            result.findings = evaluate_case(registry, rules, result.as_of, options.params)
+            if stage:
+                stage(meta.id, f"built the store: {sum(result.counts.values()):,} records "
+                               f"({result.counts['persons']:,} persons, {result.counts['relations']:,} relations, "
+                               f"{result.counts['tenures']:,} tenures)")
+            result.findings = evaluate_case(registry, rules, result.as_of, options.params, stage)
         except ProblemError as exc:
             result.problems = exc.problems
         try:

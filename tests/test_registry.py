@@ -35,6 +35,7 @@ def test_all_errors_are_reported_with_file_line_record_and_field(write_case):
               position_id: pos-x
               start: 2021-13
             - {id: t2, person_id: p1, position_id: pos-x, start: 2020, colour: red}
+            - {id: t3, person_id: p1, position_id: pos-x, start: 2022/2021}
             """,
     })
     messages = problems_of(root, "bad")
@@ -43,6 +44,8 @@ def test_all_errors_are_reported_with_file_line_record_and_field(write_case):
                for m in messages)
     assert "cases/bad/persons.yaml line 2: record 'p2', field 'name': is required for persons" in messages
     assert any(m.startswith("cases/bad/tenures.yaml line 5: record 't2', field 'colour': unknown field")
+               for m in messages)
+    assert any(m.startswith("cases/bad/tenures.yaml line 6: record 't3', field 'start': '2022/2021' is not a date")
                for m in messages)
 
 

@@ -105,3 +105,30 @@ def test_finding_ids_stay_the_same_when_unrelated_data_changes(tmp_path, write_c
     CliRunner().invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(tmp_path / "two")])
     ids = [[f["id"] for f in findings(tmp_path / d, "small")["findings"]] for d in ("one", "two")]
     assert ids[0] == ids[1] and len(ids[0]) == 1
+
+
+def test_a_large_case_gets_an_index_and_one_page_per_person(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from riskcheck.report import render
+
+    monkeypatch.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 2)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(CASES / "fictional-ministry-family"), "--rules", str(RULES),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    index = (out / "fictional-ministry-family" / "report.html").read_text()
+    pages = sorted((out / "fictional-ministry-family" / "persons").glob("*.html"))
+    assert len(pages) == 6                                   # six persons concerned
+    assert 'id="st-flagged"' in index and "<script" not in index   # a filter that needs no script
+    assert index.count('href="persons/') >= 12              # each finding and each person links a page
+    son = next(p for p in pages if p.name.startswith("p-son-"))
+    assert "Arman Yerlanovich Demobekov" in son.read_text() and "Reasoning" in son.read_text()
+    assert all(p.stat().st_size < 5_000_000 for p in pages)
+
+
+def test_person_page_names_are_safe_for_any_id():
+    from riskcheck.report.render import person_page_name
+
+    assert person_page_name("../../etc/passwd").startswith("etc-passwd-")
+    assert person_page_name("Қасым") != person_page_name("Тоқаев") and person_page_name("Қасым").startswith("person-")

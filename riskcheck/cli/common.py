@@ -30,6 +30,21 @@ def load_rules_or_exit(rules_dir: Path) -> list[LoadedRule]:
         sys.exit(EXIT_RULES_BROKEN)
 
 
+class StageLog:
+    """One line per finished stage, with counts and elapsed time, on an interactive terminal only."""
+
+    def __init__(self):
+        import time
+
+        self.clock = time.perf_counter
+        self.start = self.clock()
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, case: str, text: str) -> None:
+        if self.enabled:
+            click.echo(f"  [{self.clock() - self.start:6.1f}s] {case}: {text}", err=True)
+
+
 class Progress:
     """A progress line on an interactive terminal; silent in pipes, files and CI logs."""
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, load_rules_or_exit, rules_option
+from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, load_rules_or_exit,
+                                  rules_option)
 from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
@@ -61,12 +62,15 @@ def run_command(cases: Path, rules_dir: Path, out_dir: Path, as_of: date | None,
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
+    stage = StageLog()
+
     def on_case(result: CaseResult, registry) -> None:
         if result.ok:
             write_case(out_dir, result, registry, rules)
+            stage(result.id, f"report written ({len(result.findings):,} findings)")
 
     try:
-        results = run_cases(cases, rules, RunOptions(as_of, overrides), on_case, Progress("Checking cases"))
+        results = run_cases(cases, rules, RunOptions(as_of, overrides), on_case, Progress("Checking cases"), stage)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     write_index(out_dir, results, rules)

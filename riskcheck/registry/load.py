@@ -88,11 +88,12 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
     return _load(meta, sources, schema)
 
 
-def load_sources(meta: CaseMeta, root: Path, schema: Schema) -> Registry:
-    return _load(meta, collect_sources(meta, root, schema), schema)
+def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None) -> Registry:
+    return _load(meta, collect_sources(meta, root, schema), schema, stage)
 
 
-def _load(meta: CaseMeta, sources: CaseSources, schema: Schema) -> Registry:
+def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> Registry:
+    stage = stage or (lambda case, text: None)
     conn = store.connect()
     try:
         store.create_raw_tables(conn, schema)
@@ -104,9 +105,11 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema) -> Registry:
         problems: list[Problem] = list(sources.problems)
         for type_name, path, shown in sources.csv_files:
             problems += store.insert_csv(conn, schema, type_name, path, shown)
+        stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
         errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml")
         if problems or errors:
             raise ProblemError(problems + errors)
+        stage(meta.id, "validated")
         store.create_typed_tables(conn, schema)
     except BaseException:
         conn.close()

@@ -22,6 +22,8 @@ from riskcheck.registry.reader import RawRow
 from riskcheck.registry.schema import Field, Schema
 
 # Partial dates in SQL: the twin of riskcheck.registry.dates.parse_date (tests keep them in step).
+# pd_lo/pd_hi give NULL for text that is no date; an interval that ends before it starts (lo > hi) is
+# caught by validation. They are kept small because DuckDB plans every use of a macro afresh.
 DATE_MACROS = f"""
 CREATE OR REPLACE MACRO pd_point_lo(s) AS CASE
   WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-01-01' AS DATE)
@@ -44,10 +46,8 @@ CREATE OR REPLACE MACRO pd_hi_raw(s) AS CASE
                                   ELSE pd_point_hi(trim(split_part(s, '/', 2))) END
   ELSE pd_point_hi(trim(s)) END;
 CREATE OR REPLACE MACRO pd_day(s) AS CASE WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
-CREATE OR REPLACE MACRO pd_lo(s) AS CASE WHEN pd_day(s) IS NOT NULL THEN pd_day(s)
-  WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_lo_raw(s) END;
-CREATE OR REPLACE MACRO pd_hi(s) AS CASE WHEN pd_day(s) IS NOT NULL THEN pd_day(s)
-  WHEN pd_lo_raw(s) <= pd_hi_raw(s) THEN pd_hi_raw(s) END;
+CREATE OR REPLACE MACRO pd_lo(s) AS coalesce(pd_day(s), pd_lo_raw(s));
+CREATE OR REPLACE MACRO pd_hi(s) AS coalesce(pd_day(s), pd_hi_raw(s));
 """
 
 

@@ -35,7 +35,7 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
         if len(rows) > MAX_PROBLEMS_PER_CHECK:
             sink.append(Problem(rows[0][0], None, f"more problems of this kind in field {field!r} not shown"))
 
-    conn.execute("CREATE OR REPLACE TEMP TABLE all_ids AS " + " UNION ALL ".join(
+    conn.execute("CREATE OR REPLACE TEMP VIEW all_ids AS " + " UNION ALL ".join(
         f"SELECT id, {lit(t)} AS type, _file, _line, _csv FROM {q('raw_' + t)}" for t in schema.types))
 
     for rtype in schema.types.values():
@@ -56,7 +56,7 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
                                     record=record, field=field, row_word="row" if csv else "line"))
         for f in rtype.fields.values():
             if f.type in ("ref", "reflist"):
-                _check_refs(report, errors, rtype.name, f.name, f.type == "reflist", f.to)
+                _check_refs(conn, report, errors, rtype.name, f.name, f.type == "reflist", f.to)
 
     dup_sql = """
         SELECT a._file, a._line, a._csv, a.id, first.type || ' at ' || first._file || ' ' ||
@@ -89,7 +89,8 @@ def _field_checks(rtype) -> list[tuple[str, str, str, object]]:
             checks.append((f.name, f.name, f"{col} NOT IN ({values})",
                            lambda v, f=f: f"{v!r} is not one of {', '.join(f.values)}"))
         elif f.type == "date":
-            checks.append((f.name, f.name, f"{col} IS NOT NULL AND pd_lo({col}) IS NULL",
+            checks.append((f.name, f.name, f"{col} IS NOT NULL AND (pd_lo({col}) IS NULL OR pd_hi({col}) IS NULL "
+                                           f"OR pd_lo({col}) > pd_hi({col}))",
                            lambda v: f"{v!r} is not a date (write 2021, 2021-10, 2021-10-15, or an interval "
                                      f"such as 2021-10/2022 or ../2021)"))
         elif f.type == "int":
@@ -110,7 +111,7 @@ def _field_checks(rtype) -> list[tuple[str, str, str, object]]:
     return checks
 
 
-def _check_refs(report, errors, type_name: str, field: str, is_list: bool, target: str) -> None:
+def _check_refs(conn, report, errors, type_name: str, field: str, is_list: bool, target: str) -> None:
     table = q("raw_" + type_name)
     col = q(field)
     if is_list:
@@ -120,14 +121,13 @@ def _check_refs(report, errors, type_name: str, field: str, is_list: bool, targe
         src = f"(SELECT _file, _line, _csv, id, {col} AS ref FROM {table} WHERE {col} IS NOT NULL) r"
     singular = target.rstrip("s")
 
-    def message(v: str) -> str:
-        ref, _, found = v.partition("\x1f")
-        if not found:
+    def message(ref: str) -> str:
+        other = conn.execute("SELECT min(type) FROM all_ids WHERE id = ?", [ref]).fetchall()[0][0]
+        if other is None:
             return f"{ref!r} names no {singular}"
-        return f"{ref!r} names a record of {found}, not of {target}"
+        return f"{ref!r} names a record of {other}, not of {target}"
 
-    # The anti-join runs against the target table alone; only the few broken references are then
-    # looked up among all ids, to say what they name instead.
-    report(errors, f"SELECT r._file, r._line, r._csv, r.id, r.ref || chr(31) || coalesce("
-                   f"(SELECT min(type) FROM all_ids o WHERE o.id = r.ref), '') FROM {src} "
+    # The anti-join runs against the target table alone; only broken references are then looked up
+    # among all ids, to say what they name instead.
+    report(errors, f"SELECT r._file, r._line, r._csv, r.id, r.ref FROM {src} "
                    f"ANTI JOIN {q('raw_' + target)} a ON a.id = r.ref", field, message)

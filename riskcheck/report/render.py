@@ -6,6 +6,7 @@ same data and rules give byte-identical files that a newsroom can diff between r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -23,6 +24,7 @@ from riskcheck.templating import page_environment
 
 STATUSES = list(STATUS_ORDER)
 MAX_LISTED_RELATIONS = 300
+MAX_FINDINGS_ON_ONE_PAGE = 100  # beyond this, report.html is an index linking one page per person
 MAX_LISTED_SOURCES = 500
 _HTTP = re.compile(r"https?://[^\s<>\"']+")
 
@@ -77,11 +79,59 @@ def _severity_counts(result: CaseResult) -> dict[str, int]:
 
 
 def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
-    """Write findings.json and report.html for one checked case."""
+    """Write findings.json and report.html for one checked case (and person pages for a large one)."""
     folder = safe_path(out_dir, result.id)
     doc = findings_document(result, rules)
     write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-    write_text(folder / "report.html", render_case_html(result, registry, rules))
+    if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
+        _write_large_case(out_dir, result, registry, rules)
+    else:
+        write_text(folder / "report.html", render_case_html(result, registry, rules))
+
+
+def person_page_name(person_id: str) -> str:
+    """A file name for any id: readable where it can be, unique always, never a path."""
+    readable = re.sub(r"[^a-z0-9-]+", "-", person_id.lower()).strip("-")[:40] or "person"
+    return f"{readable}-{hashlib.sha256(person_id.encode('utf-8')).hexdigest()[:10]}.html"
+
+
+def _write_large_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
+    """An index page (grouped, counted, filterable without scripts) and one page per person concerned."""
+    from riskcheck.engine.evaluate import RecordLookup
+
+    lookup = RecordLookup(registry)
+    by_person: dict[str, list] = {}
+    for f in result.findings:
+        by_person.setdefault(f.person, []).append(f)
+    lookup.prefetch("persons", set(by_person) | {r for f in result.findings for r in f.related})
+    lookup.prefetch("sources", {s for f in result.findings for s in f.sources})
+    sources = {sid: rec for sid, rec in lookup.cache.get("sources", {}).items() if rec}
+    rule_models = {r.id: r.rule for r in rules}
+    pages = {pid: f"persons/{person_page_name(pid)}" for pid in by_person}
+
+    def person_name(pid: str) -> str:
+        return (lookup("persons", pid) or {}).get("name") or pid
+
+    case = {"id": result.id, "title": result.title, "summary": result.summary,
+            "as_of": result.as_of.isoformat() if result.as_of else ""}
+    folder = safe_path(out_dir, result.id)
+    for pid, findings in sorted(by_person.items()):
+        html = _ENV.get_template("person.html").render(
+            case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
+            sources=sources, person_name=person_name)
+        write_text(safe_path(folder, "persons", pages[pid].split("/")[1]), html)
+    grid = {r.id: {s: 0 for s in STATUSES} for r in rules}
+    for f in result.findings:
+        grid[f.rule][f.status] += 1
+    people = [{"id": pid, "name": person_name(pid),
+               "counts": {s: sum(1 for f in fs if f.status == s) for s in STATUSES}}
+              for pid, fs in sorted(by_person.items(), key=lambda kv: (person_name(kv[0]), kv[0]))]
+    html = _ENV.get_template("report_index.html").render(
+        case=case, findings=result.findings, rules=rule_models, grid=grid, people=people,
+        person_pages=pages, person_name=person_name, status_counts=_status_counts(result),
+        rule_index={r.id: i for i, r in enumerate(rules, start=1)},
+        counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]])
+    write_text(folder / "report.html", html)
 
 
 def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> str:

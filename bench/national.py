@@ -1,0 +1,90 @@
+"""National-scale benchmark: generate synthetic registries and time `riskcheck run` on each.
+
+Prints, per size: the registry's shape, wall time and peak memory of `riskcheck run` (a separate
+process, measured with wait4), findings per rule, whether every planted violation was found and
+whether any finding was not in the ground truth, and how time grows with N.
+
+    python bench/national.py                      # 10k, 100k and 1M persons
+    python bench/national.py --sizes 10000 100000 # a quicker run
+    python bench/national.py --keep /tmp/bench    # keep the generated registries (reused next time)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def riskcheck(*args: str) -> list[str]:
+    return [sys.executable, "-m", "riskcheck", *args]
+
+
+def measure(cmd: list[str]) -> tuple[float, float, int]:
+    """Run cmd; return (wall seconds, peak resident MB, exit code)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--keep", type=Path, default=None, help="folder to keep (and reuse) generated registries in")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="riskcheck-bench-"))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")
+    rows = []
+    for n in args.sizes:
+        registry = work / f"n{n}-s{args.seed}"
+        if not (registry / "ground-truth.json").exists():
+            t0 = time.perf_counter()
+            subprocess.run(riskcheck("synth", str(registry), "--persons", str(n), "--seed", str(args.seed)),
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(f"generated {n:,} persons in {time.perf_counter() - t0:.1f}s")
+        out = work / f"report-n{n}"
+        shutil.rmtree(out, ignore_errors=True)
+        wall, peak, code = measure(riskcheck("run", str(registry), "--rules", str(REPO / "rules"), "--out", str(out)))
+        truth = json.loads((registry / "ground-truth.json").read_text())
+        found = json.loads((out / "synthetic" / "findings.json").read_text())["findings"] if code == 0 else []
+        key = lambda f: (f["rule"], f["person"], tuple(f["related"]), f["status"])
+        expected, got = Counter(map(key, truth["expected"])), Counter(map(key, found))
+        planted = Counter(key(e) for e in truth["expected"] if e["planted"])
+        biggest = max((p.stat().st_size for p in out.rglob("*.html")), default=0)
+        rows.append((n, truth["counts"], wall, peak, code, Counter(f["rule"] for f in found),
+                     sum((planted & got).values()), sum(planted.values()), sum((got - expected).values()),
+                     sum((expected - got).values()), biggest))
+    print()
+    print(f"{'persons':>10} {'relations':>10} {'positions':>9} {'tenures':>8} {'verdicts':>8} "
+          f"{'wall s':>7} {'peak MB':>8} {'planted found':>14} {'unexpected':>10} {'missed':>6} {'largest html':>12}")
+    for n, c, wall, peak, code, per_rule, hit, planted, extra, missed, biggest in rows:
+        print(f"{c['persons']:>10,} {c['relations']:>10,} {c['positions']:>9,} {c['tenures']:>8,} {c['verdicts']:>8,} "
+              f"{wall:>7.1f} {peak:>8,.0f} {f'{hit}/{planted}':>14} {extra:>10} {missed:>6} {biggest / 1e6:>10.2f}MB"
+              + ("" if code == 0 else f"  (exit {code})"))
+    print("\nfindings per rule:")
+    for row in rows:
+        print(f"  {row[0]:>9,}: " + ", ".join(f"{rule} {count}" for rule, count in sorted(row[5].items())))
+    if len(rows) > 1:
+        print("\ngrowth:")
+        for before, after in zip(rows, rows[1:]):
+            print(f"  {before[0]:,} -> {after[0]:,} persons (x{after[0] / before[0]:.0f}): "
+                  f"wall time x{after[2] / before[2]:.1f}")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The synthetic registry: deterministic per seed, and the rules find exactly what was planted."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from riskcheck.cli import main
+
+from conftest import RULES
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    from click.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("synth")
+    result = CliRunner().invoke(main, ["synth", str(out / "a"), "--persons", "4000", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    run = CliRunner().invoke(main, ["run", str(out / "a"), "--rules", str(RULES), "--out", str(out / "rep")])
+    assert run.exit_code == 0, run.output
+    return out
+
+
+def test_same_seed_same_files(national, runner):
+    assert runner.invoke(main, ["synth", str(national / "b"), "--persons", "4000", "--seed", "11"]).exit_code == 0
+    for name in ["persons.csv", "relations.csv", "tenures.csv", "verdicts.csv", "memberships.csv"]:
+        assert (national / "a" / "synthetic" / name).read_bytes() == (national / "b" / "synthetic" / name).read_bytes()
+    assert (national / "a" / "ground-truth.json").read_bytes() == (national / "b" / "ground-truth.json").read_bytes()
+
+
+def test_the_rules_find_exactly_the_ground_truth(national):
+    truth = json.loads((national / "a" / "ground-truth.json").read_text())
+    found = json.loads((national / "rep" / "synthetic" / "findings.json").read_text())
+    key = lambda f: (f["rule"], f["person"], tuple(f["related"]), f["status"])
+    assert Counter(map(key, found["findings"])) == Counter(map(key, truth["expected"]))
+    planted = Counter((e["rule"], e["status"]) for e in truth["expected"] if e["planted"])
+    for rule in ["kinship-convicted-official", "reserve-relative-conflict"]:
+        assert planted[(rule, "flagged")] >= 3 and planted[(rule, "undetermined")] >= 1
+    for status in ["flagged", "pending", "complied"]:
+        assert planted[("relatives-direct-subordination", status)] >= 3
+    assert planted[("subordinate-corruption-resignation", "undetermined")] >= 1
+
+
+def test_the_registry_looks_like_a_civil_service(national):
+    folder = national / "a" / "synthetic"
+    persons = (folder / "persons.csv").read_text().splitlines()
+    assert any(",f," in p and "kyzy" in p for p in persons) and any("ovich" in p for p in persons)
+    assert any(line.split(",")[5].count("-") == 0 for line in persons[1:])  # some birth dates are years only
+    outcomes = {line.split(",")[4] for line in (folder / "verdicts.csv").read_text().splitlines()[1:]}
+    assert {"convicted", "acquitted", "terminated_nonrehabilitating", "pending"} <= outcomes
