@@ -99,13 +99,9 @@ def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, 
                shown: str) -> list[Problem]:
     """Read a CSV file in bulk into raw_<type>. Rows are numbered as in a spreadsheet (header = row 1)."""
     rtype = schema.types[type_name]
+    source = ("read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"')")
     try:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE csv_in AS SELECT row_number() OVER () + 1 AS _row, * FROM "
-            "read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"')",
-            [str(path)],
-        )
-        header = [d[0] for d in conn.execute("SELECT * FROM csv_in LIMIT 0").description][1:]
+        header = [d[0] for d in conn.execute(f"SELECT * FROM {source} LIMIT 0", [str(path)]).description]
     except duckdb.Error as exc:
         return [Problem(shown, None, f"cannot read as CSV: {str(exc).splitlines()[0]}")]
     problems = [Problem(shown, 1, f"unknown column; {type_name} have {', '.join(rtype.fields)}",
@@ -120,9 +116,11 @@ def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, 
             selects.append(f"[trim(x) FOR x IN string_split({q(f.name)}, ';') IF trim(x) <> '']")
         else:
             selects.append(f"nullif(trim({q(f.name)}), '')")
-    conn.execute(f"INSERT INTO {q('raw_' + type_name)} SELECT ?, _row, true, {', '.join(selects)} FROM csv_in",
-                 [shown])
-    conn.execute("DROP TABLE csv_in")
+    try:
+        conn.execute(f"INSERT INTO {q('raw_' + type_name)} SELECT ?, row_number() OVER () + 1, true, "
+                     f"{', '.join(selects)} FROM {source}", [shown, str(path)])
+    except duckdb.Error as exc:
+        return [Problem(shown, None, f"cannot read as CSV: {str(exc).splitlines()[0]}")]
     return []
 
 
@@ -147,8 +145,11 @@ def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None
         if rtype.name == "relations":
             ranks = " ".join(f"WHEN {lit(s)} THEN {schema.status_rank(s)}" for s in schema.relation_statuses)
             extra = f", CASE coalesce(status, 'reported') {ranks} END AS status_rank"
+        # Sorted by id, so lookups by id skip row groups; relations are looked up too rarely to pay for
+        # sorting millions of rows.
+        order = "" if rtype.name == "relations" else " ORDER BY id"
         conn.execute(f"CREATE TABLE {q(rtype.name)} AS SELECT {cols}{extra}, _file, _line "
-                     f"FROM {q('raw_' + rtype.name)} ORDER BY id")
+                     f"FROM {q('raw_' + rtype.name)}{order}")
     _create_kinship(conn, schema)
 
 
