@@ -104,7 +104,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     checks: list[Check] = []
     conditions: list[str] = []
 
-    def add_check(text: str, means: str | None, loc: tuple, origin: str, visible=None) -> str | None:
+    def condition_sql(text: str, loc: tuple, visible=None) -> str | None:
         val = compiled(text, loc, visible)
         if val is None:
             return None
@@ -135,7 +135,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
                 on_sql.append(f"{q(name)}.{q(fname)} = {val.sql}")
         own = []
         for j, cond in enumerate(binding.where):
-            sql = add_check(cond.check, cond.means, ("match", name, "where", j), f"match.{name}", visible)
+            sql = condition_sql(cond.check, ("match", name, "where", j), visible)
             if sql is None:
                 continue
             if binding.optional:
@@ -160,7 +160,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
             joins.append(f"JOIN {table} ON {' AND '.join(on_sql) or 'TRUE'}")
 
     for j, cond in enumerate(rule.where):
-        sql = add_check(cond.check, cond.means, ("where", j), "where")
+        sql = condition_sql(cond.check, ("where", j))
         if sql is not None:
             checks.append(Check(cond.check, cond.means, f"c__{len(checks)}", "where"))
             conditions.append(sql)
@@ -171,8 +171,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
             if bound is None:
                 continue
             text = f"{eff.date} {op} date('{bound.isoformat()}')"
-            sql = add_check(text, f"the rule is in force for events {word} {bound.isoformat()}",
-                            ("effective",), "effective")
+            sql = condition_sql(text, ("effective",))
             if sql is not None:
                 checks.append(Check(text, f"the rule is in force for events {word} {bound.isoformat()}",
                                     f"c__{len(checks)}", "effective"))
@@ -181,7 +180,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     clauses: list[Clause] = []
     clause_sql: list[str] = []
     for j, clause in enumerate(rule.status):
-        sql = add_check(clause.when, clause.means, ("status", j), "status")
+        sql = condition_sql(clause.when, ("status", j))
         if sql is not None:
             clauses.append(Clause(clause.status, clause.when, clause.means, f"s__{j}"))
             clause_sql.append(sql)
