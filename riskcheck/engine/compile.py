@@ -33,7 +33,6 @@ class Check:
     text: str
     means: str | None
     column: str
-    origin: str  # "where", "effective" or "match.<var>"
 
 
 @dataclass
@@ -142,7 +141,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
                 own.append(f"({sql}) IS NOT FALSE")
             else:
                 col = f"c__{len(checks)}"
-                checks.append(Check(cond.check, cond.means, col, f"match.{name}"))
+                checks.append(Check(cond.check, cond.means, col))
                 conditions.append(sql)
         if binding.optional:
             optional_vars.add(name)
@@ -162,7 +161,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     for j, cond in enumerate(rule.where):
         sql = condition_sql(cond.check, ("where", j))
         if sql is not None:
-            checks.append(Check(cond.check, cond.means, f"c__{len(checks)}", "where"))
+            checks.append(Check(cond.check, cond.means, f"c__{len(checks)}"))
             conditions.append(sql)
 
     if rule.effective:
@@ -174,7 +173,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
             sql = condition_sql(text, ("effective",))
             if sql is not None:
                 checks.append(Check(text, f"the rule is in force for events {word} {bound.isoformat()}",
-                                    f"c__{len(checks)}", "effective"))
+                                    f"c__{len(checks)}"))
                 conditions.append(sql)
 
     clauses: list[Clause] = []

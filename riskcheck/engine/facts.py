@@ -87,10 +87,3 @@ def describe(type_name: str, r: dict, lookup: Lookup) -> str:
         return f"Source: {r['title']}."
     return f"{type_name} record {r.get('id')}."
 
-
-def date_fields(type_name: str) -> tuple[str, ...]:
-    return {
-        "persons": ("birth_date",), "tenures": ("start", "end"), "relations": ("start", "end"),
-        "verdicts": ("offence_start", "offence_end", "verdict_date", "in_force_date", "released_date"),
-        "resignations": ("submitted",), "memberships": ("admitted", "left"),
-    }.get(type_name, ())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from riskcheck.errors import Problem, ProblemError
+from riskcheck.errors import Problem
 from riskcheck.registry.cases import META_KEYS, CaseMeta, display_path
 from riskcheck.registry.schema import Schema
 from riskcheck.yamlio import YList, YMap, load_yaml_file

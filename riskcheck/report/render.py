@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from riskcheck import __version__
+from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
@@ -78,6 +79,16 @@ def _severity_counts(result: CaseResult) -> dict[str, int]:
     return {s: counts[s] for s in sorted(counts, key=lambda s: SEVERITY_ORDER.get(s, 9))}
 
 
+def _case_info(result: CaseResult) -> dict:
+    return {"id": result.id, "title": result.title, "summary": result.summary,
+            "as_of": result.as_of.isoformat() if result.as_of else ""}
+
+
+def _person_namer(lookup: RecordLookup):
+    """A person's name for templates, falling back to the id."""
+    return lambda pid: (lookup("persons", pid) or {}).get("name") or pid
+
+
 def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
     """Write findings.json and report.html for one checked case (and person pages for a large one)."""
     folder = safe_path(out_dir, result.id)
@@ -97,8 +108,6 @@ def person_page_name(person_id: str) -> str:
 
 def _write_large_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
     """An index page (grouped, counted, filterable without scripts) and one page per person concerned."""
-    from riskcheck.engine.evaluate import RecordLookup
-
     lookup = RecordLookup(registry)
     by_person: dict[str, list] = {}
     for f in result.findings:
@@ -109,11 +118,8 @@ def _write_large_case(out_dir: Path, result: CaseResult, registry: Registry, rul
     rule_models = {r.id: r.rule for r in rules}
     pages = {pid: f"persons/{person_page_name(pid)}" for pid in by_person}
 
-    def person_name(pid: str) -> str:
-        return (lookup("persons", pid) or {}).get("name") or pid
-
-    case = {"id": result.id, "title": result.title, "summary": result.summary,
-            "as_of": result.as_of.isoformat() if result.as_of else ""}
+    person_name = _person_namer(lookup)
+    case = _case_info(result)
     folder = safe_path(out_dir, result.id)
     for pid, findings in sorted(by_person.items()):
         html = _ENV.get_template("person.html").render(
@@ -135,8 +141,6 @@ def _write_large_case(out_dir: Path, result: CaseResult, registry: Registry, rul
 
 
 def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> str:
-    from riskcheck.engine.evaluate import RecordLookup
-
     lookup = RecordLookup(registry)
     person_ids = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
     lookup.prefetch("persons", person_ids)
@@ -153,12 +157,9 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
     all_sources = {s["id"]: s for s in source_list}
     rule_counts = Counter(f.rule for f in result.findings)
 
-    def person_name(pid: str) -> str:
-        return (lookup("persons", pid) or {}).get("name") or pid
-
+    person_name = _person_namer(lookup)
     return _ENV.get_template("report.html").render(
-        case={"id": result.id, "title": result.title, "summary": result.summary,
-              "as_of": result.as_of.isoformat() if result.as_of else ""},
+        case=_case_info(result),
         findings=result.findings,
         status_counts=_status_counts(result),
         severity_counts=_severity_counts(result),
