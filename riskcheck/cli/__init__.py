@@ -6,6 +6,7 @@ import click
 
 from riskcheck import __version__
 from riskcheck.cli.docs import docs_command
+from riskcheck.cli.names import names_group
 from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
 from riskcheck.cli.synth import synth_command
@@ -27,6 +28,7 @@ def main() -> None:
       riskcheck validate cases/                 check the data only
       riskcheck test rules/                     run the rules' own tests
       riskcheck rules                           list the rules and their parameters
+      riskcheck names compare "Tokayev" "Тоқаев"  compare two names across scripts
 
     Exit codes: 0 success; 1 --fail-on threshold reached; 2 usage error; 3 a case or a
     rule test failed; 4 the rules could not be loaded.
@@ -39,3 +41,4 @@ main.add_command(test_command)
 main.add_command(rules_command)
 main.add_command(docs_command)
 main.add_command(synth_command)
+main.add_command(names_group)

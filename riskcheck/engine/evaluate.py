@@ -102,6 +102,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     caveats: list[str] = []
     shown: set[tuple[str, str]] = set()
     schema = lookup.registry.schema
+    identity = lookup.registry.identity
 
     def fact(type_name: str, record: dict | None, used: set[str]) -> None:
         if record is None or (type_name, record["id"]) in shown:
@@ -130,6 +131,26 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                                    f"{date_words(value)}.")
         steps.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources,
                           sorted(set(flags))))
+        for fname, original in identity.rewritten.get((type_name, record["id"]), {}).items():
+            identity_step(original if isinstance(original, list) else [original])
+
+    def identity_step(recorded_ids: list[str]) -> None:
+        for merged_id in recorded_ids:
+            if merged_id not in identity.resolution.canonical or ("link", merged_id) in shown:
+                continue
+            shown.add(("link", merged_id))
+            canonical = identity.resolution.canonical[merged_id]
+            merged = identity.merged_records.get(merged_id, {})
+            link = next((x for x in identity.resolution.links if merged_id in (x.left, x.right)), None)
+            why = ("the registry says so (same_as)" if link is None or link.kind == "same_as"
+                   else "; ".join(link.explanation[:1] + [x for x in link.explanation if "birth" in x]))
+            number = len(steps) + 1
+            caveats.append(f"Step {number}: two person records are taken as one human by riskcheck; "
+                           "check the identity link before relying on it.")
+            steps.append(Step("fact", f"The record above names {merged.get('name', merged_id)} ({merged_id}), "
+                                      f"which riskcheck links to {lookup('persons', canonical)['name']} "
+                                      f"({canonical}) as the same person: {why}.", "persons", merged_id,
+                              list(merged.get("sources") or []), ["identity link"]))
 
     for var, binding in rule.match.items():
         type_name = compiled.var_types[var]
@@ -140,6 +161,18 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                                           f"({var}).", outcome="none"))
             continue
         used = {f for v, f in compiled.fields_used if v == var}
+        if type_name == "kinship" and record["id"].startswith("hint:"):
+            child, parent = ((record["person_id"], record["relative_id"]) if record["kind"] == "parent"
+                             else (record["relative_id"], record["person_id"]))
+            hint = next((h for h in identity.resolution.hints if (h.left, h.right) == (child, parent)), None)
+            number = len(steps) + 1
+            caveats.append(f"Step {number}: the family link is inferred from names, not recorded; "
+                           "it is a lead to check, not a fact.")
+            steps.append(Step("fact", f"{lookup('persons', parent)['name']} may be the parent of "
+                                      f"{lookup('persons', child)['name']}: inferred from names, not recorded"
+                                      f" ({'; '.join(hint.explanation) if hint else 'kinship hint'}).",
+                              "kinship", record["id"], [], ["inferred"]))
+            continue
         if type_name == "kinship":
             for rel_id in record["relations"]:
                 fact("relations", lookup("relations", rel_id), {"start", "end"} if used else set())

@@ -10,6 +10,7 @@ import duckdb
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
+from riskcheck.registry.identity import Identity, resolve_identities
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.yamlio import YMap
 from riskcheck.registry.schema import Schema, load_schema
@@ -24,6 +25,7 @@ class Registry:
     conn: duckdb.DuckDBPyConnection
     schema: Schema
     warnings: list[Problem] = field(default_factory=list)
+    identity: Identity = field(default_factory=Identity)
 
     def counts(self) -> dict[str, int]:
         sql = " UNION ALL ".join(f"SELECT {store.lit(t)}, count(*) FROM {store.q(t)}" for t in self.schema.types)
@@ -111,7 +113,9 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
             raise ProblemError(problems + errors)
         stage(meta.id, "validated")
         store.create_typed_tables(conn, schema)
+        identity = resolve_identities(conn, schema, lambda text: stage(meta.id, text))
+        store.create_kinship(conn, schema)
     except BaseException:
         conn.close()
         raise
-    return Registry(meta, conn, schema, warnings)
+    return Registry(meta, conn, schema, warnings, identity)

@@ -150,10 +150,10 @@ def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None
         order = "" if rtype.name == "relations" else " ORDER BY id"
         conn.execute(f"CREATE TABLE {q(rtype.name)} AS SELECT {cols}{extra}, _file, _line "
                      f"FROM {q('raw_' + rtype.name)}{order}")
-    _create_kinship(conn, schema)
 
 
-def _create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """Derive the `kinship` table; call after identity resolution (which fills `kin_hints`)."""
     k = schema.kinship
     conn.execute("CREATE TABLE kin_inverse (kind VARCHAR, inverse VARCHAR)")
     conn.executemany("INSERT INTO kin_inverse VALUES (?, ?)", sorted(k.inverse.items()))
@@ -197,9 +197,25 @@ def _create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         WHERE s.kind = 'spouse'
           AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id)
     """)
+    # Kinship hints (parent and child by name, see riskcheck.names.resolve) where nothing is recorded.
+    conn.execute("CREATE TABLE IF NOT EXISTS kin_hints (child VARCHAR, parent VARCHAR)")
+    conn.execute(f"""
+        CREATE TABLE kin_hint_links AS
+        SELECT 'hint:' || h.child || '>' || h.parent AS id, h.child AS person_id, h.parent AS relative_id,
+               'parent' AS kind, 'inferred' AS status, 0 AS status_rank, NULL::VARCHAR AS via,
+               []::VARCHAR[] AS relations, DATE '{MIN_DAY}' AS valid_from__lo, DATE '{MIN_DAY}' AS valid_from__hi,
+               NULL::DATE AS valid_to__lo, NULL::DATE AS valid_to__hi
+        FROM kin_hints h
+        WHERE NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = h.child AND d.relative_id = h.parent)
+    """)
     conn.execute("""
         CREATE TABLE kinship AS
-        SELECT * FROM kin_direct
+        SELECT * FROM kin_direct WHERE person_id <> relative_id
+        UNION ALL SELECT * FROM kin_hint_links
+        UNION ALL
+        SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
+               via, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
+        FROM kin_hint_links
         UNION ALL SELECT * FROM kin_spouse
         UNION ALL
         SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via, k.relations,
@@ -209,4 +225,4 @@ def _create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
     conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
                  "NULL::VARCHAR AS valid_to FROM kinship")
-    conn.execute("DROP TABLE kin_direct; DROP TABLE kin_spouse")
+    conn.execute("DROP TABLE kin_direct; DROP TABLE kin_spouse; DROP TABLE kin_hint_links")

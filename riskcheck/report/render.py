@@ -57,7 +57,47 @@ def _env():
 _ENV = _env()
 
 
-def findings_document(result: CaseResult, rules: list[LoadedRule]) -> dict:
+MAX_LISTED_IDENTITY = 200  # per list in the HTML; findings.json has them all
+
+
+def identity_document(registry: Registry | None) -> dict:
+    res = registry.identity.resolution if registry is not None else None
+    if res is None:
+        return {"links": [], "possible": [], "hints": []}
+
+    def rows(items):
+        return [{"left": x.left, "right": x.right, "kind": x.kind, "score": round(x.score, 4),
+                 "explanation": x.explanation} for x in items]
+    return {"links": rows(res.links), "possible": rows(res.possible), "hints": rows(res.hints),
+            "skipped_blocks": [{"block": b, "records": n} for b, n in res.skipped_blocks],
+            "ambiguous_patronymics": res.ambiguous_patronymics}
+
+
+def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
+    identity = registry.identity
+    res = identity.resolution
+    shown = {k: getattr(res, k)[:MAX_LISTED_IDENTITY] for k in ("links", "possible", "hints")}
+    lookup.prefetch("persons", {i for items in shown.values() for x in items for i in (x.left, x.right)})
+
+    def name(pid: str) -> str:
+        record = identity.merged_records.get(pid) or lookup("persons", pid) or {}
+        return record.get("name") or pid
+
+    def rows(items):
+        return [{"left": x.left, "right": x.right, "left_name": name(x.left), "right_name": name(x.right),
+                 "score": x.score, "why": x.explanation} for x in items]
+
+    def merged_first(x):  # a link reads "this record is taken as that person"
+        merged = x.left if x.left in res.canonical else x.right
+        return {"left": merged, "right": res.canonical[merged], "left_name": name(merged),
+                "right_name": name(res.canonical[merged]), "score": x.score, "why": x.explanation}
+    more = sum(len(getattr(res, k)) - len(v) for k, v in shown.items())
+    return {"links": [merged_first(x) for x in shown["links"]], "possible": rows(shown["possible"]), "hints": rows(shown["hints"]),
+            "more": more, "skipped": sorted(res.skipped_blocks, key=lambda b: (-b[1], b[0])),
+            "ambiguous": res.ambiguous_patronymics}
+
+
+def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Registry | None = None) -> dict:
     return {
         "case": result.id,
         "title": result.title,
@@ -66,6 +106,7 @@ def findings_document(result: CaseResult, rules: list[LoadedRule]) -> dict:
         "rules": [{"id": r.id, "version": r.rule.version} for r in rules],
         "counts": _status_counts(result),
         "findings": [f.to_json() for f in result.findings],
+        "identity": identity_document(registry),
     }
 
 
@@ -92,7 +133,7 @@ def _person_namer(lookup: RecordLookup):
 def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
     """Write findings.json and report.html for one checked case (and person pages for a large one)."""
     folder = safe_path(out_dir, result.id)
-    doc = findings_document(result, rules)
+    doc = findings_document(result, rules, registry)
     write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
         _write_large_case(out_dir, result, registry, rules)
@@ -136,7 +177,8 @@ def _write_large_case(out_dir: Path, result: CaseResult, registry: Registry, rul
         case=case, findings=result.findings, rules=rule_models, grid=grid, people=people,
         person_pages=pages, person_name=person_name, status_counts=_status_counts(result),
         rule_index={r.id: i for i, r in enumerate(rules, start=1)},
-        counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]])
+        counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]],
+        identity=_identity_context(registry, lookup))
     write_text(folder / "report.html", html)
 
 
@@ -173,6 +215,7 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         rules={r.id: r.rule for r in rules},
         rule_counts=rule_counts,
         person_name=person_name,
+        identity=_identity_context(registry, lookup),
     )
 
 

@@ -1,0 +1,89 @@
+"""Identity resolution inside the store: link the person records that are one human, add kinship hints.
+
+Runs after the typed tables are built and before kinship is derived, so that the rules see one person
+where the registry had several records of it: every reference to a merged record is rewritten to the
+record it is merged into, and the merged records leave the `persons` table. What was rewritten is kept
+(`Identity.rewritten`) so that a finding can say which of its facts came through a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from riskcheck.names.resolve import PersonNames, Resolution, resolve
+from riskcheck.registry import store
+from riskcheck.registry.dates import MIN_DAY
+from riskcheck.registry.schema import Schema
+
+
+@dataclass
+class Identity:
+    resolution: Resolution = field(default_factory=Resolution)
+    merged_records: dict[str, dict] = field(default_factory=dict)  # merged id -> its person record
+    rewritten: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)  # (type, id) -> {field: as recorded}
+
+    def links_of(self, person_id: str) -> list:
+        """The links that merged other records into this person."""
+        return [link for link in self.resolution.links
+                if self.resolution.canonical.get(link.left, link.left) == person_id
+                or self.resolution.canonical.get(link.right, link.right) == person_id]
+
+
+def resolve_identities(conn: duckdb.DuckDBPyConnection, schema: Schema, stage=None) -> Identity:
+    rows = conn.execute("SELECT id, name, aliases, surname, given_name, patronymic, birth_date__lo, "
+                        "birth_date__hi, gender, same_as FROM persons ORDER BY id").fetchall()
+    persons = [PersonNames(r[0], r[1] or "", list(r[2] or []), r[3] or "", r[4] or "", r[5] or "", r[6], r[7],
+                           r[8], list(r[9] or [])) for r in rows]
+    del rows
+    report = (lambda text: stage(text)) if stage else None
+    identity = Identity(resolve(persons, progress=report))
+    _apply_merges(conn, schema, identity)
+    _insert_hints(conn, identity.resolution)
+    return identity
+
+
+def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Identity) -> None:
+    canonical = identity.resolution.canonical
+    if not canonical:
+        return
+    conn.execute("CREATE TEMP TABLE person_merge (id VARCHAR, canonical VARCHAR)")
+    conn.executemany("INSERT INTO person_merge VALUES (?, ?)", sorted(canonical.items()))
+    cols = ", ".join(store.q(f) for f in schema.types["persons"].fields)
+    cursor = conn.execute(f"SELECT {cols} FROM persons WHERE id IN (SELECT id FROM person_merge) ORDER BY id")
+    names = [d[0] for d in cursor.description]
+    identity.merged_records = {r[0]: dict(zip(names, r)) for r in cursor.fetchall()}
+    conn.execute("DELETE FROM persons WHERE id IN (SELECT id FROM person_merge)")
+    for rtype in schema.types.values():
+        for f in rtype.fields.values():
+            if f.to != "persons" or f.name == "same_as":
+                continue
+            col = store.q(f.name)
+            table = store.q(rtype.name)
+            if f.type == "ref":
+                found = conn.execute(f"SELECT t.id, t.{col} FROM {table} t JOIN person_merge m ON m.id = t.{col}").fetchall()
+                conn.execute(f"UPDATE {table} SET {col} = m.canonical FROM person_merge m WHERE m.id = {table}.{col}")
+            else:
+                found = conn.execute(f"SELECT id, {col} FROM {table} WHERE list_has_any({col}, "
+                                     "(SELECT list(id) FROM person_merge))").fetchall()
+                conn.execute(f"UPDATE {table} SET {col} = list_transform({col}, x -> coalesce("
+                             "(SELECT canonical FROM person_merge WHERE id = x), x))")
+            for rid, original in found:
+                identity.rewritten.setdefault((rtype.name, rid), {})[f.name] = original
+
+
+def _insert_hints(conn: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
+    """Keep the hints no recorded relation already covers (in either direction), for kinship and the report."""
+    conn.execute("CREATE TABLE kin_hints (child VARCHAR, parent VARCHAR)")
+    if not resolution.hints:
+        return
+    conn.executemany("INSERT INTO kin_hints VALUES (?, ?)", [(h.left, h.right) for h in resolution.hints])
+    conn.execute("""
+        DELETE FROM kin_hints h WHERE EXISTS (
+            SELECT 1 FROM relations r
+            WHERE (r.person_id = h.child AND r.relative_id = h.parent)
+               OR (r.person_id = h.parent AND r.relative_id = h.child))
+    """)
+    kept = set(conn.execute("SELECT child, parent FROM kin_hints").fetchall())
+    resolution.hints = [h for h in resolution.hints if (h.left, h.right) in kept]
