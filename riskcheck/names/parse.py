@@ -12,8 +12,7 @@ a comparison uses. The keys carry the equivalences Kazakh names need:
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 from riskcheck.names.skeleton import fold, latin, words
@@ -49,8 +48,7 @@ _SURNAME_WEAK = (("ina", "f", "in"), ("in", "m", "in"), ("yn", "m", "in"), ("enk
 _ROLE_ORDER = {"surname": 0, "given": 1, "initial": 2, "patronymic": 3}
 
 
-@dataclass(frozen=True)
-class NamePart:
+class NamePart(NamedTuple):
     role: str          # surname | given | patronymic | initial
     written: str       # the word as written
     key: str           # what comparisons use (see the module docstring)
@@ -59,8 +57,7 @@ class NamePart:
     gender: str | None = None  # what the word's form says: m, f or None
 
 
-@dataclass(frozen=True)
-class ParsedName:
+class ParsedName(NamedTuple):
     written: str
     parts: tuple[NamePart, ...]
     # Precomputed for comparing, which runs millions of times.
@@ -69,7 +66,7 @@ class ParsedName:
     gender: str | None = None               # m or f when the forms say so and agree
 
     @classmethod
-    def of_parts(cls, written: str, parts: list[NamePart]) -> "ParsedName":
+    def of_parts(cls, written: str, parts: list[NamePart]) -> ParsedName:
         said = {p.gender for p in parts if p.gender}
         return cls(written, tuple(parts), tuple(p for p in parts if p.role != "patronymic"),
                    tuple(p for p in parts if p.role == "patronymic"), said.pop() if len(said) == 1 else None)
@@ -126,11 +123,13 @@ def given_key(skel: str) -> str:
     return skel.rstrip("aeiu") or skel
 
 
+@lru_cache(maxsize=200_000)
 def _part(role: str, word: str, key: str | None = None, gender: str | None = None) -> NamePart:
     skel, folds = fold(word)
     return NamePart(role, word, key if key is not None else skel, skel, folds, gender)
 
 
+@lru_cache(maxsize=100_000)
 def _surname_part(word: str) -> NamePart:
     form = surname_form(word)
     if form:
@@ -138,13 +137,19 @@ def _surname_part(word: str) -> NamePart:
     return _part("surname", word)
 
 
-@lru_cache(maxsize=100_000)
+def _field_words(text: str) -> list[str]:
+    if not text:
+        return []
+    return [text] if text.isalpha() else words(text)
+
+
+@lru_cache(maxsize=300_000)
 def parse_name(text: str, surname: str = "", given: str = "", patronymic: str = "") -> ParsedName:
     """Parse a written name; structured fields, when a record has them, are taken as they are."""
     if surname or given or patronymic:
-        parts = [_surname_part(w) for w in words(surname)]
-        parts += [_part("given", w) for g in words(given) for w in g.split("-") if latin(w)]
-        for w in words(patronymic):
+        parts = [_surname_part(w) for w in _field_words(surname)]
+        parts += [_part("given", w) for g in _field_words(given) for w in g.split("-") if latin(w)]
+        for w in _field_words(patronymic):
             pk = patronymic_key(w)
             parts.append(_part("patronymic", w, pk[0] if pk else fold(w)[0], pk[1] if pk else None))
         return ParsedName.of_parts(text or " ".join(x for x in (surname, given, patronymic) if x), parts)

@@ -16,10 +16,13 @@ only when they opt in to `inferred` links.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date
+from functools import lru_cache
 from itertools import combinations
 
 from riskcheck.names.compare import NameComparison, compare_parsed
@@ -29,6 +32,7 @@ STRONG_NAME = 0.9     # name score needed, with the same full birth date, to lin
 POSSIBLE_NAME = 0.8   # name score from which a pair is worth a reviewer's look
 MAX_BLOCK = 1000      # persons in one block, beyond which the block is skipped and reported
 MAX_PARENTS = 3       # candidate parents beyond which a patronymic is too common to hint anything
+MAX_EXPLAINED = 1000  # possible pairs worded in full; the rest carry their score and birth evidence
 AGE_GAP = (18, 55)
 
 
@@ -45,29 +49,51 @@ class PersonNames:
     gender: str | None = None
     same_as: list[str] = field(default_factory=list)
 
+    def info(self) -> NameInfo:
+        return name_info(self.name or "", self.surname or "", self.given_name or "", self.patronymic or "",
+                         tuple(self.aliases or ()))
+
     def parsed(self) -> list[ParsedName]:
         """Every way the record writes the name: structured fields, the name, its aliases."""
-        cached = self.__dict__.get("_parsed")
-        if cached is None:
-            cached = []
-            if self.surname or self.given_name or self.patronymic:
-                cached.append(parse_name("", self.surname or "", self.given_name or "", self.patronymic or ""))
-                # The name is most often the same fields joined; parse it only when it says more.
-                written = " ".join(x for x in (self.surname, self.given_name, self.patronymic) if x)
-                if self.name and sorted(self.name.split()) != sorted(written.split()):
-                    cached.append(parse_name(self.name))
-            else:
-                cached.append(parse_name(self.name))
-            cached += [parse_name(a) for a in self.aliases or [] if a]
-            self.__dict__["_parsed"] = cached
-        return cached
-
-    def father_keys(self) -> set[str]:
-        return {given_key(pat.key) for parsed in self.parsed() for pat in parsed.patronymics if len(pat.key) >= 2}
+        return self.info().forms
 
     @property
     def birth_day(self) -> date | None:
         return self.birth_lo if self.birth_lo is not None and self.birth_lo == self.birth_hi else None
+
+
+class NameInfo(NamedTuple):
+    """What resolution needs of one way of writing a person's names, computed once per distinct name."""
+    forms: list[ParsedName]
+    surnames: tuple[str, ...]        # surname keys, for blocking
+    givens: tuple[str, ...]          # given-name keys, for blocking
+    fathers: frozenset[str]          # fathers' names from patronymics (given_key form)
+    patronymics: tuple[tuple[str, str], ...]  # (given_key of the father's name, as written), for hints
+    father_of: tuple[tuple[str, str], ...]    # (surname key, given_key): the names this person's children carry
+
+
+@lru_cache(maxsize=300_000)
+def name_info(name: str, surname: str, given: str, patronymic: str, aliases: tuple[str, ...]) -> NameInfo:
+    forms = []
+    if surname or given or patronymic:
+        forms.append(parse_name("", surname, given, patronymic))
+        # The name is most often the same fields joined; parse it only when it says more.
+        if name and name != " ".join(x for x in (surname, given, patronymic) if x) \
+                and sorted(name.split()) != sorted(" ".join((surname, given, patronymic)).split()):
+            forms.append(parse_name(name))
+    else:
+        forms.append(parse_name(name))
+    forms += [parse_name(a) for a in aliases if a]
+    surnames, givens = set(), set()
+    for parsed in forms:
+        for part in parsed.core:
+            if len(part.key) >= 2 and part.role in ("surname", "given"):
+                (surnames if part.role == "surname" else givens).add(part.key)
+    pats = {(pat.key, pat.written) for parsed in forms for pat in parsed.patronymics if len(pat.key) >= 2}
+    return NameInfo(forms, tuple(sorted(surnames)), tuple(sorted(givens)),
+                    frozenset(given_key(k) for k, _ in pats),
+                    tuple(sorted({(given_key(k), w) for k, w in pats if len(k) >= 3})),
+                    tuple(sorted({(s, given_key(g)) for s in surnames for g in givens})))
 
 
 @dataclass
@@ -110,18 +136,11 @@ _BIRTH_WORDS = {"agrees": "birth date agrees", "year": "birth year agrees",
 
 def compare_persons(a: PersonNames, b: PersonNames) -> tuple[float, NameComparison, str]:
     """Best name score over the records' ways of writing the name, with the birth-date relation."""
-    best: NameComparison | None = None
-    for pa in a.parsed():
-        for pb in b.parsed():
-            c = compare_parsed(pa, pb, explain=False)
-            if best is None or c.score > best.score:
-                best, pair = c, (pa, pb)
-    assert best is not None
-    full = compare_parsed(*pair)
-    birth = birth_relation(a, b)
+    score, forms, _ = _best_score(a.info(), b.info())
+    comparison = compare_parsed(*forms)
     if a.gender and b.gender and a.gender != b.gender:
-        full.gender_conflict = True
-    return full.score, full, birth
+        comparison.gender_conflict = True
+    return score, comparison, birth_relation(a, b)
 
 
 def _explain(a: PersonNames, b: PersonNames, c: NameComparison, birth: str) -> list[str]:
@@ -132,61 +151,78 @@ def _explain(a: PersonNames, b: PersonNames, c: NameComparison, birth: str) -> l
     return lines
 
 
-def _blocking_keys(p: PersonNames) -> tuple[set[str], set[str]]:
-    """(surname keys, given-name keys) over every way the record writes the name."""
-    surnames, givens = set(), set()
-    for parsed in p.parsed():
-        for part in parsed.core:
-            if len(part.key) < 2:
-                continue
-            (surnames if part.role == "surname" else givens if part.role == "given" else set()).add(part.key)
-    return surnames, givens
-
-
 def resolve(persons: list[PersonNames], max_block: int = MAX_BLOCK, progress=None) -> Resolution:
-    out = Resolution()
-    by_id = {p.id: p for p in persons}
-    keys = {p.id: _blocking_keys(p) for p in persons}
-    if progress:
-        progress(f"parsed {len(persons):,} names")
+    """Link, list and hint (see the module docstring); deterministic for the same persons."""
+    # Millions of small tuples make Python's cycle collector run again and again for nothing: nothing
+    # built here holds a cycle, so it is paused for the duration.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _resolve(persons, max_block, progress)
+    finally:
+        if enabled:
+            gc.enable()
 
-    # Blocks for links: the same full birth date and a shared surname or given-name key.
-    link_blocks: dict[tuple, list[str]] = defaultdict(list)
-    # Blocks for possible matches: the same surname and given name, and birth year (or none).
-    maybe_blocks: dict[tuple, list[str]] = defaultdict(list)
-    for p in persons:
-        surnames, givens = keys[p.id]
-        day = p.birth_day
+
+def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution:
+    out = Resolution()
+    say = progress or (lambda text: None)
+    persons = sorted(persons, key=lambda p: p.id)
+    by_id = {p.id: i for i, p in enumerate(persons)}
+    infos = [p.info() for p in persons]
+    say(f"read {len(persons):,} names")
+
+    # Blocks for links: the same full birth date and a shared surname or given-name key. Blocks for
+    # possible matches: the same surname and given name, by birth year (None: not known to the year).
+    link_blocks: dict[tuple, list[int]] = defaultdict(list)
+    name_blocks: dict[tuple[str, str], dict[int | None, list[int]]] = defaultdict(lambda: defaultdict(list))
+    days = [p.birth_day for p in persons]
+    for i, (p, info, day) in enumerate(zip(persons, infos, days)):
         if day is not None:
-            for k in surnames:
-                link_blocks[("s", day, k)].append(p.id)
-            for k in givens:
-                link_blocks[("g", day, k)].append(p.id)
-        year = p.birth_lo.year if p.birth_lo and p.birth_hi and p.birth_lo.year == p.birth_hi.year else None
-        for s in surnames:
-            for g in givens:
-                maybe_blocks[(s, g, year)].append(p.id)
-    candidates: set[tuple[str, str]] = set()
-    for block_key, ids in sorted(link_blocks.items(), key=lambda kv: str(kv[0])):
-        if len(ids) > max_block:
-            out.skipped_blocks.append((f"born {block_key[1]}, name word {block_key[2]!r}", len(ids)))
+            ordinal = day.toordinal()
+            for k in info.surnames:
+                link_blocks[(ordinal, "s", k)].append(i)
+            for k in info.givens:
+                link_blocks[(ordinal, "g", k)].append(i)
+            year = day.year
+        else:
+            year = p.birth_lo.year if p.birth_lo and p.birth_hi and p.birth_lo.year == p.birth_hi.year else None
+        for s in info.surnames:
+            for g in info.givens:
+                name_blocks[(s, g)][year].append(i)
+
+    fathers = [info.fathers for info in infos]
+    genders = [p.gender for p in persons]
+
+    def worth_comparing(i: int, j: int) -> bool:
+        """Cheap refusals: two fathers' names, two genders. (Birth dates cannot conflict inside a block.)"""
+        fa, fb = fathers[i], fathers[j]
+        if fa and fb and fa.isdisjoint(fb):
+            return False
+        ga, gb = genders[i], genders[j]
+        return not (ga and gb and ga != gb)
+
+    candidates: set[tuple[int, int]] = set()
+    for (ordinal, kind, key), ids in link_blocks.items():
+        if len(ids) < 2:
             continue
-        candidates.update(combinations(sorted(ids), 2))
-    # Possible matches need one side without a full birth date (two full dates either agree, and were
-    # compared above, or differ, and the pair is two people). A record with no birth year meets every
-    # year of its name.
-    by_name: dict[tuple, list[str]] = defaultdict(list)
-    for (s, g, year), ids in maybe_blocks.items():
-        by_name[(s, g)].append(year)
-    for (s, g), years in sorted(by_name.items(), key=lambda kv: kv[0]):
-        for year in years:
-            ids = maybe_blocks[(s, g, year)]
-            inexact = [i for i in ids if by_id[i].birth_day is None]
-            if year is None:
-                pool = sorted({i for y in years for i in maybe_blocks[(s, g, y)]})
-            else:
-                pool = sorted(set(ids) | set(maybe_blocks.get((s, g, None), [])))
-                inexact = sorted(set(inexact) | set(maybe_blocks.get((s, g, None), [])))
+        if len(ids) > max_block:
+            out.skipped_blocks.append((f"born {date.fromordinal(ordinal)}, "
+                                       f"{'surname' if kind == 's' else 'given name'} {key!r}", len(ids)))
+            continue
+        for i, j in combinations(ids, 2):
+            if worth_comparing(i, j):
+                candidates.add((i, j))
+    # Possible matches need one side without a full birth date: two full dates either agree (and were
+    # blocked above) or differ (two people). A record with no birth year meets every year of its name.
+    for (s, g), by_year in name_blocks.items():
+        unknown = by_year.get(None, [])
+        for year, ids in by_year.items():
+            # A record known to the year meets that year and the unknown; an unknown one meets all, so
+            # its birth interval must be checked against each (it may be "before 1960").
+            pool = ids + unknown if year is not None else [i for y_ids in by_year.values() for i in y_ids]
+            check_birth = year is None or bool(unknown)
+            inexact = [i for i in ids if days[i] is None]
             if not inexact:
                 continue
             if len(pool) > max_block:
@@ -194,53 +230,69 @@ def resolve(persons: list[PersonNames], max_block: int = MAX_BLOCK, progress=Non
                 continue
             for i in inexact:
                 for j in pool:
-                    if i != j:
-                        candidates.add((min(i, j), max(i, j)))
-    if progress:
-        progress(f"blocked: {len(candidates):,} pairs to compare")
+                    if i != j and worth_comparing(i, j) and \
+                            (not check_birth or birth_relation(persons[i], persons[j]) != "conflicts"):
+                        candidates.add((i, j) if i < j else (j, i))
+    out.skipped_blocks.sort(key=lambda b: (-b[1], b[0]))
+    say(f"blocked: {len(candidates):,} pairs to compare")
 
     # Explicit same_as links first: they need no score.
-    explicit: set[tuple[str, str]] = set()
-    for p in persons:
+    explicit: set[tuple[int, int]] = set()
+    for i, p in enumerate(persons):
         for other in p.same_as or []:
-            if other in by_id and other != p.id:
-                pair = (min(p.id, other), max(p.id, other))
-                if pair not in explicit:
-                    explicit.add(pair)
-                    out.links.append(PairResult(pair[0], pair[1], "same_as", 1.0,
-                                                [f"the record {p.id} says it is the same person as {other}"]))
-    fathers = {p.id: p.father_keys() for p in persons}
-    for a_id, b_id in sorted(candidates):
-        if (a_id, b_id) in explicit:
-            continue
-        a, b = by_id[a_id], by_id[b_id]
-        birth = birth_relation(a, b)
-        # Cheap refusals first: two full birth dates that differ, two genders, two fathers' names.
-        if birth == "conflicts" or (a.gender and b.gender and a.gender != b.gender):
-            continue
-        if fathers[a_id] and fathers[b_id] and not fathers[a_id] & fathers[b_id]:
+            j = by_id.get(other)
+            if j is not None and j != i and (min(i, j), max(i, j)) not in explicit:
+                explicit.add((min(i, j), max(i, j)))
+                out.links.append(PairResult(persons[min(i, j)].id, persons[max(i, j)].id, "same_as", 1.0,
+                                            [f"the record {p.id} says it is the same person as {other}"]))
+    possible: list[tuple[int, int, float]] = []
+    for i, j in sorted(candidates):
+        if (i, j) in explicit:
             continue
         out.compared += 1
-        score, comparison, birth = compare_persons(a, b)
-        if comparison.gender_conflict or comparison.patronymic_conflict:
+        a, b = persons[i], persons[j]
+        score, forms, quick = _best_score(infos[i], infos[j])
+        if score < POSSIBLE_NAME or quick.gender_conflict or quick.patronymic_conflict:
             continue
+        birth = birth_relation(a, b)
         if score >= STRONG_NAME and birth == "agrees":
-            out.links.append(PairResult(a_id, b_id, "name_and_birth", score, _explain(a, b, comparison, birth)))
-        elif score >= POSSIBLE_NAME:
-            out.possible.append(PairResult(a_id, b_id, "possible", score, _explain(a, b, comparison, birth)))
+            out.links.append(PairResult(a.id, b.id, "name_and_birth", score,
+                                        _explain(a, b, compare_parsed(*forms), birth)))
+        else:
+            possible.append((i, j, score))
     out.canonical = _clusters(out.links)
     # A possible pair inside one linked cluster is already settled; between two clusters, the best pair
-    # of records stands for them.
-    best: dict[tuple[str, str], PairResult] = {}
-    for pair in out.possible:
-        ends = tuple(sorted((out.canonical.get(pair.left, pair.left), out.canonical.get(pair.right, pair.right))))
-        if ends[0] != ends[1] and (ends not in best or pair.score > best[ends].score):
-            best[ends] = pair
-    out.possible = sorted(best.values(), key=lambda p: (p.left, p.right))
-    if progress:
-        progress(f"compared {out.compared:,} pairs: {len(out.links):,} links, {len(out.possible):,} possible")
-    _hints(persons, keys, out)
+    # of records stands for them. Only the first MAX_EXPLAINED get their wording (the report shows fewer).
+    best: dict[tuple[str, str], tuple[int, int, float]] = {}
+    for i, j, score in possible:
+        ends = tuple(sorted((out.canonical.get(persons[i].id, persons[i].id),
+                             out.canonical.get(persons[j].id, persons[j].id))))
+        if ends[0] != ends[1] and (ends not in best or score > best[ends][2]):
+            best[ends] = (i, j, score)
+    for n, (i, j, score) in enumerate(sorted(best.values())):
+        a, b = persons[i], persons[j]
+        birth = birth_relation(a, b)
+        if n < MAX_EXPLAINED:
+            why = _explain(a, b, compare_parsed(*_best_score(infos[i], infos[j])[1]), birth)
+        else:
+            why = [f"name score {score:.2f}", _BIRTH_WORDS[birth]]
+        out.possible.append(PairResult(a.id, b.id, "possible", score, why))
+    say(f"compared {out.compared:,} pairs: {len(out.links):,} links, {len(out.possible):,} possible")
+    _hints(persons, infos, out)
+    say(f"{len(out.hints):,} kinship hints ({out.ambiguous_patronymics:,} patronymics fit too many parents)")
     return out
+
+
+def _best_score(a: NameInfo, b: NameInfo) -> tuple[float, tuple[ParsedName, ParsedName], NameComparison]:
+    """The best score over the two records' ways of writing their names, the pair of forms, its comparison."""
+    pair, found = (a.forms[0], b.forms[0]), None
+    for pa in a.forms:
+        for pb in b.forms:
+            c = compare_parsed(pa, pb, explain=False)
+            if found is None or c.score > found.score:
+                pair, found = (pa, pb), c
+    assert found is not None
+    return found.score, pair, found
 
 
 def _clusters(links: list[PairResult]) -> dict[str, str]:
@@ -261,48 +313,50 @@ def _clusters(links: list[PairResult]) -> dict[str, str]:
     return {x: find(x) for x in list(parent) if find(x) != x}
 
 
-def _hints(persons: list[PersonNames], keys: dict, out: Resolution) -> None:
+def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -> None:
     """Possible parent-child pairs from patronymics; see the module docstring."""
-    index: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    by_id = {p.id: p for p in persons}
-    for p in persons:
-        if p.id in out.canonical or p.birth_lo is None or p.gender == "f":
+    # (surname key, father's-name key) -> birth years and indexes of men (or persons of unknown gender).
+    index: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for i, p in enumerate(persons):
+        if p.birth_lo is None or p.birth_hi is None or p.gender == "f" or p.id in out.canonical:
             continue
-        surnames, givens = keys[p.id]
-        for s in surnames:
-            for g in givens:
-                index[(s, given_key(g))].append((p.birth_lo.year, p.id))
-    for block in index.values():
+        year = p.birth_lo.year
+        for key in infos[i].father_of:
+            index[key].append((year, i))
+    years = {}
+    for key, block in index.items():
         block.sort()
-    for child in persons:
-        if child.id in out.canonical or child.birth_lo is None or child.birth_hi is None:
+        years[key] = [y for y, _ in block]
+    limit = MAX_PARENTS * 3
+    for c, child in enumerate(persons):
+        pats = infos[c].patronymics
+        if not pats or child.birth_lo is None or child.birth_hi is None or child.id in out.canonical:
             continue
-        pats = {(pat.key, pat.written) for parsed in child.parsed() for pat in parsed.patronymics
-                if len(pat.key) >= 3}
-        if not pats:
-            continue
-        found: dict[str, str] = {}
+        found: dict[int, str] = {}
         too_many = False
-        lo_year, hi_year = child.birth_hi.year - AGE_GAP[1], child.birth_lo.year - AGE_GAP[0]
-        for pat_key, written in sorted(pats):
-            for s in sorted(keys[child.id][0]):
-                block = index.get((s, given_key(pat_key)), [])
-                window = block[bisect_left(block, (lo_year, "")):bisect_right(block, (hi_year, "\uffff"))]
-                if len(window) > MAX_PARENTS * 3:
+        lo_year, hi_year = child.birth_hi.year - AGE_GAP[1] - 1, child.birth_lo.year - AGE_GAP[0]
+        for father, written in pats:
+            for s in infos[c].surnames:
+                key = (s, father)
+                block_years = years.get(key)
+                if not block_years:
+                    continue
+                lo, hi = bisect_left(block_years, lo_year), bisect_right(block_years, hi_year)
+                if hi - lo > limit:
                     too_many = True
                     break
-                for _, cand_id in window:
-                    if cand_id != child.id and _age_gap_fits(by_id[cand_id], child):
-                        found.setdefault(cand_id, written)
+                for _, i in index[key][lo:hi]:
+                    if i != c and _age_gap_fits(persons[i], child):
+                        found.setdefault(i, written)
         if too_many or len(found) > MAX_PARENTS:
             out.ambiguous_patronymics += 1
             continue
-        for cand_id, written in sorted(found.items()):
-            cand = by_id[cand_id]
+        for i, written in sorted(found.items()):
+            cand = persons[i]
             gap_lo = child.birth_lo.year - cand.birth_hi.year
             gap_hi = child.birth_hi.year - cand.birth_lo.year
             gap = f"{gap_lo}" if gap_lo == gap_hi else f"{gap_lo}-{gap_hi}"
-            out.hints.append(PairResult(child.id, cand_id, "hint", 0.0, [
+            out.hints.append(PairResult(child.id, cand.id, "hint", 0.0, [
                 f"patronymic {written} is made from the given name of {cand.name}",
                 f"same surname stem: {child.name} / {cand.name}",
                 f"{cand.name} is {gap} years older",

@@ -79,17 +79,24 @@ class FamilyBuilder:
         self.rng = rng
         self.f = Families()
         self.bride_pool: list[str] = []  # unmarried second-generation daughters of earlier clans
+        self.born: set[tuple[str, str]] = set()  # (name, full birth date) already given
         self.rel_n = 0
 
     def person(self, gender: str, birth_year: int, generation: int, surname: str, patronymic: str) -> Person:
         rng = self.rng
         given = rng.choice(MALE if gender == "m" else FEMALE)
+        name = " ".join(x for x in (surname, given, patronymic) if x)
         if rng.random() < 0.15:
             birth = str(birth_year)
         else:
-            birth = f"{birth_year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            # Two people with one full name and one birth day would be one person to riskcheck's identity
+            # resolution (rightly: nothing tells them apart); the ground truth assumes they never meet.
+            while True:
+                birth = f"{birth_year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                if (name, birth) not in self.born:
+                    break
+            self.born.add((name, birth))
         pid = f"p{len(self.f.persons) + 1:07d}"
-        name = " ".join(x for x in (surname, given, patronymic) if x)
         p = Person(pid, name, surname, given, patronymic, gender, birth, birth_year, generation)
         self.f.persons.append(p)
         self.f.by_id[pid] = p
