@@ -47,7 +47,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="riskcheck-bench-"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
-    rows = []
+    rows, identity_rows = [], []
     for n in args.sizes:
         registry = work / f"n{n}-s{args.seed}"
         if not (registry / "ground-truth.json").exists():
@@ -59,7 +59,11 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         wall, peak, code = measure(riskcheck("run", str(registry), "--rules", str(REPO / "rules"), "--out", str(out)))
         truth = json.loads((registry / "ground-truth.json").read_text())
-        found = json.loads((out / "synthetic" / "findings.json").read_text())["findings"] if code == 0 else []
+        doc = json.loads((out / "synthetic" / "findings.json").read_text()) if code == 0 else {}
+        found = doc.get("findings", [])
+        ident = doc.get("identity", {})
+        identity_rows.append((n, len(ident.get("links", [])), len(ident.get("possible", [])),
+                              len(ident.get("hints", [])), ident.get("ambiguous_patronymics", 0)))
         key = lambda f: (f["rule"], f["person"], tuple(f["related"]), f["status"])
         expected, got = Counter(map(key, truth["expected"])), Counter(map(key, found))
         planted = Counter(key(e) for e in truth["expected"] if e["planted"])
@@ -77,6 +81,10 @@ def main() -> None:
     print("\nfindings per rule:")
     for row in rows:
         print(f"  {row[0]:>9,}: " + ", ".join(f"{rule} {count}" for rule, count in sorted(row[5].items())))
+    print("\nidentity resolution (part of the wall time above):")
+    for n, links, possible, hints, ambiguous in identity_rows:
+        print(f"  {n:>9,}: {links:,} records linked, {possible:,} possible same person, {hints:,} kinship hints, "
+              f"{ambiguous:,} patronymics too common to hint")
     if len(rows) > 1:
         print("\ngrowth:")
         for before, after in zip(rows, rows[1:]):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from riskcheck.names.parse import patronymic_key, surname_form
+
 MALE = ["Nurlan", "Serik", "Askar", "Bolat", "Daulet", "Yerlan", "Marat", "Talgat", "Kairat", "Arman", "Bakhyt",
         "Zhandos", "Timur", "Ruslan", "Azamat", "Dauren", "Yerzhan", "Murat", "Berik", "Galym", "Aidos", "Olzhas",
         "Sanzhar", "Alibek", "Nursultan", "Temirlan", "Dias", "Madi", "Aibek", "Yerbol", "Kanat", "Samat"]
@@ -79,7 +81,7 @@ class FamilyBuilder:
         self.rng = rng
         self.f = Families()
         self.bride_pool: list[str] = []  # unmarried second-generation daughters of earlier clans
-        self.born: set[tuple[str, str]] = set()  # (name, full birth date) already given
+        self.born: set[tuple[tuple, str]] = set()  # (name key, full birth date) already given
         self.rel_n = 0
 
     def person(self, gender: str, birth_year: int, generation: int, surname: str, patronymic: str) -> Person:
@@ -91,11 +93,14 @@ class FamilyBuilder:
         else:
             # Two people with one full name and one birth day would be one person to riskcheck's identity
             # resolution (rightly: nothing tells them apart); the ground truth assumes they never meet.
+            # Names are compared as riskcheck compares them: Akhmetov Serik Bolatovich = Akhmetuly Serik Bolatuly.
+            form, father = surname_form(surname), patronymic_key(patronymic) if patronymic else None
+            key = (form[0] if form else surname, given, father[0] if father else "")
             while True:
                 birth = f"{birth_year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-                if (name, birth) not in self.born:
+                if (key, birth) not in self.born:
                     break
-            self.born.add((name, birth))
+            self.born.add((key, birth))
         pid = f"p{len(self.f.persons) + 1:07d}"
         p = Person(pid, name, surname, given, patronymic, gender, birth, birth_year, generation)
         self.f.persons.append(p)
