@@ -45,7 +45,6 @@ _SURNAME_STRONG = (("yeva", "f", ""), ("yev", "m", ""), ("ova", "f", ""), ("eva"
                    ("sky", "m", "ski"), ("ski", "m", "ski"))
 _SURNAME_WEAK = (("ina", "f", "in"), ("in", "m", "in"), ("yn", "m", "in"), ("enko", None, "enko"),
                  ("yan", None, "ian"), ("ian", None, "ian"))
-_ROLE_ORDER = {"surname": 0, "given": 1, "initial": 2, "patronymic": 3}
 
 
 class NamePart(NamedTuple):

@@ -20,10 +20,10 @@ import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import date
 from functools import lru_cache
 from itertools import combinations
+from typing import NamedTuple
 
 from riskcheck.names.compare import NameComparison, compare_parsed
 from riskcheck.names.parse import ParsedName, given_key, parse_name
@@ -132,15 +132,6 @@ def birth_relation(a: PersonNames, b: PersonNames) -> str:
 _BIRTH_WORDS = {"agrees": "birth date agrees", "year": "birth year agrees",
                 "compatible": "birth dates overlap but are not both known to the day",
                 "conflicts": "birth dates differ", "unknown": "a birth date is not recorded"}
-
-
-def compare_persons(a: PersonNames, b: PersonNames) -> tuple[float, NameComparison, str]:
-    """Best name score over the records' ways of writing the name, with the birth-date relation."""
-    score, forms, _ = _best_score(a.info(), b.info())
-    comparison = compare_parsed(*forms)
-    if a.gender and b.gender and a.gender != b.gender:
-        comparison.gender_conflict = True
-    return score, comparison, birth_relation(a, b)
 
 
 def _explain(a: PersonNames, b: PersonNames, c: NameComparison, birth: str) -> list[str]:
