@@ -52,6 +52,7 @@ class NameComparison:
     parts: list[PartResult] = field(default_factory=list)
     gender_conflict: bool = False
     patronymic_conflict: bool = False
+    weakest: float = 0.0  # the least alike pair of full words (1.0: every word the same but for spelling)
 
     def explain(self) -> list[str]:
         return [p.line() for p in self.parts]
@@ -215,6 +216,7 @@ def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True) -> NameCo
     # The least alike pair of words bounds the whole: Marat Sarsenov is not Murat Sarsenov, however
     # alike the rest.
     score = (total / weight) * (_WEAKEST_FLOOR + (1 - _WEAKEST_FLOOR) * weakest) if used_l else 0.0
+    out.weakest = weakest if used_l and not only_initials else 0.0
     if used_l and only_initials:
         score = min(score, _INITIALS_CAP)  # N. N. is not enough to name anyone
     if len(a.parts) != len(b.parts):

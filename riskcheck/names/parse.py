@@ -65,10 +65,14 @@ class ParsedName(NamedTuple):
     gender: str | None = None               # m or f when the forms say so and agree
 
     @classmethod
-    def of_parts(cls, written: str, parts: list[NamePart]) -> ParsedName:
-        said = {p.gender for p in parts if p.gender}
-        return cls(written, tuple(parts), tuple(p for p in parts if p.role != "patronymic"),
-                   tuple(p for p in parts if p.role == "patronymic"), said.pop() if len(said) == 1 else None)
+    def of_parts(cls, written: str, parts: list[NamePart] | tuple[NamePart, ...]) -> ParsedName:
+        core, patronymics, gender, clash = [], [], None, False
+        for p in parts:
+            (patronymics if p.role == "patronymic" else core).append(p)
+            if p.gender:
+                clash |= gender is not None and gender != p.gender
+                gender = p.gender
+        return cls(written, tuple(parts), tuple(core), tuple(patronymics), None if clash else gender)
 
     def of(self, role: str) -> list[NamePart]:
         return [p for p in self.parts if p.role == role]
@@ -146,13 +150,24 @@ def _field_words(text: str) -> list[str]:
 def parse_name(text: str, surname: str = "", given: str = "", patronymic: str = "") -> ParsedName:
     """Parse a written name; structured fields, when a record has them, are taken as they are."""
     if surname or given or patronymic:
-        parts = [_surname_part(w) for w in _field_words(surname)]
-        parts += [_part("given", w) for g in _field_words(given) for w in g.split("-") if latin(w)]
-        for w in _field_words(patronymic):
-            pk = patronymic_key(w)
-            parts.append(_part("patronymic", w, pk[0] if pk else fold(w)[0], pk[1] if pk else None))
+        parts = _field_parts("surname", surname) + _field_parts("given", given) + \
+            _field_parts("patronymic", patronymic)
         return ParsedName.of_parts(text or " ".join(x for x in (surname, given, patronymic) if x), parts)
     return ParsedName.of_parts(text, _parse_words(text))
+
+
+@lru_cache(maxsize=100_000)
+def _field_parts(role: str, text: str) -> tuple[NamePart, ...]:
+    """The parts of one structured field (surname, given_name or patronymic), cached: registries repeat them."""
+    if role == "surname":
+        return tuple(_surname_part(w) for w in _field_words(text))
+    if role == "given":
+        return tuple(_part("given", w) for g in _field_words(text) for w in g.split("-") if latin(w))
+    out = []
+    for w in _field_words(text):
+        pk = patronymic_key(w)
+        out.append(_part("patronymic", w, pk[0] if pk else fold(w)[0], pk[1] if pk else None))
+    return tuple(out)
 
 
 def _parse_words(text: str) -> list[NamePart]:

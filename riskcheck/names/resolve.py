@@ -1,7 +1,7 @@
 """Identity resolution and kinship hints over the persons of one case.
 
 Two records are linked as one human only on strong evidence: an explicit `same_as`, or names that
-match above STRONG_NAME *and* the same full birth date. Weaker pairs (a matching name with a birth date
+match above STRONG_NAME with every word the same but for spelling, *and* the same full birth date. Weaker pairs (a matching name with a birth date
 known only to the year, or not at all) are listed as possible matches for a reviewer and never merged.
 A namesake with another birth date is neither.
 
@@ -28,7 +28,7 @@ from typing import NamedTuple
 from riskcheck.names.compare import NameComparison, compare_parsed
 from riskcheck.names.parse import ParsedName, given_key, parse_name
 
-STRONG_NAME = 0.9     # name score needed, with the same full birth date, to link two records
+STRONG_NAME = 0.9     # name score needed, with the same full birth date and no word differing, to link
 POSSIBLE_NAME = 0.8   # name score from which a pair is worth a reviewer's look
 MAX_BLOCK = 1000      # persons in one block, beyond which the block is skipped and reported
 MAX_PARENTS = 3       # candidate parents beyond which a patronymic is too common to hint anything
@@ -83,17 +83,25 @@ def name_info(name: str, surname: str, given: str, patronymic: str, aliases: tup
             forms.append(parse_name(name))
     else:
         forms.append(parse_name(name))
-    forms += [parse_name(a) for a in aliases if a]
-    surnames, givens = set(), set()
+    for alias in aliases:
+        if alias:
+            forms.append(parse_name(alias))
+    surnames, givens, pats = set(), set(), set()
     for parsed in forms:
         for part in parsed.core:
-            if len(part.key) >= 2 and part.role in ("surname", "given"):
-                (surnames if part.role == "surname" else givens).add(part.key)
-    pats = {(pat.key, pat.written) for parsed in forms for pat in parsed.patronymics if len(pat.key) >= 2}
+            if len(part.key) >= 2:
+                if part.role == "surname":
+                    surnames.add(part.key)
+                elif part.role == "given":
+                    givens.add(part.key)
+        for pat in parsed.patronymics:
+            if len(pat.key) >= 2:
+                pats.add((pat.key, pat.written))
+    father_givens = {given_key(g) for g in givens}
     return NameInfo(forms, tuple(sorted(surnames)), tuple(sorted(givens)),
                     frozenset(given_key(k) for k, _ in pats),
-                    tuple(sorted({(given_key(k), w) for k, w in pats if len(k) >= 3})),
-                    tuple(sorted({(s, given_key(g)) for s in surnames for g in givens})))
+                    tuple(sorted((given_key(k), w) for k, w in pats if len(k) >= 3)),
+                    tuple(sorted((s, g) for s in surnames for g in father_givens)))
 
 
 @dataclass
@@ -246,7 +254,9 @@ def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution
         if score < POSSIBLE_NAME or quick.gender_conflict or quick.patronymic_conflict:
             continue
         birth = birth_relation(a, b)
-        if score >= STRONG_NAME and birth == "agrees":
+        # A link needs every word the same but for spelling: a letter off (Aibek, Alibek) may be a typo,
+        # or twins; that is for a reviewer.
+        if score >= STRONG_NAME and birth == "agrees" and quick.weakest == 1.0:
             out.links.append(PairResult(a.id, b.id, "name_and_birth", score,
                                         _explain(a, b, compare_parsed(*forms), birth)))
         else:

@@ -8,11 +8,12 @@ record it is merged into, and the merged records leave the `persons` table. What
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import duckdb
 
-from riskcheck.names.resolve import PersonNames, Resolution, resolve
+from riskcheck.names.resolve import PersonNames, Resolution, name_info, resolve
 from riskcheck.registry import store
 from riskcheck.registry.schema import Schema
 
@@ -28,6 +29,27 @@ class Identity:
         return [link for link in self.resolution.links
                 if self.resolution.canonical.get(link.left, link.left) == person_id
                 or self.resolution.canonical.get(link.right, link.right) == person_id]
+
+
+def start_reading_names(conn: duckdb.DuckDBPyConnection) -> threading.Thread:
+    """Parse the persons' names in a thread while the store builds its typed tables.
+
+    The parsing is Python and the table building is DuckDB, which releases the GIL, so on two cores the
+    two overlap. The thread only fills name_info's cache; resolve_identities reads it.
+    """
+    cursor = conn.cursor()
+
+    def read() -> None:
+        try:
+            for name, surname, given, patronymic, aliases in cursor.execute(
+                    "SELECT name, surname, given_name, patronymic, aliases FROM raw_persons").fetchall():
+                name_info(name or "", surname or "", given or "", patronymic or "", tuple(aliases or ()))
+        finally:
+            cursor.close()
+
+    thread = threading.Thread(target=read, name="riskcheck-names", daemon=True)
+    thread.start()
+    return thread
 
 
 def resolve_identities(conn: duckdb.DuckDBPyConnection, schema: Schema, stage=None) -> Identity:
@@ -78,11 +100,12 @@ def _insert_hints(conn: duckdb.DuckDBPyConnection, resolution: Resolution) -> No
     if not resolution.hints:
         return
     _insert_pairs(conn, "kin_hints", [(h.left, h.right) for h in resolution.hints])
+    # Two plain semi-joins: an OR inside one correlated subquery makes DuckDB compare every hint with
+    # every relation.
     conn.execute("""
-        DELETE FROM kin_hints h WHERE EXISTS (
-            SELECT 1 FROM relations r
-            WHERE (r.person_id = h.child AND r.relative_id = h.parent)
-               OR (r.person_id = h.parent AND r.relative_id = h.child))
+        DELETE FROM kin_hints WHERE (child, parent) IN (
+            SELECT person_id, relative_id FROM relations
+            UNION ALL SELECT relative_id, person_id FROM relations)
     """)
     kept = set(conn.execute("SELECT child, parent FROM kin_hints").fetchall())
     resolution.hints = [h for h in resolution.hints if (h.left, h.right) in kept]
