@@ -107,3 +107,12 @@ def test_rules_use_kinship_hints_only_when_they_opt_in(write_case):
     assert finding.related == ["p-court"]
     assert any("inferred" in s.flags and "inferred from names" in s.text for s in finding.steps)
     assert any("inferred from names" in c for c in finding.caveats)
+
+
+def test_one_letter_apart_with_one_birth_day_is_for_review_not_a_link():
+    """Aibek and Alibek born the same day to the same father may be twins: a reviewer decides."""
+    res = resolve([person("a", "Akhmetov Aibek Bolatovich", "1990-05-01", "m"),
+                   person("b", "Akhmetov Alibek Bolatovich", "1990-05-01", "m")])
+    assert not res.links
+    [possible] = res.possible
+    assert {possible.left, possible.right} == {"a", "b"}
