@@ -203,7 +203,7 @@ def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution
 
     candidates: set[tuple[int, int]] = set()
     for (ordinal, kind, key), ids in link_blocks.items():
-        if len(ids) < 2:
+        if len(ids) == 1:
             continue
         if len(ids) > max_block:
             out.skipped_blocks.append((f"born {date.fromordinal(ordinal)}, "
@@ -228,9 +228,14 @@ def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution
                 out.skipped_blocks.append((f"name {s!r} {g!r}, born {year or 'unknown'}", len(pool)))
                 continue
             for i in inexact:
+                fa, ga = fathers[i], genders[i]
                 for j in pool:
-                    if i != j and worth_comparing(i, j) and \
-                            (not check_birth or birth_relation(persons[i], persons[j]) != "conflicts"):
+                    if i == j:
+                        continue
+                    fb, gb = fathers[j], genders[j]
+                    if (fa and fb and fa.isdisjoint(fb)) or (ga and gb and ga != gb):
+                        continue  # the cheap refusals of worth_comparing, inline: this loop is the hot one
+                    if not check_birth or birth_relation(persons[i], persons[j]) != "conflicts":
                         candidates.add((i, j) if i < j else (j, i))
     out.skipped_blocks.sort(key=lambda b: (-b[1], b[0]))
     say(f"blocked: {len(candidates):,} pairs to compare")
@@ -329,6 +334,8 @@ def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -
         block.sort()
         years[key] = [y for y, _ in block]
     limit = MAX_PARENTS * 3
+    # Children of one name and birth years share their candidates' window: (key, years) -> (lo, hi).
+    windows: dict[tuple, tuple[int, int]] = {}
     for c, child in enumerate(persons):
         pats = infos[c].patronymics
         if not pats or child.birth_lo is None or child.birth_hi is None or child.id in out.canonical:
@@ -339,10 +346,14 @@ def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -
         for father, written in pats:
             for s in infos[c].surnames:
                 key = (s, father)
-                block_years = years.get(key)
-                if not block_years:
+                window = windows.get((key, lo_year, hi_year))
+                if window is None:
+                    block_years = years.get(key)
+                    window = windows[(key, lo_year, hi_year)] = (
+                        (bisect_left(block_years, lo_year), bisect_right(block_years, hi_year)) if block_years else (0, 0))
+                lo, hi = window
+                if hi == lo:
                     continue
-                lo, hi = bisect_left(block_years, lo_year), bisect_right(block_years, hi_year)
                 if hi - lo > limit:
                     too_many = True
                     break

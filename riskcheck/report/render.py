@@ -57,7 +57,7 @@ def _env():
 _ENV = _env()
 
 
-MAX_LISTED_IDENTITY = 200  # per list in the HTML; findings.json has them all
+MAX_LISTED_IDENTITY = 200  # possible pairs and hints in the HTML; findings.json has them all
 
 
 def identity_document(registry: Registry | None) -> dict:
@@ -76,7 +76,8 @@ def identity_document(registry: Registry | None) -> dict:
 def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
     identity = registry.identity
     res = identity.resolution
-    shown = {k: getattr(res, k)[:MAX_LISTED_IDENTITY] for k in ("links", "possible", "hints")}
+    # Every link is shown (each merged records in the rules); the review lists are cut to a page's worth.
+    shown = {"links": res.links, "possible": res.possible[:MAX_LISTED_IDENTITY], "hints": res.hints[:MAX_LISTED_IDENTITY]}
     lookup.prefetch("persons", {i for items in shown.values() for x in items for i in (x.left, x.right)})
 
     def name(pid: str) -> str:
