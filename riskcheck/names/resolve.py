@@ -334,45 +334,60 @@ def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -
         block.sort()
         years[key] = [y for y, _ in block]
     limit = MAX_PARENTS * 3
-    # Children of one name and birth years share their candidates' window: (key, years) -> (lo, hi).
-    windows: dict[tuple, tuple[int, int]] = {}
-    for c, child in enumerate(persons):
-        pats = infos[c].patronymics
-        if not pats or child.birth_lo is None or child.birth_hi is None or child.id in out.canonical:
-            continue
-        found: dict[int, str] = {}
-        too_many = False
-        lo_year, hi_year = child.birth_hi.year - AGE_GAP[1] - 1, child.birth_lo.year - AGE_GAP[0]
+    # Children of one surname, patronymic and birth years share their candidate parents: group them, and
+    # decide once per group whether the patronymic is too common to hint anything.
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    canonical = out.canonical
+    for c, (child, info) in enumerate(zip(persons, infos)):
+        if info.patronymics and child.birth_lo is not None and child.birth_hi is not None \
+                and child.id not in canonical:
+            groups[(info.patronymics, info.surnames, child.birth_lo.year, child.birth_hi.year)].append(c)
+    for (pats, surnames, lo_birth, hi_birth), children in groups.items():
+        lo_year, hi_year = hi_birth - AGE_GAP[1] - 1, lo_birth - AGE_GAP[0]
+        windows, too_many = [], False
         for father, written in pats:
-            for s in infos[c].surnames:
-                key = (s, father)
-                window = windows.get((key, lo_year, hi_year))
-                if window is None:
-                    block_years = years.get(key)
-                    window = windows[(key, lo_year, hi_year)] = (
-                        (bisect_left(block_years, lo_year), bisect_right(block_years, hi_year)) if block_years else (0, 0))
-                lo, hi = window
-                if hi == lo:
+            for s in surnames:
+                block_years = years.get((s, father))
+                if not block_years:
                     continue
+                lo, hi = bisect_left(block_years, lo_year), bisect_right(block_years, hi_year)
                 if hi - lo > limit:
                     too_many = True
                     break
-                for _, i in index[key][lo:hi]:
-                    if i != c and _age_gap_fits(persons[i], child):
-                        found.setdefault(i, written)
-        if too_many or len(found) > MAX_PARENTS:
-            out.ambiguous_patronymics += 1
+                if hi > lo:
+                    windows.append((index[(s, father)][lo:hi], written))
+            if too_many:
+                break
+        if too_many:
+            out.ambiguous_patronymics += len(children)
             continue
-        for i, written in sorted(found.items()):
-            cand = persons[i]
-            gap_lo = child.birth_lo.year - cand.birth_hi.year
-            gap_hi = child.birth_hi.year - cand.birth_lo.year
-            gap = f"{gap_lo}" if gap_lo == gap_hi else f"{gap_lo}-{gap_hi}"
-            out.hints.append(PairResult(child.id, cand.id, "hint", 0.0, [
-                f"patronymic {written} is made from the given name of {cand.name}",
-                f"same surname stem: {child.name} / {cand.name}",
-                f"{cand.name} is {gap} years older",
-            ] + ([f"{len(found)} persons fit; each is listed"] if len(found) > 1 else [])))
+        if not windows:
+            continue
+        for c in children:
+            _hints_of(persons, c, windows, out)
+    out.hints.sort(key=lambda h: (h.left, h.right))
+
+
+def _hints_of(persons: list[PersonNames], c: int, windows: list, out: Resolution) -> None:
+    child = persons[c]
+    found: dict[int, str] = {}
+    for window, written in windows:
+        for _, i in window:
+            if i != c and _age_gap_fits(persons[i], child):
+                found.setdefault(i, written)
+    if len(found) > MAX_PARENTS:
+        out.ambiguous_patronymics += 1
+        return
+    for i, written in sorted(found.items()):
+        cand = persons[i]
+        gap_lo = child.birth_lo.year - cand.birth_hi.year
+        gap_hi = child.birth_hi.year - cand.birth_lo.year
+        gap = f"{gap_lo}" if gap_lo == gap_hi else f"{gap_lo}-{gap_hi}"
+        out.hints.append(PairResult(child.id, cand.id, "hint", 0.0, [
+            f"patronymic {written} is made from the given name of {cand.name}",
+            f"same surname stem: {child.name} / {cand.name}",
+            f"{cand.name} is {gap} years older",
+        ] + ([f"{len(found)} persons fit; each is listed"] if len(found) > 1 else [])))
 
 
 def _age_gap_fits(parent: PersonNames, child: PersonNames) -> bool:
