@@ -1,6 +1,7 @@
 """Identity resolution inside the store: link the person records that are one human, add kinship hints.
 
-Runs after the typed tables are built and before kinship is derived, so that the rules see one person
+Resolution runs in a thread while the typed tables are built (ResolutionJob); its results are applied
+before the `kinship` table is made (apply_identities), so that the rules see one person
 where the registry had several records of it: every reference to a merged record is rewritten to the
 record it is merged into, and the merged records leave the `persons` table. What was rewritten is kept
 (`Identity.rewritten`) so that a finding can say which of its facts came through a link.
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from riskcheck.names.resolve import PersonNames, Resolution, name_info, resolve
+from riskcheck.names.resolve import PersonNames, Resolution, resolve
 from riskcheck.registry import store
 from riskcheck.registry.schema import Schema
 
@@ -31,36 +32,50 @@ class Identity:
                 or self.resolution.canonical.get(link.right, link.right) == person_id]
 
 
-def start_reading_names(conn: duckdb.DuckDBPyConnection) -> threading.Thread:
-    """Parse the persons' names in a thread while the store builds its typed tables.
+class ResolutionJob:
+    """Identity resolution in a thread, from the raw persons, while DuckDB builds the typed tables.
 
-    The parsing is Python and the table building is DuckDB, which releases the GIL, so on two cores the
-    two overlap. The thread only fills name_info's cache; resolve_identities reads it.
+    Resolution is Python and the table building is DuckDB, which releases the GIL, so on two cores the
+    two overlap. Only validated data is read: the job starts after validation.
     """
-    cursor = conn.cursor()
 
-    def read() -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, stage=None):
+        self._cursor = conn.cursor()
+        self._stage = stage
+        self._result: Resolution | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="riskcheck-identity", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
         try:
-            for name, surname, given, patronymic, aliases in cursor.execute(
-                    "SELECT name, surname, given_name, patronymic, aliases FROM raw_persons").fetchall():
-                name_info(name or "", surname or "", given or "", patronymic or "", tuple(aliases or ()))
+            rows = self._cursor.execute(
+                "SELECT id, name, aliases, surname, given_name, patronymic, pd_lo(birth_date), pd_hi(birth_date), "
+                "gender, same_as FROM raw_persons ORDER BY id").fetchall()
+            persons = [PersonNames(r[0], r[1] or "", list(r[2] or []), r[3] or "", r[4] or "", r[5] or "",
+                                   r[6], r[7], r[8], list(r[9] or [])) for r in rows]
+            del rows
+            self._result = resolve(persons, progress=self._stage)
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
         finally:
-            cursor.close()
+            self._cursor.close()
 
-    thread = threading.Thread(target=read, name="riskcheck-names", daemon=True)
-    thread.start()
-    return thread
+    def result(self) -> Resolution:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
-def resolve_identities(conn: duckdb.DuckDBPyConnection, schema: Schema, stage=None) -> Identity:
-    rows = conn.execute("SELECT id, name, aliases, surname, given_name, patronymic, birth_date__lo, "
-                        "birth_date__hi, gender, same_as FROM persons ORDER BY id").fetchall()
-    persons = [PersonNames(r[0], r[1] or "", list(r[2] or []), r[3] or "", r[4] or "", r[5] or "", r[6], r[7],
-                           r[8], list(r[9] or [])) for r in rows]
-    del rows
-    report = (lambda text: stage(text)) if stage else None
-    identity = Identity(resolve(persons, progress=report))
-    _apply_merges(conn, schema, identity)
+def apply_identities(conn: duckdb.DuckDBPyConnection, schema: Schema, resolution: Resolution) -> Identity:
+    """Merge the linked records into one person each and keep the kinship hints; before create_kinship."""
+    identity = Identity(resolution)
+    if resolution.canonical:
+        _apply_merges(conn, schema, identity)
+        store.drop_recorded_kinship(conn)
+        store.create_recorded_kinship(conn, schema)
     _insert_hints(conn, identity.resolution)
     return identity
 

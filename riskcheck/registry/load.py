@@ -10,7 +10,7 @@ import duckdb
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
-from riskcheck.registry.identity import Identity, resolve_identities, start_reading_names
+from riskcheck.registry.identity import Identity, ResolutionJob, apply_identities
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.yamlio import YMap
 from riskcheck.registry.schema import Schema, load_schema
@@ -112,13 +112,14 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
         if problems or errors:
             raise ProblemError(problems + errors)
         stage(meta.id, "validated")
-        names = start_reading_names(conn)
+        job = ResolutionJob(conn, lambda text: stage(meta.id, text))
         try:
             store.create_typed_tables(conn, schema)
+            store.create_recorded_kinship(conn, schema)
         finally:
-            names.join()
-        identity = resolve_identities(conn, schema, lambda text: stage(meta.id, text))
-        store.create_kinship(conn, schema)
+            resolution = job.result()
+        identity = apply_identities(conn, schema, resolution)
+        store.create_kinship(conn)
     except BaseException:
         conn.close()
         raise

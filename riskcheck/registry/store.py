@@ -152,8 +152,11 @@ def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None
                      f"FROM {q('raw_' + rtype.name)}{order}")
 
 
-def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
-    """Derive the `kinship` table; call after identity resolution (which fills `kin_hints`)."""
+def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """The links the recorded relations give: both directions, and in-laws through a spouse.
+
+    Run again (after drop_recorded_kinship) when identity resolution has rewritten the relations.
+    """
     k = schema.kinship
     conn.execute("CREATE TABLE kin_inverse (kind VARCHAR, inverse VARCHAR)")
     conn.executemany("INSERT INTO kin_inverse VALUES (?, ?)", sorted(k.inverse.items()))
@@ -197,6 +200,14 @@ def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         WHERE s.kind = 'spouse'
           AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id)
     """)
+
+
+def drop_recorded_kinship(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("DROP TABLE kin_direct; DROP TABLE kin_spouse; DROP TABLE kin_inverse; DROP TABLE kin_through_spouse")
+
+
+def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
+    """The `kinship` table rules bind: the recorded links plus the kinship hints in `kin_hints`."""
     # Kinship hints (parent and child by name, see riskcheck.names.resolve) where nothing is recorded.
     conn.execute("CREATE TABLE IF NOT EXISTS kin_hints (child VARCHAR, parent VARCHAR)")
     conn.execute(f"""
@@ -225,4 +236,5 @@ def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
     conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
                  "NULL::VARCHAR AS valid_to FROM kinship")
-    conn.execute("DROP TABLE kin_direct; DROP TABLE kin_spouse; DROP TABLE kin_hint_links")
+    conn.execute("DROP TABLE kin_hint_links")
+    drop_recorded_kinship(conn)
