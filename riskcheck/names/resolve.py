@@ -336,13 +336,20 @@ def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -
     limit = MAX_PARENTS * 3
     # Children of one surname, patronymic and birth years share their candidate parents: group them, and
     # decide once per group whether the patronymic is too common to hint anything.
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    names: dict[tuple, int] = {}      # (patronymics, surnames) -> a number, hashed once per distinct name
+    name_of: dict[int, int] = {}      # id(NameInfo) -> that number (name_info hands out one object per name)
     canonical = out.canonical
     for c, (child, info) in enumerate(zip(persons, infos)):
         if info.patronymics and child.birth_lo is not None and child.birth_hi is not None \
                 and child.id not in canonical:
-            groups[(info.patronymics, info.surnames, child.birth_lo.year, child.birth_hi.year)].append(c)
-    for (pats, surnames, lo_birth, hi_birth), children in groups.items():
+            number = name_of.get(id(info))
+            if number is None:
+                number = name_of[id(info)] = names.setdefault((info.patronymics, info.surnames), len(names))
+            groups[(number, child.birth_lo.year, child.birth_hi.year)].append(c)
+    by_number = {number: key for key, number in names.items()}
+    for (number, lo_birth, hi_birth), children in groups.items():
+        pats, surnames = by_number[number]
         lo_year, hi_year = hi_birth - AGE_GAP[1] - 1, lo_birth - AGE_GAP[0]
         windows, too_many = [], False
         for father, written in pats:
