@@ -131,7 +131,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                                    f"{date_words(value)}.")
         steps.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources,
                           sorted(set(flags))))
-        for fname, original in identity.rewritten.get((type_name, record["id"]), {}).items():
+        for original in identity.rewritten.get((type_name, record["id"]), {}).values():
             identity_step(original if isinstance(original, list) else [original])
 
     def identity_step(recorded_ids: list[str]) -> None:

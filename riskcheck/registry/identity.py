@@ -25,12 +25,6 @@ class Identity:
     merged_records: dict[str, dict] = field(default_factory=dict)  # merged id -> its person record
     rewritten: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)  # (type, id) -> {field: as recorded}
 
-    def links_of(self, person_id: str) -> list:
-        """The links that merged other records into this person."""
-        return [link for link in self.resolution.links
-                if self.resolution.canonical.get(link.left, link.left) == person_id
-                or self.resolution.canonical.get(link.right, link.right) == person_id]
-
 
 class ResolutionJob:
     """Identity resolution in a thread, from the raw persons, while DuckDB builds the typed tables.
