@@ -97,7 +97,7 @@ def clear_caches() -> None:
                parse_module.surname_form, parse_module._part, parse_module._surname_part, name_info):
         fn.cache_clear()
     compare_module._PAIRS.clear()
-    compare_module._METAPHONE.clear()
+    compare_module._metaphone.cache_clear()
 
 
 def speed() -> None:

@@ -13,6 +13,7 @@ words in the longer name (a middle name, a second given name) weigh less.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz.distance import OSA
@@ -83,14 +84,9 @@ def word_similarity(a: str, b: str) -> float:
     return sim
 
 
-_METAPHONE: dict[str, str] = {}
-
-
+@lru_cache(maxsize=200_000)
 def _metaphone(s: str) -> str:
-    code = _METAPHONE.get(s)
-    if code is None:
-        code = _METAPHONE[s] = jellyfish.metaphone(s) if s else ""
-    return code
+    return jellyfish.metaphone(s) if s else ""
 
 
 def _fold_note(a: NamePart, b: NamePart) -> str:

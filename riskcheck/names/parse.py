@@ -163,11 +163,14 @@ def _field_parts(role: str, text: str) -> tuple[NamePart, ...]:
         return tuple(_surname_part(w) for w in _field_words(text))
     if role == "given":
         return tuple(_part("given", w) for g in _field_words(text) for w in g.split("-") if latin(w))
-    out = []
-    for w in _field_words(text):
-        pk = patronymic_key(w)
-        out.append(_part("patronymic", w, pk[0] if pk else fold(w)[0], pk[1] if pk else None))
-    return tuple(out)
+    return tuple(_patronymic_part(w) for w in _field_words(text))
+
+
+def _patronymic_part(word: str, gender: str | None = None) -> NamePart:
+    """A patronymic keyed by the father's name ("Kemel uly" as written apart too); a father's name with
+    no patronymic ending (Arabic nasab: bin Salman) is its own key."""
+    pk = patronymic_key(word.replace(" ", ""))
+    return _part("patronymic", word, pk[0] if pk else fold(word.split()[0])[0], gender or (pk[1] if pk else None))
 
 
 def _parse_words(text: str) -> list[NamePart]:
@@ -225,9 +228,7 @@ def _parse_words(text: str) -> list[NamePart]:
         rest = [it for it in items if it[2] is None]
         strong = [it for it in rest if (f := surname_form(it[0])) and f[2]]
         weak = [it for it in rest if surname_form(it[0])]
-        if len(strong) == 1:
-            strong[0][2] = "surname"
-        elif len(strong) > 1:
+        if strong:
             strong[0][2] = "surname"
         elif len(weak) == 1 and len(rest) > 1:
             weak[0][2] = "surname"
@@ -243,9 +244,7 @@ def _parse_words(text: str) -> list[NamePart]:
     for word, low, role, gender in items:
         role = role or "given"
         if role == "patronymic":
-            pk = patronymic_key(word.replace(" ", ""))
-            parts.append(_part(role, word, pk[0] if pk else fold(word.split()[0])[0],
-                               gender or (pk[1] if pk else None)))
+            parts.append(_patronymic_part(word, gender))
         elif role == "surname":
             parts.append(_surname_part(word))
         elif role == "initial":
