@@ -94,12 +94,13 @@ def _fold_note(a: NamePart, b: NamePart) -> str:
     return ", ".join(differing)
 
 
-_PAIRS: dict[tuple[str, str, str, str], float] = {}
+_PAIRS: dict[tuple[str, str, str, str, str, str], float] = {}
 
 
 def _pair(a: NamePart, b: NamePart) -> float:
     """Similarity of two words of two names (any roles but patronymic)."""
-    key = (a.role, a.key if a.role == "initial" else a.skeleton, b.role, b.key if b.role == "initial" else b.skeleton)
+    # The result depends on the role, the skeleton and the key (a surname's stem, an initial's letter).
+    key = (a.role, a.skeleton, a.key, b.role, b.skeleton, b.key)
     sim = _PAIRS.get(key)
     if sim is None:
         if len(_PAIRS) > 500_000:
