@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from riskcheck.rules.loader import load_rules
-from riskcheck.rules.testing import run_rule_test
+from riskcheck.rules.testing import run_rule_test, test_findings
 
 from conftest import RULES
 
@@ -52,3 +52,44 @@ def test_shipped_rule_ids_are_the_interface():
 def test_legal_basis_says_it_comes_from_secondary_sources(loaded):
     notes = " ".join((b.note or "") for b in loaded.rule.legal_basis).lower()
     assert "secondary" in notes or "press" in notes or "news report" in notes
+
+
+@pytest.mark.parametrize("loaded,index,test", CASES, ids=[f"{l.id}::{t.name}" for l, _, t in CASES])
+def test_an_undetermined_finding_names_what_cannot_be_decided(loaded, index, test):
+    for finding in test_findings(loaded, index, test):
+        if finding.status == "undetermined":
+            assert finding.undecided, f"{test.name}: undetermined without saying why"
+            assert any(s.outcome == "unknown" for s in finding.steps)
+
+
+def _finding_of(rule_id: str, test_name: str):
+    loaded = next(l for l in LOADED if l.id == rule_id)
+    index, test = next((i, t) for i, t in enumerate(loaded.rule.tests) if t.name == test_name)
+    (finding,) = test_findings(loaded, index, test)
+    return finding
+
+
+def test_every_kinship_path_that_counts_is_listed_in_one_finding():
+    # The wife's brother (reported) is also, allegedly, the sister's husband: one finding, the reported
+    # path deciding (flagged), both shown.
+    f = _finding_of("kinship-convicted-official", "flags_reported_link_beside_an_alleged_one")
+    assert f.status == "flagged"
+    assert f.records["kin"] == ["r1", "r2", "r3", "r4"]
+    assert any("related in 2 ways" in s.text and "(alleged)" in s.text and "(reported)" in s.text
+               for s in f.steps)
+    # A vague `relative` record is not a close relative, so only the derived father-in-law path counts.
+    f = _finding_of("kinship-convicted-official", "flags_father_in_law_recorded_only_as_a_relative")
+    assert f.records["kin"] == ["r-fil", "r-marriage"]
+
+
+def test_an_admitted_alleged_link_is_named_as_the_undecided_condition():
+    f = _finding_of("kinship-convicted-official", "undetermined_alleged_link_when_admitted")
+    assert f.undecided == ["the family link is established (reported or confirmed), not only alleged or inferred"]
+    assert "alleged" in {flag for s in f.steps for flag in s.flags}
+
+
+def test_a_finding_id_names_the_situation_not_the_kinship_path():
+    """A relation recorded later between the same two people must not orphan a reviewer's decision."""
+    one = _finding_of("kinship-convicted-official", "flags_father_in_law_recorded_only_as_a_relative")
+    two = _finding_of("kinship-convicted-official", "flags_father_in_law_through_a_current_marriage")
+    assert one.id == two.id

@@ -13,9 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
+from riskcheck.engine.findings import STATUS_ORDER
 from riskcheck.registry.schema import Schema
 from riskcheck.registry.store import lit, q
 from riskcheck.rules.model import Rule
+
+
+ESTABLISHED_MEANS = ("the family link is established (reported or confirmed), not only alleged or inferred")
 
 
 class RuleCompileError(ValueError):
@@ -54,6 +58,7 @@ class CompiledRule:
     clauses: list[Clause]
     params_used: set[str] = field(default_factory=set)
     fields_used: set[tuple[str, str]] = field(default_factory=set)  # (variable, field) named in expressions
+    kinship_vars: list[str] = field(default_factory=list)  # whose every path is listed (column p__<var>)
 
 
 def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
@@ -143,6 +148,12 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
                 col = f"c__{len(checks)}"
                 checks.append(Check(cond.check, cond.means, col))
                 conditions.append(sql)
+        if binding.from_ == "kinship" and not binding.optional:
+            # Engine-wide reading, not a rule's choice: a rumour never establishes a finding. A link below
+            # `reported` that a rule admits leaves the finding undetermined, naming the weak link.
+            checks.append(Check(f"established({name})", ESTABLISHED_MEANS, f"c__{len(checks)}"))
+            conditions.append(f"(CASE WHEN {q(name)}.status_rank >= {schema.status_rank('reported')} "
+                              "THEN TRUE END)")
         if binding.optional:
             optional_vars.add(name)
             if i == 0:
@@ -216,9 +227,24 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     default = "'flagged'" if not clauses else "NULL"
     status = f"CASE {' '.join(decide)} ELSE {default} END"
     ids = ", ".join(q("v__" + v) for v in rule.match)
-    sql = (f"WITH m AS (SELECT {', '.join(select)} {' '.join(joins)} WHERE {where} {qualify}), "
-           f"d AS (SELECT *, {status} AS status FROM m) "
-           f"SELECT * FROM d WHERE status IS NOT NULL ORDER BY {ids}")
+    kin_vars = [v for v in rule.match if var_types[v] == "kinship" and v not in optional_vars]
+    if kin_vars:
+        # Several kinship paths between the same two people (a recorded `relative` and a sibling-in-law
+        # derived through a spouse) are one situation: one finding, the most serious path deciding its
+        # status, every path listed in its evidence.
+        others = ", ".join(q("v__" + v) for v in rule.match if v not in kin_vars) or "TRUE"
+        rank = "CASE status " + " ".join(f"WHEN {lit(s)} THEN {n}" for s, n in STATUS_ORDER.items()) + " END"
+        paths = ", ".join(f"list(DISTINCT {q('v__' + v)}) OVER (PARTITION BY {others}) AS {q('p__' + v)}"
+                          for v in kin_vars)
+        sql = (f"WITH m AS (SELECT {', '.join(select)} {' '.join(joins)} WHERE {where} {qualify}), "
+               f"d AS (SELECT *, {status} AS status FROM m), "
+               f"g AS (SELECT *, {paths}, row_number() OVER (PARTITION BY {others} ORDER BY {rank}, {ids}) "
+               f"AS g__rank FROM d WHERE status IS NOT NULL) "
+               f"SELECT * EXCLUDE (g__rank) FROM g WHERE g__rank = 1 ORDER BY {ids}")
+    else:
+        sql = (f"WITH m AS (SELECT {', '.join(select)} {' '.join(joins)} WHERE {where} {qualify}), "
+               f"d AS (SELECT *, {status} AS status FROM m) "
+               f"SELECT * FROM d WHERE status IS NOT NULL ORDER BY {ids}")
     texts = [*rule.let.values(), *(c.check for c in rule.where), *(c.when for c in rule.status),
              *(t for b in rule.match.values() for t in [*b.on.values(), *(c.check for c in b.where)])]
     if rule.effective:
@@ -227,7 +253,8 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     for var, rtype in variables.items():  # during(x, ...) reads x's period
         if rtype.period and any(re.search(rf"during\(\s*{var}\b", t) for t in texts):
             fields_used |= {(var, rtype.period[0]), (var, rtype.period[1])}
-    return CompiledRule(rule, sql, var_types, optional_vars, lets, checks, clauses, params_used, fields_used)
+    return CompiledRule(rule, sql, var_types, optional_vars, lets, checks, clauses, params_used, fields_used,
+                        kin_vars)
 
 
 _FIELD_REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")

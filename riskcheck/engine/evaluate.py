@@ -83,6 +83,8 @@ def evaluate_rule(compiled: CompiledRule, registry: Registry, as_of: date, param
     rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
     for var, type_name in compiled.var_types.items():
         lookup.prefetch(type_name, {r["v__" + var] for r in rows})
+    for var in compiled.kinship_vars:
+        lookup.prefetch("kinship", {k for r in rows for k in r["p__" + var]})
     return [_finding(compiled, row, lookup, params, as_of) for row in rows]
 
 
@@ -152,6 +154,28 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                                       f"({canonical}) as the same person: {why}.", "persons", merged_id,
                               list(merged.get("sources") or []), ["identity link"]))
 
+    def kin_path(record: dict, dated: bool) -> None:
+        if record["id"].startswith("hint:"):
+            child, parent = ((record["person_id"], record["relative_id"]) if record["kind"] == "parent"
+                             else (record["relative_id"], record["person_id"]))
+            hint = identity.hint(child, parent)
+            number = len(steps) + 1
+            caveats.append(f"Step {number}: the family link is inferred from names, not recorded; "
+                           "it is a lead to check, not a fact.")
+            steps.append(Step("fact", f"{lookup('persons', parent)['name']} may be the parent of "
+                                      f"{lookup('persons', child)['name']}: inferred from names, not recorded"
+                                      f" ({'; '.join(hint.explanation) if hint else 'kinship hint'}).",
+                              "kinship", record["id"], [], ["inferred"]))
+            return
+        for rel_id in record["relations"]:
+            fact("relations", lookup("relations", rel_id), {"start", "end"} if dated else set())
+        if record.get("via"):
+            steps.append(Step("fact", f"So {lookup('persons', record['relative_id'])['name']} is the "
+                                      f"{kinship_word(record['kind'])} of "
+                                      f"{lookup('persons', record['person_id'])['name']}, through "
+                                      f"{lookup('persons', record['via'])['name']} (derived from the "
+                                      "records above).", "kinship", record["id"]))
+
     for var, binding in rule.match.items():
         type_name = compiled.var_types[var]
         record = records[var]
@@ -161,27 +185,16 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                                           f"({var}).", outcome="none"))
             continue
         used = {f for v, f in compiled.fields_used if v == var}
-        if type_name == "kinship" and record["id"].startswith("hint:"):
-            child, parent = ((record["person_id"], record["relative_id"]) if record["kind"] == "parent"
-                             else (record["relative_id"], record["person_id"]))
-            hint = next((h for h in identity.resolution.hints if (h.left, h.right) == (child, parent)), None)
-            number = len(steps) + 1
-            caveats.append(f"Step {number}: the family link is inferred from names, not recorded; "
-                           "it is a lead to check, not a fact.")
-            steps.append(Step("fact", f"{lookup('persons', parent)['name']} may be the parent of "
-                                      f"{lookup('persons', child)['name']}: inferred from names, not recorded"
-                                      f" ({'; '.join(hint.explanation) if hint else 'kinship hint'}).",
-                              "kinship", record["id"], [], ["inferred"]))
-            continue
         if type_name == "kinship":
-            for rel_id in record["relations"]:
-                fact("relations", lookup("relations", rel_id), {"start", "end"} if used else set())
-            if record.get("via"):
-                steps.append(Step("fact", f"So {lookup('persons', record['relative_id'])['name']} is the "
-                                          f"{kinship_word(record['kind'])} of "
-                                          f"{lookup('persons', record['person_id'])['name']}, through "
-                                          f"{lookup('persons', record['via'])['name']} (derived from the "
-                                          "records above).", "kinship", record["id"]))
+            paths = [record] + [lookup("kinship", k) for k in row.get("p__" + var) or [] if k != record["id"]]
+            if len(paths) > 1:
+                ways = "; ".join(_path_words(k, lookup) for k in paths)
+                steps.append(Step("fact", f"{lookup('persons', record['person_id'])['name']} and "
+                                          f"{lookup('persons', record['relative_id'])['name']} are related in "
+                                          f"{len(paths)} ways, each shown below: {ways}. The most serious "
+                                          "outcome among them decides the finding.", "kinship", record["id"]))
+            for path in paths:
+                kin_path(path, bool(used))
             continue
         fact(type_name, record, used)
         for fname, f in schema.record_type(type_name).fields.items():
@@ -200,6 +213,17 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
             steps.append(Step("check", f"Cannot be decided from the data: {wording}.", outcome="unknown"))
         else:
             steps.append(Step("check", f"{wording[0].upper()}{wording[1:]}.", outcome="holds"))
+    if status == "undetermined" and not undecided:
+        # Every check held, so a status clause could not be decided: name it.
+        for clause in compiled.clauses:
+            if row[clause.column] is None:
+                wording = clause.means or clause.when
+                undecided.append(f"whether {wording}")
+                steps.append(Step("check", f"Cannot be decided from the data: whether {wording}.",
+                                  outcome="unknown"))
+                break
+            if row[clause.column]:
+                break
     decision = _decision(compiled, row, status)
     steps.append(Step("decision", decision))
 
@@ -212,14 +236,24 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     person = bound[rule.subject]
     related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})
     sources = sorted({s for step in steps for s in step.sources})
-    records_json = {var: (records[var]["relations"] if compiled.var_types[var] == "kinship" else rid)
-                    for var, rid in bound.items() if rid is not None}
+    records_json = {var: rid for var, rid in bound.items() if rid is not None}
+    for var in compiled.kinship_vars:
+        paths = [lookup("kinship", k) for k in row["p__" + var]]
+        records_json[var] = sorted({r for k in paths for r in (k["relations"] or [k["id"]])})
+    key = {var: rid for var, rid in bound.items() if var not in compiled.kinship_vars}
     return Finding(
-        id=finding_id(rule.id, bound), records=records_json, rule=rule.id, rule_version=rule.version, rule_title=rule.title,
+        id=finding_id(rule.id, key), records=records_json, rule=rule.id, rule_version=rule.version, rule_title=rule.title,
         kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
         summary=summary, explanation=explanation, steps=steps, sources=sources,
         caveats=list(dict.fromkeys(caveats)), undecided=undecided, params=params, bound=bound,
     )
+
+
+def _path_words(kin: dict, lookup: RecordLookup) -> str:
+    words = kinship_word(kin["kind"])
+    if kin.get("via"):
+        words += f" through {lookup('persons', kin['via'])['name']}"
+    return f"{words} ({kin['status']})"
 
 
 def _decision(compiled: CompiledRule, row: dict, status: str) -> str:

@@ -59,6 +59,10 @@ class Finding:
 
 
 def finding_id(rule_id: str, bound: dict[str, str | None]) -> str:
-    """Stable while the rule, the person and the records the reasoning ran through stay the same."""
+    """Stable while the rule and the records that define the situation stay the same.
+
+    Callers leave out kinship paths: a relation recorded later between the same two people adds a path
+    to the same finding, so a reviewer's decision on it stays attached.
+    """
     key = "\x1f".join([rule_id, *(f"{k}={v}" for k, v in sorted(bound.items()) if v is not None)])
     return rule_id + "-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from riskcheck.names.resolve import PersonNames, Resolution, resolve
+from riskcheck.names.resolve import PairResult, PersonNames, Resolution, resolve
 from riskcheck.registry import store
 from riskcheck.registry.schema import Schema
 
@@ -24,6 +24,13 @@ class Identity:
     resolution: Resolution = field(default_factory=Resolution)
     merged_records: dict[str, dict] = field(default_factory=dict)  # merged id -> its person record
     rewritten: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)  # (type, id) -> {field: as recorded}
+    _hints: dict[tuple[str, str], PairResult] | None = None
+
+    def hint(self, child: str, parent: str) -> PairResult | None:
+        """The kinship hint behind an inferred parent link, looked up by (child, parent)."""
+        if self._hints is None:
+            self._hints = {(h.left, h.right): h for h in self.resolution.hints}
+        return self._hints.get((child, parent))
 
 
 class ResolutionJob:

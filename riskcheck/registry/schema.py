@@ -41,6 +41,7 @@ class Kinship:
     inverse: dict[str, str]
     through_marriage: frozenset[str]
     through_spouse: dict[str, str]
+    exact: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def load_schema() -> Schema:
     k = raw["kinship"]
     inverse = dict(k["inverse"])
     inverse.update({v: key for key, v in k["inverse"].items()})
-    kinship = Kinship(inverse, frozenset(k["through_marriage"]), dict(k["through_spouse"]))
+    kinship = Kinship(inverse, frozenset(k["through_marriage"]), dict(k["through_spouse"]), frozenset(k["exact"]))
     return Schema(types, derived, kinship, tuple(raw["relation_statuses"]))
 
 

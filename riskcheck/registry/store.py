@@ -180,9 +180,11 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
         FROM relations r JOIN kin_inverse i ON i.kind = r.kind
     """)
     # A spouse's close blood relative is an in-law, for as long as the marriage (and the blood link) holds.
-    # Where a recorded relation already joins the two (a father is not also his child's step-parent through
-    # his wife), the derived link is left out: one family tie, one link.
-    conn.execute("""
+    # Where a recorded relation of an exact kind, or of the same kind, already joins the two (a father is
+    # not also his child's step-parent through his wife), the derived link is left out: one tie, one link.
+    # A vaguer recorded relation (`relative`, `cousin`) does not hide it: rules see every path.
+    exact = ", ".join(lit(x) for x in sorted(k.exact))
+    conn.execute(f"""
         CREATE TABLE kin_spouse AS
         SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind,
                CASE WHEN s.status_rank <= b.status_rank THEN s.status ELSE b.status END AS status,
@@ -198,7 +200,8 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
         JOIN kin_direct b ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
         JOIN kin_through_spouse t ON t.kind = b.kind
         WHERE s.kind = 'spouse'
-          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id)
+          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
+                          AND (d.kind IN ({exact}) OR d.kind = t.inlaw))
     """)
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from riskcheck.engine.evaluate import evaluate_rule, resolve_params
+from riskcheck.engine.findings import Finding
 from riskcheck.errors import ProblemError
 from riskcheck.registry.load import load_documents
 from riskcheck.rules.loader import LoadedRule, locate
@@ -75,6 +76,11 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
 
 
 def _findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[tuple]:
+    return [(f.status, f.person, tuple(f.related)) for f in test_findings(loaded, index, test)]
+
+
+def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Finding]:
+    """The findings a rule's inline test gives, in full (for checks beyond the expected statuses)."""
     shown = f"{loaded.path} test {test.name!r}"
     docs = []
     if test.fixture is not None:
@@ -94,7 +100,10 @@ def _findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[tuple]:
         findings = evaluate_rule(loaded.compiled, registry, test.as_of, resolve_params(loaded.compiled, overrides))
     finally:
         registry.close()
-    return [(f.status, f.person, tuple(f.related)) for f in findings]
+    return findings
+
+
+test_findings.__test__ = False  # not a pytest test
 
 
 def _list(items: Counter) -> str:
