@@ -139,3 +139,35 @@ def test_a_recorded_link_is_not_doubled_by_a_derived_one(write_case):
     rows = load(root, "family").conn.execute(
         "SELECT kind FROM kinship WHERE person_id = 'k' AND relative_id = 'f'").fetchall()
     assert rows == [("parent",)]
+
+
+IIN_CASE = """\
+    id: iin
+    as_of: 2024-01-01
+    persons:
+      - {id: p-ok, name: Serik, birth_date: 1961-04-12, gender: m, identifiers: ["kz-iin:610412300126"]}
+      - {id: p-digit, name: Typo, identifiers: ["kz-iin:610412300127"]}
+      - {id: p-born, name: Other day, birth_date: 1961-04-13, identifiers: ["kz-iin:610412300126"]}
+      - {id: p-sex, name: Other sex, gender: f, identifiers: ["kz-iin:610412300136"]}
+      - {id: p-short, name: Short, identifiers: ["kz-iin:6104123"]}
+      - {id: p-year, name: Year only, birth_date: 1961, identifiers: ["kz-iin:610412300126"]}
+    """
+
+
+def test_an_iin_that_fails_its_check_digit_date_or_gender_is_a_warning_naming_the_record(write_case):
+    root = write_case("iin", {"case.yaml": IIN_CASE})
+    warnings = [str(w) for w in load(root, "iin").warnings]
+    assert any("record 'p-digit'" in w and "fails its check digit" in w for w in warnings)
+    assert any("record 'p-born'" in w and "disagree" in w and "1961-04-12" in w for w in warnings)
+    assert any("record 'p-sex'" in w and "other gender" in w for w in warnings)
+    assert any("record 'p-short'" in w and "not 12 digits" in w for w in warnings)
+    # A valid IIN agreeing with the record, and one within a birth year known to the year, say nothing.
+    assert not [w for w in warnings if "'p-ok'" in w or "'p-year'" in w]
+    assert all("line" in w and "field 'identifiers'" in w for w in warnings)
+
+
+def test_an_identifier_without_a_scheme_is_an_error(write_case):
+    root = write_case("noscheme", {"case.yaml": "id: noscheme\nas_of: 2024-01-01\n"
+                                   "persons: [{id: p, name: P, identifiers: ['610412300126']}]\n"})
+    [problem] = problems_of(root, "noscheme")
+    assert "'610412300126' is not an identifier: write scheme:value" in problem and "record 'p'" in problem

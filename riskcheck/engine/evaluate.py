@@ -102,6 +102,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
 
     steps: list[Step] = []
     caveats: list[str] = []
+    used_links: list[dict] = []
     shown: set[tuple[str, str]] = set()
     schema = lookup.registry.schema
     identity = lookup.registry.identity
@@ -143,9 +144,15 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
             shown.add(("link", merged_id))
             canonical = identity.resolution.canonical[merged_id]
             merged = identity.merged_records.get(merged_id, {})
-            link = next((x for x in identity.resolution.links if merged_id in (x.left, x.right)), None)
-            why = ("the registry says so (same_as)" if link is None or link.kind == "same_as"
-                   else "; ".join(link.explanation[:1] + [x for x in link.explanation if "birth" in x]))
+            link = identity.link_of(merged_id)
+            if link is None or link.kind == "same_as":
+                why = "the registry says so (same_as)"
+            elif link.kind == "identifier":
+                why = link.explanation[0]
+            else:
+                why = "; ".join(link.explanation[:1] + [x for x in link.explanation if "birth" in x or "source" in x])
+            used_links.append({"record": merged_id, "taken_as": canonical, "how": link.kind if link else "same_as",
+                               "evidence": list(link.explanation) if link else []})
             number = len(steps) + 1
             caveats.append(f"Step {number}: two person records are taken as one human by riskcheck; "
                            "check the identity link before relying on it.")
@@ -246,6 +253,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
         summary=summary, explanation=explanation, steps=steps, sources=sources,
         caveats=list(dict.fromkeys(caveats)), undecided=undecided, params=params, bound=bound,
+        identity_links=used_links,
     )
 
 

@@ -44,6 +44,8 @@ class Finding:
     params: dict
     bound: dict[str, str | None]  # variable -> record id
     records: dict[str, str | list[str]]  # variable -> record id(s) for findings.json (kinship: relation ids)
+    # Person records the data recorded that riskcheck took as another (identity resolution), with the evidence.
+    identity_links: list[dict] = field(default_factory=list)
 
     def sort_key(self) -> tuple:
         return (STATUS_ORDER[self.status], SEVERITY_ORDER.get(self.severity, 9), self.rule, self.person, self.id)
@@ -53,7 +55,7 @@ class Finding:
             "id": self.id, "rule": self.rule, "rule_version": self.rule_version, "status": self.status,
             "severity": self.severity, "person": self.person, "related": self.related,
             "sources": self.sources, "summary": self.summary,
-            "records": self.records,
+            "records": self.records, "identity_links": self.identity_links,
             "caveats": self.caveats, "undecided": self.undecided,
         }
 

@@ -1,9 +1,16 @@
 """Identity resolution and kinship hints over the persons of one case.
 
-Two records are linked as one human only on strong evidence: an explicit `same_as`, or names that
-match above STRONG_NAME with every word the same but for spelling, *and* the same full birth date. Weaker pairs (a matching name with a birth date
-known only to the year, or not at all) are listed as possible matches for a reviewer and never merged.
-A namesake with another birth date is neither.
+Two records are linked as one human only on evidence two different people cannot share:
+- an explicit `same_as`;
+- one identifier (`kz-iin:...`) on both;
+- names that match above STRONG_NAME with every word the same but for spelling, *and* the same full
+  birth date, *and* records from different sources (both cite sources, none in common) with no recorded
+  fact against it (another parent, another spouse at the same time: `FamilyCheck`; another gender or
+  patronymic: the name score). Namesakes born on the same day exist in every national registry, so two
+  records of one source are presumed two people.
+A link is refused whatever its evidence when it would put into one person two records that `not_same_as`
+keeps apart, or two different identifiers of one scheme. Weaker and refused pairs are listed as possible
+matches for a reviewer and never merged. A namesake with another birth date is neither.
 
 Blocking keeps this linear: pairs are only compared inside blocks of (birth day, surname key) and
 (birth day, given-name key) for links, (surname key, given-name key, birth year) for possible matches.
@@ -23,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import combinations
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from riskcheck.names.compare import NameComparison, compare_parsed
 from riskcheck.names.parse import ParsedName, given_key, parse_name
@@ -48,6 +55,9 @@ class PersonNames:
     birth_hi: date | None = None
     gender: str | None = None
     same_as: list[str] = field(default_factory=list)
+    not_same_as: list[str] = field(default_factory=list)
+    identifiers: list[str] = field(default_factory=list)  # scheme:value
+    sources: list[str] = field(default_factory=list)
 
     def info(self) -> NameInfo:
         return name_info(self.name or "", self.surname or "", self.given_name or "", self.patronymic or "",
@@ -108,9 +118,17 @@ def name_info(name: str, surname: str, given: str, patronymic: str, aliases: tup
 class PairResult:
     left: str
     right: str
-    kind: str            # same_as | name_and_birth | possible | hint
+    kind: str            # same_as | identifier | name_and_birth | possible | hint
     score: float
     explanation: list[str]
+    rank: int = 0        # hints: 1 is the most telling (see _rank_hints)
+    changes: list[str] = field(default_factory=list)  # hints: the findings it would add if true
+
+
+# Given pairs of person ids that a name and birth date would link, return a reason against each pair the
+# recorded facts contradict (another parent, another spouse at the same time). The store answers this in
+# SQL (riskcheck.registry.identity); without one, only the names and the records' own fields are checked.
+FamilyCheck = Callable[[list[tuple[str, str]]], dict[tuple[str, str], str]]
 
 
 @dataclass
@@ -122,6 +140,8 @@ class Resolution:
     skipped_blocks: list[tuple[str, int]] = field(default_factory=list)  # (block, size)
     ambiguous_patronymics: int = 0
     compared: int = 0
+    refused: dict[str, int] = field(default_factory=dict)  # why a name-and-birth link was not made -> count
+    unlisted_hints: int = 0  # hints that would change no finding: counted, not listed (see identity.py)
 
 
 def birth_relation(a: PersonNames, b: PersonNames) -> str:
@@ -150,20 +170,30 @@ def _explain(a: PersonNames, b: PersonNames, c: NameComparison, birth: str) -> l
     return lines
 
 
-def resolve(persons: list[PersonNames], max_block: int = MAX_BLOCK, progress=None) -> Resolution:
+def resolve(persons: list[PersonNames], max_block: int = MAX_BLOCK, progress=None,
+            family: FamilyCheck | None = None) -> Resolution:
     """Link, list and hint (see the module docstring); deterministic for the same persons."""
     # Millions of small tuples make Python's cycle collector run again and again for nothing: nothing
     # built here holds a cycle, so it is paused for the duration.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _resolve(persons, max_block, progress)
+        return _resolve(persons, max_block, progress, family)
     finally:
         if enabled:
             gc.enable()
 
 
-def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution:
+def independence(a: PersonNames, b: PersonNames) -> str | None:
+    """Why two records' sources cannot show two independent sightings of one human, or None."""
+    if not a.sources or not b.sources:
+        return "a record cites no source, so the two cannot be shown to come from different sources"
+    if set(a.sources) & set(b.sources):
+        return "both records come from one source, which is presumed to list two people"
+    return None
+
+
+def _resolve(persons: list[PersonNames], max_block: int, progress, family: FamilyCheck | None) -> Resolution:
     out = Resolution()
     say = progress or (lambda text: None)
     persons = sorted(persons, key=lambda p: p.id)
@@ -240,16 +270,29 @@ def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution
     out.skipped_blocks.sort(key=lambda b: (-b[1], b[0]))
     say(f"blocked: {len(candidates):,} pairs to compare")
 
-    # Explicit same_as links first: they need no score.
+    # Explicit same_as links first: they need no score; then shared identifiers.
+    proposed: list[PairResult] = []
     explicit: set[tuple[int, int]] = set()
     for i, p in enumerate(persons):
         for other in p.same_as or []:
             j = by_id.get(other)
             if j is not None and j != i and (min(i, j), max(i, j)) not in explicit:
                 explicit.add((min(i, j), max(i, j)))
-                out.links.append(PairResult(persons[min(i, j)].id, persons[max(i, j)].id, "same_as", 1.0,
-                                            [f"the record {p.id} says it is the same person as {other}"]))
+                proposed.append(PairResult(persons[min(i, j)].id, persons[max(i, j)].id, "same_as", 1.0,
+                                           [f"the record {p.id} says it is the same person as {other}"]))
+    by_identifier: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(persons):
+        for ident in p.identifiers or ():
+            by_identifier[ident.strip().lower()].append(i)
+    for ident, ids in sorted(by_identifier.items()):
+        for j in ids[1:]:  # a chain through the first record joins them all
+            pair = (min(ids[0], j), max(ids[0], j))
+            if ids[0] != j and pair not in explicit:
+                explicit.add(pair)
+                proposed.append(PairResult(persons[pair[0]].id, persons[pair[1]].id, "identifier", 1.0,
+                                           [f"both records carry the identifier {ident}"]))
     possible: list[tuple[int, int, float]] = []
+    strong: list[tuple[int, int, float, tuple]] = []
     for i, j in sorted(candidates):
         if (i, j) in explicit:
             continue
@@ -262,15 +305,39 @@ def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution
         # A link needs every word the same but for spelling: a letter off (Aibek, Alibek) may be a typo,
         # or twins; that is for a reviewer.
         if score >= STRONG_NAME and birth == "agrees" and quick.weakest == 1.0:
-            out.links.append(PairResult(a.id, b.id, "name_and_birth", score,
-                                        _explain(a, b, compare_parsed(*forms), birth)))
+            strong.append((i, j, score, forms))
         else:
             possible.append((i, j, score))
-    out.canonical = _clusters(out.links)
+    # Name and birth date link only records of different sources that no recorded fact sets apart.
+    against = family([(persons[i].id, persons[j].id) for i, j, _, _ in strong]) if family and strong else {}
+    refused_why: dict[tuple[int, int], str] = {}
+    for i, j, score, forms in strong:
+        a, b = persons[i], persons[j]
+        why = independence(a, b) or against.get((a.id, b.id))
+        if why:
+            refused_why[(i, j)] = why
+            possible.append((i, j, score))
+            continue
+        proposed.append(PairResult(a.id, b.id, "name_and_birth", score,
+                                   _explain(a, b, compare_parsed(*forms), "agrees")
+                                   + ["the records come from different sources"]))
+    out.links, out.canonical, kept_apart = _clusters(persons, by_id, proposed)
+    for link, why in kept_apart:
+        i, j = by_id[link.left], by_id[link.right]
+        if why is not None:
+            refused_why[(min(i, j), max(i, j))] = why
+            possible.append((min(i, j), max(i, j), link.score))
+    for why in refused_why.values():
+        key = why.split(",")[0].split(":")[0]
+        out.refused[key] = out.refused.get(key, 0) + 1
+    apart = {(min(by_id[p.id], by_id[o]), max(by_id[p.id], by_id[o]))
+             for p in persons for o in p.not_same_as or () if o in by_id}
     # A possible pair inside one linked cluster is already settled; between two clusters, the best pair
     # of records stands for them. Only the first MAX_EXPLAINED get their wording (the report shows fewer).
     best: dict[tuple[str, str], tuple[int, int, float]] = {}
     for i, j, score in possible:
+        if (i, j) in apart:
+            continue  # the data says they are two people: nothing to review
         ends = tuple(sorted((out.canonical.get(persons[i].id, persons[i].id),
                              out.canonical.get(persons[j].id, persons[j].id))))
         if ends[0] != ends[1] and (ends not in best or score > best[ends][2]):
@@ -282,6 +349,8 @@ def _resolve(persons: list[PersonNames], max_block: int, progress) -> Resolution
             why = _explain(a, b, compare_parsed(*_best_score(infos[i], infos[j])[1]), birth)
         else:
             why = [f"name score {score:.2f}", _BIRTH_WORDS[birth]]
+        if (i, j) in refused_why:
+            why.append("not linked: " + refused_why[(i, j)])
         out.possible.append(PairResult(a.id, b.id, "possible", score, why))
     say(f"compared {out.compared:,} pairs: {len(out.links):,} links, {len(out.possible):,} possible")
     _hints(persons, infos, out)
@@ -301,9 +370,22 @@ def _best_score(a: NameInfo, b: NameInfo) -> tuple[float, tuple[ParsedName, Pars
     return found.score, pair, found
 
 
-def _clusters(links: list[PairResult]) -> dict[str, str]:
-    """Union-find over the links; every id maps to the smallest id of its cluster."""
+def _clusters(persons: list[PersonNames], by_id: dict[str, int], proposed: list[PairResult]
+              ) -> tuple[list[PairResult], dict[str, str], list[tuple[PairResult, str | None]]]:
+    """Union-find over the proposed links, strongest evidence first, refusing any union that would put
+    into one person two records `not_same_as` keeps apart or two different identifiers of one scheme.
+
+    Returns the links made, every merged id -> the smallest id of its cluster, and the links refused
+    with the reason (None where `not_same_as` refused it: the data has settled that pair already).
+    """
+    order = {"same_as": 0, "identifier": 1, "name_and_birth": 2}
     parent: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    schemes: dict[str, dict[str, set[str]]] = {}
+    apart = {p.id: set(p.not_same_as or ()) for p in persons if p.not_same_as}
+    for p in persons:
+        for other in p.not_same_as or ():
+            apart.setdefault(other, set()).add(p.id)
 
     def find(x: str) -> str:
         parent.setdefault(x, x)
@@ -312,11 +394,39 @@ def _clusters(links: list[PairResult]) -> dict[str, str]:
             x = parent[x]
         return x
 
-    for link in links:
+    def scheme_values(root: str) -> dict[str, set[str]]:
+        if root not in schemes:
+            found: dict[str, set[str]] = {}
+            for ident in persons[by_id[root]].identifiers or ():
+                scheme, _, value = ident.strip().lower().partition(":")
+                found.setdefault(scheme, set()).add(value.strip())
+            schemes[root] = found
+        return schemes[root]
+
+    made, refused = [], []
+    for link in sorted(proposed, key=lambda x: (order[x.kind], x.left, x.right)):
         ra, rb = find(link.left), find(link.right)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in list(parent) if find(x) != x}
+        if ra == rb:
+            made.append(link)
+            continue
+        ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
+        if any(apart.get(x, set()) & set(mb) for x in ma):
+            refused.append((link, None))
+            continue
+        va, vb = scheme_values(ra), scheme_values(rb)
+        clash = sorted(s for s in set(va) & set(vb) if va[s].isdisjoint(vb[s]))
+        if clash:
+            refused.append((link, f"the records carry different {clash[0]} identifiers, so they are two people"))
+            continue
+        keep, gone = (ra, rb) if ra < rb else (rb, ra)
+        parent[gone] = keep
+        members[keep] = ma + mb
+        members.pop(gone, None)
+        for scheme, values in scheme_values(gone).items():
+            scheme_values(keep).setdefault(scheme, set()).update(values)
+        made.append(link)
+    canonical = {x: find(x) for x in list(parent) if find(x) != x}
+    return made, canonical, refused
 
 
 def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -> None:

@@ -26,6 +26,17 @@ class Identity:
     rewritten: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)  # (type, id) -> {field: as recorded}
     _hints: dict[tuple[str, str], PairResult] | None = None
 
+    _links: dict[str, PairResult] | None = None
+
+    def link_of(self, merged_id: str) -> PairResult | None:
+        """The link that merged a record (the first that names it), looked up by the merged id."""
+        if self._links is None:
+            self._links = {}
+            for link in self.resolution.links:
+                self._links.setdefault(link.left, link)
+                self._links.setdefault(link.right, link)
+        return self._links.get(merged_id)
+
     def hint(self, child: str, parent: str) -> PairResult | None:
         """The kinship hint behind an inferred parent link, looked up by (child, parent)."""
         if self._hints is None:
@@ -52,15 +63,20 @@ class ResolutionJob:
         try:
             rows = self._cursor.execute(
                 "SELECT id, name, aliases, surname, given_name, patronymic, pd_lo(birth_date), pd_hi(birth_date), "
-                "gender, same_as FROM raw_persons ORDER BY id").fetchall()
-            persons = [PersonNames(r[0], r[1] or "", list(r[2] or []), r[3] or "", r[4] or "", r[5] or "",
-                                   r[6], r[7], r[8], list(r[9] or [])) for r in rows]
+                "gender, same_as, not_same_as, identifiers, sources FROM raw_persons ORDER BY id").fetchall()
+            persons = [PersonNames(r[0], r[1] or "", r[2] or [], r[3] or "", r[4] or "", r[5] or "",
+                                   r[6], r[7], r[8], r[9] or [], r[10] or [], r[11] or [], r[12] or [])
+                       for r in rows]
             del rows
-            self._result = resolve(persons, progress=self._stage)
+            self._result = resolve(persons, progress=self._stage, family=self._family_conflicts)
         except BaseException as exc:  # handed to the caller of result()
             self._error = exc
         finally:
             self._cursor.close()
+
+    def _family_conflicts(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """For pairs a name and birth date would link: the recorded facts that say they are two people."""
+        return family_conflicts(self._cursor, pairs)
 
     def result(self) -> Resolution:
         self._thread.join()
@@ -94,7 +110,7 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
     conn.execute("DELETE FROM persons WHERE id IN (SELECT id FROM person_merge)")
     for rtype in schema.types.values():
         for f in rtype.fields.values():
-            if f.to != "persons" or f.name == "same_as":
+            if f.to != "persons" or f.name in ("same_as", "not_same_as"):
                 continue
             col = store.q(f.name)
             table = store.q(rtype.name)
@@ -108,6 +124,48 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
                              "(SELECT canonical FROM person_merge WHERE id = x), x))")
             for rid, original in found:
                 identity.rewritten.setdefault((rtype.name, rid), {})[f.name] = original
+
+
+def family_conflicts(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Another parent (not known to be of the other sex), or another spouse whose marriage may overlap."""
+    conn.execute("CREATE OR REPLACE TABLE resolution_pairs (a VARCHAR, b VARCHAR)")
+    _insert_pairs(conn, "resolution_pairs", pairs)
+    found = conn.execute("""
+        WITH parents AS (
+            SELECT person_id AS child, relative_id AS parent FROM raw_relations WHERE kind = 'parent'
+            UNION SELECT relative_id, person_id FROM raw_relations WHERE kind = 'child'),
+        spouses AS (
+            SELECT person_id AS person, relative_id AS spouse, pd_lo(start) AS s, pd_hi("end") AS e
+            FROM raw_relations WHERE kind = 'spouse'
+            UNION ALL SELECT relative_id, person_id, pd_lo(start), pd_hi("end") FROM raw_relations WHERE kind = 'spouse'),
+        gender AS (SELECT id, gender FROM raw_persons WHERE id IN (SELECT parent FROM parents)),
+        parent_clash AS (
+            SELECT r.a, r.b, min(pa.parent || ' and ' || pb.parent) AS what FROM resolution_pairs r
+            JOIN parents pa ON pa.child = r.a JOIN parents pb ON pb.child = r.b
+            LEFT JOIN gender ga ON ga.id = pa.parent LEFT JOIN gender gb ON gb.id = pb.parent
+            WHERE pa.parent <> pb.parent
+              AND pa.parent NOT IN (SELECT parent FROM parents WHERE child = r.b)
+              AND pb.parent NOT IN (SELECT parent FROM parents WHERE child = r.a)
+              AND NOT (ga.gender IS NOT NULL AND gb.gender IS NOT NULL AND ga.gender <> gb.gender)
+            GROUP BY r.a, r.b),
+        spouse_clash AS (
+            SELECT r.a, r.b, min(sa.spouse || ' and ' || sb.spouse) AS what FROM resolution_pairs r
+            JOIN spouses sa ON sa.person = r.a JOIN spouses sb ON sb.person = r.b
+            WHERE sa.spouse <> sb.spouse
+              AND sa.spouse NOT IN (SELECT spouse FROM spouses WHERE person = r.b)
+              AND sb.spouse NOT IN (SELECT spouse FROM spouses WHERE person = r.a)
+              AND coalesce(sa.s, DATE '0001-01-01') <= coalesce(sb.e, DATE '9999-12-31')
+              AND coalesce(sb.s, DATE '0001-01-01') <= coalesce(sa.e, DATE '9999-12-31')
+            GROUP BY r.a, r.b)
+        SELECT a, b, 'the records name different parents: ' || what FROM parent_clash
+        UNION ALL SELECT a, b, 'the records name different spouses at the same time: ' || what FROM spouse_clash
+        ORDER BY 1, 2, 3
+    """).fetchall()
+    conn.execute("DROP TABLE resolution_pairs")
+    out: dict[tuple[str, str], str] = {}
+    for a, b, why in found:
+        out.setdefault((a, b), why)
+    return out
 
 
 def _insert_hints(conn: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
