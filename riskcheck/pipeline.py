@@ -14,6 +14,7 @@ from typing import Callable
 
 from riskcheck.engine.evaluate import RecordLookup, evaluate_rule, resolve_params
 from riskcheck.engine.findings import Finding
+from riskcheck.engine.what_if import mark_hints_that_change_findings
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
@@ -81,6 +82,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
         findings += found
         if stage:
             stage(registry.meta.id, f"rule {loaded.id}: {len(found):,} findings")
+    mark_hints_that_change_findings(registry, rules, findings, as_of, overrides)
     subjects = set(registry.meta.subjects)
     if subjects:
         findings = [f for f in findings if f.person in subjects or subjects & set(f.related)]

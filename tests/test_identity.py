@@ -202,3 +202,23 @@ def _move_relations_last(text: str) -> str:
     head, extra = text.split("tenures:\n", 1)
     tenure_line, added = extra.split("\n", 1)
     return head.replace("relations:\n", "relations:\n" + added, 1) + "tenures:\n" + tenure_line + "\n"
+
+
+def test_only_hints_that_would_change_a_finding_are_listed_and_the_rest_counted(write_case):
+    from riskcheck.report.render import identity_document
+
+    case = CASE.replace("relations:\n  - {id: r1, person_id: p-son, relative_id: p-press, kind: parent, sources: [s]}\n", "")
+    case = case.replace("persons:\n", "persons:\n  - {id: p-dana, name: Dana Serikovna Zhaksybekova, "
+                                      "birth_date: 1990-02-17, sources: [s]}\n", 1)
+    root = write_case("scripts", {"case.yaml": case % {"press_birth": "1975-01-01"}})
+    seen = {}
+    [result] = run_cases(root, load_rules(RULES), RunOptions(),
+                         on_case=lambda r, reg: seen.setdefault("doc", identity_document(reg)))
+    assert not [f for f in result.findings if f.rule == "kinship-convicted-official"]  # hints are not facts
+    doc = seen["doc"]
+    [hint] = doc["hints"]
+    assert (hint["left"], hint["right"]) == ("p-son", "p-court")
+    assert hint["rank"] >= 1
+    assert hint["would_change"] == ["Close relative of a convicted official appointed: Arman Serikovich "
+                                    "Zhaksybekov (flagged)"]
+    assert doc["hints_not_listed"] == 1   # Dana, the other child the patronymic suggests, holds no post

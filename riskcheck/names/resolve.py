@@ -483,6 +483,25 @@ def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -
         for c in children:
             _hints_of(persons, c, windows, out)
     out.hints.sort(key=lambda h: (h.left, h.right))
+    _rank_hints(persons, out)
+
+
+def _rank_hints(persons: list[PersonNames], out: Resolution) -> None:
+    """Rank 1 is the most telling hint: the only person who fits, a man (a patronymic names the father),
+    an age gap near a generation (28 years)."""
+    by_id = {p.id: p for p in persons}
+
+    def strength(h: PairResult) -> tuple:
+        parent, child = by_id[h.right], by_id[h.left]
+        gap = (child.birth_lo.year + child.birth_hi.year - parent.birth_lo.year - parent.birth_hi.year) / 2
+        return (-h.score, parent.gender != "m", abs(gap - 28), h.left, h.right)
+    for n, h in enumerate(sorted(out.hints, key=strength), 1):
+        h.rank = n
+
+
+def listed_hints(res: Resolution) -> list[PairResult]:
+    """The hints a reviewer is shown: those that would change a finding if true, most telling first."""
+    return sorted((h for h in res.hints if h.changes), key=lambda h: h.rank)
 
 
 def _hints_of(persons: list[PersonNames], c: int, windows: list, out: Resolution) -> None:
@@ -500,7 +519,8 @@ def _hints_of(persons: list[PersonNames], c: int, windows: list, out: Resolution
         gap_lo = child.birth_lo.year - cand.birth_hi.year
         gap_hi = child.birth_hi.year - cand.birth_lo.year
         gap = f"{gap_lo}" if gap_lo == gap_hi else f"{gap_lo}-{gap_hi}"
-        out.hints.append(PairResult(child.id, cand.id, "hint", 0.0, [
+        # score: the share of the suspicion this candidate carries (1, 1/2 or 1/3 of the persons who fit)
+        out.hints.append(PairResult(child.id, cand.id, "hint", 1.0 / len(found), [
             f"patronymic {written} is made from the given name of {cand.name}",
             f"same surname stem: {child.name} / {cand.name}",
             f"{cand.name} is {gap} years older",

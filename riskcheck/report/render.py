@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from riskcheck import __version__
+from riskcheck.names.resolve import listed_hints
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
@@ -68,7 +69,11 @@ def identity_document(registry: Registry | None) -> dict:
     def rows(items):
         return [{"left": x.left, "right": x.right, "kind": x.kind, "score": round(x.score, 4),
                  "explanation": x.explanation} for x in items]
-    return {"links": rows(res.links), "possible": rows(res.possible), "hints": rows(res.hints),
+    listed = listed_hints(res)
+    hints = [dict(row, rank=h.rank, would_change=h.changes) for row, h in zip(rows(listed), listed)]
+    return {"links": rows(res.links), "possible": rows(res.possible), "hints": hints,
+            "hints_not_listed": len(res.hints) - len(hints),
+            "not_linked": dict(sorted(res.refused.items())),
             "skipped_blocks": [{"block": b, "records": n} for b, n in res.skipped_blocks],
             "ambiguous_patronymics": res.ambiguous_patronymics}
 
@@ -77,7 +82,8 @@ def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
     identity = registry.identity
     res = identity.resolution
     # Every link is shown (each merged records in the rules); the review lists are cut to a page's worth.
-    shown = {"links": res.links, "possible": res.possible[:MAX_LISTED_IDENTITY], "hints": res.hints[:MAX_LISTED_IDENTITY]}
+    hints = listed_hints(res)
+    shown = {"links": res.links, "possible": res.possible[:MAX_LISTED_IDENTITY], "hints": hints[:MAX_LISTED_IDENTITY]}
     lookup.prefetch("persons", {i for items in shown.values() for x in items for i in (x.left, x.right)})
 
     def name(pid: str) -> str:
@@ -86,15 +92,15 @@ def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
 
     def rows(items):
         return [{"left": x.left, "right": x.right, "left_name": name(x.left), "right_name": name(x.right),
-                 "score": x.score, "why": x.explanation} for x in items]
+                 "score": x.score, "why": x.explanation, "changes": x.changes} for x in items]
 
     def merged_first(x):  # a link reads "this record is taken as that person"
         merged = x.left if x.left in res.canonical else x.right
         return {"left": merged, "right": res.canonical[merged], "left_name": name(merged),
                 "right_name": name(res.canonical[merged]), "score": x.score, "why": x.explanation}
-    more = sum(len(getattr(res, k)) - len(v) for k, v in shown.items())
+    more = len(res.possible) - len(shown["possible"]) + len(hints) - len(shown["hints"])
     return {"links": [merged_first(x) for x in shown["links"]], "possible": rows(shown["possible"]), "hints": rows(shown["hints"]),
-            "more": more, "skipped": sorted(res.skipped_blocks, key=lambda b: (-b[1], b[0])),
+            "more": more, "hints_not_listed": len(res.hints) - len(hints), "skipped": sorted(res.skipped_blocks, key=lambda b: (-b[1], b[0])),
             "ambiguous": res.ambiguous_patronymics}
 
 
