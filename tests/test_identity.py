@@ -222,3 +222,15 @@ def test_only_hints_that_would_change_a_finding_are_listed_and_the_rest_counted(
     assert hint["would_change"] == ["Close relative of a convicted official appointed: Arman Serikovich "
                                     "Zhaksybekov (flagged)"]
     assert doc["hints_not_listed"] == 1   # Dana, the other child the patronymic suggests, holds no post
+
+
+def test_a_record_that_fits_two_namesakes_of_one_registry_links_to_neither():
+    """A court record matches a man and his same-day namesake: it cannot say which, so it links to none."""
+    court = person("c", "Ахметов Серик", "1970-03-08", "m", sources=["s-court"])
+    one = person("r1", "Akhmetov Serik Bolatovich", "1970-03-08", "m", sources=["s-registry"])
+    two = person("r2", "Akhmetov Serik", "1970-03-08", "m", sources=["s-registry"])
+    res = resolve([court, one, two])
+    assert not res.canonical
+    assert any("fit 2 records" in line for p in res.possible for line in p.explanation)
+    # With the namesake gone, the court record links to the man.
+    assert resolve([court, one]).canonical == {"r1": "c"}

@@ -49,3 +49,34 @@ def test_the_registry_looks_like_a_civil_service(national):
     assert any(line.split(",")[5].count("-") == 0 for line in persons[1:])  # some birth dates are years only
     outcomes = {line.split(",")[4] for line in (folder / "verdicts.csv").read_text().splitlines()[1:]}
     assert {"convicted", "acquitted", "terminated_nonrehabilitating", "pending"} <= outcomes
+
+
+def test_the_registry_has_the_mess_of_real_data(national):
+    """What the rules must survive: namesakes born the same day, offences over months, marriages known
+    only to the year, vague and alleged ties, resignations from another post or by the end of a tenure."""
+    import csv
+
+    folder = national / "a" / "synthetic"
+
+    def rows(name):
+        with open(folder / f"{name}.csv", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    persons = rows("persons")
+    days = Counter((p["surname"], p["given_name"], p["birth_date"]) for p in persons
+                   if p["surname"] and len(p["birth_date"]) == 10)
+    assert any(n > 1 for n in days.values()), "no namesakes sharing a birth day"
+    assert len({p["given_name"] for p in persons if p["given_name"]}) >= 120
+    surnames = Counter(p["surname"] for p in persons if p["surname"])
+    assert len(surnames) >= 150 and surnames.most_common(1)[0][1] > 10 * sorted(surnames.values())[len(surnames) // 2]
+    assert any(p["sources"] == "s-court" and not p["name"].isascii() for p in persons)  # a Cyrillic court register
+    verdicts = rows("verdicts")
+    assert sum(1 for v in verdicts if v["offence_end"]) >= len(verdicts) // 3
+    relations = rows("relations")
+    marriages = [r for r in relations if r["kind"] == "spouse"]
+    assert sum(1 for r in marriages if len(r["start"]) == 4) >= len(marriages) // 5
+    assert {"relative", "cousin", "in_law"} <= {r["kind"] for r in relations}
+    assert any(r["status"] == "alleged" for r in relations)
+    tenures = rows("tenures")
+    assert any(t["end_reason"] == "resigned" for t in tenures)
+    truth = json.loads((national / "a" / "ground-truth.json").read_text())
+    assert truth["planted_without_finding"] == {"alleged link only": 1, "namesake born the same day": 1}

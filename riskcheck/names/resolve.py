@@ -403,6 +403,19 @@ def _clusters(persons: list[PersonNames], by_id: dict[str, int], proposed: list[
             schemes[root] = found
         return schemes[root]
 
+    # A record whose name and birth date fit several records that are not themselves linked by the same
+    # evidence (a court record and two namesakes of one registry) cannot say which it is: it links to none.
+    partners: dict[str, set[str]] = defaultdict(set)
+    for link in proposed:
+        if link.kind == "name_and_birth":
+            partners[link.left].add(link.right)
+            partners[link.right].add(link.left)
+    ambiguous = {x for x, ps in partners.items() if len(ps) > 1
+                 and any(b not in partners[a] for a, b in combinations(sorted(ps), 2))}
+
+    def sources(ids: list[str]) -> set[str]:
+        return {s for x in ids for s in persons[by_id[x]].sources or ()}
+
     made, refused = [], []
     for link in sorted(proposed, key=lambda x: (order[x.kind], x.left, x.right)):
         ra, rb = find(link.left), find(link.right)
@@ -413,6 +426,15 @@ def _clusters(persons: list[PersonNames], by_id: dict[str, int], proposed: list[
         if any(apart.get(x, set()) & set(mb) for x in ma):
             refused.append((link, None))
             continue
+        if link.kind == "name_and_birth":
+            if link.left in ambiguous or link.right in ambiguous:
+                one = link.left if link.left in ambiguous else link.right
+                refused.append((link, f"the name and birth date of {one} fit {len(partners[one])} records that "
+                                      "are not known to be one person"))
+                continue
+            if sources(ma) & sources(mb):
+                refused.append((link, "the link would join two records of one source, presumed two people"))
+                continue
         va, vb = scheme_values(ra), scheme_values(rb)
         clash = sorted(s for s in set(va) & set(vb) if va[s].isdisjoint(vb[s]))
         if clash:

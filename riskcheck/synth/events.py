@@ -1,9 +1,10 @@
-"""Synthetic events: verdicts of every outcome, resignations in time, late and never, a personnel
-reserve, planted violations of every shipped rule, and the ground truth of what the rules must find.
+"""Synthetic events: verdicts of every outcome (offences that last weeks to months), resignations in
+time, late, from another post, by the end of a tenure and never, a personnel reserve, planted cases of
+every shipped rule, and the ground truth of what the rules must find.
 
 The ground truth is computed here, independently of the engine: planted kinship cases carry their
-expected status, and the resignation duty's expected findings are worked out from the generated
-timelines with plain Python date arithmetic.
+expected status (none where the only link is alleged or a namesake's), and the resignation duty's
+expected findings are worked out from the generated timelines with plain Python date arithmetic.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from riskcheck.synth.families import Person, stem_of, to_cyrillic
 from riskcheck.synth.government import Careers, Government
 
 DUTY_FROM = date(2019, 12, 10)
@@ -29,6 +31,12 @@ class Verdict:
     verdict_date: str  # ISO, possibly partial
     in_force: str  # ISO, possibly partial, or ""
     planted: bool = False
+    offence_end: date | None = None  # an offence that lasted a while is committed when complete
+    record: str | None = None  # the person record the verdict names, where not `person` (a court register's)
+
+    @property
+    def committed(self) -> date:
+        return self.offence_end or self.offence_start
 
 
 @dataclass
@@ -38,6 +46,9 @@ class Events:
     memberships: list[tuple] = field(default_factory=list)  # (id, person, admitted)
     extra_relations: list[tuple] = field(default_factory=list)
     expected: list[dict] = field(default_factory=list)  # ground truth findings
+    court_persons: list[tuple] = field(default_factory=list)  # (id, name, birth, gender) in a court register
+    extra_persons: list = field(default_factory=list)  # families.Person records added by planted cases
+    planted_quiet: dict[str, int] = field(default_factory=dict)  # planted cases that must give no finding
 
 
 def add_months(d: date, months: int) -> date:
@@ -57,7 +68,11 @@ def background_verdicts(gov: Government, ev: Events, rng: random.Random, n: int,
     for t in rng.sample(tenures, min(n, len(tenures))):
         span = ((t.end or as_of) - t.start).days
         offence = t.start + timedelta(days=rng.randint(60, span - 30))
-        verdict = offence + timedelta(days=rng.randint(150, 540))
+        # Most offences last a while: bribes over months, a procurement fraud over a year.
+        offence_end = None
+        if rng.random() < 0.6:
+            offence_end = offence + timedelta(days=rng.randint(14, 300))
+        verdict = (offence_end or offence) + timedelta(days=rng.randint(150, 540))
         r, outcome = rng.random(), "pending"
         for name, share in outcomes:
             if r < share:
@@ -72,7 +87,7 @@ def background_verdicts(gov: Government, ev: Events, rng: random.Random, n: int,
         category = "corruption" if rng.random() < 0.85 else "other"
         ev.verdicts.append(Verdict(f"v{len(ev.verdicts) + 1:06d}", t.person, "bribery" if category == "corruption"
                                    else "negligence", category, outcome, offence,
-                                   _iso(verdict) if outcome != "pending" else "", in_force))
+                                   _iso(verdict) if outcome != "pending" else "", in_force, offence_end=offence_end))
 
 
 def _trigger(v: Verdict) -> date | None:
@@ -87,7 +102,7 @@ def _duties(gov: Government, v: Verdict, as_of: date):
     trigger = _trigger(v)
     if trigger is None or trigger > as_of:
         return
-    offence = v.offence_start
+    offence = v.committed
     for sub in gov.by_person.get(v.person, []):
         if not (sub.start <= offence <= (sub.end or date.max)):
             continue
@@ -103,31 +118,50 @@ def _duties(gov: Government, v: Verdict, as_of: date):
 
 
 def background_resignations(gov: Government, ev: Events, rng: random.Random, as_of: date) -> None:
+    """Heads who owe a resignation: some resign in time (naming the post or not), some late, some from
+    another post they hold, some leave the post by a resignation recorded only as the end of the tenure."""
+    posts = sorted(gov.posts)
     for v in ev.verdicts:
-        for head, trigger in _duties(gov, v, as_of):
+        for head, trigger in list(_duties(gov, v, as_of)):
             r = rng.random()
-            if r < 0.45:
+            post: str | None = head.post
+            if r < 0.35:
                 submitted = trigger + timedelta(days=rng.randint(0, 10))
-            elif r < 0.65:
+                post = head.post if rng.random() < 0.8 else None
+            elif r < 0.50:
                 submitted = trigger + timedelta(days=rng.randint(11, 60))
+            elif r < 0.58:  # in time, but from a board seat or another post: the duty is not met
+                submitted = trigger + timedelta(days=rng.randint(0, 10))
+                post = posts[rng.randrange(len(posts))]
+                if post == head.post:
+                    continue
+            elif r < 0.70:  # no letter on record; the tenure ended by resignation, mostly in time
+                end = trigger + timedelta(days=rng.randint(0, 14))
+                if end <= as_of and (head.end is None or end < head.end):
+                    head.end, head.end_text, head.end_reason = end, None, "resigned"
+                continue
             else:
                 continue
             if submitted <= as_of:
-                ev.resignations.append((f"res{len(ev.resignations) + 1:06d}", head.person, _iso(submitted), head.post))
+                ev.resignations.append((f"res{len(ev.resignations) + 1:06d}", head.person, _iso(submitted), post or ""))
 
 
 def expected_duties(gov: Government, ev: Events, as_of: date) -> None:
-    """The resignation rule's findings, worked out independently from the generated timelines."""
-    submitted: dict[str, list[date]] = {}
-    for _, person, day, _ in ev.resignations:
-        submitted.setdefault(person, []).append(date.fromisoformat(day))
+    """The resignation rule's findings, worked out independently from the generated timelines: a duty
+    is met by a resignation from the post (or naming none) submitted from the trigger to the deadline, or
+    by the head's tenure in the post ending by resignation by the deadline."""
+    letters: dict[str, list[tuple[date, str]]] = {}
+    for _, person, day, post in ev.resignations:
+        letters.setdefault(person, []).append((date.fromisoformat(day), post))
     for v in ev.verdicts:
         if v.planted:
             continue
         for head, trigger in _duties(gov, v, as_of):
             deadline = trigger + timedelta(days=10)
-            after = [d for d in submitted.get(head.person, []) if d >= trigger]
-            if after and min(after) <= deadline:
+            by_letter = any(trigger <= d <= deadline and post in ("", head.post)
+                            for d, post in letters.get(head.person, []))
+            by_tenure = head.end_reason == "resigned" and head.end is not None and head.end <= deadline
+            if by_letter or by_tenure:
                 status = "complied"
             elif deadline >= as_of:
                 status = "pending"
@@ -165,6 +199,8 @@ class Planter:
             if len(self.pairs) >= count:
                 return
             kid = kids[self.rng.randrange(len(kids))]
+            if self.fam.status.get((kid.id, kid.father)) == "alleged":
+                continue  # planted cases stand on an established link; alleged ones are planted apart
             both = {kid.id, kid.father}
             if not both & self.careers.active and self.careers.free(kid.id, both) and self.careers.free(kid.father, both):
                 self.careers.active |= both
@@ -229,6 +265,96 @@ class Planter:
             self.gov.add_tenure(kid, deputy, start, start + timedelta(days=self.rng.randint(20, 80)))
         self.expect("relatives-direct-subordination", kid, father, status)
 
+    def quiet(self, what: str) -> None:
+        """A planted case that must give no finding."""
+        self.ev.planted_quiet[what] = self.ev.planted_quiet.get(what, 0) + 1
+
+    def pair_where(self, fits) -> tuple[str, str]:
+        """A reserved pair for which fits(kid, father) holds; the others go back to the pool."""
+        skipped = []
+        while self.pairs:
+            kid, father = self.pairs.pop()
+            if fits(self.fam.by_id[kid], self.fam.by_id[father]):
+                self.pairs.extend(skipped)
+                return kid, father
+            skipped.append((kid, father))
+        self.pairs.extend(skipped)
+        raise RuntimeError("no reserved pair fits a planted case; generate more persons")
+
+    def new_person(self, pid: str, name: str, surname: str, given: str, patronymic: str, gender: str,
+                   birth: str) -> Person:
+        person = Person(pid, name, surname, given, patronymic, gender, birth, int(birth[:4]), 0)
+        self.ev.extra_persons.append(person)
+        return person
+
+    def relation(self, person: str, relative: str, kind: str, status: str = "reported", start: str = "") -> None:
+        self.ev.extra_relations.append((f"rp{len(self.ev.extra_relations) + 1:06d}", person, relative, kind,
+                                        status, start, ""))
+
+    def kinship_court_record(self) -> None:
+        """The father's verdict is recorded under a court register's record of him, in Cyrillic, with the
+        same birth date: riskcheck must take the two records as one man to find the son's appointment."""
+        def fits(kid, father):
+            return len(father.birth) == 10 and self.fam.namesakes.get(
+                (stem_of(father.surname), father.given_name, father.birth)) == 1
+        kid, father = self.pair_where(fits)
+        f = self.fam.by_id[father]
+        court_id = f"pc{len(self.ev.court_persons) + 1:06d}"
+        words = [f.surname, f.given_name] + ([f.patronymic] if f.patronymic else [])
+        self.ev.court_persons.append((court_id, to_cyrillic(" ".join(words)), f.birth, f.gender))
+        in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        self.ev.verdicts[-1].record = court_id
+        start = in_force + timedelta(days=self.rng.randint(30, 1500))
+        self.gov.add_tenure(kid, self.post("Adviser", "administrative"), start, None)
+        self.expect("kinship-convicted-official", kid, father, "flagged")
+
+    def kinship_alleged(self) -> None:
+        """A rumoured father-in-law, convicted: by default no rule builds on a rumour."""
+        kid = self.pair()[0]
+        father = self.pair()[1]
+        self.relation(kid, father, "parent_in_law", status="alleged")
+        in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        self.gov.add_tenure(kid, self.post("Adviser", "administrative"), in_force + timedelta(days=200), None)
+        self.quiet("alleged link only")
+
+    def inlaw_through_marriage(self, status: str) -> None:
+        """A father-in-law through a marriage known only to its year, also recorded vaguely as a `relative`.
+        Flagged when the appointment came a year after the marriage; undetermined in the marriage's year."""
+        husband = self.pair()[0]
+        father = self.pair()[1]
+        f = self.fam.by_id[father]
+        stem = stem_of(f.surname)
+        born = f.birth_year + self.rng.randint(22, 30)
+        wife = self.new_person(f"pw{len(self.ev.extra_persons) + 1:06d}", "", stem + "ova", self.rng.choice(
+            ["Aliya", "Dana", "Saule", "Madina"]), f.given_name + "ovna", "f",
+            f"{born:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}")
+        wife.name = f"{wife.surname} {wife.given_name} {wife.patronymic}"
+        in_force = date(self.rng.randint(2012, 2017), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        married = in_force.year + 1
+        self.relation(wife.id, father, "parent")
+        self.relation(husband, wife.id, "spouse", start=str(married))
+        self.relation(husband, father, "relative")
+        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        start = date(married + self.rng.randint(1, 5), self.rng.randint(1, 12), self.rng.randint(1, 28)) \
+            if status == "flagged" else date(married, 12, 20)
+        self.gov.add_tenure(husband, self.post("Adviser", "administrative"), start, None)
+        self.expect("kinship-convicted-official", husband, father, status)
+
+    def namesake_of_a_convicts_son(self) -> None:
+        """A stranger with the son's surname, given name and birth day (no patronymic recorded), in the same
+        registry, is appointed after the son's father was convicted: the stranger inherits nothing."""
+        kid, father = self.pair_where(lambda k, f: len(k.birth) == 10)
+        k = self.fam.by_id[kid]
+        in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        stranger = self.new_person(f"ps{len(self.ev.extra_persons) + 1:06d}", f"{k.surname} {k.given_name}",
+                                   k.surname, k.given_name, "", k.gender, k.birth)
+        self.gov.add_tenure(stranger.id, self.post("Adviser", "administrative"),
+                            in_force + timedelta(days=self.rng.randint(30, 900)), None)
+        self.quiet("namesake born the same day")
+
     def resignation_undetermined(self) -> None:
         """Entry into force known to the month only, and the deadline straddles the as-of date."""
         akim, deputy_akim = self.pair()[0], self.pair()[0]  # two people from unrelated families
@@ -243,7 +369,8 @@ class Planter:
 
 
 def pairs_needed(per_kind: int) -> int:
-    return per_kind * 5 + max(1, per_kind // 3) * 4
+    few = max(1, per_kind // 3)
+    return per_kind * 5 + few * 4 + per_kind * 3 + few * 2 + few * 2 + few * 2 + 40
 
 
 def plant(planter: Planter, per_kind: int) -> None:
@@ -257,3 +384,10 @@ def plant(planter: Planter, per_kind: int) -> None:
         planter.kinship_convicted("undetermined")
         planter.reserve("undetermined")
         planter.resignation_undetermined()
+    for _ in range(per_kind):
+        planter.kinship_court_record()
+        planter.inlaw_through_marriage("flagged")
+    for _ in range(max(1, per_kind // 3)):
+        planter.inlaw_through_marriage("undetermined")
+        planter.kinship_alleged()
+        planter.namesake_of_a_convicts_son()

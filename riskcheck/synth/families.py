@@ -10,19 +10,86 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from riskcheck.names.parse import surname_form
 
-MALE = ["Nurlan", "Serik", "Askar", "Bolat", "Daulet", "Yerlan", "Marat", "Talgat", "Kairat", "Arman", "Bakhyt",
-        "Zhandos", "Timur", "Ruslan", "Azamat", "Dauren", "Yerzhan", "Murat", "Berik", "Galym", "Aidos", "Olzhas",
-        "Sanzhar", "Alibek", "Nursultan", "Temirlan", "Dias", "Madi", "Aibek", "Yerbol", "Kanat", "Samat"]
-FEMALE = ["Aigerim", "Saule", "Gulnara", "Aliya", "Dana", "Madina", "Zhanar", "Kamila", "Aizhan", "Dinara",
-          "Assel", "Zarina", "Gaukhar", "Ainur", "Botagoz", "Akmaral", "Meruert", "Saltanat", "Aruzhan", "Togzhan"]
-STEMS = ["Akhmet", "Sarsen", "Nurtai", "Zhaksybek", "Kassym", "Imanali", "Tokay", "Bektas", "Serik", "Omar",
-         "Abdrakhman", "Baimukhamed", "Dzhaksybek", "Kenzhebek", "Mukhtar", "Orazbek", "Satybald", "Tulegen",
-         "Utemis", "Yessen", "Zhumabek", "Kaliev", "Beisen", "Nurgali", "Sultanbek", "Temirkhan", "Yergali",
-         "Amanzhol", "Baurzhan", "Dosmukhamed", "Yermek", "Kudaibergen", "Mamyrbek", "Shaimerden", "Tursyn"]
+# Name pools in the order of how common each name is taken to be: a draw follows Zipf's law over the
+# order (a few names very common, a long tail rare), as surnames and given names do in real registries.
+MALE = """Nurlan Serik Askar Bolat Daulet Yerlan Marat Talgat Kairat Arman Bakhyt Zhandos Timur Ruslan Azamat
+Dauren Yerzhan Murat Berik Galym Aidos Olzhas Sanzhar Alibek Nursultan Temirlan Dias Madi Aibek Yerbol Kanat
+Samat Abai Abylai Adil Aidar Akhmet Alikhan Almas Altai Alzhan Amir Amirkhan Arsen Arystan Asan Assylbek Baglan
+Bakytzhan Baurzhan Bekzat Bekzhan Dair Damir Daniyar Darkhan Dulat Erlan Gani Ilyas Karim Kuanysh Maksat Medet
+Mukhtar Nurbol Oraz Rakhim Rustem Sabit Seitkali Tair Tokhtar Yermek Zhanibek Zhaslan Zhenis Zholdas Abzal Akzhol
+Alisher Ansar Aslan Ayan Bekarys Beibit Dastan Duman Erbolat Esen Kaisar Miras Nurasyl Nurdaulet Rauan Sayat
+Shyngys Syrym Tamerlan Yerkebulan Zhanat Zhomart Kenzhe Aibar Arnur Bauyrzhan Kuat Meirzhan Nurzhan Adilet
+Asylkhan Erasyl""".split()
+FEMALE = """Aigerim Saule Gulnara Aliya Dana Madina Zhanar Kamila Aizhan Dinara Assel Zarina Gaukhar Ainur Botagoz
+Akmaral Meruert Saltanat Aruzhan Togzhan Aida Aisulu Akbota Altynai Anel Arailym Ayaulym Aigul Balzhan Bibigul
+Dariga Dilnaz Elmira Gulmira Gulzhan Indira Karlygash Kuralai Laura Lazzat Makpal Malika Moldir Nazerke Nurgul
+Raushan Roza Samal Sholpan Symbat Tomiris Ulbolsyn Zhanel Zhuldyz Zhibek Zere Aknur Ademi Aiym Alua Amina
+Ainagul Dameli Dina Fatima Galiya Inkar Kymbat Mariyam Nazgul Perizat Rabiga Sabina Sandugash Shynar Tolganai
+Ulzhan Yerkezhan Zhansaya Zhazira Zaure Akerke Balnur Dilyara Kunsulu Marzhan Nursulu Saniya Tansholpan""".split()
+STEMS = """Akhmet Sarsen Nurtai Zhaksybek Kassym Imanali Tokay Bektas Serik Omar Abdrakhman Baimukhamed Kenzhebek
+Mukhtar Orazbek Satybald Tulegen Utemis Yessen Zhumabek Kali Beisen Nurgali Sultanbek Temirkhan Yergali Amanzhol
+Baurzhan Dosmukhamed Yermek Kudaibergen Mamyrbek Shaimerden Tursyn Aben Abdikarim Abilkair Abish Adil Aidar
+Aiken Aitbai Aitkali Akhmetzhan Akylbek Alim Almukhamed Altai Aman Amir Arystan Asan Askar Assylbek Auez Azimbai
+Baigali Baiken Baisal Baitursyn Bakhyt Balta Bazarbai Bekmukhamed Berdibek Bulat Dauletbai Daulet Dossan Duisen
+Elubai Erzhan Esim Gabit Galym Ibrai Iliyas Iskak Issabek Kabdol Kadyr Kairat Kambar Kanat Karim Kerim Khamit
+Kozhakhmet Kuanysh Kulbai Kurmangali Kusain Mukhamedzhan Murat Mussa Myrzakhmet Nazarbai Nurbek Nurlan Ospan
+Orynbai Rakhim Rakhmet Ramazan Sadyk Sagyn Saken Salim Sapar Seit Shakir Shamshi Suleimen Syzdyk Tair Takhir
+Tasbolat Tleu Tolegen Umar Urazbai Uteu Yesmagambet Zhakup Zhaksylyk Zhanbyr Zhanuzak Zhaparkhan Zhumagali
+Zhunus Zhusup Abylai Adai Akhan Almas Arman Baubek Bekzhan Darkhan Esen Kaiyrbek Kalybek Karabai Kenes Kurmash
+Maksut Medeu Mukan Nurpeis Oraz Raiym Sabyr Samat Sanzhar Seitkali Shokan Sydyk Tanat Tasmagambet Temir Tolep
+Turar Uali Yerbol Zholdas Zhandos Zhanibek Zhaslan Zhomart Abzal Ainabek Akbar Akzhol Baigazy Baitemir Berik
+Dias Erlan Gani Kabyl Kalmakhan Koishybai Kunai Makhambet Mels Nurmukhamed Rysbek Saduakas Sakhi Sultan Syrym
+Talgat Tokhtar Zhenis Zhumakhan""".split()
+
+
+def zipf_weights(n: int, s: float = 1.0) -> list[float]:
+    """Cumulative weights for rng.choices: the k-th name is drawn in proportion to 1 / k**s."""
+    total, out = 0.0, []
+    for k in range(1, n + 1):
+        total += 1.0 / k ** s
+        out.append(total)
+    return out
+
+
+MALE_W, FEMALE_W, STEMS_W = zipf_weights(len(MALE)), zipf_weights(len(FEMALE)), zipf_weights(len(STEMS), 0.9)
+
+
+def draw(rng: random.Random, names: list[str], weights: list[float]) -> str:
+    return rng.choices(names, cum_weights=weights)[0]
 
 RELATION_STATUSES = (("confirmed", 0.55), ("reported", 0.40), ("alleged", 0.05))
+VAGUE = ("relative", "cousin", "in_law")  # recorded kinds no rule counts as close
+
+
+# Latin to Cyrillic as a Kazakh court register would write these names (the generator's own table, not
+# riskcheck's transliteration, so that reading them back is a real test).
+_CYRILLIC = [("zh", "ж"), ("kh", "х"), ("sh", "ш"), ("ch", "ч"), ("ts", "ц"), ("yu", "ю"), ("ya", "я"),
+             ("ye", "е"), ("a", "а"), ("b", "б"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("i", "и"),
+             ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"),
+             ("t", "т"), ("u", "у"), ("v", "в"), ("y", "ы"), ("z", "з")]
+
+
+def to_cyrillic(text: str) -> str:
+    out, i, low = [], 0, text.lower()
+    while i < len(text):
+        for latin, cyr in _CYRILLIC:
+            if low.startswith(latin, i):
+                out.append(cyr.upper() if text[i].isupper() else cyr)
+                i += len(latin)
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def stem_of(surname: str) -> str:
+    """The generator's own surname stem (Akhmetov, Akhmetova, Akhmetuly -> Akhmet), for counting namesakes."""
+    for ending in ("kyzy", "uly", "ova", "eva", "ov", "ev"):
+        if surname.endswith(ending):
+            return surname[: -len(ending)]
+    return surname
 
 
 @dataclass
@@ -48,6 +115,8 @@ class Families:
     by_id: dict[str, Person] = field(default_factory=dict)
     blood: dict[str, set[str]] = field(default_factory=dict)  # recorded blood neighbours, both directions
     spouses: dict[str, set[str]] = field(default_factory=dict)
+    status: dict[tuple[str, str], str] = field(default_factory=dict)  # (person, relative) -> relation status
+    namesakes: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (stem, given, day) -> persons
 
     def close(self, pid: str) -> set[str]:
         """Everyone riskcheck's kinship would call a close relative of pid, from the recorded relations."""
@@ -81,38 +150,37 @@ class FamilyBuilder:
         self.rng = rng
         self.f = Families()
         self.bride_pool: list[str] = []  # unmarried second-generation daughters of earlier clans
-        self.born: set[tuple[tuple, str]] = set()  # (name key, full birth date) already given
         self.rel_n = 0
 
     def person(self, gender: str, birth_year: int, generation: int, surname: str, patronymic: str) -> Person:
         rng = self.rng
-        given = rng.choice(MALE if gender == "m" else FEMALE)
+        given = draw(rng, MALE, MALE_W) if gender == "m" else draw(rng, FEMALE, FEMALE_W)
         name = " ".join(x for x in (surname, given, patronymic) if x)
+        # Namesakes may share a birth day, as in every national registry: nothing here prevents it. The
+        # generator counts them (by surname stem, given name and day) so that a record from a second source
+        # is planted only where it fits one registry person (see Planter.court_record).
         if rng.random() < 0.15:
             birth = str(birth_year)
         else:
-            # Two people with one full name and one birth day would be one person to riskcheck's identity
-            # resolution (rightly: nothing tells them apart); the ground truth assumes they never meet.
-            # Names are compared as riskcheck compares them (Akhmetov Serik = Akhmetuly Serik), and a missing
-            # patronymic matches any, so the key leaves it out.
-            form = surname_form(surname)
-            key = (form[0] if form else surname, given)
-            while True:
-                birth = f"{birth_year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-                if (key, birth) not in self.born:
-                    break
-            self.born.add((key, birth))
+            birth = f"{birth_year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            key = (stem_of(surname), given, birth)
+            self.f.namesakes[key] = self.f.namesakes.get(key, 0) + 1
         pid = f"p{len(self.f.persons) + 1:07d}"
         p = Person(pid, name, surname, given, patronymic, gender, birth, birth_year, generation)
         self.f.persons.append(p)
         self.f.by_id[pid] = p
         return p
 
-    def relate(self, person: str, relative: str, kind: str, start: str = "", end: str = "") -> None:
+    def relate(self, person: str, relative: str, kind: str, start: str = "", end: str = "",
+               status: str | None = None) -> None:
         self.rel_n += 1
-        r = self.rng.random()
-        status = "confirmed" if r < 0.55 else "reported" if r < 0.95 else "alleged"
+        if status is None:
+            r = self.rng.random()
+            status = "confirmed" if r < 0.55 else "reported" if r < 0.95 else "alleged"
         self.f.relations.append((f"r{self.rel_n:08d}", person, relative, kind, status, start, end))
+        self.f.status[(person, relative)] = status
+        if kind in VAGUE:
+            return
         if kind == "spouse":
             self.f.spouses.setdefault(person, set()).add(relative)
             self.f.spouses.setdefault(relative, set()).add(person)
@@ -121,8 +189,8 @@ class FamilyBuilder:
             self.f.blood.setdefault(relative, set()).add(person)
 
     def outsider_wife(self, husband: Person) -> Person:
-        stem = self.rng.choice(STEMS)
-        father = self.rng.choice(MALE)
+        stem = draw(self.rng, STEMS, STEMS_W)
+        father = draw(self.rng, MALE, MALE_W)
         kz = self.rng.random() < 0.2
         return self.person("f", husband.birth_year + self.rng.randint(-3, 6), husband.generation,
                            _surname(stem, "f", kz), _patronymic(father, "f", kz))
@@ -130,7 +198,9 @@ class FamilyBuilder:
     def marry(self, husband: Person, wife: Person) -> None:
         husband.spouse, wife.spouse = wife.id, husband.id
         year = max(husband.birth_year, wife.birth_year) + self.rng.randint(21, 30)
-        start = f"{year:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+        # A third of marriages are known only to the year, as press reports and family trees give them.
+        start = str(year) if self.rng.random() < 0.33 else \
+            f"{year:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
         end = ""
         if self.rng.random() < 0.08:
             end_year = year + self.rng.randint(2, 15)
@@ -158,7 +228,7 @@ class FamilyBuilder:
     def clan(self) -> None:
         rng = self.rng
         kz = rng.random() < 0.15
-        stem = rng.choice(STEMS)
+        stem = draw(rng, STEMS, STEMS_W)
         founder = self.person("m", rng.randint(1928, 1956), 1, _surname(stem, "m", kz), "")
         wife = self.outsider_wife(founder)
         self.marry(founder, wife)
@@ -183,4 +253,15 @@ def build_families(target: int, rng: random.Random) -> Families:
     builder = FamilyBuilder(rng)
     while len(builder.f.persons) < target:
         builder.clan()
+    vague_relations(builder, rng)
     return builder.f
+
+
+def vague_relations(builder: FamilyBuilder, rng: random.Random) -> None:
+    """Relations as registries hold them beside the exact ones: "a relative", "a cousin", "in-laws", between
+    persons of different families, a tenth of them alleged. No rule counts these kinds as close."""
+    persons = builder.f.persons
+    for _ in range(len(persons) // 40):
+        a, b = persons[rng.randrange(len(persons))], persons[rng.randrange(len(persons))]
+        if a.id != b.id:
+            builder.relate(a.id, b.id, rng.choice(VAGUE), status="alleged" if rng.random() < 0.1 else "reported")

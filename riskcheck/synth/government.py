@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from riskcheck.synth.families import Families
 
 START = date(2005, 1, 1)
+END_REASONS = ["transferred", "term_ended", "resigned", "dismissed", "other"]
+END_WEIGHTS = [0.40, 0.60, 0.85, 0.95, 1.0]
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Tenure:
     start: date
     end: date | None
     end_text: str | None = None  # a partial end date, where the data knows only that much
+    end_reason: str = ""
 
 
 @dataclass
@@ -153,5 +156,7 @@ def fill_careers(gov: Government, careers: Careers, as_of: date) -> None:
             end = start + length
             holder = careers.pick(start.year - 60, start.year - 26)
             if holder is not None:
-                gov.add_tenure(holder, post.id, start, end if end < as_of else None)
+                tenure = gov.add_tenure(holder, post.id, start, end if end < as_of else None)
+                if tenure.end is not None:
+                    tenure.end_reason = rng.choices(END_REASONS, cum_weights=END_WEIGHTS)[0]
             start = end + timedelta(days=rng.randint(1, 60))
