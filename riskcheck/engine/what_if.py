@@ -18,18 +18,25 @@ from riskcheck.rules.loader import LoadedRule
 
 def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule], findings: list[Finding],
                                     as_of: date, overrides: dict[str, dict]) -> None:
-    res = registry.identity.resolution
+    identity = registry.identity
     kin_rules = [r for r in rules if r.compiled.kinship_vars]
-    if not res.hints or not kin_rules:
+    if not identity.resolution.hints_total or not kin_rules:
         return
     conn = registry.conn
     reported = registry.schema.status_rank("reported")
-    conn.execute("CREATE OR REPLACE TEMP VIEW kinship_what_if AS SELECT * REPLACE ('reported' AS status, "
-                 f"{reported} AS status_rank) FROM kinship WHERE starts_with(id, 'hint:')")
+    # The hint links both ways, as the kinship view has them, taken as reported.
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP VIEW kinship_what_if AS
+        SELECT * REPLACE ('reported' AS status, {reported} AS status_rank) FROM (
+            SELECT * FROM kin_hint_links
+            UNION ALL
+            SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
+                   via, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
+            FROM kin_hint_links)""")
     # A finding the run already made on recorded links is not a change; one resting on a hint is.
     made = {(f.rule, f.person, tuple(f.related)) for f in findings
             if not any(str(x).startswith("hint:") for v in f.records.values() for x in (v if isinstance(v, list) else [v]))}
-    by_pair = {(h.left, h.right): h for h in res.hints}
+    changes: dict[tuple[str, str], set[str]] = {}
     names: dict[str, str] = {}
     for loaded in kin_rules:
         compiled = loaded.compiled
@@ -46,25 +53,18 @@ def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule],
             if (loaded.id, person, related) in made:
                 continue
             for var in compiled.kinship_vars:
-                for kin_id in row["p__" + var]:
-                    pair = _hint_pair(conn, kin_id)
-                    hint = by_pair.get(pair) if pair else None
-                    if hint is None:
-                        continue
+                for pair in _hint_pairs(conn, row["p__" + var]):
                     if person not in names:
                         names[person] = (registry.records("persons", [person]).get(person) or {}).get("name", person)
-                    change = f"{loaded.rule.title}: {names[person]} ({row['status']})"
-                    if change not in hint.changes:
-                        hint.changes.append(change)
-    for hint in res.hints:
-        hint.changes.sort()
-    res.unlisted_hints = sum(1 for h in res.hints if not h.changes)
+                    changes.setdefault(pair, set()).add(f"{loaded.rule.title}: {names[person]} ({row['status']})")
+    for pair, hint in identity.hints_for(sorted(changes)).items():
+        hint.changes = sorted(changes[pair])
 
 
-def _hint_pair(conn, kin_id: str) -> tuple[str, str] | None:
-    """(child, parent) of a hint link in `kinship`, read from the link itself (ids may hold any character)."""
-    found = conn.execute("SELECT person_id, relative_id, kind FROM kinship WHERE id = ?", [kin_id]).fetchall()
-    if not found:
-        return None
-    person, relative, kind = found[0]
-    return (person, relative) if kind == "parent" else (relative, person)
+def _hint_pairs(conn, kin_ids: list[str]) -> list[tuple[str, str]]:
+    """(child, parent) of hint links in `kinship`, read from the links (ids may hold any character)."""
+    found = conn.execute("SELECT person_id, relative_id, kind FROM kin_hint_links WHERE list_contains(?, id) "
+                         "UNION ALL SELECT relative_id, person_id, 'parent' FROM kin_hint_links "
+                         "WHERE list_contains(?, 'hint:' || relative_id || '<' || person_id)",
+                         [kin_ids, kin_ids]).fetchall()
+    return sorted({(person, relative) if kind == "parent" else (relative, person) for person, relative, kind in found})

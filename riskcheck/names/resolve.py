@@ -12,9 +12,11 @@ A link is refused whatever its evidence when it would put into one person two re
 keeps apart, or two different identifiers of one scheme. Weaker and refused pairs are listed as possible
 matches for a reviewer and never merged. A namesake with another birth date is neither.
 
-Blocking keeps this linear: pairs are only compared inside blocks of (birth day, surname key) and
-(birth day, given-name key) for links, (surname key, given-name key, birth year) for possible matches.
-A block larger than `max_block` is skipped and reported, so one very common name cannot stall a run.
+Blocking keeps this linear, and runs in DuckDB (riskcheck.names.candidates): pairs are only compared
+inside blocks of (birth day, surname key) and (birth day, given-name key) for links, (surname key,
+given-name key, birth year) for possible matches. A block larger than `max_block` is skipped and
+reported, so one very common name cannot stall a run; possible pairs beyond MAX_POSSIBLE (the rarest
+names first) are counted, not compared: no reviewer reads more.
 
 Kinship hints: a patronymic made from another person's given name, the same surname stem (either
 gender) and an age gap of 18-55 years suggest parent and child. A hint is never a fact; rules use one
@@ -24,7 +26,6 @@ only when they opt in to `inferred` links.
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,14 +33,19 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Callable, NamedTuple
 
+import duckdb
+
+from riskcheck.names.candidates import build_name_keys, candidate_pairs, kinship_hints
 from riskcheck.names.compare import NameComparison, compare_parsed
 from riskcheck.names.parse import ParsedName, given_key, parse_name
+from riskcheck.sqlio import bulk_insert
 
 STRONG_NAME = 0.9     # name score needed, with the same full birth date and no word differing, to link
 POSSIBLE_NAME = 0.8   # name score from which a pair is worth a reviewer's look
 MAX_BLOCK = 1000      # persons in one block, beyond which the block is skipped and reported
 MAX_PARENTS = 3       # candidate parents beyond which a patronymic is too common to hint anything
 MAX_EXPLAINED = 1000  # possible pairs worded in full; the rest carry their score and birth evidence
+MAX_POSSIBLE = 20_000  # possible pairs compared, the rarest names first; the rest are counted
 AGE_GAP = (18, 55)
 
 
@@ -141,7 +147,8 @@ class Resolution:
     ambiguous_patronymics: int = 0
     compared: int = 0
     refused: dict[str, int] = field(default_factory=dict)  # why a name-and-birth link was not made -> count
-    unlisted_hints: int = 0  # hints that would change no finding: counted, not listed (see identity.py)
+    hints_total: int = 0  # all kinship hints; `hints` holds those worded (all of them for small inputs)
+    possible_not_compared: int = 0  # possible pairs beyond MAX_POSSIBLE, counted, not compared
 
 
 def birth_relation(a: PersonNames, b: PersonNames) -> str:
@@ -172,16 +179,36 @@ def _explain(a: PersonNames, b: PersonNames, c: NameComparison, birth: str) -> l
 
 def resolve(persons: list[PersonNames], max_block: int = MAX_BLOCK, progress=None,
             family: FamilyCheck | None = None) -> Resolution:
-    """Link, list and hint (see the module docstring); deterministic for the same persons."""
-    # Millions of small tuples make Python's cycle collector run again and again for nothing: nothing
-    # built here holds a cycle, so it is paused for the duration.
-    enabled = gc.isenabled()
-    gc.disable()
+    """Link, list and hint (see the module docstring) persons given in Python (tests, `riskcheck names`,
+    the benchmark): they are loaded into an in-memory DuckDB and resolved as a case's are."""
+    conn = duckdb.connect(":memory:")
     try:
-        return _resolve(persons, max_block, progress, family)
+        load_persons(conn, persons)
+        return resolve_in_store(conn, max_block, progress, family, all_hints=True)
     finally:
-        if enabled:
-            gc.enable()
+        conn.close()
+
+
+def load_persons(conn: duckdb.DuckDBPyConnection, persons: list[PersonNames]) -> None:
+    """A `persons` table as the store has it, from PersonNames."""
+    conn.execute("CREATE TABLE nk_load (id VARCHAR, name VARCHAR, aliases VARCHAR, surname VARCHAR, "
+                 "given_name VARCHAR, patronymic VARCHAR, lo VARCHAR, hi VARCHAR, gender VARCHAR, "
+                 "same_as VARCHAR, not_same_as VARCHAR, identifiers VARCHAR, sources VARCHAR)")
+
+    def joined(items) -> str | None:
+        return "\x1f".join(items) if items else None
+    bulk_insert(conn, "nk_load", ((p.id, p.name or None, joined(p.aliases), p.surname or None, p.given_name or None,
+                                   p.patronymic or None, p.birth_lo and p.birth_lo.isoformat(),
+                                   p.birth_hi and p.birth_hi.isoformat(), p.gender, joined(p.same_as),
+                                   joined(p.not_same_as), joined(p.identifiers), joined(p.sources))
+                                  for p in persons))
+    lists = {c: f"CASE WHEN {c} IS NOT NULL THEN string_split({c}, chr(31)) END AS {c}"
+             for c in ("aliases", "same_as", "not_same_as", "identifiers", "sources")}
+    conn.execute(f"""CREATE TABLE persons AS SELECT id, name, {lists['aliases']}, surname, given_name, patronymic,
+                     CAST(lo AS DATE) AS birth_date__lo, CAST(hi AS DATE) AS birth_date__hi, gender,
+                     {lists['same_as']}, {lists['not_same_as']}, {lists['identifiers']}, {lists['sources']}
+                     FROM nk_load""")
+    conn.execute("DROP TABLE nk_load")
 
 
 def independence(a: PersonNames, b: PersonNames) -> str | None:
@@ -193,82 +220,55 @@ def independence(a: PersonNames, b: PersonNames) -> str | None:
     return None
 
 
-def _resolve(persons: list[PersonNames], max_block: int, progress, family: FamilyCheck | None) -> Resolution:
+def resolve_in_store(conn: duckdb.DuckDBPyConnection, max_block: int = MAX_BLOCK, progress=None,
+                     family: FamilyCheck | None = None, all_hints: bool = False) -> Resolution:
+    """Resolve the `persons` table of a DuckDB connection; deterministic for the same persons.
+
+    With all_hints, every kinship hint is made a PairResult (small inputs); otherwise they stay in the
+    table nk_hints and are worded on demand (hint_results), as a national registry has hundreds of
+    thousands.
+    """
+    # Millions of small tuples make Python's cycle collector run again and again for nothing: nothing
+    # built here holds a cycle, so it is paused for the duration.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _resolve(conn, max_block, progress, family, all_hints)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _resolve(conn: duckdb.DuckDBPyConnection, max_block: int, progress, family: FamilyCheck | None,
+             all_hints: bool) -> Resolution:
     out = Resolution()
     say = progress or (lambda text: None)
-    persons = sorted(persons, key=lambda p: p.id)
+    parsed = build_name_keys(conn, bulk_insert)
+    total = conn.execute("SELECT count(*) FROM persons").fetchall()[0][0]
+    say(f"read {total:,} names ({parsed:,} distinct names and name parts parsed)")
+    link_pairs, possible_pairs, out.possible_not_compared, out.skipped_blocks = candidate_pairs(
+        conn, max_block, MAX_POSSIBLE)
+    say(f"blocked: {len(link_pairs) + len(possible_pairs):,} pairs to compare"
+        + (f" ({out.possible_not_compared:,} more possible pairs not compared)" if out.possible_not_compared else ""))
+
+    # Only the records some decision needs come into Python: those in a candidate pair, and those the
+    # data links or sets apart explicitly.
+    conn.execute("CREATE OR REPLACE TEMP TABLE nk_involved (id VARCHAR)")
+    bulk_insert(conn, "nk_involved", ((x,) for pair in [*link_pairs, *possible_pairs] for x in pair))
+    rows = conn.execute("""
+        SELECT id, name, aliases, surname, given_name, patronymic, birth_date__lo, birth_date__hi, gender,
+               same_as, not_same_as, identifiers, sources FROM persons
+        WHERE id IN (SELECT id FROM nk_involved) OR same_as IS NOT NULL OR not_same_as IS NOT NULL
+           OR identifiers IS NOT NULL
+           OR id IN (SELECT unnest(same_as) FROM persons WHERE same_as IS NOT NULL)
+           OR id IN (SELECT unnest(not_same_as) FROM persons WHERE not_same_as IS NOT NULL)
+        ORDER BY id""").fetchall()
+    persons = [PersonNames(r[0], r[1] or "", r[2] or [], r[3] or "", r[4] or "", r[5] or "", r[6], r[7], r[8],
+                           r[9] or [], r[10] or [], r[11] or [], r[12] or []) for r in rows]
+    del rows
     by_id = {p.id: i for i, p in enumerate(persons)}
     infos = [p.info() for p in persons]
-    say(f"read {len(persons):,} names")
-
-    # Blocks for links: the same full birth date and a shared surname or given-name key. Blocks for
-    # possible matches: the same surname and given name, by birth year (None: not known to the year).
-    link_blocks: dict[tuple, list[int]] = defaultdict(list)
-    name_blocks: dict[tuple[str, str], dict[int | None, list[int]]] = defaultdict(lambda: defaultdict(list))
-    days = [p.birth_day for p in persons]
-    for i, (p, info, day) in enumerate(zip(persons, infos, days)):
-        if day is not None:
-            ordinal = day.toordinal()
-            for k in info.surnames:
-                link_blocks[(ordinal, "s", k)].append(i)
-            for k in info.givens:
-                link_blocks[(ordinal, "g", k)].append(i)
-            year = day.year
-        else:
-            year = p.birth_lo.year if p.birth_lo and p.birth_hi and p.birth_lo.year == p.birth_hi.year else None
-        for s in info.surnames:
-            for g in info.givens:
-                name_blocks[(s, g)][year].append(i)
-
-    fathers = [info.fathers for info in infos]
-    genders = [p.gender for p in persons]
-
-    def worth_comparing(i: int, j: int) -> bool:
-        """Cheap refusals: two fathers' names, two genders. (Birth dates cannot conflict inside a block.)"""
-        fa, fb = fathers[i], fathers[j]
-        if fa and fb and fa.isdisjoint(fb):
-            return False
-        ga, gb = genders[i], genders[j]
-        return not (ga and gb and ga != gb)
-
-    candidates: set[tuple[int, int]] = set()
-    for (ordinal, kind, key), ids in link_blocks.items():
-        if len(ids) == 1:
-            continue
-        if len(ids) > max_block:
-            out.skipped_blocks.append((f"born {date.fromordinal(ordinal)}, "
-                                       f"{'surname' if kind == 's' else 'given name'} {key!r}", len(ids)))
-            continue
-        for i, j in combinations(ids, 2):
-            if worth_comparing(i, j):
-                candidates.add((i, j))
-    # Possible matches need one side without a full birth date: two full dates either agree (and were
-    # blocked above) or differ (two people). A record with no birth year meets every year of its name.
-    for (s, g), by_year in name_blocks.items():
-        unknown = by_year.get(None, [])
-        for year, ids in by_year.items():
-            # A record known to the year meets that year and the unknown; an unknown one meets all, so
-            # its birth interval must be checked against each (it may be "before 1960").
-            pool = ids + unknown if year is not None else [i for y_ids in by_year.values() for i in y_ids]
-            check_birth = year is None or bool(unknown)
-            inexact = [i for i in ids if days[i] is None]
-            if not inexact:
-                continue
-            if len(pool) > max_block:
-                out.skipped_blocks.append((f"name {s!r} {g!r}, born {year or 'unknown'}", len(pool)))
-                continue
-            for i in inexact:
-                fa, ga = fathers[i], genders[i]
-                for j in pool:
-                    if i == j:
-                        continue
-                    fb, gb = fathers[j], genders[j]
-                    if (fa and fb and fa.isdisjoint(fb)) or (ga and gb and ga != gb):
-                        continue  # the cheap refusals of worth_comparing, inline: this loop is the hot one
-                    if not check_birth or birth_relation(persons[i], persons[j]) != "conflicts":
-                        candidates.add((i, j) if i < j else (j, i))
-    out.skipped_blocks.sort(key=lambda b: (-b[1], b[0]))
-    say(f"blocked: {len(candidates):,} pairs to compare")
+    candidates = sorted({(min(by_id[a], by_id[b]), max(by_id[a], by_id[b])) for a, b in [*link_pairs, *possible_pairs]})
 
     # Explicit same_as links first: they need no score; then shared identifiers.
     proposed: list[PairResult] = []
@@ -293,7 +293,7 @@ def _resolve(persons: list[PersonNames], max_block: int, progress, family: Famil
                                            [f"both records carry the identifier {ident}"]))
     possible: list[tuple[int, int, float]] = []
     strong: list[tuple[int, int, float, tuple]] = []
-    for i, j in sorted(candidates):
+    for i, j in candidates:
         if (i, j) in explicit:
             continue
         out.compared += 1
@@ -353,8 +353,40 @@ def _resolve(persons: list[PersonNames], max_block: int, progress, family: Famil
             why.append("not linked: " + refused_why[(i, j)])
         out.possible.append(PairResult(a.id, b.id, "possible", score, why))
     say(f"compared {out.compared:,} pairs: {len(out.links):,} links, {len(out.possible):,} possible")
-    _hints(persons, infos, out)
-    say(f"{len(out.hints):,} kinship hints ({out.ambiguous_patronymics:,} patronymics fit too many parents)")
+    out.ambiguous_patronymics = kinship_hints(conn, sorted(out.canonical), bulk_insert, MAX_PARENTS, AGE_GAP)
+    out.hints_total = conn.execute("SELECT count(*) FROM nk_hints").fetchall()[0][0]
+    if all_hints:
+        out.hints = hint_results(conn)
+    for table in ("nk_link_blocks", "nk_name_blocks", "nk_possible", "nk_fits", "nk_parents", "nk_involved",
+                  "nk_children", "nk_load"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    say(f"{out.hints_total:,} kinship hints ({out.ambiguous_patronymics:,} patronymics fit too many parents)")
+    return out
+
+
+def hint_results(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]] | None = None) -> list[PairResult]:
+    """The kinship hints in nk_hints (those of `pairs`, or all) as PairResults, worded, by (child, parent)."""
+    where = ""
+    if pairs is not None:
+        if not pairs:
+            return []
+        conn.execute("CREATE OR REPLACE TEMP TABLE nk_wanted (child VARCHAR, parent VARCHAR)")
+        bulk_insert(conn, "nk_wanted", pairs)
+        where = "WHERE (h.child, h.parent) IN (SELECT (child, parent) FROM nk_wanted)"
+    rows = conn.execute(f"""
+        SELECT h.child, h.parent, h.fit, h.gap_lo, h.gap_hi, h.written, h.rank, c.name, p.name,
+               count(*) OVER (PARTITION BY h.child) AS n
+        FROM nk_hints h JOIN persons c ON c.id = h.child JOIN persons p ON p.id = h.parent {where}
+        ORDER BY h.child, h.parent""").fetchall()
+    out = []
+    for child, parent, fit, gap_lo, gap_hi, written, rank, child_name, parent_name, _ in rows:
+        gap = f"{gap_lo}" if gap_lo == gap_hi else f"{gap_lo}-{gap_hi}"
+        fitting = round(1 / fit)
+        out.append(PairResult(child, parent, "hint", float(fit), [
+            f"patronymic {written} is made from the given name of {parent_name}",
+            f"same surname stem: {child_name} / {parent_name}",
+            f"{parent_name} is {gap} years older",
+        ] + ([f"{fitting} persons fit; each is listed"] if fitting > 1 else []), rank=int(rank)))
     return out
 
 
@@ -451,76 +483,6 @@ def _clusters(persons: list[PersonNames], by_id: dict[str, int], proposed: list[
     return made, canonical, refused
 
 
-def _hints(persons: list[PersonNames], infos: list[NameInfo], out: Resolution) -> None:
-    """Possible parent-child pairs from patronymics; see the module docstring."""
-    # (surname key, father's-name key) -> birth years and indexes of men (or persons of unknown gender).
-    index: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for i, p in enumerate(persons):
-        if p.birth_lo is None or p.birth_hi is None or p.gender == "f" or p.id in out.canonical:
-            continue
-        year = p.birth_lo.year
-        for key in infos[i].father_of:
-            index[key].append((year, i))
-    years = {}
-    for key, block in index.items():
-        block.sort()
-        years[key] = [y for y, _ in block]
-    limit = MAX_PARENTS * 3
-    # Children of one surname, patronymic and birth years share their candidate parents: group them, and
-    # decide once per group whether the patronymic is too common to hint anything.
-    groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    names: dict[tuple, int] = {}      # (patronymics, surnames) -> a number, hashed once per distinct name
-    name_of: dict[int, int] = {}      # id(NameInfo) -> that number (name_info hands out one object per name)
-    canonical = out.canonical
-    for c, (child, info) in enumerate(zip(persons, infos)):
-        if info.patronymics and child.birth_lo is not None and child.birth_hi is not None \
-                and child.id not in canonical:
-            number = name_of.get(id(info))
-            if number is None:
-                number = name_of[id(info)] = names.setdefault((info.patronymics, info.surnames), len(names))
-            groups[(number, child.birth_lo.year, child.birth_hi.year)].append(c)
-    by_number = {number: key for key, number in names.items()}
-    for (number, lo_birth, hi_birth), children in groups.items():
-        pats, surnames = by_number[number]
-        lo_year, hi_year = hi_birth - AGE_GAP[1] - 1, lo_birth - AGE_GAP[0]
-        windows, too_many = [], False
-        for father, written in pats:
-            for s in surnames:
-                block_years = years.get((s, father))
-                if not block_years:
-                    continue
-                lo, hi = bisect_left(block_years, lo_year), bisect_right(block_years, hi_year)
-                if hi - lo > limit:
-                    too_many = True
-                    break
-                if hi > lo:
-                    windows.append((index[(s, father)][lo:hi], written))
-            if too_many:
-                break
-        if too_many:
-            out.ambiguous_patronymics += len(children)
-            continue
-        if not windows:
-            continue
-        for c in children:
-            _hints_of(persons, c, windows, out)
-    out.hints.sort(key=lambda h: (h.left, h.right))
-    _rank_hints(persons, out)
-
-
-def _rank_hints(persons: list[PersonNames], out: Resolution) -> None:
-    """Rank 1 is the most telling hint: the only person who fits, a man (a patronymic names the father),
-    an age gap near a generation (28 years)."""
-    by_id = {p.id: p for p in persons}
-
-    def strength(h: PairResult) -> tuple:
-        parent, child = by_id[h.right], by_id[h.left]
-        gap = (child.birth_lo.year + child.birth_hi.year - parent.birth_lo.year - parent.birth_hi.year) / 2
-        return (-h.score, parent.gender != "m", abs(gap - 28), h.left, h.right)
-    for n, h in enumerate(sorted(out.hints, key=strength), 1):
-        h.rank = n
-
-
 def listed_hints(res: Resolution) -> list[PairResult]:
     """The hints a reviewer is shown: those that would change a finding if true, most telling first."""
     return sorted((h for h in res.hints if h.changes), key=lambda h: h.rank)
@@ -547,11 +509,3 @@ def _hints_of(persons: list[PersonNames], c: int, windows: list, out: Resolution
             f"same surname stem: {child.name} / {cand.name}",
             f"{cand.name} is {gap} years older",
         ] + ([f"{len(found)} persons fit; each is listed"] if len(found) > 1 else [])))
-
-
-def _age_gap_fits(parent: PersonNames, child: PersonNames) -> bool:
-    if None in (parent.birth_lo, parent.birth_hi, child.birth_lo, child.birth_hi):
-        return False
-    most = child.birth_hi.year - parent.birth_lo.year
-    least = child.birth_lo.year - parent.birth_hi.year
-    return least >= AGE_GAP[0] and most <= AGE_GAP[1]

@@ -1,7 +1,7 @@
 """Identity resolution inside the store: link the person records that are one human, add kinship hints.
 
-Resolution runs in a thread while the typed tables are built (ResolutionJob); its results are applied
-before the `kinship` table is made (apply_identities), so that the rules see one person
+Resolution runs once the typed tables are built (resolve_identities); its results are applied before
+the recorded kinship is built (apply_identities), so that the rules see one person
 where the registry had several records of it: every reference to a merged record is rewritten to the
 record it is merged into, and the merged records leave the `persons` table. What was rewritten is kept
 (`Identity.rewritten`) so that a finding can say which of its facts came through a link.
@@ -9,12 +9,11 @@ record it is merged into, and the merged records leave the `persons` table. What
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import duckdb
 
-from riskcheck.names.resolve import PairResult, PersonNames, Resolution, resolve
+from riskcheck.names.resolve import PairResult, Resolution, hint_results, resolve_in_store
 from riskcheck.registry import store
 from riskcheck.registry.schema import Schema
 
@@ -24,6 +23,7 @@ class Identity:
     resolution: Resolution = field(default_factory=Resolution)
     merged_records: dict[str, dict] = field(default_factory=dict)  # merged id -> its person record
     rewritten: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)  # (type, id) -> {field: as recorded}
+    conn: duckdb.DuckDBPyConnection | None = None  # where the hints not yet worded wait (nk_hints)
     _hints: dict[tuple[str, str], PairResult] | None = None
 
     _links: dict[str, PairResult] | None = None
@@ -39,61 +39,35 @@ class Identity:
 
     def hint(self, child: str, parent: str) -> PairResult | None:
         """The kinship hint behind an inferred parent link, looked up by (child, parent)."""
+        return self.hints_for([(child, parent)]).get((child, parent))
+
+    def hints_for(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], PairResult]:
+        """The hints of these (child, parent) pairs, worded once and kept in resolution.hints."""
         if self._hints is None:
             self._hints = {(h.left, h.right): h for h in self.resolution.hints}
-        return self._hints.get((child, parent))
+        missing = sorted({p for p in pairs if p not in self._hints})
+        if missing and self.conn is not None:
+            for h in hint_results(self.conn, missing):
+                self._hints[(h.left, h.right)] = h
+                self.resolution.hints.append(h)
+            self.resolution.hints.sort(key=lambda h: (h.left, h.right))
+        return {p: self._hints[p] for p in pairs if p in self._hints}
 
 
-class ResolutionJob:
-    """Identity resolution in a thread, from the raw persons, while DuckDB builds the typed tables.
+def resolve_identities(conn: duckdb.DuckDBPyConnection, stage=None) -> Resolution:
+    """Identity resolution over the typed persons table (validated data only), set-oriented in DuckDB.
 
-    Resolution is Python and the table building is DuckDB, which releases the GIL, so on two cores the
-    two overlap. Only validated data is read: the job starts after validation.
+    It runs alone, not beside DuckDB's table building: Python holding the GIL slowed DuckDB's threads
+    five-fold, more than the overlap won.
     """
-
-    def __init__(self, conn: duckdb.DuckDBPyConnection, stage=None):
-        self._cursor = conn.cursor()
-        self._stage = stage
-        self._result: Resolution | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="riskcheck-identity", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            rows = self._cursor.execute(
-                "SELECT id, name, aliases, surname, given_name, patronymic, pd_lo(birth_date), pd_hi(birth_date), "
-                "gender, same_as, not_same_as, identifiers, sources FROM raw_persons ORDER BY id").fetchall()
-            persons = [PersonNames(r[0], r[1] or "", r[2] or [], r[3] or "", r[4] or "", r[5] or "",
-                                   r[6], r[7], r[8], r[9] or [], r[10] or [], r[11] or [], r[12] or [])
-                       for r in rows]
-            del rows
-            self._result = resolve(persons, progress=self._stage, family=self._family_conflicts)
-        except BaseException as exc:  # handed to the caller of result()
-            self._error = exc
-        finally:
-            self._cursor.close()
-
-    def _family_conflicts(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """For pairs a name and birth date would link: the recorded facts that say they are two people."""
-        return family_conflicts(self._cursor, pairs)
-
-    def result(self) -> Resolution:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
+    return resolve_in_store(conn, progress=stage, family=lambda pairs: family_conflicts(conn, pairs))
 
 
 def apply_identities(conn: duckdb.DuckDBPyConnection, schema: Schema, resolution: Resolution) -> Identity:
-    """Merge the linked records into one person each and keep the kinship hints; before create_kinship."""
-    identity = Identity(resolution)
+    """Merge the linked records into one person each; before the recorded kinship is built."""
+    identity = Identity(resolution, conn=conn)
     if resolution.canonical:
         _apply_merges(conn, schema, identity)
-        store.drop_recorded_kinship(conn)
-        store.create_recorded_kinship(conn, schema)
-    _insert_hints(conn, identity.resolution)
     return identity
 
 
@@ -102,7 +76,7 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
     if not canonical:
         return
     conn.execute("CREATE TEMP TABLE person_merge (id VARCHAR, canonical VARCHAR)")
-    _insert_pairs(conn, "person_merge", sorted(canonical.items()))
+    store.bulk_insert(conn, "person_merge", sorted(canonical.items()))
     cols = ", ".join(store.q(f) for f in schema.types["persons"].fields)
     cursor = conn.execute(f"SELECT {cols} FROM persons WHERE id IN (SELECT id FROM person_merge) ORDER BY id")
     names = [d[0] for d in cursor.description]
@@ -129,7 +103,7 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
 def family_conflicts(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Another parent (not known to be of the other sex), or another spouse whose marriage may overlap."""
     conn.execute("CREATE OR REPLACE TABLE resolution_pairs (a VARCHAR, b VARCHAR)")
-    _insert_pairs(conn, "resolution_pairs", pairs)
+    store.bulk_insert(conn, "resolution_pairs", pairs)
     found = conn.execute("""
         WITH parents AS (
             SELECT person_id AS child, relative_id AS parent FROM raw_relations WHERE kind = 'parent'
@@ -168,25 +142,14 @@ def family_conflicts(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str
     return out
 
 
-def _insert_hints(conn: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
+def insert_hints(conn: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
     """Keep the hints no recorded relation already covers (in either direction), for kinship and the report."""
-    conn.execute("CREATE TABLE kin_hints (child VARCHAR, parent VARCHAR)")
-    if not resolution.hints:
-        return
-    _insert_pairs(conn, "kin_hints", [(h.left, h.right) for h in resolution.hints])
     # Two plain semi-joins: an OR inside one correlated subquery makes DuckDB compare every hint with
     # every relation.
     conn.execute("""
-        DELETE FROM kin_hints WHERE (child, parent) IN (
-            SELECT person_id, relative_id FROM relations
-            UNION ALL SELECT relative_id, person_id FROM relations)
+        DELETE FROM nk_hints WHERE (child, parent) IN (
+            SELECT (person_id, relative_id) FROM relations
+            UNION ALL SELECT (relative_id, person_id) FROM relations)
     """)
-    kept = set(conn.execute("SELECT child, parent FROM kin_hints").fetchall())
-    resolution.hints = [h for h in resolution.hints if (h.left, h.right) in kept]
-
-
-def _insert_pairs(conn: duckdb.DuckDBPyConnection, table: str, pairs: list[tuple[str, str]]) -> None:
-    """Bulk insert as literal VALUES: DuckDB's executemany costs about a millisecond a row."""
-    for i in range(0, len(pairs), 5000):
-        values = ", ".join(f"({store.lit(a)}, {store.lit(b)})" for a, b in pairs[i:i + 5000])
-        conn.execute(f"INSERT INTO {table} VALUES {values}")
+    conn.execute("CREATE TABLE kin_hints AS SELECT child, parent FROM nk_hints")
+    resolution.hints_total = conn.execute("SELECT count(*) FROM kin_hints").fetchall()[0][0]

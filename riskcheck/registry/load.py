@@ -10,7 +10,7 @@ import duckdb
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
-from riskcheck.registry.identity import Identity, ResolutionJob, apply_identities
+from riskcheck.registry.identity import Identity, apply_identities, insert_hints, resolve_identities
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.yamlio import YMap
 from riskcheck.registry.schema import Schema, load_schema
@@ -112,13 +112,10 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
         if problems or errors:
             raise ProblemError(problems + errors)
         stage(meta.id, "validated")
-        job = ResolutionJob(conn, lambda text: stage(meta.id, text))
-        try:
-            store.create_typed_tables(conn, schema)
-            store.create_recorded_kinship(conn, schema)
-        finally:
-            resolution = job.result()
-        identity = apply_identities(conn, schema, resolution)
+        store.create_typed_tables(conn, schema)
+        identity = apply_identities(conn, schema, resolve_identities(conn, lambda text: stage(meta.id, text)))
+        store.create_recorded_kinship(conn, schema)
+        insert_hints(conn, identity.resolution)
         store.create_kinship(conn)
     except BaseException:
         conn.close()

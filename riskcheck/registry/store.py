@@ -20,6 +20,7 @@ from riskcheck.errors import Problem
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY
 from riskcheck.registry.reader import RawRow
 from riskcheck.registry.schema import Field, Schema
+from riskcheck.sqlio import bulk_insert  # noqa: F401 (part of the store's interface)
 
 # Partial dates in SQL: the twin of riskcheck.registry.dates.parse_date (tests keep them in step).
 # pd_lo/pd_hi give NULL for text that is no date; an interval that ends before it starts (lo > hi) is
@@ -155,7 +156,7 @@ def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None
 def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """The links the recorded relations give: both directions, and in-laws through a spouse.
 
-    Run again (after drop_recorded_kinship) when identity resolution has rewritten the relations.
+    Built once, after identity resolution has rewritten the references of merged person records.
     """
     k = schema.kinship
     conn.execute("CREATE TABLE kin_inverse (kind VARCHAR, inverse VARCHAR)")
@@ -205,12 +206,12 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
     """)
 
 
-def drop_recorded_kinship(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute("DROP TABLE kin_direct; DROP TABLE kin_spouse; DROP TABLE kin_inverse; DROP TABLE kin_through_spouse")
-
-
 def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
-    """The `kinship` table rules bind: the recorded links plus the kinship hints in `kin_hints`."""
+    """The `kinship` view rules bind: the recorded links plus the kinship hints in `kin_hints`.
+
+    A view over the link tables rather than one more table: a national registry's links run to millions
+    of rows, and copying them cost seconds and a gigabyte for nothing a scan of the union does not give.
+    """
     # Kinship hints (parent and child by name, see riskcheck.names.resolve) where nothing is recorded.
     conn.execute("CREATE TABLE IF NOT EXISTS kin_hints (child VARCHAR, parent VARCHAR)")
     conn.execute(f"""
@@ -220,10 +221,9 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
                []::VARCHAR[] AS relations, DATE '{MIN_DAY}' AS valid_from__lo, DATE '{MIN_DAY}' AS valid_from__hi,
                NULL::DATE AS valid_to__lo, NULL::DATE AS valid_to__hi
         FROM kin_hints h
-        WHERE NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = h.child AND d.relative_id = h.parent)
-    """)
+    """)  # kin_hints holds no pair a recorded relation joins (riskcheck.registry.identity.insert_hints)
     conn.execute("""
-        CREATE TABLE kinship AS
+        CREATE VIEW kinship AS
         SELECT * FROM kin_direct WHERE person_id <> relative_id
         UNION ALL SELECT * FROM kin_hint_links
         UNION ALL
@@ -239,5 +239,3 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
     conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
                  "NULL::VARCHAR AS valid_to FROM kinship")
-    conn.execute("DROP TABLE kin_hint_links")
-    drop_recorded_kinship(conn)

@@ -72,7 +72,8 @@ def identity_document(registry: Registry | None) -> dict:
     listed = listed_hints(res)
     hints = [dict(row, rank=h.rank, would_change=h.changes) for row, h in zip(rows(listed), listed)]
     return {"links": rows(res.links), "possible": rows(res.possible), "hints": hints,
-            "hints_not_listed": len(res.hints) - len(hints),
+            "hints_not_listed": res.hints_total - len(hints),
+            "possible_not_compared": res.possible_not_compared,
             "not_linked": dict(sorted(res.refused.items())),
             "skipped_blocks": [{"block": b, "records": n} for b, n in res.skipped_blocks],
             "ambiguous_patronymics": res.ambiguous_patronymics}
@@ -100,7 +101,8 @@ def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
                 "right_name": name(res.canonical[merged]), "score": x.score, "why": x.explanation}
     more = len(res.possible) - len(shown["possible"]) + len(hints) - len(shown["hints"])
     return {"links": [merged_first(x) for x in shown["links"]], "possible": rows(shown["possible"]), "hints": rows(shown["hints"]),
-            "more": more, "hints_not_listed": len(res.hints) - len(hints), "skipped": sorted(res.skipped_blocks, key=lambda b: (-b[1], b[0])),
+            "more": more, "hints_not_listed": res.hints_total - len(hints),
+            "possible_not_compared": res.possible_not_compared, "skipped": sorted(res.skipped_blocks, key=lambda b: (-b[1], b[0])),
             "ambiguous": res.ambiguous_patronymics}
 
 
