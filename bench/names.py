@@ -156,17 +156,19 @@ def resolution(n: int, seed: int) -> None:
             return d, d
         return date(int(birth), 1, 1), date(int(birth), 12, 31)
 
-    persons = [PersonNames(p.id, p.name, [], p.surname, p.given_name, p.patronymic, *interval(p.birth), p.gender)
-               for p in fam.persons]
+    # The registry is one source; the planted Cyrillic records come from a court register, another one.
+    persons = [PersonNames(p.id, p.name, [], p.surname, p.given_name, p.patronymic, *interval(p.birth), p.gender,
+                           sources=["s-registry"]) for p in fam.persons]
     rng = random.Random(seed)
     same, namesakes = [], []
     for p in rng.sample([p for p in fam.persons if len(p.birth) == 10], max(10, n // 2000)):
         lo, hi = interval(p.birth)
         same.append((p.id, f"cyr-{p.id}"))
-        persons.append(PersonNames(f"cyr-{p.id}", to_cyrillic(p.name), birth_lo=lo, birth_hi=hi))
+        persons.append(PersonNames(f"cyr-{p.id}", to_cyrillic(p.name), birth_lo=lo, birth_hi=hi, sources=["s-court"]))
         other = date(lo.year + 3, lo.month, lo.day)
         namesakes.append(f"nms-{p.id}")
-        persons.append(PersonNames(f"nms-{p.id}", to_cyrillic(p.name), birth_lo=other, birth_hi=other))
+        persons.append(PersonNames(f"nms-{p.id}", to_cyrillic(p.name), birth_lo=other, birth_hi=other,
+                                   sources=["s-court"]))
     print(f"  generated in {time.perf_counter() - t0:.1f}s; planted {len(same)} Cyrillic records of the same "
           f"people (same birth date) and {len(namesakes)} namesakes (another birth date)")
     clear_caches()
@@ -183,8 +185,12 @@ def resolution(n: int, seed: int) -> None:
           f"{before:,.0f} MB before)")
     print(f"  planted same-person links found: {found}/{len(same)}; namesakes linked: {len(wrong)}; "
           f"other links: {other}")
-    print(f"  possible same person (for review): {len(res.possible):,}; kinship hints: {len(res.hints):,}; "
-          f"patronymics too common to hint: {res.ambiguous_patronymics:,}; blocks skipped: {len(res.skipped_blocks)}")
+    if res.refused:
+        print("  name and birth date agreed but not linked: "
+              + ", ".join(f"{why} {count:,}" for why, count in sorted(res.refused.items())))
+    print(f"  possible same person (for review): {len(res.possible):,} (and {res.possible_not_compared:,} not "
+          f"compared); kinship hints: {res.hints_total:,}; patronymics too common to hint: "
+          f"{res.ambiguous_patronymics:,}; blocks skipped: {len(res.skipped_blocks)}")
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 """National-scale benchmark: generate synthetic registries and time `riskcheck run` on each.
 
 Prints, per size: the registry's shape, wall time and peak memory of `riskcheck run` (a separate
-process, measured with wait4), findings per rule, whether every planted violation was found and
-whether any finding was not in the ground truth, and how time grows with N.
+process, measured with wait4) beside the peer (bench/peer.py: the four rules as plain DuckDB SQL, as an
+analyst would write them without riskcheck, run the same way), findings per rule, whether every
+planted violation was found and whether any finding was not in the ground truth, identity resolution's
+figures, and how time grows with N.
 
     python bench/national.py                      # 10k, 100k and 1M persons
     python bench/national.py --sizes 10000 100000 # a quicker run
@@ -57,34 +59,47 @@ def main() -> None:
             print(f"generated {n:,} persons in {time.perf_counter() - t0:.1f}s")
         out = work / f"report-n{n}"
         shutil.rmtree(out, ignore_errors=True)
+        peer_wall, peer_peak, _ = measure([sys.executable, str(REPO / "bench" / "peer.py"), str(registry / "synthetic")])
         wall, peak, code = measure(riskcheck("run", str(registry), "--rules", str(REPO / "rules"), "--out", str(out)))
         truth = json.loads((registry / "ground-truth.json").read_text())
         doc = json.loads((out / "synthetic" / "findings.json").read_text()) if code == 0 else {}
         found = doc.get("findings", [])
         ident = doc.get("identity", {})
         identity_rows.append((n, len(ident.get("links", [])), len(ident.get("possible", [])),
-                              len(ident.get("hints", [])), ident.get("ambiguous_patronymics", 0)))
+                              ident.get("possible_not_compared", 0), len(ident.get("hints", [])),
+                              ident.get("hints_not_listed", 0), ident.get("ambiguous_patronymics", 0),
+                              ident.get("not_linked", {})))
+        quiet = truth.get("planted_without_finding", {})
         key = lambda f: (f["rule"], f["person"], tuple(f["related"]), f["status"])
         expected, got = Counter(map(key, truth["expected"])), Counter(map(key, found))
         planted = Counter(key(e) for e in truth["expected"] if e["planted"])
         biggest = max((p.stat().st_size for p in out.rglob("*.html")), default=0)
         rows.append((n, truth["counts"], wall, peak, code, Counter(f["rule"] for f in found),
                      sum((planted & got).values()), sum(planted.values()), sum((got - expected).values()),
-                     sum((expected - got).values()), biggest))
+                     sum((expected - got).values()), biggest, peer_wall, peer_peak, sum(quiet.values())))
     print()
     print(f"{'persons':>10} {'relations':>10} {'positions':>9} {'tenures':>8} {'verdicts':>8} "
-          f"{'wall s':>7} {'peak MB':>8} {'planted found':>14} {'unexpected':>10} {'missed':>6} {'largest html':>12}")
-    for n, c, wall, peak, code, per_rule, hit, planted, extra, missed, biggest in rows:
+          f"{'wall s':>7} {'peak MB':>8} {'peer s':>7} {'peer MB':>8} {'x peer':>6} "
+          f"{'planted found':>14} {'unexpected':>10} {'missed':>6} {'largest html':>12}")
+    for (n, c, wall, peak, code, per_rule, hit, planted, extra, missed, biggest, peer_wall, peer_peak,
+         quiet) in rows:
         print(f"{c['persons']:>10,} {c['relations']:>10,} {c['positions']:>9,} {c['tenures']:>8,} {c['verdicts']:>8,} "
-              f"{wall:>7.1f} {peak:>8,.0f} {f'{hit}/{planted}':>14} {extra:>10} {missed:>6} {biggest / 1e6:>10.2f}MB"
+              f"{wall:>7.1f} {peak:>8,.0f} {peer_wall:>7.1f} {peer_peak:>8,.0f} {wall / peer_wall:>6.1f} "
+              f"{f'{hit}/{planted}':>14} {extra:>10} {missed:>6} {biggest / 1e6:>10.2f}MB"
               + ("" if code == 0 else f"  (exit {code})"))
+    print("\nplanted to give no finding (a rumoured link, a namesake born the same day; a finding for one would "
+          "count as unexpected): " + ", ".join(f"{row[0]:,}: {row[13]}" for row in rows))
     print("\nfindings per rule:")
     for row in rows:
         print(f"  {row[0]:>9,}: " + ", ".join(f"{rule} {count}" for rule, count in sorted(row[5].items())))
     print("\nidentity resolution (part of the wall time above):")
-    for n, links, possible, hints, ambiguous in identity_rows:
-        print(f"  {n:>9,}: {links:,} records linked, {possible:,} possible same person, {hints:,} kinship hints, "
-              f"{ambiguous:,} patronymics too common to hint")
+    for n, links, possible, uncompared, hints, unlisted, ambiguous, not_linked in identity_rows:
+        print(f"  {n:>9,}: {links:,} records linked, {possible:,} possible same person listed "
+              f"({uncompared:,} more not compared); kinship hints: {hints:,} listed (would change a finding), "
+              f"{unlisted:,} counted; {ambiguous:,} patronymics too common to hint")
+        if not_linked:
+            print(f"  {'':>9}  name and birth date agreed but not linked: "
+                  + ", ".join(f"{why} {count:,}" for why, count in not_linked.items()))
     if len(rows) > 1:
         print("\ngrowth:")
         for before, after in zip(rows, rows[1:]):

@@ -106,13 +106,13 @@ def family_conflicts(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str
     store.bulk_insert(conn, "resolution_pairs", pairs)
     found = conn.execute("""
         WITH parents AS (
-            SELECT person_id AS child, relative_id AS parent FROM raw_relations WHERE kind = 'parent'
-            UNION SELECT relative_id, person_id FROM raw_relations WHERE kind = 'child'),
+            SELECT person_id AS child, relative_id AS parent FROM relations WHERE kind = 'parent'
+            UNION SELECT relative_id, person_id FROM relations WHERE kind = 'child'),
         spouses AS (
-            SELECT person_id AS person, relative_id AS spouse, pd_lo(start) AS s, pd_hi("end") AS e
-            FROM raw_relations WHERE kind = 'spouse'
-            UNION ALL SELECT relative_id, person_id, pd_lo(start), pd_hi("end") FROM raw_relations WHERE kind = 'spouse'),
-        gender AS (SELECT id, gender FROM raw_persons WHERE id IN (SELECT parent FROM parents)),
+            SELECT person_id AS person, relative_id AS spouse, start__lo AS s, end__hi AS e
+            FROM relations WHERE kind = 'spouse'
+            UNION ALL SELECT relative_id, person_id, start__lo, end__hi FROM relations WHERE kind = 'spouse'),
+        gender AS (SELECT id, gender FROM persons WHERE id IN (SELECT parent FROM parents)),
         parent_clash AS (
             SELECT r.a, r.b, min(pa.parent || ' and ' || pb.parent) AS what FROM resolution_pairs r
             JOIN parents pa ON pa.child = r.a JOIN parents pb ON pb.child = r.b

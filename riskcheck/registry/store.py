@@ -1,7 +1,8 @@
 """The store: a case's records in DuckDB, in three layers.
 
 1. raw tables (`raw_<type>`): every value as written (text), with the file and line it came from.
-   YAML rows are inserted from Python; CSV files are read by DuckDB in bulk.
+   YAML rows are inserted from Python; CSV files are read by DuckDB in bulk. Dropped once validation
+   has passed and the typed tables are built.
 2. typed tables (`<type>`): the same records with dates split into interval bounds
    (`<field>__lo`, `<field>__hi`), numbers and booleans cast. Only built once validation passed.
 3. `kinship`: every relation read from both sides, plus the in-laws a marriage implies, with the
@@ -151,6 +152,9 @@ def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None
         order = "" if rtype.name == "relations" else " ORDER BY id"
         conn.execute(f"CREATE TABLE {q(rtype.name)} AS SELECT {cols}{extra}, _file, _line "
                      f"FROM {q('raw_' + rtype.name)}{order}")
+        # The text copy has served validation; a national registry's is a gigabyte DuckDB would otherwise
+        # keep evicting to disk and reading back.
+        conn.execute(f"DROP TABLE {q('raw_' + rtype.name)}")
 
 
 def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
@@ -201,8 +205,11 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
         JOIN kin_direct b ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
         JOIN kin_through_spouse t ON t.kind = b.kind
         WHERE s.kind = 'spouse'
+          -- two anti-joins on equalities: one NOT EXISTS with an OR inside costs DuckDB a second more
           AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
-                          AND (d.kind IN ({exact}) OR d.kind = t.inlaw))
+                          AND d.kind IN ({exact}))
+          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
+                          AND d.kind = t.inlaw)
     """)
 
 

@@ -84,6 +84,7 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
     for subject in subjects:
         if not conn.execute("SELECT 1 FROM raw_persons WHERE id = ?", [subject]).fetchall():
             errors.append(Problem(case_file, None, f"subject {subject!r} names no person", field="subjects"))
+    conn.execute("DROP VIEW all_ids; DROP VIEW person_identifiers; DROP TABLE IF EXISTS dup_ids")
     return errors, warnings
 
 

@@ -111,6 +111,8 @@ def _duties(gov: Government, v: Verdict, as_of: date):
         if head_post is None or head_post.category != "political":
             continue
         for head in gov.by_post.get(head_post.id, []):
+            if head.person == v.person:
+                continue  # the duty is owed for another person's corruption
             end = head.end or date.max
             if (head.start <= offence <= end and head.start <= trigger <= end and offence >= DUTY_FROM
                     and offence > add_months(head.start, 3)):
