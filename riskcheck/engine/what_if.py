@@ -36,8 +36,7 @@ def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule],
     # A finding the run already made on recorded links is not a change; one resting on a hint is.
     made = {(f.rule, f.person, tuple(f.related)) for f in findings
             if not any(str(x).startswith("hint:") for v in f.records.values() for x in (v if isinstance(v, list) else [v]))}
-    changes: dict[tuple[str, str], set[str]] = {}
-    names: dict[str, str] = {}
+    found: list[tuple[str, str, str, list[str]]] = []  # (rule title, person, status, hint link ids)
     for loaded in kin_rules:
         compiled = loaded.compiled
         params = resolve_params(compiled, overrides.get(loaded.id, {}))
@@ -50,21 +49,28 @@ def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule],
         for row in (dict(zip(columns, r)) for r in cursor.fetchall()):
             person = row["v__" + compiled.rule.subject]
             related = tuple(sorted({row["v__" + v] for v in compiled.rule.related} - {person, None}))
-            if (loaded.id, person, related) in made:
-                continue
-            for var in compiled.kinship_vars:
-                for pair in _hint_pairs(conn, row["p__" + var]):
-                    if person not in names:
-                        names[person] = (registry.records("persons", [person]).get(person) or {}).get("name", person)
-                    changes.setdefault(pair, set()).add(f"{loaded.rule.title}: {names[person]} ({row['status']})")
+            if (loaded.id, person, related) not in made:
+                found.append((loaded.rule.title, person, row["status"],
+                              [k for var in compiled.kinship_vars for k in row["p__" + var]]))
+    if not found:
+        return
+    pairs = _hint_pairs(conn, sorted({k for *_, ids in found for k in ids}))
+    names = {pid: (record or {}).get("name", pid)
+             for pid, record in registry.records("persons", sorted({f[1] for f in found})).items()}
+    changes: dict[tuple[str, str], set[str]] = {}
+    for title, person, status, ids in found:
+        for kin_id in ids:
+            if kin_id in pairs:
+                changes.setdefault(pairs[kin_id], set()).add(f"{title}: {names.get(person, person)} ({status})")
     for pair, hint in identity.hints_for(sorted(changes)).items():
         hint.changes = sorted(changes[pair])
 
 
-def _hint_pairs(conn, kin_ids: list[str]) -> list[tuple[str, str]]:
-    """(child, parent) of hint links in `kinship`, read from the links (ids may hold any character)."""
-    found = conn.execute("SELECT person_id, relative_id, kind FROM kin_hint_links WHERE list_contains(?, id) "
-                         "UNION ALL SELECT relative_id, person_id, 'parent' FROM kin_hint_links "
-                         "WHERE list_contains(?, 'hint:' || relative_id || '<' || person_id)",
-                         [kin_ids, kin_ids]).fetchall()
-    return sorted({(person, relative) if kind == "parent" else (relative, person) for person, relative, kind in found})
+def _hint_pairs(conn, kin_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Hint link id -> (child, parent), read from the links themselves (ids may hold any character)."""
+    found = conn.execute("""
+        SELECT id, person_id, relative_id FROM kin_hint_links WHERE list_contains(?, id)
+        UNION ALL
+        SELECT 'hint:' || relative_id || '<' || person_id, person_id, relative_id FROM kin_hint_links
+        WHERE list_contains(?, 'hint:' || relative_id || '<' || person_id)""", [kin_ids, kin_ids]).fetchall()
+    return {kin_id: (child, parent) for kin_id, child, parent in found}

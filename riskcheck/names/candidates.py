@@ -75,9 +75,11 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
         SELECT p.id, p.birth_date__lo AS lo, p.birth_date__hi AS hi,
                CASE WHEN p.birth_date__lo = p.birth_date__hi THEN p.birth_date__lo END AS day,
                CASE WHEN year(p.birth_date__lo) = year(p.birth_date__hi) THEN year(p.birth_date__lo) END AS year,
-               p.gender, coalesce(f.fathers, []) AS fathers
+               p.gender, coalesce(f.fathers, []) AS fathers, coalesce(f.given, '') AS given
         FROM persons p
-        LEFT JOIN (SELECT id, list(DISTINCT key) AS fathers FROM nk_rkeys WHERE kind = 'f' GROUP BY id) f
+        LEFT JOIN (SELECT id, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers,
+                          array_to_string(list_sort(list(DISTINCT key) FILTER (WHERE kind = 'g')), ' ') AS given
+                   FROM nk_rkeys WHERE kind IN ('f', 'g') GROUP BY id) f
           ON f.id = p.id
     """)
     return len({(r[0], r[1]) for r in rows})
@@ -93,29 +95,28 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     """(link candidates, possible candidates (at most max_possible), possible candidates left uncompared,
     skipped blocks). Links: the same full birth date and a shared surname or given-name key. Possible: the
     same surname and given-name keys, one side without a full birth date, birth intervals that overlap."""
+    # Records with a surname are blocked by it (a link needs the surnames equal); records without one, by
+    # their given names. Given names are far more concentrated than surnames: blocking everyone by them
+    # made most of the work.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_link_blocks AS
         SELECT *, count(*) OVER (PARTITION BY day, kind, key) AS n FROM (
             SELECT DISTINCT r.id, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.id = r.id
             WHERE p.day IS NOT NULL AND r.kind IN ('s', 'g'))
+        WHERE kind = 's' OR id NOT IN (SELECT id FROM nk_rkeys WHERE kind = 's')
     """)
-    # A link needs every word the same but for spelling, so a pair must share two name keys (one, where a
-    # record has only one): two men born the same day who share only "Nurlan" are not compared. A pair
-    # that shares the surname and whose given names are two letters apart (Aibek, Alibek: a typo, or
-    # twins) is compared too, so that a reviewer sees it.
+    # A link needs every word the same but for spelling, so a pair that shares a surname must have the same
+    # given names, or given names two letters apart (Aibek, Alibek: a typo, or twins, which a reviewer
+    # should see); two men born the same day who share only a surname are not compared.
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_shared AS
+        SELECT a.id AS a, b.id AS b, bool_or(a.kind = 's') AS surname FROM nk_link_blocks a
+        JOIN nk_link_blocks b ON a.day = b.day AND a.kind = b.kind AND a.key = b.key AND a.id < b.id
+        WHERE a.n <= {int(max_block)} GROUP BY 1, 2
+    """)
     links = conn.execute(f"""
-        WITH shared AS (
-            SELECT a.id AS a, b.id AS b, count(DISTINCT a.key) AS n, bool_or(a.kind = 's') AS surname
-            FROM nk_link_blocks a
-            JOIN nk_link_blocks b ON a.day = b.day AND a.kind = b.kind AND a.key = b.key AND a.id < b.id
-            WHERE a.n <= {int(max_block)} GROUP BY 1, 2),
-        sizes AS (SELECT id, count(DISTINCT key) AS n,
-                         array_to_string(list_sort(list(DISTINCT key) FILTER (WHERE kind = 'g')), ' ') AS given
-                  FROM nk_link_blocks GROUP BY id)
-        SELECT s.a, s.b FROM shared s
-        JOIN sizes za ON za.id = s.a JOIN sizes zb ON zb.id = s.b
-        JOIN nk_person pa ON pa.id = s.a JOIN nk_person pb ON pb.id = s.b
-        WHERE (s.n >= least(2, za.n, zb.n) OR (s.surname AND damerau_levenshtein(za.given, zb.given) <= 2))
+        SELECT s.a, s.b FROM nk_shared s JOIN nk_person pa ON pa.id = s.a JOIN nk_person pb ON pb.id = s.b
+        WHERE (NOT s.surname OR pa.given = '' OR pb.given = '' OR damerau_levenshtein(pa.given, pb.given) <= 2)
           AND {_REFUSE}
         ORDER BY 1, 2
     """).fetchall()
