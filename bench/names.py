@@ -185,6 +185,10 @@ def resolution(n: int, seed: int) -> None:
           f"{before:,.0f} MB before)")
     print(f"  planted same-person links found: {found}/{len(same)}; namesakes linked: {len(wrong)}; "
           f"other links: {other}")
+    by_id = {p.id: p for p in persons}
+    for link in wrong:
+        a, b = by_id[link.left], by_id[link.right]
+        print(f"    namesake linked: {a.id} {a.name} {a.birth_lo} ~ {b.id} {b.name} {b.birth_lo} ({link.explanation[-1]})")
     if res.refused:
         print("  name and birth date agreed but not linked: "
               + ", ".join(f"{why} {count:,}" for why, count in sorted(res.refused.items())))
