@@ -35,7 +35,7 @@ from riskcheck.names import parse as parse_module  # noqa: E402
 from riskcheck.names import skeleton as skeleton_module  # noqa: E402
 from riskcheck.names.compare import DEFAULT_THRESHOLD, compare_parsed  # noqa: E402
 from riskcheck.names.parse import parse_name  # noqa: E402
-from riskcheck.names.resolve import PersonNames, name_info, resolve  # noqa: E402
+from riskcheck.names.resolve import PersonNames, name_forms, resolve  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "bench" / "names"
 OWN = REPO / "tests" / "data" / "central_asian_name_pairs.csv"
@@ -94,7 +94,7 @@ def misses(rows: list[dict]) -> None:
 
 def clear_caches() -> None:
     for fn in (skeleton_module.latin, skeleton_module.fold, parse_module.parse_name, parse_module.patronymic_key,
-               parse_module.surname_form, parse_module._part, parse_module._surname_part, name_info):
+               parse_module.surname_form, parse_module._part, parse_module._surname_part, name_forms):
         fn.cache_clear()
     compare_module._PAIRS.clear()
     compare_module._metaphone.cache_clear()

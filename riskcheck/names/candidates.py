@@ -98,7 +98,7 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     # Records with a surname are blocked by it (a link needs the surnames equal); records without one, by
     # their given names. Given names are far more concentrated than surnames: blocking everyone by them
     # made most of the work.
-    conn.execute(f"""
+    conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_link_blocks AS
         SELECT *, count(*) OVER (PARTITION BY day, kind, key) AS n FROM (
             SELECT DISTINCT r.id, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.id = r.id

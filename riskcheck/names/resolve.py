@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import combinations
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import duckdb
 
 from riskcheck.names.candidates import build_name_keys, candidate_pairs, kinship_hints
 from riskcheck.names.compare import NameComparison, compare_parsed
-from riskcheck.names.parse import ParsedName, given_key, parse_name
+from riskcheck.names.parse import ParsedName, parse_name
 from riskcheck.sqlio import bulk_insert
 
 STRONG_NAME = 0.9     # name score needed, with the same full birth date and no word differing, to link
@@ -65,31 +65,20 @@ class PersonNames:
     identifiers: list[str] = field(default_factory=list)  # scheme:value
     sources: list[str] = field(default_factory=list)
 
-    def info(self) -> NameInfo:
-        return name_info(self.name or "", self.surname or "", self.given_name or "", self.patronymic or "",
-                         tuple(self.aliases or ()))
-
-    def parsed(self) -> list[ParsedName]:
+    def parsed(self) -> tuple[ParsedName, ...]:
         """Every way the record writes the name: structured fields, the name, its aliases."""
-        return self.info().forms
+        return name_forms(self.name or "", self.surname or "", self.given_name or "", self.patronymic or "",
+                          tuple(self.aliases or ()))
 
     @property
     def birth_day(self) -> date | None:
         return self.birth_lo if self.birth_lo is not None and self.birth_lo == self.birth_hi else None
 
 
-class NameInfo(NamedTuple):
-    """What resolution needs of one way of writing a person's names, computed once per distinct name."""
-    forms: list[ParsedName]
-    surnames: tuple[str, ...]        # surname keys, for blocking
-    givens: tuple[str, ...]          # given-name keys, for blocking
-    fathers: frozenset[str]          # fathers' names from patronymics (given_key form)
-    patronymics: tuple[tuple[str, str], ...]  # (given_key of the father's name, as written), for hints
-    father_of: tuple[tuple[str, str], ...]    # (surname key, given_key): the names this person's children carry
-
-
 @lru_cache(maxsize=300_000)
-def name_info(name: str, surname: str, given: str, patronymic: str, aliases: tuple[str, ...]) -> NameInfo:
+def name_forms(name: str, surname: str, given: str, patronymic: str, aliases: tuple[str, ...]) -> tuple[ParsedName, ...]:
+    """The parsed forms of one record's names, computed once per distinct name (the keys that blocking and
+    hints need are computed per distinct name part, in SQL: riskcheck.names.candidates)."""
     forms = []
     if surname or given or patronymic:
         forms.append(parse_name("", surname, given, patronymic))
@@ -102,22 +91,7 @@ def name_info(name: str, surname: str, given: str, patronymic: str, aliases: tup
     for alias in aliases:
         if alias:
             forms.append(parse_name(alias))
-    surnames, givens, pats = set(), set(), set()
-    for parsed in forms:
-        for part in parsed.core:
-            if len(part.key) >= 2:
-                if part.role == "surname":
-                    surnames.add(part.key)
-                elif part.role == "given":
-                    givens.add(part.key)
-        for pat in parsed.patronymics:
-            if len(pat.key) >= 2:
-                pats.add((pat.key, pat.written))
-    father_givens = {given_key(g) for g in givens}
-    return NameInfo(forms, tuple(sorted(surnames)), tuple(sorted(givens)),
-                    frozenset(given_key(k) for k, _ in pats),
-                    tuple(sorted((given_key(k), w) for k, w in pats if len(k) >= 3)),
-                    tuple(sorted((s, g) for s in surnames for g in father_givens)))
+    return tuple(forms)
 
 
 @dataclass
@@ -127,7 +101,7 @@ class PairResult:
     kind: str            # same_as | identifier | name_and_birth | possible | hint
     score: float
     explanation: list[str]
-    rank: int = 0        # hints: 1 is the most telling (see _rank_hints)
+    rank: int = 0        # hints: 1 is the most telling (riskcheck.names.candidates.kinship_hints)
     changes: list[str] = field(default_factory=list)  # hints: the findings it would add if true
 
 
@@ -267,7 +241,7 @@ def _resolve(conn: duckdb.DuckDBPyConnection, max_block: int, progress, family: 
                            r[9] or [], r[10] or [], r[11] or [], r[12] or []) for r in rows]
     del rows
     by_id = {p.id: i for i, p in enumerate(persons)}
-    infos = [p.info() for p in persons]
+    infos = [p.parsed() for p in persons]
     candidates = sorted({(min(by_id[a], by_id[b]), max(by_id[a], by_id[b])) for a, b in [*link_pairs, *possible_pairs]})
 
     # Explicit same_as links first: they need no score; then shared identifiers.
@@ -390,11 +364,12 @@ def hint_results(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]] |
     return out
 
 
-def _best_score(a: NameInfo, b: NameInfo) -> tuple[float, tuple[ParsedName, ParsedName], NameComparison]:
+def _best_score(a: tuple[ParsedName, ...], b: tuple[ParsedName, ...]
+                ) -> tuple[float, tuple[ParsedName, ParsedName], NameComparison]:
     """The best score over the two records' ways of writing their names, the pair of forms, its comparison."""
-    pair, found = (a.forms[0], b.forms[0]), None
-    for pa in a.forms:
-        for pb in b.forms:
+    pair, found = (a[0], b[0]), None
+    for pa in a:
+        for pb in b:
             c = compare_parsed(pa, pb, explain=False)
             if found is None or c.score > found.score:
                 pair, found = (pa, pb), c
@@ -486,26 +461,3 @@ def _clusters(persons: list[PersonNames], by_id: dict[str, int], proposed: list[
 def listed_hints(res: Resolution) -> list[PairResult]:
     """The hints a reviewer is shown: those that would change a finding if true, most telling first."""
     return sorted((h for h in res.hints if h.changes), key=lambda h: h.rank)
-
-
-def _hints_of(persons: list[PersonNames], c: int, windows: list, out: Resolution) -> None:
-    child = persons[c]
-    found: dict[int, str] = {}
-    for window, written in windows:
-        for _, i in window:
-            if i != c and _age_gap_fits(persons[i], child):
-                found.setdefault(i, written)
-    if len(found) > MAX_PARENTS:
-        out.ambiguous_patronymics += 1
-        return
-    for i, written in sorted(found.items()):
-        cand = persons[i]
-        gap_lo = child.birth_lo.year - cand.birth_hi.year
-        gap_hi = child.birth_hi.year - cand.birth_lo.year
-        gap = f"{gap_lo}" if gap_lo == gap_hi else f"{gap_lo}-{gap_hi}"
-        # score: the share of the suspicion this candidate carries (1, 1/2 or 1/3 of the persons who fit)
-        out.hints.append(PairResult(child.id, cand.id, "hint", 1.0 / len(found), [
-            f"patronymic {written} is made from the given name of {cand.name}",
-            f"same surname stem: {child.name} / {cand.name}",
-            f"{cand.name} is {gap} years older",
-        ] + ([f"{len(found)} persons fit; each is listed"] if len(found) > 1 else [])))

@@ -16,6 +16,7 @@ import duckdb
 from riskcheck.names.resolve import PairResult, Resolution, hint_results, resolve_in_store
 from riskcheck.registry import store
 from riskcheck.registry.schema import Schema
+from riskcheck.sqlio import bulk_insert
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
     if not canonical:
         return
     conn.execute("CREATE TEMP TABLE person_merge (id VARCHAR, canonical VARCHAR)")
-    store.bulk_insert(conn, "person_merge", sorted(canonical.items()))
+    bulk_insert(conn, "person_merge", sorted(canonical.items()))
     cols = ", ".join(store.q(f) for f in schema.types["persons"].fields)
     cursor = conn.execute(f"SELECT {cols} FROM persons WHERE id IN (SELECT id FROM person_merge) ORDER BY id")
     names = [d[0] for d in cursor.description]
@@ -103,7 +104,7 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
 def family_conflicts(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Another parent (not known to be of the other sex), or another spouse whose marriage may overlap."""
     conn.execute("CREATE OR REPLACE TABLE resolution_pairs (a VARCHAR, b VARCHAR)")
-    store.bulk_insert(conn, "resolution_pairs", pairs)
+    bulk_insert(conn, "resolution_pairs", pairs)
     found = conn.execute("""
         WITH parents AS (
             SELECT person_id AS child, relative_id AS parent FROM relations WHERE kind = 'parent'

@@ -21,7 +21,6 @@ from riskcheck.errors import Problem
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY
 from riskcheck.registry.reader import RawRow
 from riskcheck.registry.schema import Field, Schema
-from riskcheck.sqlio import bulk_insert  # noqa: F401 (part of the store's interface)
 
 # Partial dates in SQL: the twin of riskcheck.registry.dates.parse_date (tests keep them in step).
 # pd_lo/pd_hi give NULL for text that is no date; an interval that ends before it starts (lo > hi) is

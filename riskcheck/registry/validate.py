@@ -158,7 +158,7 @@ _IIN_BIRTH = ("try_cast(printf('%04d-%s-%s', 1800 + 100 * ((CAST(substr(v, 7, 1)
 def _check_identifiers(conn, report, errors, warnings) -> None:
     """Identifiers are `scheme:value` (an error otherwise); a Kazakh IIN that fails its check digit or
     disagrees with the record's birth date or gender is a warning that names the record."""
-    conn.execute(f"""
+    conn.execute("""
         CREATE OR REPLACE TEMP VIEW person_identifiers AS
         SELECT _file, _line, _csv, id, ident, birth_date, gender,
                lower(split_part(ident, ':', 1)) AS scheme, trim(substr(ident, strpos(ident, ':') + 1)) AS v
