@@ -75,11 +75,9 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
         SELECT p.id, p.birth_date__lo AS lo, p.birth_date__hi AS hi,
                CASE WHEN p.birth_date__lo = p.birth_date__hi THEN p.birth_date__lo END AS day,
                CASE WHEN year(p.birth_date__lo) = year(p.birth_date__hi) THEN year(p.birth_date__lo) END AS year,
-               p.gender, coalesce(f.fathers, []) AS fathers, coalesce(f.given, '') AS given
+               p.gender, coalesce(f.fathers, []) AS fathers
         FROM persons p
-        LEFT JOIN (SELECT id, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers,
-                          array_to_string(list_sort(list(DISTINCT key) FILTER (WHERE kind = 'g')), ' ') AS given
-                   FROM nk_rkeys WHERE kind IN ('f', 'g') GROUP BY id) f
+        LEFT JOIN (SELECT id, list(DISTINCT key) AS fathers FROM nk_rkeys WHERE kind = 'f' GROUP BY id) f
           ON f.id = p.id
     """)
     return len({(r[0], r[1]) for r in rows})
@@ -115,8 +113,12 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
         WHERE a.n <= {int(max_block)} GROUP BY 1, 2
     """)
     links = conn.execute(f"""
+        WITH given AS (
+            SELECT id, array_to_string(list_sort(list(DISTINCT key)), ' ') AS g FROM nk_rkeys
+            WHERE kind = 'g' AND id IN (SELECT a FROM nk_shared UNION SELECT b FROM nk_shared) GROUP BY id)
         SELECT s.a, s.b FROM nk_shared s JOIN nk_person pa ON pa.id = s.a JOIN nk_person pb ON pb.id = s.b
-        WHERE (NOT s.surname OR pa.given = '' OR pb.given = '' OR damerau_levenshtein(pa.given, pb.given) <= 2)
+        LEFT JOIN given ga ON ga.id = s.a LEFT JOIN given gb ON gb.id = s.b
+        WHERE (NOT s.surname OR ga.g IS NULL OR gb.g IS NULL OR damerau_levenshtein(ga.g, gb.g) <= 2)
           AND {_REFUSE}
         ORDER BY 1, 2
     """).fetchall()
