@@ -106,13 +106,17 @@ def family_conflicts(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str
     conn.execute("CREATE OR REPLACE TABLE resolution_pairs (a VARCHAR, b VARCHAR)")
     bulk_insert(conn, "resolution_pairs", pairs)
     found = conn.execute("""
-        WITH parents AS (
-            SELECT person_id AS child, relative_id AS parent FROM relations WHERE kind = 'parent'
-            UNION SELECT relative_id, person_id FROM relations WHERE kind = 'child'),
+        WITH involved AS (SELECT a AS id FROM resolution_pairs UNION SELECT b FROM resolution_pairs),
+        parents AS (
+            SELECT person_id AS child, relative_id AS parent FROM relations
+            WHERE kind = 'parent' AND person_id IN (SELECT id FROM involved)
+            UNION SELECT relative_id, person_id FROM relations
+            WHERE kind = 'child' AND relative_id IN (SELECT id FROM involved)),
         spouses AS (
             SELECT person_id AS person, relative_id AS spouse, start__lo AS s, end__hi AS e
-            FROM relations WHERE kind = 'spouse'
-            UNION ALL SELECT relative_id, person_id, start__lo, end__hi FROM relations WHERE kind = 'spouse'),
+            FROM relations WHERE kind = 'spouse' AND person_id IN (SELECT id FROM involved)
+            UNION ALL SELECT relative_id, person_id, start__lo, end__hi
+            FROM relations WHERE kind = 'spouse' AND relative_id IN (SELECT id FROM involved)),
         gender AS (SELECT id, gender FROM persons WHERE id IN (SELECT parent FROM parents)),
         parent_clash AS (
             SELECT r.a, r.b, min(pa.parent || ' and ' || pb.parent) AS what FROM resolution_pairs r
