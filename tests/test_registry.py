@@ -58,6 +58,21 @@ def test_csv_errors_name_the_row(write_case):
     assert messages == ["cases/csvcase/persons.csv row 3: record 'p2', field 'gender': 'x' is not one of m, f"]
 
 
+def test_csv_rows_are_numbered_per_file_when_one_type_comes_from_several(write_case, tmp_path):
+    """Rows of a case's persons.csv and of an included folder's persons.csv each count from their own header."""
+    root = write_case("two", {
+        "case.yaml": "id: two\nas_of: 2024-01-01\ninclude: [../_shared]\n",
+        "persons.csv": "id,name,gender\np1,One,m\np2,Two,m\np3,Three,q\n",
+    })
+    shared = root / "_shared"
+    shared.mkdir()
+    (shared / "persons.csv").write_text("id,name,gender\ns1,Shared One,f\ns2,Shared Two,z\n", encoding="utf-8")
+    messages = problems_of(root, "two")
+    assert sorted(messages) == sorted([
+        "cases/two/persons.csv row 4: record 'p3', field 'gender': 'q' is not one of m, f",
+        "cases/_shared/persons.csv row 3: record 's2', field 'gender': 'z' is not one of m, f"])
+
+
 def test_csv_lists_are_split_on_semicolons(write_case):
     root = write_case("csvok", {
         "case.yaml": "id: csvok\nas_of: 2024-01-01\n",
