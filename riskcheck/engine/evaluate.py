@@ -34,22 +34,30 @@ class RecordLookup:
     def __init__(self, registry: Registry):
         self.registry = registry
         self.cache: dict[str, dict[str, dict | None]] = {}
+        self.depth: dict[str, dict[str, int]] = {}  # how many levels of references were fetched with a record
 
     def prefetch(self, type_name: str, ids: set[str], depth: int = 2) -> None:
-        """Fetch records in one query, and (to `depth` levels) the records they reference."""
+        """Fetch records in one query, and (to `depth` levels) the records they reference.
+
+        A record first fetched as a reference, with fewer levels, has its references fetched again when a
+        deeper prefetch asks for it: otherwise they are fetched one query each while the evidence is written.
+        """
         known = self.cache.setdefault(type_name, {})
+        levels = self.depth.setdefault(type_name, {})
         missing = [i for i in ids if i is not None and i not in known]
-        if not missing:
-            return
-        found = self.registry.records(type_name, missing)
-        for i in missing:
-            known[i] = found.get(i)
-        if depth == 0:
+        if missing:
+            found = self.registry.records(type_name, missing)
+            for i in missing:
+                known[i] = found.get(i)
+        deeper = [i for i in ids if i is not None and known.get(i) is not None and levels.get(i, -1) < depth]
+        for i in deeper:
+            levels[i] = depth
+        if depth == 0 or not deeper:
             return
         refs: dict[str, set[str]] = {}
         for field in self.registry.schema.record_type(type_name).fields.values():
             if field.type == "ref" or (field.type == "reflist" and field.to == "sources"):
-                for record in found.values():
+                for record in (known[i] for i in deeper):
                     value = record.get(field.name)
                     for v in (value if isinstance(value, list) else [value]):
                         if v is not None:
@@ -85,6 +93,9 @@ def evaluate_rule(compiled: CompiledRule, registry: Registry, as_of: date, param
         lookup.prefetch(type_name, {r["v__" + var] for r in rows})
     for var in compiled.kinship_vars:
         lookup.prefetch("kinship", {k for r in rows for k in r["p__" + var]})
+        # The relations behind every path, in one query: one by one, each scanned the whole table.
+        paths = [lookup("kinship", k) for r in rows for k in r["p__" + var]]
+        lookup.prefetch("relations", {rel for k in paths if k for rel in k["relations"] or ()})
     return [_finding(compiled, row, lookup, params, as_of) for row in rows]
 
 
