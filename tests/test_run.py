@@ -152,3 +152,41 @@ def test_person_page_names_are_safe_for_any_id():
 
     assert person_page_name("../../etc/passwd").startswith("etc-passwd-")
     assert person_page_name("Қасым") != person_page_name("Тоқаев") and person_page_name("Қасым").startswith("person-")
+
+
+def test_evidence_is_fetched_in_bulk_not_one_finding_at_a_time(write_case):
+    """Look-up queries stay the same whether a rule gives 2 findings or 40: a national registry gives
+    thousands, and a query per finding cost seconds."""
+    from datetime import date
+
+    from riskcheck.engine.evaluate import evaluate_rule, resolve_params
+    from riskcheck.registry.load import load_case
+    from riskcheck.rules.loader import load_rules
+
+    rule = next(r for r in load_rules(RULES) if r.id == "kinship-convicted-official")
+
+    def queries(n: int) -> tuple[int, int]:
+        lines = ["id: many", "as_of: 2024-01-01", "sources: [{id: s, title: Source}]",
+                 "organizations: [{id: o, name: Ministry, sources: [s]}]", "persons:"]
+        lines += [f"  - {{id: son{i}, name: Son {i}}}\n  - {{id: father{i}, name: Father {i}}}" for i in range(n)]
+        lines.append("positions:")
+        lines += [f"  - {{id: pos{i}, title: Post {i}, organization_id: o, reports_to: pos{(i + 1) % n}}}" for i in range(n)]
+        lines.append("tenures:")
+        lines += [f"  - {{id: t{i}, person_id: son{i}, position_id: pos{i}, start: 2022-03-01}}" for i in range(n)]
+        lines.append("relations:")
+        lines += [f"  - {{id: r{i}, person_id: son{i}, relative_id: father{i}, kind: parent, sources: [s]}}" for i in range(n)]
+        lines.append("verdicts:")
+        lines += [f"  - {{id: v{i}, person_id: father{i}, offence: bribe, category: corruption, outcome: convicted, "
+                  f"in_force_date: 2021-07-01, sources: [s]}}" for i in range(n)]
+        root = write_case("many", {"case.yaml": "\n".join(lines) + "\n"})
+        registry = load_case((root / "many").resolve(), root.resolve())
+        fetched = []
+        fetch = registry._fetch
+        registry._fetch = lambda sql: (fetched.append(sql), fetch(sql))[1]
+        found = evaluate_rule(rule.compiled, registry, date(2024, 1, 1), resolve_params(rule.compiled, {}))
+        registry.close()
+        return len(found), len(fetched)
+
+    few, many = queries(2), queries(40)
+    assert few[0] == 2 and many[0] == 40
+    assert many[1] == few[1]
