@@ -234,3 +234,46 @@ def test_a_record_that_fits_two_namesakes_of_one_registry_links_to_neither():
     assert any("fit 2 records" in line for p in res.possible for line in p.explanation)
     # With the namesake gone, the court record links to the man.
     assert resolve([court, one]).canonical == {"r1": "c"}
+
+
+def test_identifiers_and_not_same_as_work_end_to_end(write_case):
+    """Through a whole run: a shared IIN joins a decree's record to the press's; not_same_as keeps a
+    same-day namesake from another source apart, so his conviction reaches nobody."""
+    case = """\
+id: ids
+as_of: 2024-06-01
+sources:
+  - {id: s-press, title: Press, kind: press}
+  - {id: s-decree, title: Decree, kind: official}
+  - {id: s-court, title: Court register, kind: court}
+persons:
+  - {id: p-son, name: Arman Serikovich Zhaksybekov, birth_date: 1988-07-03, identifiers: ["kz-iin:880703300123"], sources: [s-press]}
+  - {id: p-son-decree, name: Жақсыбеков А. С., identifiers: ["KZ-IIN:880703300123"], sources: [s-decree]}
+  - {id: p-father, name: Serik Bolatovich Zhaksybekov, birth_date: 1961-04-12, sources: [s-press], not_same_as: [p-namesake]}
+  - {id: p-namesake, name: Жақсыбеков Серік Болатұлы, birth_date: 1961-04-12, sources: [s-court]}
+relations:
+  - {id: r1, person_id: p-son, relative_id: p-father, kind: parent, sources: [s-press]}
+verdicts:
+  - {id: v1, person_id: p-namesake, offence: Bribe, category: corruption, outcome: convicted,
+     in_force_date: 2019-05-20, sources: [s-court]}
+organizations:
+  - {id: o, name: Agency, sources: [s-decree]}
+positions:
+  - {id: pos, title: Head, organization_id: o, sources: [s-decree]}
+tenures:
+  - {id: t1, person_id: p-son-decree, position_id: pos, start: 2023-02-01, sources: [s-decree]}
+"""
+    root = write_case("ids", {"case.yaml": case})
+    seen = {}
+    [result] = run_cases(root, load_rules(RULES), RunOptions(),
+                         on_case=lambda r, reg: seen.setdefault("identity", reg.identity))
+    assert result.ok, result.problems
+    links = seen["identity"].resolution.links
+    assert [(l.kind, l.left, l.right) for l in links] == [("identifier", "p-son", "p-son-decree")]
+    assert not [f for f in result.findings if f.rule == "kinship-convicted-official"]
+    # Without not_same_as, the court record would be the father (name and day agree, sources differ).
+    [result] = run_cases(write_case("ids", {"case.yaml": case.replace(", not_same_as: [p-namesake]", "")}),
+                         load_rules(RULES), RunOptions())
+    [finding] = [f for f in result.findings if f.rule == "kinship-convicted-official"]
+    assert finding.status == "flagged" and finding.person == "p-son"
+    assert {l["how"] for l in finding.identity_links} == {"identifier", "name_and_birth"}
