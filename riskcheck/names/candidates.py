@@ -91,8 +91,9 @@ _REFUSE = """NOT (len(pa.fathers) > 0 AND len(pb.fathers) > 0 AND NOT list_has_a
 def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possible: int
                     ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], int, list[tuple[str, int]]]:
     """(link candidates, possible candidates (at most max_possible), possible candidates left uncompared,
-    skipped blocks). Links: the same full birth date and a shared surname or given-name key. Possible: the
-    same surname and given-name keys, one side without a full birth date, birth intervals that overlap."""
+    skipped blocks). Links: the same full birth date, a shared surname key (a given-name key for records
+    without a surname) and given names at most two letters apart. Possible: the same surname and given-name
+    keys, one side without a full birth date, birth intervals that overlap."""
     # Records with a surname are blocked by it (a link needs the surnames equal); records without one, by
     # their given names. Given names are far more concentrated than surnames: blocking everyone by them
     # made most of the work.
