@@ -79,14 +79,19 @@ def resolve_params(compiled: CompiledRule, overrides: dict) -> dict:
     return params
 
 
+def bind_params(compiled: CompiledRule, params: dict, as_of: date) -> dict:
+    """The values the rule's query names: its parameters, and the as-of date where it is used."""
+    bind = {name: params[name] for name in compiled.params_used if name != "as_of"}
+    if "as_of" in compiled.params_used:
+        bind["as_of"] = as_of
+    return bind
+
+
 def evaluate_rule(compiled: CompiledRule, registry: Registry, as_of: date, params: dict,
                   lookup: RecordLookup | None = None) -> list[Finding]:
     """Findings of one rule over one loaded case, as of a date."""
     lookup = lookup or RecordLookup(registry)
-    bind = {name: params[name] for name in compiled.params_used if name != "as_of"}
-    if "as_of" in compiled.params_used:
-        bind["as_of"] = as_of
-    cursor = registry.conn.execute(compiled.sql, bind)
+    cursor = registry.conn.execute(compiled.sql, bind_params(compiled, params, as_of))
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
     for var, type_name in compiled.var_types.items():

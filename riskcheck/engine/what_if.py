@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from riskcheck.engine.evaluate import resolve_params
+from riskcheck.engine.evaluate import bind_params, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
 from riskcheck.rules.loader import LoadedRule
@@ -25,26 +25,16 @@ def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule],
     conn = registry.conn
     reported = registry.schema.status_rank("reported")
     # The hint links both ways, as the kinship view has them, taken as reported.
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP VIEW kinship_what_if AS
-        SELECT * REPLACE ('reported' AS status, {reported} AS status_rank) FROM (
-            SELECT * FROM kin_hint_links
-            UNION ALL
-            SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
-                   via, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
-            FROM kin_hint_links)""")
+    conn.execute("CREATE OR REPLACE TEMP VIEW kinship_what_if AS SELECT * REPLACE ('reported' AS status, "
+                 f"{reported} AS status_rank) FROM kin_hint_links_both")
     # A finding the run already made on recorded links is not a change; one resting on a hint is.
     made = {(f.rule, f.person, tuple(f.related)) for f in findings
             if not any(str(x).startswith("hint:") for v in f.records.values() for x in (v if isinstance(v, list) else [v]))}
     found: list[tuple[str, str, str, list[str]]] = []  # (rule title, person, status, hint link ids)
     for loaded in kin_rules:
         compiled = loaded.compiled
-        params = resolve_params(compiled, overrides.get(loaded.id, {}))
-        bind = {name: params[name] for name in compiled.params_used if name != "as_of"}
-        if "as_of" in compiled.params_used:
-            bind["as_of"] = as_of
-        sql = compiled.sql.replace('"kinship" AS "', '"kinship_what_if" AS "')
-        cursor = conn.execute(sql, bind)
+        bind = bind_params(compiled, resolve_params(compiled, overrides.get(loaded.id, {})), as_of)
+        cursor = conn.execute(compiled.sql.replace('"kinship" AS "', '"kinship_what_if" AS "'), bind)
         columns = [d[0] for d in cursor.description]
         for row in (dict(zip(columns, r)) for r in cursor.fetchall()):
             person = row["v__" + compiled.rule.subject]
@@ -69,8 +59,7 @@ def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule],
 def _hint_pairs(conn, kin_ids: list[str]) -> dict[str, tuple[str, str]]:
     """Hint link id -> (child, parent), read from the links themselves (ids may hold any character)."""
     found = conn.execute("""
-        SELECT id, person_id, relative_id FROM kin_hint_links WHERE list_contains(?, id)
-        UNION ALL
-        SELECT 'hint:' || relative_id || '<' || person_id, person_id, relative_id FROM kin_hint_links
-        WHERE list_contains(?, 'hint:' || relative_id || '<' || person_id)""", [kin_ids, kin_ids]).fetchall()
+        SELECT id, CASE kind WHEN 'parent' THEN person_id ELSE relative_id END,
+               CASE kind WHEN 'parent' THEN relative_id ELSE person_id END
+        FROM kin_hint_links_both WHERE list_contains(?, id)""", [kin_ids]).fetchall()
     return {kin_id: (child, parent) for kin_id, child, parent in found}

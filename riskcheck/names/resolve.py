@@ -185,6 +185,12 @@ def load_persons(conn: duckdb.DuckDBPyConnection, persons: list[PersonNames]) ->
     conn.execute("DROP TABLE nk_load")
 
 
+def identifier(text: str) -> tuple[str, str]:
+    """(scheme, value) of a `scheme:value` identifier, as compared: KZ-IIN: 880703... = kz-iin:880703..."""
+    scheme, _, value = text.strip().lower().partition(":")
+    return scheme.strip(), value.strip()
+
+
 def independence(a: PersonNames, b: PersonNames) -> str | None:
     """Why two records' sources cannot show two independent sightings of one human, or None."""
     if not a.sources or not b.sources:
@@ -256,8 +262,8 @@ def _resolve(conn: duckdb.DuckDBPyConnection, max_block: int, progress, family: 
                                            [f"the record {p.id} says it is the same person as {other}"]))
     by_identifier: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(persons):
-        for ident in p.identifiers or ():
-            by_identifier[ident.strip().lower()].append(i)
+        for scheme, value in map(identifier, p.identifiers or ()):
+            by_identifier[f"{scheme}:{value}"].append(i)
     for ident, ids in sorted(by_identifier.items()):
         for j in ids[1:]:  # a chain through the first record joins them all
             pair = (min(ids[0], j), max(ids[0], j))
@@ -348,12 +354,11 @@ def hint_results(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]] |
         bulk_insert(conn, "nk_wanted", pairs)
         where = "WHERE (h.child, h.parent) IN (SELECT (child, parent) FROM nk_wanted)"
     rows = conn.execute(f"""
-        SELECT h.child, h.parent, h.fit, h.gap_lo, h.gap_hi, h.written, h.rank, c.name, p.name,
-               count(*) OVER (PARTITION BY h.child) AS n
+        SELECT h.child, h.parent, h.fit, h.gap_lo, h.gap_hi, h.written, h.rank, c.name, p.name
         FROM nk_hints h JOIN persons c ON c.id = h.child JOIN persons p ON p.id = h.parent {where}
         ORDER BY h.child, h.parent""").fetchall()
     out = []
-    for child, parent, fit, gap_lo, gap_hi, written, rank, child_name, parent_name, _ in rows:
+    for child, parent, fit, gap_lo, gap_hi, written, rank, child_name, parent_name in rows:
         gap = f"{gap_lo}" if gap_lo == gap_hi else f"{gap_lo}-{gap_hi}"
         fitting = round(1 / fit)
         out.append(PairResult(child, parent, "hint", float(fit), [
@@ -404,9 +409,8 @@ def _clusters(persons: list[PersonNames], by_id: dict[str, int], proposed: list[
     def scheme_values(root: str) -> dict[str, set[str]]:
         if root not in schemes:
             found: dict[str, set[str]] = {}
-            for ident in persons[by_id[root]].identifiers or ():
-                scheme, _, value = ident.strip().lower().partition(":")
-                found.setdefault(scheme, set()).add(value.strip())
+            for scheme, value in map(identifier, persons[by_id[root]].identifiers or ()):
+                found.setdefault(scheme, set()).add(value)
             schemes[root] = found
         return schemes[root]
 

@@ -243,14 +243,19 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
                NULL::DATE AS valid_to__lo, NULL::DATE AS valid_to__hi
         FROM kin_hints h
     """)  # kin_hints holds no pair a recorded relation joins (riskcheck.registry.identity.insert_hints)
+    # Each hint read from both sides: the child's (`parent`) and the parent's (`child`).
     conn.execute("""
-        CREATE VIEW kinship AS
-        SELECT * FROM kin_direct WHERE person_id <> relative_id
-        UNION ALL SELECT * FROM kin_hint_links
+        CREATE VIEW kin_hint_links_both AS
+        SELECT * FROM kin_hint_links
         UNION ALL
         SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
                via, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
         FROM kin_hint_links
+    """)
+    conn.execute("""
+        CREATE VIEW kinship AS
+        SELECT * FROM kin_direct WHERE person_id <> relative_id
+        UNION ALL SELECT * FROM kin_hint_links_both
         UNION ALL SELECT * FROM kin_spouse
         UNION ALL
         SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via, k.relations,

@@ -229,6 +229,12 @@ class Planter:
         self.ev.verdicts.append(Verdict(f"v{len(self.ev.verdicts) + 1:06d}", person, "embezzlement", "corruption",
                                         "convicted", offence, verdict_date, in_force, planted=True))
 
+    def conviction(self, person: str, last_year: int = 2020) -> date:
+        """A corruption conviction of `person` with full dates, in force some day from 2012 to last_year."""
+        in_force = date(self.rng.randint(2012, last_year), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        self.verdict(person, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        return in_force
+
     def kinship_convicted(self, status: str) -> None:
         kid, father = self.pair()
         in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
@@ -304,8 +310,7 @@ class Planter:
         court_id = f"pc{len(self.ev.court_persons) + 1:06d}"
         words = [f.surname, f.given_name] + ([f.patronymic] if f.patronymic else [])
         self.ev.court_persons.append((court_id, to_cyrillic(" ".join(words)), f.birth, f.gender))
-        in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
-        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        in_force = self.conviction(father)
         self.ev.verdicts[-1].record = court_id
         start = in_force + timedelta(days=self.rng.randint(30, 1500))
         self.gov.add_tenure(kid, self.post("Adviser", "administrative"), start, None)
@@ -316,8 +321,7 @@ class Planter:
         kid = self.pair()[0]
         father = self.pair()[1]
         self.relation(kid, father, "parent_in_law", status="alleged")
-        in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
-        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        in_force = self.conviction(father)
         self.gov.add_tenure(kid, self.post("Adviser", "administrative"), in_force + timedelta(days=200), None)
         self.quiet("alleged link only")
 
@@ -333,12 +337,11 @@ class Planter:
             ["Aliya", "Dana", "Saule", "Madina"]), f.given_name + "ovna", "f",
             f"{born:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}")
         wife.name = f"{wife.surname} {wife.given_name} {wife.patronymic}"
-        in_force = date(self.rng.randint(2012, 2017), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        in_force = self.conviction(father, last_year=2017)
         married = in_force.year + 1
         self.relation(wife.id, father, "parent")
         self.relation(husband, wife.id, "spouse", start=str(married))
         self.relation(husband, father, "relative")
-        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
         start = date(married + self.rng.randint(1, 5), self.rng.randint(1, 12), self.rng.randint(1, 28)) \
             if status == "flagged" else date(married, 12, 20)
         self.gov.add_tenure(husband, self.post("Adviser", "administrative"), start, None)
@@ -349,8 +352,7 @@ class Planter:
         registry, is appointed after the son's father was convicted: the stranger inherits nothing."""
         kid, father = self.pair_where(lambda k, f: len(k.birth) == 10)
         k = self.fam.by_id[kid]
-        in_force = date(self.rng.randint(2012, 2020), self.rng.randint(1, 12), self.rng.randint(1, 28))
-        self.verdict(father, in_force - timedelta(days=400), _iso(in_force - timedelta(days=60)), _iso(in_force))
+        in_force = self.conviction(father)
         stranger = self.new_person(f"ps{len(self.ev.extra_persons) + 1:06d}", f"{k.surname} {k.given_name}",
                                    k.surname, k.given_name, "", k.gender, k.birth)
         self.gov.add_tenure(stranger.id, self.post("Adviser", "administrative"),
