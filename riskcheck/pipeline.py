@@ -7,6 +7,7 @@ left as it was, never overwritten by a half-made one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,6 +50,20 @@ class RunOptions:
     params: dict[str, dict] = field(default_factory=dict)  # rule id -> {name: value}
 
 
+def failure_words(exc: BaseException) -> str:
+    """An unexpected error in one line a reader can act on (no traceback, no paths of this machine)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if "Out of Memory" in text or isinstance(exc, MemoryError):
+        return ("it needed more memory than riskcheck may use (a rule that joins too many records, or a "
+                "very large case)")
+    text = re.sub(r"(/[^\s/'\"]+)+/", "", text)[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def rule_display(loaded: LoadedRule) -> str:
+    return f"rule {loaded.id} ({loaded.path.name})"
+
+
 def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str, dict]:
     """Turn `RULE.NAME=VALUE` strings into typed overrides; raise ValueError with a plain message."""
     by_id = {r.id: r for r in rules}
@@ -78,7 +93,13 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
     findings: list[Finding] = []
     for loaded in rules:
         params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
-        found = evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
+        try:
+            found = evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
+        except ProblemError:
+            raise
+        except Exception as exc:
+            raise ProblemError([Problem(rule_display(loaded), None, "the rule could not be evaluated on this "
+                                        f"case: {failure_words(exc)}")]) from exc
         findings += found
         if stage:
             stage(registry.meta.id, f"rule {loaded.id}: {len(found):,} findings")
@@ -119,9 +140,14 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
             result.findings = evaluate_case(registry, rules, result.as_of, options.params, stage)
         except ProblemError as exc:
             result.problems = exc.problems
+        except Exception as exc:  # any failure is this case's alone: the others still run
+            result.problems = [Problem(result.display, None, f"could not be checked: {failure_words(exc)}")]
         try:
-            if on_case:
+            if on_case and result.ok:
                 on_case(result, registry)
+        except Exception as exc:
+            result.problems = [Problem(result.display, None, f"the report could not be written: "
+                                                             f"{failure_words(exc)}")]
         finally:
             if registry is not None:
                 registry.close()

@@ -18,6 +18,7 @@ from riskcheck.errors import Problem, ProblemError
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_NODES = 2_000_000
+MAX_EXPANDED_CHARS = MAX_BYTES  # text once aliases are expanded: no more than a file may hold
 MAX_DEPTH = 64
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
@@ -30,6 +31,7 @@ class YMap(dict):
 
     line: int = 0
     lines: dict[str, int]
+    origin: int = 0  # the same for every copy an alias makes of one written mapping (unique within a document)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.line)
@@ -43,8 +45,12 @@ class YList(list):
 
 
 class _Budget:
+    """Counts what aliases expand to: values and characters, so neither many small aliases of many
+    nodes nor a few aliases of one long string can turn a small file into gigabytes."""
+
     def __init__(self) -> None:
         self.nodes = 0
+        self.chars = 0
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> Any:
@@ -90,6 +96,10 @@ def _convert(node: yaml.Node, name: str, budget: _Budget, depth: int) -> Any:
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _SAFE_TAG_PREFIX + "null":
             return None
+        budget.chars += len(node.value)
+        if budget.chars > MAX_EXPANDED_CHARS:
+            raise ProblemError([Problem(name, line, f"more than {MAX_EXPANDED_CHARS:,} characters of text once "
+                                                    "aliases are expanded (an alias bomb?); refused")])
         return node.value
     if isinstance(node, yaml.SequenceNode):
         out = YList()
@@ -100,6 +110,7 @@ def _convert(node: yaml.Node, name: str, budget: _Budget, depth: int) -> Any:
         return out
     mapping = YMap()
     mapping.line, mapping.lines = line, {}
+    mapping.origin = id(node)
     for key_node, value_node in node.value:
         key_line = key_node.start_mark.line + 1
         if key_node.tag == _SAFE_TAG_PREFIX + "merge":

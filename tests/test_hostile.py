@@ -1,10 +1,12 @@
 """Hostile and broken input: escaped, not linked, confined, refused quickly, and isolated."""
 
 import json
+import os
+import shutil
 
 from riskcheck.cli import main
 
-from conftest import RULES, minimal_case
+from conftest import REPO, RULES, minimal_case
 
 
 def run(runner, root, out, *extra):
@@ -39,7 +41,7 @@ def test_ids_cannot_write_outside_the_output_folder(runner, write_case, tmp_path
     out = tmp_path / "out"
     result = run(runner, root, out)
     written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file() and "out" in p.parts}
-    assert written == {"out/index.html", "out/ok-case/report.html", "out/ok-case/findings.json"}
+    assert written == {"out/index.html", "out/ok-case/report.html", "out/ok-case/findings.json", "out/.riskcheck.lock"}
     assert result.exit_code == 3 and "id '../x' must equal the folder name 'evil'" in result.output
     assert not (tmp_path / "x").exists()
 
@@ -70,3 +72,136 @@ def test_a_broken_case_keeps_its_earlier_report(runner, write_case, tmp_path):
     assert (out / "steady" / "report.html").read_bytes() == before
     index = (out / "index.html").read_text()
     assert "Not checked: the case has errors." in index and "earlier run is left in place" in index
+
+
+# --- Confinement: a case reads regular files inside the cases folder, literally named, each once ---
+
+SECRET = "root:x:0:0:SECRET-LINE:/root:/bin/bash\n"
+
+
+def test_a_link_to_a_file_outside_the_cases_folder_is_not_read(runner, write_case, tmp_path):
+    outside = tmp_path / "elsewhere" / "passwd"
+    outside.parent.mkdir()
+    outside.write_text("id,name\n" + SECRET)
+    root = write_case("linked", {"case.yaml": minimal_case("linked")})
+    (root / "linked" / "persons.csv").symlink_to(outside)
+    (root / "_shared").mkdir()
+    (root / "_shared" / "sources.csv").symlink_to(outside)
+    write_case("uses-shared", {"case.yaml": minimal_case("uses-shared") + "include: [../_shared]\n"}, root)
+    write_case("plain", {"case.yaml": minimal_case("plain")}, root)
+    out = tmp_path / "out"
+    result = run(runner, root, out)
+    assert result.exit_code == 3
+    assert "cases/linked/persons.csv: is a link to a place outside the cases folder; not read" in result.output
+    assert "cases/_shared/sources.csv: is a link to a place outside the cases folder" in result.output
+    everything = result.output + "".join(p.read_text() for p in out.rglob("*.html"))
+    assert "SECRET-LINE" not in everything and "elsewhere" not in everything
+    assert (out / "plain" / "report.html").exists()
+
+
+def test_a_case_folder_or_case_file_linked_from_outside_is_refused(runner, write_case, tmp_path):
+    foreign = tmp_path / "foreign-case"
+    foreign.mkdir()
+    (foreign / "case.yaml").write_text(minimal_case("foreign-case"))
+    root = write_case("plain", {"case.yaml": minimal_case("plain")})
+    (root / "foreign-case").symlink_to(foreign, target_is_directory=True)
+    (root / "linked-meta").mkdir()
+    (root / "linked-meta" / "case.yaml").symlink_to(foreign / "case.yaml")
+    result = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 3
+    assert "cases/foreign-case: is a link to a place outside the cases folder; not read" in result.output
+    assert "cases/linked-meta/case.yaml: is a link to a place outside the cases folder" in result.output
+    assert not (tmp_path / "out" / "foreign-case").exists()
+
+
+def test_a_folder_named_like_a_glob_is_read_literally(runner, write_case, tmp_path):
+    root = write_case("glob-case", {"case.yaml": minimal_case("glob-case").split("\nsources:")[0] + "\n"
+                                    + "include: ['../**']\n"})
+    stars = root / "**"
+    stars.mkdir()
+    (stars / "sources.csv").write_text("id,title\ns1,Court register\n")
+    write_case("secret-case", {"case.yaml": minimal_case("secret-case").split("\nsources:")[0] + "\n",
+                               "sources.csv": "id,title\ns-conf,CONFIDENTIAL whistleblower\n"}, root)
+    out = tmp_path / "out"
+    result = run(runner, root, out)
+    report = (out / "glob-case" / "report.html").read_text()
+    assert "Court register" in report and "CONFIDENTIAL" not in report
+    assert "s-conf" not in (out / "glob-case" / "findings.json").read_text()
+
+
+def test_an_include_naming_a_pipe_is_refused_without_waiting(runner, write_case, tmp_path):
+    root = write_case("piped", {"case.yaml": minimal_case("piped") + "include: [feed.yaml]\n"})
+    os.mkfifo(root / "piped" / "feed.yaml")
+    os.mkfifo(root / "piped" / "tenures.csv")  # found by the folder scan, not by an include
+    result = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 3
+    assert "include 'feed.yaml' is not a regular file (a pipe, socket or device); not read" in result.output
+    assert "cases/piped/tenures.csv: is not a regular file" in result.output
+
+
+def test_a_file_reached_twice_is_read_once(runner, write_case, tmp_path):
+    case = minimal_case("twice").replace("sources:\n  - {id: s1, title: Court register, url: \"https://example.org/x\"}\n", "")
+    root = write_case("twice", {"case.yaml": case + "include: [sources.yaml, ./sources.yaml, sources.yml]\n",
+                                "sources.yaml": "- {id: s1, title: Court register}\n"})
+    (root / "twice" / "sources.yml").symlink_to(root / "twice" / "sources.yaml")
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    assert run(runner, root, out).exit_code == 0
+    assert len(json.loads((out / "twice" / "findings.json").read_text())["findings"]) == 1
+
+
+# --- One case fails alone; dates and numbers are range-checked where they enter ---
+
+def test_an_unexpected_failure_in_one_case_spares_the_others(runner, write_case, tmp_path, monkeypatch):
+    import riskcheck.pipeline as pipeline
+
+    real = pipeline.evaluate_rule
+
+    def fails_on_boom(compiled, registry, *args):
+        if registry.meta.id == "boom":
+            raise RuntimeError("kaboom in /home/someone/secret/path.py")
+        return real(compiled, registry, *args)
+
+    monkeypatch.setattr(pipeline, "evaluate_rule", fails_on_boom)
+    root = write_case("boom", {"case.yaml": minimal_case("boom")})
+    write_case("fine", {"case.yaml": minimal_case("fine")}, root)
+    out = tmp_path / "out"
+    result = run(runner, root, out)
+    assert result.exit_code == 3
+    assert "could not be evaluated on this case: RuntimeError: kaboom in path.py" in result.output
+    assert "/home/someone" not in result.output
+    assert (out / "fine" / "report.html").exists() and not (out / "boom").exists()
+    assert "kaboom" in (out / "index.html").read_text()
+
+
+RESIGNATION = REPO / "cases" / "fictional-akimat-resignations"
+
+
+def test_an_open_in_force_date_stays_open_in_a_deadline(runner, tmp_path):
+    root = tmp_path / "cases"
+    shutil.copytree(RESIGNATION, root / RESIGNATION.name)
+    meta = root / RESIGNATION.name / "case.yaml"
+    meta.write_text(meta.read_text().replace("in_force_date: 2023-03-01", "in_force_date: 2024-05/.."))
+    out = tmp_path / "out"
+    result = run(runner, root, out)
+    assert result.exit_code == 0, result.output
+    report = (out / RESIGNATION.name / "report.html").read_text()
+    assert "Deadline: on or after 2024-05-11" in report
+    huge = run(runner, root, out, "--param", "subordinate-corruption-resignation.days_to_resign=999999")
+    assert huge.exit_code == 0, huge.output
+
+
+def test_year_zero_and_out_of_range_numbers_are_refused_with_their_place(runner, tmp_path):
+    root = tmp_path / "cases"
+    shutil.copytree(RESIGNATION, root / RESIGNATION.name)
+    meta = root / RESIGNATION.name / "case.yaml"
+    meta.write_text(meta.read_text().replace("in_force_date: 2023-03-01", "in_force_date: 0000-03-01"))
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 3
+    assert "case.yaml line 59: record 'v-roads', field 'in_force_date': '0000-03-01' is not a date" in result.output
+    param = run(runner, root, tmp_path / "out", "--param",
+                "subordinate-corruption-resignation.days_to_resign=99999999999")
+    assert param.exit_code == 2 and "outside the range a parameter may take" in param.output
+    as_of = run(runner, root, tmp_path / "out", "--as-of", "9999-12-31")
+    assert as_of.exit_code == 2 and "outside the dates riskcheck judges" in as_of.output

@@ -14,6 +14,7 @@ from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
+from riskcheck.report.output import OutputBusyError, output_lock, tidy
 from riskcheck.report.render import write_case, write_index
 
 cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -65,15 +66,17 @@ def run_command(cases: Path, rules_dir: Path, out_dir: Path, as_of: date | None,
     stage = StageLog()
 
     def on_case(result: CaseResult, registry) -> None:
-        if result.ok:
-            write_case(out_dir, result, registry, rules)
-            stage(result.id, f"report written ({len(result.findings):,} findings)")
+        write_case(out_dir, result, registry, rules)
+        stage(result.id, f"report written ({len(result.findings):,} findings)")
 
     try:
-        results = run_cases(cases, rules, RunOptions(as_of, overrides), on_case, Progress("Checking cases"), stage)
-    except ProblemError as exc:
+        with output_lock(out_dir):
+            tidy(out_dir)
+            results = run_cases(cases, rules, RunOptions(as_of, overrides), on_case, Progress("Checking cases"),
+                                stage)
+            write_index(out_dir, results, rules)
+    except (ProblemError, OutputBusyError) as exc:
         raise click.UsageError(str(exc)) from None
-    write_index(out_dir, results, rules)
     _print_summary(results, out_dir)
     if any(not r.ok for r in results):
         sys.exit(EXIT_CASE_FAILED)

@@ -23,6 +23,7 @@ from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_da
 from riskcheck.registry.schema import RecordType, Schema
 from riskcheck.registry.store import lit, q
 
+SHIFT_LIMITS = {"DAY": 3_660_000, "MONTH": 120_000, "YEAR": 10_000}
 UNITS = {"day": "DAY", "days": "DAY", "month": "MONTH", "months": "MONTH", "year": "YEAR", "years": "YEAR"}
 MIN_SQL, MAX_SQL = f"DATE '{MIN_DAY}'", f"DATE '{MAX_DAY}'"
 
@@ -329,8 +330,14 @@ class _Compiler:
         d, n = self.visit(base), self.visit(amount)
         if d.kind != "date" or n.kind != "int":
             raise self.fail(f"write date {sign} N days/months/years")
-        fn = "to_" + UNITS[str(unit)].lower() + "s"
-        return Val("date", f"CAST({d.lo} {sign} {fn}({n.sql}) AS DATE)", f"CAST({d.hi} {sign} {fn}({n.sql}) AS DATE)")
+        unit_sql = UNITS[str(unit)]
+        # A count beyond ten thousand years says "never" as well as any larger one, and keeps the interval
+        # arithmetic from overflowing; the macro keeps open ends open and results inside 0001..9999.
+        limit = SHIFT_LIMITS[unit_sql]
+        count = f"greatest(-{limit}, least({limit}, CAST({n.sql} AS BIGINT)))"
+        fn = "to_" + unit_sql.lower() + "s"
+        delta = f"{fn}({'-' if sign == '-' else ''}{count})"
+        return Val("date", f"pd_shift({d.lo}, {delta})", f"pd_shift({d.hi}, {delta})")
 
     def v_add(self, base, amount, unit) -> Val:
         return self._shift(base, amount, unit, "+")

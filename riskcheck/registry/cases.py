@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from riskcheck.errors import Problem, ProblemError
+from riskcheck.registry.confine import Refused, admit
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
@@ -44,19 +46,28 @@ def discover_cases(path: Path) -> tuple[Path, list[Path]]:
 
 def display_path(path: Path, root: Path) -> str:
     """Name a file for messages and reports without depending on the working directory."""
+    # Links are not followed: a file is named where it stands in the case, never where it points.
     try:
-        return f"{root.name}/{path.resolve().relative_to(root).as_posix()}"
+        return f"{root.name}/{Path(os.path.abspath(path)).relative_to(root).as_posix()}"
     except ValueError:
-        return path.as_posix()
+        return path.name
 
 
 def read_case_meta(folder: Path, root: Path) -> CaseMeta:
     display = display_path(folder, root)
     meta_file = folder / "case.yaml"
     shown = f"{display}/case.yaml"
-    if not meta_file.is_file():
+    try:
+        admit(folder, root, want_dir=True)
+    except Refused as why:
+        raise ProblemError([Problem(display, None, str(why))]) from None
+    if not meta_file.is_symlink() and not meta_file.exists():
         raise ProblemError([Problem(display, None, "has no case.yaml (a folder of shared records must "
                                                    "start with '_')")])
+    try:
+        meta_file = admit(meta_file, root)
+    except Refused as why:
+        raise ProblemError([Problem(shown, None, str(why))]) from None
     doc = load_yaml_file(meta_file, shown)
     if not isinstance(doc, YMap):
         raise ProblemError([Problem(shown, getattr(doc, "line", 1), "must be a mapping of case fields")])

@@ -85,11 +85,17 @@ def parse_date(text: str) -> PartialDate:
     return PartialDate(text, lo, hi)
 
 
+# An as-of date is judged against open ends (0001-01-01, 9999-12-31): it must lie well inside them.
+FIRST_AS_OF, LAST_AS_OF = date(1000, 1, 1), date(9998, 12, 31)
+
+
 def parse_exact_date(text: str) -> date:
     """Parse a full day, as an as-of date must be."""
     pd = parse_date(text)
     if not pd.exact:
         raise DateFormatError(f"{text!r} is not a single day (write YYYY-MM-DD)")
+    if not FIRST_AS_OF <= pd.lo <= LAST_AS_OF:
+        raise DateFormatError(f"{text!r} is outside the dates riskcheck judges ({FIRST_AS_OF} to {LAST_AS_OF})")
     return pd.lo
 
 

@@ -2,16 +2,19 @@
 
 YAML records are read here into raw rows (text values with their lines). CSV files are only
 located: the store reads them in bulk, so a million-row file never becomes a million Python objects.
-Includes are confined to the cases folder, so a case cannot read files from elsewhere on disk.
+Every path goes through riskcheck.registry.confine first: only regular files inside the cases folder
+are read, each once however it is reached (folder scan, include, a link to it).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskcheck.errors import Problem
 from riskcheck.registry.cases import META_KEYS, CaseMeta, display_path
+from riskcheck.registry.confine import Refused, admit
 from riskcheck.registry.schema import Schema
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
@@ -42,8 +45,9 @@ def collect_sources(meta: CaseMeta, root: Path, schema: Schema) -> CaseSources:
     reader = _Reader(root, schema, out)
     shown = f"{meta.display}/case.yaml"
     reader.records_from_mapping(meta.document, shown, skip=META_KEYS)
-    reader.folder(meta.folder, skip_case_yaml=True)
     reader.visited.add(meta.folder.resolve())
+    reader.visited.add((meta.folder / "case.yaml").resolve())
+    reader.folder(meta.folder, skip_case_yaml=True)
     for target, line in meta.include:
         reader.include(meta.folder, target, shown, line)
     return out
@@ -59,37 +63,51 @@ def collect_document(doc: YMap, shown: str, schema: Schema) -> CaseSources:
 class _Reader:
     def __init__(self, root: Path, schema: Schema, out: CaseSources):
         self.root, self.schema, self.out = root, schema, out
-        self.visited: set[Path] = set()
+        self.visited: set[Path] = set()  # resolved folders and files already read
+        self.records_seen: set[tuple[str, int]] = set()  # (file, YAML node): an alias may not repeat a record
 
     def problem(self, file: str, line: int | None, message: str, **kw) -> None:
         self.out.problems.append(Problem(file, line, message, **kw))
 
     def include(self, base: Path, target: str, shown: str, line: int) -> None:
-        path = (base / target).resolve()
+        # The path is taken literally (no globs, no ~); `..` is judged before links are followed, then again after.
+        path = Path(os.path.normpath(base / target))
         if path != self.root and self.root not in path.parents:
             self.problem(shown, line, f"include {target!r} lies outside the cases folder", field="include")
             return
-        if path in self.visited:
+        try:
+            resolved = admit(path, self.root)
+        except Refused as why:
+            self.problem(shown, line, f"include {target!r} {why}", field="include")
             return
-        if not path.exists():
-            self.problem(shown, line, f"include {target!r} does not exist", field="include")
-            return
-        self.visited.add(path)
-        if path.is_dir():
-            self.folder(path)
+        if resolved.is_dir():
+            if resolved not in self.visited:
+                self.visited.add(resolved)
+                self.folder(resolved)
         else:
-            self.file(path, include_allowed=True)
+            self.file(resolved, display_path(path, self.root), include_allowed=True)
 
     def folder(self, folder: Path, skip_case_yaml: bool = False) -> None:
         for path in sorted(folder.iterdir()):
             if path.name == "case.yaml" and skip_case_yaml:
                 continue
-            if path.is_file() and path.suffix in (".yaml", ".yml", ".csv"):
-                self.file(path, include_allowed=False)
+            if path.suffix not in (".yaml", ".yml", ".csv"):
+                continue
+            shown = display_path(path, self.root)
+            try:
+                resolved = admit(path, self.root)
+            except Refused as why:
+                self.problem(shown, None, str(why))
+                continue
+            if not resolved.is_dir():
+                self.file(resolved, shown, include_allowed=False)
 
-    def file(self, path: Path, include_allowed: bool) -> None:
-        shown = display_path(path, self.root)
-        stem = path.stem
+    def file(self, path: Path, shown: str, include_allowed: bool) -> None:
+        """Read one admitted (resolved, confined, regular) file, unless it was read already."""
+        if path in self.visited:
+            return
+        self.visited.add(path)
+        stem = Path(shown).stem
         if path.suffix == ".csv":
             if stem in self.schema.types:
                 self.out.csv_files.append((stem, path, shown))
@@ -104,7 +122,10 @@ class _Reader:
             if include_allowed and doc.get("include"):
                 targets = doc["include"] if isinstance(doc["include"], YList) else [doc["include"]]
                 for target in targets:
-                    self.include(path.parent, target, shown, doc.line_of("include"))
+                    if isinstance(target, str):
+                        self.include(path.parent, target, shown, doc.line_of("include"))
+                    else:
+                        self.problem(shown, doc.line_of("include"), "an include is a path (text)", field="include")
         else:
             self.problem(shown, None, "a records file must be named after its record type "
                                       "(persons.yaml, tenures.csv, ...) or map record types to lists")
@@ -133,6 +154,12 @@ class _Reader:
             if not isinstance(item, YMap):
                 self.problem(shown, item_line, f"a {type_name} record must be a mapping of fields")
                 continue
+            if (shown, item.origin) in self.records_seen:
+                self.problem(shown, item_line, f"this {type_name} record is repeated through a YAML alias "
+                                               "(*name); write each record once",
+                             record=item["id"] if isinstance(item.get("id"), str) else None)
+                continue
+            self.records_seen.add((shown, item.origin))
             values: dict = {}
             record_id = item.get("id") if isinstance(item.get("id"), str) else None
             for key, raw in item.items():

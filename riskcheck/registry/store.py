@@ -13,11 +13,16 @@ Set-oriented SQL keeps one code path for a 20-record case and a national registr
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
 from riskcheck.errors import Problem
+from riskcheck.registry.confine import has_glob_characters
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY
 from riskcheck.registry.reader import RawRow
 from riskcheck.registry.schema import Field, Schema
@@ -27,10 +32,12 @@ from riskcheck.registry.schema import Field, Schema
 # caught by validation. They are kept small because DuckDB plans every use of a macro afresh.
 DATE_MACROS = f"""
 CREATE OR REPLACE MACRO pd_point_lo(s) AS CASE
+  WHEN starts_with(s, '0000') THEN NULL
   WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-01-01' AS DATE)
   WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}') THEN try_cast(s || '-01' AS DATE)
   WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
 CREATE OR REPLACE MACRO pd_point_hi(s) AS CASE
+  WHEN starts_with(s, '0000') THEN NULL
   WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-12-31' AS DATE)
   WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}') THEN last_day(try_cast(s || '-01' AS DATE))
   WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
@@ -46,7 +53,11 @@ CREATE OR REPLACE MACRO pd_hi_raw(s) AS CASE
   WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 2)) IN ('', '..') THEN DATE '{MAX_DAY}'
                                   ELSE pd_point_hi(trim(split_part(s, '/', 2))) END
   ELSE pd_point_hi(trim(s)) END;
-CREATE OR REPLACE MACRO pd_day(s) AS CASE WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+CREATE OR REPLACE MACRO pd_day(s) AS CASE WHEN NOT starts_with(s, '0000') AND regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+-- Date arithmetic: an open end stays open, and no result leaves the range Python and reports can show.
+CREATE OR REPLACE MACRO pd_shift(d, delta) AS CASE
+  WHEN d <= DATE '{MIN_DAY}' THEN DATE '{MIN_DAY}' WHEN d >= DATE '{MAX_DAY}' THEN DATE '{MAX_DAY}'
+  ELSE greatest(DATE '{MIN_DAY}', least(DATE '{MAX_DAY}', CAST(d + delta AS DATE))) END;
 CREATE OR REPLACE MACRO pd_lo(s) AS coalesce(pd_day(s), pd_lo_raw(s));
 CREATE OR REPLACE MACRO pd_hi(s) AS coalesce(pd_day(s), pd_hi_raw(s));
 """
@@ -112,6 +123,28 @@ def _clean(value):
 def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, path: Path,
                shown: str) -> list[Problem]:
     """Read a CSV file in bulk into raw_<type>. Rows are numbered as in a spreadsheet (header = row 1)."""
+    with literal_path(path) as readable:
+        return _insert_csv(conn, schema, type_name, readable, shown)
+
+
+@contextmanager
+def literal_path(path: Path) -> Iterator[Path]:
+    """A path DuckDB reads as exactly this one file.
+
+    read_csv expands glob characters, so a folder really named `**` would read every CSV below it. Such a
+    file is read through a copy under a plain name; others (nearly all) are read where they are.
+    """
+    if not has_glob_characters(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="riskcheck-") as tmp:
+        copy = Path(tmp) / "records.csv"
+        shutil.copyfile(path, copy)
+        yield copy
+
+
+def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, path: Path,
+                shown: str) -> list[Problem]:
     rtype = schema.types[type_name]
     source = ("read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"')")
     try:

@@ -1,23 +1,39 @@
-"""Writing files into the output folder, and nowhere else.
+"""Writing files into the output folder, and nowhere else, a case's files as one set.
 
-Every path is built from a checked name and verified to stay inside the output folder, and every
-file is written to a temporary name first and renamed, so a crash never leaves half a report.
+Every path is built from a checked name and verified to stay inside the output folder. A case's
+files are written into a staging folder and swapped in together, so a full disk or a killed run
+never leaves a new findings.json beside an old report.html; leftovers of a killed run are put
+right by the next one. One run at a time may write to an output folder (a lock file says so).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are not guarded
+    fcntl = None
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
+STAGING, REPLACED = ".staging-", ".replaced-"
+LOCK_NAME = ".riskcheck.lock"
 
 
 class OutputPathError(ValueError):
     """A name that would place a file outside the output folder."""
+
+
+class OutputBusyError(RuntimeError):
+    """Another run is writing to the same output folder."""
 
 
 def safe_path(out_dir: Path, *parts: str) -> Path:
@@ -43,3 +59,65 @@ def write_text(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+@contextmanager
+def case_folder(out_dir: Path, case_id: str) -> Iterator[Path]:
+    """Yield an empty staging folder for one case's files; on success it replaces OUT/<case> as a whole.
+
+    On an error the staging folder is removed and the earlier files stay as they were.
+    """
+    final = safe_path(out_dir, case_id)
+    staging = final.parent / (STAGING + case_id)
+    replaced = final.parent / (REPLACED + case_id)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    os.chmod(staging, 0o777 & ~_UMASK)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if final.exists():
+        shutil.rmtree(replaced, ignore_errors=True)
+        os.replace(final, replaced)
+    os.replace(staging, final)
+    shutil.rmtree(replaced, ignore_errors=True)
+
+
+def tidy(out_dir: Path) -> None:
+    """Put right what a killed run left: restore a case caught between its two renames, drop the rest."""
+    if not out_dir.is_dir():
+        return
+    for path in sorted(out_dir.iterdir()):
+        name = path.name
+        if name.startswith(REPLACED):
+            final = out_dir / name[len(REPLACED):]
+            if not final.exists() and SAFE_NAME.fullmatch(final.name):
+                os.replace(path, final)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(STAGING) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    for tmp in out_dir.glob("**/.tmp-*"):
+        if tmp.is_file():
+            tmp.unlink()
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold OUT/.riskcheck.lock for the run; raise OutputBusyError if another run holds it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    with open(out_dir / LOCK_NAME, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputBusyError(f"another riskcheck run is writing to {out_dir}; wait for it to finish "
+                                  "or choose another --out") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

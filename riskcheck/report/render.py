@@ -20,7 +20,7 @@ from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
-from riskcheck.report.output import safe_path, write_text
+from riskcheck.report.output import case_folder, safe_path, write_text
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
 
@@ -141,13 +141,13 @@ def _person_namer(lookup: RecordLookup):
 
 def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
     """Write findings.json and report.html for one checked case (and person pages for a large one)."""
-    folder = safe_path(out_dir, result.id)
-    doc = findings_document(result, rules, registry)
-    write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-    if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
-        _write_large_case(out_dir, result, registry, rules)
-    else:
-        write_text(folder / "report.html", render_case_html(result, registry, rules))
+    with case_folder(out_dir, result.id) as folder:
+        doc = findings_document(result, rules, registry)
+        write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
+            _write_large_case(folder, result, registry, rules)
+        else:
+            write_text(folder / "report.html", render_case_html(result, registry, rules))
 
 
 def person_page_name(person_id: str) -> str:
@@ -156,7 +156,7 @@ def person_page_name(person_id: str) -> str:
     return f"{readable}-{hashlib.sha256(person_id.encode('utf-8')).hexdigest()[:10]}.html"
 
 
-def _write_large_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
+def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
     """An index page (grouped, counted, filterable without scripts) and one page per person concerned."""
     lookup = RecordLookup(registry)
     by_person: dict[str, list] = {}
@@ -170,7 +170,6 @@ def _write_large_case(out_dir: Path, result: CaseResult, registry: Registry, rul
 
     person_name = _person_namer(lookup)
     case = _case_info(result)
-    folder = safe_path(out_dir, result.id)
     for pid, findings in sorted(by_person.items()):
         html = _ENV.get_template("person.html").render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,

@@ -13,10 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
+
 STATUSES = ("flagged", "pending", "undetermined", "complied")
 SEVERITIES = ("high", "medium", "low")
 NAME = re.compile(r"[a-z_][a-z0-9_]*")
 RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+MAX_INT_PARAM = 1_000_000  # days, months, counts: anything larger is a typo, and overflows date arithmetic
+MIN_PARAM_DATE, MAX_PARAM_DATE = FIRST_AS_OF, LAST_AS_OF
 
 
 class Strict(BaseModel):
@@ -57,16 +61,22 @@ def coerce_param(ptype: str, value: Any) -> Any:
         return list(value)
     if ptype == "int":
         try:
-            return int(str(value))
+            number = int(str(value))
         except ValueError:
             raise ValueError(f"{value!r} is not a whole number") from None
+        if abs(number) > MAX_INT_PARAM:
+            raise ValueError(f"{number} is outside the range a parameter may take "
+                             f"(-{MAX_INT_PARAM:,} to {MAX_INT_PARAM:,})")
+        return number
     if ptype == "date":
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        if not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        if not MIN_PARAM_DATE <= value <= MAX_PARAM_DATE:
+            raise ValueError(f"{value} is outside the dates riskcheck judges ({MIN_PARAM_DATE} to {MAX_PARAM_DATE})")
+        return value
     if ptype == "bool":
         if str(value).lower() not in ("true", "false"):
             raise ValueError(f"{value!r} is not true or false")
