@@ -111,7 +111,7 @@ def test_two_runs_give_byte_identical_files(tmp_path):
     for name in ("a", "b"):
         out = tmp_path / name
         CliRunner().invoke(main, ["run", str(CASES), "--rules", str(RULES), "--out", str(out)])
-        outs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+        outs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != ".riskcheck.lock"})
     assert outs[0] == outs[1] and len(outs[0]) == 2 * len(EXPECTED) + 1
 
 
