@@ -205,3 +205,50 @@ def test_year_zero_and_out_of_range_numbers_are_refused_with_their_place(runner,
     assert param.exit_code == 2 and "outside the range a parameter may take" in param.output
     as_of = run(runner, root, tmp_path / "out", "--as-of", "9999-12-31")
     assert as_of.exit_code == 2 and "outside the dates riskcheck judges" in as_of.output
+
+
+# --- A case's outputs are one set; one run at a time per output folder ---
+
+def test_a_second_run_into_the_same_output_folder_is_refused(runner, write_case, tmp_path):
+    from riskcheck.report.output import output_lock
+
+    root = write_case("fine", {"case.yaml": minimal_case("fine")})
+    out = tmp_path / "out"
+    with output_lock(out):
+        result = run(runner, root, out)
+    assert result.exit_code == 2 and "another riskcheck run is writing to" in result.output
+    assert not (out / "fine").exists()
+    assert run(runner, root, out).exit_code == 0  # the lock is released with the first run
+
+
+def test_a_failure_while_writing_keeps_the_earlier_files_as_a_set(runner, write_case, tmp_path, monkeypatch):
+    import riskcheck.report.render as render
+
+    root = write_case("steady", {"case.yaml": minimal_case("steady")})
+    out = tmp_path / "out"
+    assert run(runner, root, out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (out / "steady").iterdir()}
+    (root / "steady" / "case.yaml").write_text(minimal_case("steady", son="Renamed Son"))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render, "render_case_html", disk_full)  # findings.json is written before the page
+    result = run(runner, root, out)
+    assert result.exit_code == 3 and "the report could not be written: OSError" in result.output
+    assert {p.name: p.read_bytes() for p in (out / "steady").iterdir()} == before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".riskcheck.lock"] == []
+
+
+def test_leftovers_of_a_killed_run_are_put_right(runner, write_case, tmp_path):
+    root = write_case("fine", {"case.yaml": minimal_case("fine")})
+    out = tmp_path / "out"
+    (out / ".staging-fine").mkdir(parents=True)
+    (out / ".staging-fine" / "report.html").write_text("half a report")
+    (out / ".replaced-other").mkdir()  # killed between its two renames: the earlier set of 'other'
+    (out / ".replaced-other" / "report.html").write_text("the earlier report of other")
+    (out / ".tmp-abc.html").write_text("partial")
+    assert run(runner, root, out).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == [".riskcheck.lock", "fine", "index.html", "other"]
+    assert (out / "other" / "report.html").read_text() == "the earlier report of other"
+    assert "half a report" not in (out / "fine" / "report.html").read_text()
