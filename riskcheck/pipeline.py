@@ -8,6 +8,8 @@ left as it was, never overwritten by a half-made one.
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,6 +50,28 @@ class CaseResult:
 class RunOptions:
     as_of: date | None = None
     params: dict[str, dict] = field(default_factory=dict)  # rule id -> {name: value}
+
+
+@contextmanager
+def watch_progress(registry: Registry, report: Callable[[float], None], first: float = 3.0, every: float = 10.0):
+    """While a rule's query runs, report how far it is after `first` seconds and then every `every`."""
+    done = threading.Event()
+
+    def watch() -> None:
+        wait = first
+        while not done.wait(wait):
+            progress = registry.conn.query_progress()
+            if progress >= 0:
+                report(progress)
+            wait = every
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 def failure_words(exc: BaseException) -> str:
@@ -94,7 +118,9 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
     for loaded in rules:
         params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
         try:
-            found = evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
+            with watch_progress(registry, lambda pct, rid=loaded.id: stage and stage(
+                    registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")):
+                found = evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
         except ProblemError:
             raise
         except Exception as exc:

@@ -1,12 +1,15 @@
-"""The one place that makes jinja2 environments: always sandboxed, always autoescaping.
+"""The one place that makes jinja2 environments: always sandboxed.
 
-Rule authors write explanation templates and case data fills them; neither is trusted, so a
-template can reach no Python internals and every value is HTML-escaped unless it is Markup.
+Rule authors write summary and explanation templates and case data fills them; neither is trusted.
+A rule template can reach no Python internals and makes plain text, never markup: the page that
+shows it escapes all of it, so a shared rule pack cannot add a tag, a refresh or an overlay to a
+report. The `safe` filter is removed, and a template is compiled and its names checked when the
+rule loads, so a typo is a problem of the rule file, not a crash halfway through a run.
 """
 
 from __future__ import annotations
 
-from jinja2 import PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck.registry.dates import DateFormatError, parse_date
@@ -57,12 +60,45 @@ def _add_filters(env) -> None:
     env.filters["date"] = date_words
 
 
+MAX_RENDERED_CHARS = 20_000  # a summary or explanation longer than this is a runaway template
+
+
+class RenderedTooLong(Exception):
+    """A rule template produced more text than any finding needs."""
+
+
 def text_environment() -> ImmutableSandboxedEnvironment:
-    """For rule templates (summaries, explanations): autoescaped Markup out, strict about names."""
-    env = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined,
+    """For rule templates (summaries, explanations): plain text out, strict about names, no `safe`."""
+    env = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
                                         trim_blocks=True, lstrip_blocks=True)
     _add_filters(env)
+    env.filters.pop("safe", None)
     return env
+
+
+def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: set[str]) -> list[tuple[int, str]]:
+    """(line within the template, message) for each problem a rule template would meet at run time."""
+    try:
+        tree = env.parse(source)
+        env.from_string(source)  # compiling also finds unknown filters and tests
+    except TemplateSyntaxError as exc:
+        return [(exc.lineno or 1, f"template error: {exc.message}")]
+    except TemplateError as exc:
+        return [(1, f"template error: {exc.message}")]
+    unknown = sorted(meta.find_undeclared_variables(tree) - names)
+    return [(1, f"the template names {name!r}, which the rule does not define (it can use "
+                f"{', '.join(sorted(names))})") for name in unknown]
+
+
+def render_text(template, context: dict) -> str:
+    """Render a rule template, stopping once it passes MAX_RENDERED_CHARS."""
+    parts, size = [], 0
+    for part in template.generate(context):
+        size += len(part)
+        if size > MAX_RENDERED_CHARS:
+            raise RenderedTooLong(f"a template produced more than {MAX_RENDERED_CHARS:,} characters")
+        parts.append(part)
+    return "".join(parts)
 
 
 def page_environment() -> ImmutableSandboxedEnvironment:

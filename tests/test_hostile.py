@@ -3,6 +3,9 @@
 import json
 import os
 import shutil
+from pathlib import Path
+
+import pytest
 
 from riskcheck.cli import main
 
@@ -252,3 +255,115 @@ def test_leftovers_of_a_killed_run_are_put_right(runner, write_case, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [".riskcheck.lock", "fine", "index.html", "other"]
     assert (out / "other" / "report.html").read_text() == "the earlier report of other"
     assert "half a report" not in (out / "fine" / "report.html").read_text()
+
+
+# --- Rule packs are data, not markup; problems found when rules load, with file and line ---
+
+RULE = """\
+id: shared-rule
+version: "1"
+title: A rule from a shared pack
+kind: risk_indicator
+severity: high
+description: d
+rationale: r
+legal_basis: [{title: Some law}]
+subject: who
+match:
+  tenure: {from: tenures}
+  who: {from: persons, on: {id: tenure.person_id}}
+summary: "{{ who.name }} holds a post"
+"""
+
+
+def shared_rules(tmp_path, extra: str, explanation: str = "x") -> Path:
+    folder = tmp_path / "pack"
+    folder.mkdir(exist_ok=True)
+    (folder / "shared-rule.yaml").write_text(RULE + f"explanation: {json.dumps(explanation)}\n" + extra)
+    return folder
+
+
+def run_with(runner, rules: Path, root: Path, out: Path):
+    return runner.invoke(main, ["run", str(root), "--rules", str(rules), "--out", str(out)])
+
+
+def test_markup_in_a_rule_explanation_reaches_the_report_as_text(runner, write_case, tmp_path):
+    overlay = ('<meta http-equiv="refresh" content="0;url=https://evil.example">'
+               '<div style="position:fixed;inset:0;background:white">This case is clear</div>')
+    rules = shared_rules(tmp_path, "", explanation=overlay + " {{ who.name }}")
+    root = write_case("plain", {"case.yaml": minimal_case("plain", son="<b>Son</b>")})
+    result = run_with(runner, rules, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "plain" / "report.html").read_text()
+    assert "<meta http-equiv=\"refresh\"" not in html and "<div style=\"position:fixed" not in html
+    assert "&lt;meta http-equiv=&#34;refresh&#34;" in html and "&lt;b&gt;Son&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("explanation, message", [
+    ("{{ who.name | safe }}", "template error: No filter named 'safe'"),
+    ("{{ persn.name }}", "the template names 'persn', which the rule does not define"),
+    ("{% if who.name %}unclosed", "template error: Unexpected end of template"),
+])
+def test_a_broken_template_is_refused_when_rules_load(runner, tmp_path, explanation, message):
+    rules = shared_rules(tmp_path, "", explanation=explanation)
+    result = runner.invoke(main, ["rules", "--rules", str(rules)])
+    assert result.exit_code == 4
+    assert f"shared-rule.yaml line 14: field 'explanation': {message}" in result.output
+
+
+def test_a_rule_without_where_runs(runner, write_case, tmp_path):
+    root = write_case("plain", {"case.yaml": minimal_case("plain")})
+    result = run_with(runner, shared_rules(tmp_path, ""), root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    found = json.loads((tmp_path / "out" / "plain" / "findings.json").read_text())["findings"]
+    assert [(f["person"], f["status"]) for f in found] == [("p-son", "flagged")]
+
+
+@pytest.mark.parametrize("event, message", [
+    ("tenure.start) or (true", "effective.date"),
+    ("who.name", "must be a date"),
+])
+def test_the_effective_event_date_is_compiled_as_a_date(runner, tmp_path, event, message):
+    rules = shared_rules(tmp_path, f"effective: {{from: 2020-01-01, date: {json.dumps(event)}}}\n")
+    result = runner.invoke(main, ["rules", "--rules", str(rules)])
+    assert result.exit_code == 4 and message in result.output
+
+
+def test_a_rule_matching_without_links_stops_with_a_message_naming_it(runner, write_case, tmp_path, monkeypatch):
+    import riskcheck.engine.evaluate as evaluate
+
+    monkeypatch.setattr(evaluate, "MAX_FINDINGS_PER_RULE", 50)
+    crossed = RULE.replace("who: {from: persons, on: {id: tenure.person_id}}",
+                           "who: {from: persons}\n  other: {from: persons}\n  third: {from: persons}")
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "shared-rule.yaml").write_text(crossed + "explanation: x\n")
+    persons = "\n".join(f"  - {{id: p{i}, name: Person {i}}}" for i in range(6))
+    root = write_case("crowd", {"case.yaml": minimal_case("crowd"), "persons.yaml": "[]\n"})
+    (root / "crowd" / "persons.yaml").write_text(persons.replace("  - ", "- ") + "\n")
+    write_case("plain", {"case.yaml": minimal_case("plain")}, root)
+    result = run_with(runner, folder, root, tmp_path / "out")
+    assert result.exit_code == 3
+    assert "rule shared-rule (shared-rule.yaml): the rule could not be evaluated on this case: " \
+           "TooManyFindings: more than 50 findings" in result.output
+    assert (tmp_path / "out" / "plain" / "report.html").exists()
+
+
+def test_a_runaway_template_stops_with_a_message_naming_the_rule(runner, write_case, tmp_path):
+    rules = shared_rules(tmp_path, "", explanation="{% for i in range(90000) %}{{ who.name }}{% endfor %}")
+    root = write_case("plain", {"case.yaml": minimal_case("plain")})
+    result = run_with(runner, rules, root, tmp_path / "out")
+    assert result.exit_code == 3
+    assert "rule shared-rule (shared-rule.yaml)" in result.output
+    assert "RenderedTooLong: a template produced more than 20,000 characters" in result.output
+
+
+def test_a_long_string_aliased_many_times_is_refused_quickly(runner, write_case, tmp_path):
+    text = "id: big\nas_of: 2024-01-01\nlong: &s " + "x" * 100_000 + "\n"
+    text += "persons:\n" + "".join(f"  - {{id: p{i}, name: *s}}\n" for i in range(20_000))
+    root = write_case("big", {"case.yaml": text})
+    write_case("plain", {"case.yaml": minimal_case("plain")}, root)
+    result = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 3
+    assert "characters of text once aliases are expanded (an alias bomb?); refused" in result.output
+    assert (tmp_path / "out" / "plain" / "report.html").exists()

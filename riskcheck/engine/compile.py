@@ -177,10 +177,16 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
 
     if rule.effective:
         eff = rule.effective
+        # The event date is compiled on its own and must be a date: it is never pasted into other text
+        # before it has parsed whole, so `x) or (true` cannot widen the condition around it.
+        event = compiled(eff.date, ("effective", "date"))
+        if event is not None and event.kind != "date":
+            problems.append((("effective", "date"), f"{eff.date!r} must be a date (e.g. tenure.start)"))
+            event = None
         for bound, op, word in ((eff.from_, ">=", "on or after"), (eff.until, "<=", "on or before")):
-            if bound is None:
+            if bound is None or event is None:
                 continue
-            text = f"{eff.date} {op} date('{bound.isoformat()}')"
+            text = f"({eff.date}) {op} date('{bound.isoformat()}')"
             sql = condition_sql(text, ("effective",))
             if sql is not None:
                 checks.append(Check(text, f"the rule is in force for events {word} {bound.isoformat()}",
@@ -225,7 +231,8 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     for c in clauses:
         decide += [f"WHEN {c.column} THEN {lit(c.status)}", f"WHEN {c.column} IS NULL THEN 'undetermined'"]
     default = "'flagged'" if not clauses else "NULL"
-    status = f"CASE {' '.join(decide)} ELSE {default} END"
+    # A rule with no conditions at all (every match is a lead) has nothing to decide: no empty CASE.
+    status = f"CASE {' '.join(decide)} ELSE {default} END" if decide else default
     ids = ", ".join(q("v__" + v) for v in rule.match)
     kin_vars = [v for v in rule.match if var_types[v] == "kinship" and v not in optional_vars]
     if kin_vars:

@@ -10,16 +10,19 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from markupsafe import Markup
-
 from riskcheck.engine.compile import CompiledRule
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding, Step, finding_id
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
-from riskcheck.templating import FIELD_WORDS, date_words, kinship_word, text_environment
+from riskcheck.templating import FIELD_WORDS, date_words, kinship_word, render_text, text_environment
 
 _ENV = text_environment()
+MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule
+
+
+class TooManyFindings(Exception):
+    """A rule matched far more rows than any review could use: almost always a missing link in `match`."""
 
 
 @lru_cache(maxsize=256)
@@ -93,7 +96,10 @@ def evaluate_rule(compiled: CompiledRule, registry: Registry, as_of: date, param
     lookup = lookup or RecordLookup(registry)
     cursor = registry.conn.execute(compiled.sql, bind_params(compiled, params, as_of))
     columns = [d[0] for d in cursor.description]
-    rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
+    rows = [dict(zip(columns, r)) for r in cursor.fetchmany(MAX_FINDINGS_PER_RULE + 1)]
+    if len(rows) > MAX_FINDINGS_PER_RULE:
+        raise TooManyFindings(f"more than {MAX_FINDINGS_PER_RULE:,} findings on this case; no reader can review "
+                              "that many (does a binding in `match` lack an `on` link to the ones before it?)")
     for var, type_name in compiled.var_types.items():
         lookup.prefetch(type_name, {r["v__" + var] for r in rows})
     for var in compiled.kinship_vars:
@@ -253,8 +259,8 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     context = {var: _template_record(rec) for var, rec in records.items()}
     context.update(lets)
     context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
-    summary = Markup(_template(rule.summary).render(context)).striptags()
-    explanation = Markup(" ".join(_template(rule.explanation).render(context).split()))
+    summary = " ".join(render_text(_template(rule.summary), context).split())
+    explanation = " ".join(render_text(_template(rule.explanation), context).split())
 
     person = bound[rule.subject]
     related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
 
 STATUS_ORDER = {"flagged": 0, "pending": 1, "undetermined": 2, "complied": 3}
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -36,7 +35,7 @@ class Finding:
     person: str
     related: list[str]
     summary: str
-    explanation: Markup
+    explanation: str  # plain text: pages escape it
     steps: list[Step]
     sources: list[str]
     caveats: list[str]

@@ -65,13 +65,19 @@ CREATE OR REPLACE MACRO pd_hi(s) AS coalesce(pd_day(s), pd_hi_raw(s));
 
 # DuckDB spills to disk beyond this, so a national registry stays within a laptop's memory.
 MEMORY_LIMIT = "2500MB"
+# And spills no more than this: a rule that joins records without a link between them fails with a
+# message naming it instead of filling the disk.
+SPILL_LIMIT = "8GB"
 
 
 def connect() -> duckdb.DuckDBPyConnection:
     # An in-memory store never needs a checkpoint, but DuckDB runs one after every 16 MB written, and at a
     # million persons each took a second or more between statements.
-    conn = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "checkpoint_threshold": "1TB"})
+    conn = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "checkpoint_threshold": "1TB",
+                                              "max_temp_directory_size": SPILL_LIMIT})
     conn.execute("SET preserve_insertion_order = true")
+    # Progress is read by the run's watcher (a long rule says how far it is), never printed by DuckDB itself.
+    conn.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
     conn.execute(DATE_MACROS)
     return conn
 

@@ -15,6 +15,7 @@ from riskcheck.engine.compile import CompiledRule, RuleCompileError, compile_rul
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.rules.model import Rule
+from riskcheck.templating import template_problems, text_environment
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
 
@@ -81,9 +82,25 @@ def load_rule(file: Path, schema: Schema) -> LoadedRule:
         problems += [Problem(shown, locate(doc, loc), msg, field=".".join(map(str, loc)))
                      for loc, msg in exc.problems]
         raise ProblemError(problems) from None
+    problems += _template_problems(rule, doc, shown)
     if problems:
         raise ProblemError(problems)
     return LoadedRule(rule, compiled, file, doc)
+
+
+_TEMPLATES = text_environment()
+TEMPLATE_NAMES = {"status", "params", "as_of", "rule"}  # besides the rule's own variables
+
+
+def _template_problems(rule: Rule, doc: YMap, shown: str) -> list[Problem]:
+    """Compile the summary and explanation now, so a typo is found by `riskcheck rules`, not mid-run."""
+    names = set(rule.match) | set(rule.let) | TEMPLATE_NAMES
+    out = []
+    for key in ("summary", "explanation"):
+        for line, message in template_problems(_TEMPLATES, getattr(rule, key), names):
+            out.append(Problem(shown, doc.line_of(key), f"{message} (line {line} of the template)"
+                               if line > 1 else message, field=key))
+    return out
 
 
 def locate(doc: Any, loc: tuple) -> int | None:
