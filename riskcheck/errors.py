@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from riskcheck.textsafety import reveal
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -29,7 +31,7 @@ class Problem:
             subject += f"record {self.record!r}"
         if self.field:
             subject += (", " if subject else "") + f"field {self.field!r}"
-        return f"{where}: {subject + ': ' if subject else ''}{self.message}"
+        return reveal(f"{where}: {subject + ': ' if subject else ''}{self.message}")
 
 
 class ProblemError(Exception):

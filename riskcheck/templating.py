@@ -13,6 +13,7 @@ from jinja2 import PackageLoader, StrictUndefined, TemplateError, TemplateSyntax
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck.registry.dates import DateFormatError, parse_date
+from riskcheck.textsafety import page_value
 
 KINSHIP_WORDS = {
     "parent": "parent", "child": "child", "sibling": "sibling", "half_sibling": "half-sibling",
@@ -107,6 +108,7 @@ def page_environment() -> ImmutableSandboxedEnvironment:
         loader=PackageLoader("riskcheck.report", "templates"),
         autoescape=select_autoescape(["html"], default_for_string=True, default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        finalize=page_value,
     )
     _add_filters(env)
     return env

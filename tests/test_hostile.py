@@ -367,3 +367,51 @@ def test_a_long_string_aliased_many_times_is_refused_quickly(runner, write_case,
     assert result.exit_code == 3
     assert "characters of text once aliases are expanded (an alias bomb?); refused" in result.output
     assert (tmp_path / "out" / "plain" / "report.html").exists()
+
+
+# --- Text hygiene: control characters refused, invisible formatting marked, terminals kept clean ---
+
+def test_a_right_to_left_override_in_a_name_is_warned_about_and_shown_marked(runner, write_case, tmp_path):
+    spoof = "Son \u202eveokas\u202c"  # displays as "Son sakoev" in a browser if left raw
+    root = write_case("spoof", {"case.yaml": minimal_case("spoof", son=json.dumps(spoof))})
+    out = tmp_path / "out"
+    result = run(runner, root, out)
+    assert result.exit_code == 0, result.output
+    assert ("record 'p-son', field 'name': 'Son \\u202eveokas\\u202c' holds an invisible formatting character "
+            "(U+202C POP DIRECTIONAL FORMATTING, U+202E RIGHT-TO-LEFT OVERRIDE)") in result.output
+    html = (out / "spoof" / "report.html").read_text()
+    assert "\u202e" not in html
+    assert '<bdi class="hidden-chars" title="holds invisible or control characters">Son [U+202E]veokas[U+202C]' in html
+
+
+@pytest.mark.parametrize("escape, shown", [("\\0", "\\x00"), ("\\e", "\\x1b"), ("\\a", "\\x07")])
+def test_control_characters_in_a_record_are_refused(runner, write_case, tmp_path, escape, shown):
+    root = write_case("ctrl", {"case.yaml": minimal_case("ctrl", son=f'"Son{escape}[31m"')})
+    write_case("plain", {"case.yaml": minimal_case("plain")}, root)
+    result = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 3
+    assert f"record 'p-son', field 'name': 'Son{shown}[31m' holds a control character" in result.output
+    assert not any(ch in result.output for ch in "\x00\x1b\x07")
+    assert (tmp_path / "out" / "plain" / "report.html").exists()
+
+
+def test_control_characters_in_a_csv_cell_and_a_folder_name_never_reach_the_terminal(runner, write_case, tmp_path):
+    case = minimal_case("csv-ctrl").replace("persons:\n  - {id: p-son, name: Son}\n  - {id: p-father, name: Father}\n", "")
+    root = write_case("csv-ctrl", {"case.yaml": case, "persons.csv": "id,name\np-son,Son\x1b[2J\np-father,Father\n"})
+    (root / "bad\x1b[31mname").mkdir()
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 3
+    assert "cases/csv-ctrl/persons.csv row 2: record 'p-son', field 'name': 'Son\\x1b[2J' holds a control" in result.output
+    assert "bad[U+001B][31mname" in result.output
+    assert "\x1b" not in result.output
+
+
+def test_every_invisible_character_of_this_python_is_marked():
+    import unicodedata
+
+    from riskcheck.textsafety import has_hidden
+
+    hidden = {chr(c) for c in range(0x110000)
+              if unicodedata.category(chr(c)) == "Cf" or (unicodedata.category(chr(c)) == "Cc" and chr(c) not in "\t\n\r")}
+    assert all(has_hidden(ch) for ch in hidden)
+    assert not any(has_hidden(ch) for ch in "Aа\u04d9\u0646\u05d0 \t\n-'")

@@ -9,6 +9,7 @@ import click
 
 from riskcheck.errors import ProblemError
 from riskcheck.rules.loader import LoadedRule, load_rules
+from riskcheck.textsafety import reveal
 
 EXIT_FAIL_ON = 1
 EXIT_CASE_FAILED = 3
@@ -24,9 +25,9 @@ def load_rules_or_exit(rules_dir: Path) -> list[LoadedRule]:
     try:
         return load_rules(rules_dir)
     except ProblemError as exc:
-        click.secho(f"The rules in {rules_dir} have problems:", fg="red", err=True)
+        click.secho(reveal(f"The rules in {rules_dir} have problems:"), fg="red", err=True)
         for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
+            click.echo(reveal(f"  {problem}"), err=True)
         sys.exit(EXIT_RULES_BROKEN)
 
 
@@ -42,7 +43,7 @@ class StageLog:
 
     def __call__(self, case: str, text: str) -> None:
         if self.enabled:
-            click.echo(f"  [{self.clock() - self.start:6.1f}s] {case}: {text}", err=True)
+            click.echo(reveal(f"  [{self.clock() - self.start:6.1f}s] {case}: {text}"), err=True)
 
 
 class Progress:
@@ -58,7 +59,7 @@ class Progress:
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
-                                         item_show_func=lambda x: x or "")
+                                         item_show_func=lambda x: reveal(x or ""))
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos, item)
         if done >= total:

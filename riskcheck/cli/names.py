@@ -16,6 +16,7 @@ from riskcheck.names.parse import parse_name
 from riskcheck.names.resolve import PersonNames
 from riskcheck.registry.cases import discover_cases
 from riskcheck.registry.load import load_case
+from riskcheck.textsafety import reveal
 
 _THRESHOLD = click.option("--threshold", type=click.FloatRange(0, 1), default=DEFAULT_THRESHOLD, show_default=True,
                           help="Score from which two names count as a match.")
@@ -50,9 +51,9 @@ def compare_command(first: str, second: str, threshold: float) -> None:
     """
     result = compare_names(first, second)
     verdict = "match" if result.score >= threshold else "no match"
-    click.echo(f"score {result.score:.2f}: {verdict} (threshold {threshold:.2f})")
+    click.echo(reveal(f"score {result.score:.2f}: {verdict} (threshold {threshold:.2f})"))
     for line in result.explain():
-        click.echo("  " + line)
+        click.echo(reveal("  " + line))
 
 
 @names_group.command("score")
@@ -108,7 +109,7 @@ def search_command(cases: Path, name: str, limit: int, min_score: float) -> None
         try:
             registry = load_case(folder, root)
         except ProblemError as exc:
-            click.echo(f"{folder.name}: cannot be read ({len(exc.problems)} problems; run `riskcheck validate`)",
+            click.echo(reveal(f"{folder.name}: cannot be read ({len(exc.problems)} problems; run `riskcheck validate`)"),
                        err=True)
             failed = True
             continue
@@ -131,8 +132,8 @@ def search_command(cases: Path, name: str, limit: int, min_score: float) -> None
                     heapq.heappushpop(best, item)
     ranked = sorted(best, key=lambda x: (-x[0], x[1], x[2]))
     if not ranked:
-        click.echo(f"No person scores {min_score:.2f} or more against {name!r}.")
+        click.echo(reveal(f"No person scores {min_score:.2f} or more against {name!r}."))
     for score, case_id, pid, pname in ranked:
-        click.echo(f"{score:.2f}  {case_id}  {pid}  {pname}")
+        click.echo(reveal(f"{score:.2f}  {case_id}  {pid}  {pname}"))
     if failed:
         raise SystemExit(EXIT_CASE_FAILED)

@@ -16,6 +16,7 @@ from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, ru
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.report.output import OutputBusyError, output_lock, tidy
 from riskcheck.report.render import write_case, write_index
+from riskcheck.textsafety import reveal
 
 cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
@@ -91,14 +92,14 @@ def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
             counts = {s: sum(1 for f in r.findings if f.status == s)
                       for s in ("flagged", "pending", "undetermined", "complied")}
             line = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
-            click.echo(f"{r.id}: {line} (as of {r.as_of})")
+            click.echo(reveal(f"{r.id}: {line} (as of {r.as_of})"))
             for w in r.warnings:
-                click.secho(f"  warning: {w}", fg="yellow", err=True)
+                click.secho(reveal(f"  warning: {w}"), fg="yellow", err=True)
         else:
-            click.secho(f"{r.id}: not checked, {len(r.problems)} problem(s):", fg="red", err=True)
+            click.secho(reveal(f"{r.id}: not checked, {len(r.problems)} problem(s):"), fg="red", err=True)
             for p in r.problems:
-                click.echo(f"  {p}", err=True)
-    click.echo(f"Reports written to {out_dir / 'index.html'}")
+                click.echo(reveal(f"  {p}"), err=True)
+    click.echo(reveal(f"Reports written to {out_dir / 'index.html'}"))
 
 
 @click.command("validate")
@@ -119,12 +120,12 @@ def validate_command(cases: Path) -> None:
     for r in results:
         if r.ok:
             total = sum(r.counts.values())
-            click.echo(f"{r.id}: valid ({total} records)")
+            click.echo(reveal(f"{r.id}: valid ({total} records)"))
             for w in r.warnings:
-                click.secho(f"  warning: {w}", fg="yellow")
+                click.secho(reveal(f"  warning: {w}"), fg="yellow")
         else:
-            click.secho(f"{r.id}: {len(r.problems)} problem(s)", fg="red")
+            click.secho(reveal(f"{r.id}: {len(r.problems)} problem(s)"), fg="red")
             for p in r.problems:
-                click.echo(f"  {p}")
+                click.echo(reveal(f"  {p}"))
     if any(not r.ok for r in results):
         sys.exit(EXIT_CASE_FAILED)

@@ -8,6 +8,8 @@ record and field.
 
 from __future__ import annotations
 
+import unicodedata
+
 import duckdb
 
 from riskcheck.errors import Problem
@@ -53,7 +55,7 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
             for (col, field, _, message), value in zip(checks, values):
                 if value is None:
                     continue
-                sink = warnings if field == "url" else errors
+                sink = warnings if field == "url" or getattr(message, "warning", False) else errors
                 at = line if csv else field_lines.get((file, line), {}).get(field, line)
                 sink.append(Problem(file, at, message(value) if callable(message) else message,
                                     record=record, field=field, row_word="row" if csv else "line"))
@@ -118,9 +120,35 @@ def _field_checks(rtype) -> list[tuple[str, str, str, object]]:
     if "url" in rtype.fields:
         checks.append(("url", "url", "url IS NOT NULL AND NOT regexp_full_match(url, 'https?://[^\\s<>\"]+')",
                        lambda v: f"{v!r} is not an http(s) address; reports show it as text, not as a link"))
-    checks.append(("id", "id", "id IS NOT NULL AND (length(id) > 200 OR regexp_matches(id, '[\\x00-\\x1f]'))",
-                   "an id must be at most 200 characters, with no control characters"))
+    checks.append(("id", "id", "id IS NOT NULL AND length(id) > 200", "an id must be at most 200 characters"))
+    for f in rtype.fields.values():
+        text = f"array_to_string({q(f.name)}, ' ')" if f.is_list else q(f.name)
+        checks.append((f.name, f.name, f"regexp_matches({text}, '{CONTROL_CHARACTERS}')", _control_message))
+        if f.name in SHOWN_AS_NAMES:
+            checks.append((f.name, f.name, f"regexp_matches({text}, '\\p{{Cf}}')", _invisible_message))
     return checks
+
+
+# Control characters (NUL, ESC, BEL, C1 ...) have no place in a record: they reach terminals and pages.
+# Tabs and line breaks are text, and are kept.
+CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
+# Fields a reader takes for who or what a record is: an invisible formatting character there (a
+# right-to-left override, a zero-width space) can make one name display as another.
+SHOWN_AS_NAMES = {"name", "aliases", "surname", "given_name", "patronymic", "title"}
+
+
+def _control_message(value: str) -> str:
+    return f"{value!r} holds a control character; remove it (text may hold tabs and line breaks, nothing else)"
+
+
+def _invisible_message(value: str) -> str:
+    found = sorted({f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
+                    for ch in value if unicodedata.category(ch) == "Cf"})
+    return (f"{value!r} holds an invisible formatting character ({', '.join(found)}) that can make it display as "
+            "other text; reports show it marked")
+
+
+_invisible_message.warning = True
 
 
 def _check_refs(conn, report, errors, type_name: str, field: str, is_list: bool, target: str) -> None:

@@ -23,6 +23,7 @@ from riskcheck.registry.load import Registry
 from riskcheck.report.output import case_folder, safe_path, write_text
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
+from riskcheck.textsafety import has_hidden
 
 STATUSES = list(STATUS_ORDER)
 MAX_LISTED_RELATIONS = 300
@@ -33,7 +34,7 @@ _HTTP = re.compile(r"https?://[^\s<>\"']+")
 
 def http_url(value: str | None) -> str | None:
     """The address if it is http(s), else None: a javascript: or data: address never becomes a link."""
-    if value and _HTTP.fullmatch(value.strip()):
+    if value and _HTTP.fullmatch(value.strip()) and not has_hidden(value):
         return value.strip()
     return None
 

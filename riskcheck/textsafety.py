@@ -1,0 +1,41 @@
+"""Showing text from a stranger without letting it control the screen.
+
+Control characters (ESC, BEL, NUL ...) can move a terminal's cursor or recolour it; invisible
+formatting characters (U+202E RIGHT-TO-LEFT OVERRIDE, zero-width spaces) can make one name display
+as another. Validation refuses the first and warns about the second; wherever text is shown -
+terminal, message, page - each such character is replaced by a visible mark such as [U+202E].
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+# C0 and C1 controls except tab and line break, DEL, and the format (Cf) characters of Unicode 14
+# (tests check this list against the running Python's unicodedata).
+FORMAT_RANGES = ((0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+                 (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+                 (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+                 (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+                 (0xE0001, 0xE0001), (0xE0020, 0xE007F))
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" +
+                     "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in FORMAT_RANGES) + "]")
+
+
+def has_hidden(text: str) -> bool:
+    return _HIDDEN.search(text) is not None
+
+
+def reveal(text: str) -> str:
+    """The text with every control or invisible formatting character replaced by a visible [U+XXXX]."""
+    return _HIDDEN.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def page_value(value):
+    """Jinja2 `finalize` for pages: text holding hidden characters is shown marked, in its own
+    direction-isolated span, so it cannot reorder the text around it."""
+    if isinstance(value, str) and not isinstance(value, Markup) and has_hidden(value):
+        return Markup('<bdi class="hidden-chars" title="holds invisible or control characters">{}</bdi>'
+                      ).format(escape(reveal(value)))
+    return value
