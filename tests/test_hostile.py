@@ -415,3 +415,38 @@ def test_every_invisible_character_of_this_python_is_marked():
               if unicodedata.category(chr(c)) == "Cf" or (unicodedata.category(chr(c)) == "Cc" and chr(c) not in "\t\n\r")}
     assert all(has_hidden(ch) for ch in hidden)
     assert not any(has_hidden(ch) for ch in "Aа\u04d9\u0646\u05d0 \t\n-'")
+
+
+# --- All of it at once ---
+
+def test_a_folder_of_every_hostile_case_still_reports_the_plain_ones(runner, write_case, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.csv").write_text("id,title\ns-secret,SECRET-SOURCE\n")
+    root = write_case("plain-one", {"case.yaml": minimal_case("plain-one")})
+    write_case("plain-two", {"case.yaml": minimal_case("plain-two")}, root)
+    write_case("linked", {"case.yaml": minimal_case("linked")}, root)
+    (root / "linked" / "sources.csv").symlink_to(outside / "secret.csv")
+    write_case("piped", {"case.yaml": minimal_case("piped") + "include: [feed.yaml]\n"}, root)
+    os.mkfifo(root / "piped" / "feed.yaml")
+    write_case("globbed", {"case.yaml": minimal_case("globbed") + "include: ['../**']\n"}, root)
+    (root / "**").mkdir()
+    write_case("bomb", {"case.yaml": "id: bomb\nlong: &s " + "x" * 100_000 + "\nl: [" + ", ".join(["*s"] * 2000) + "]\n"},
+               root)
+    write_case("year-zero", {"case.yaml": minimal_case("year-zero").replace("2021-07-01", "0000-07-01")}, root)
+    write_case("escape", {"case.yaml": minimal_case("escape", son='"Son\\e[2J"')}, root)
+    write_case("spoof", {"case.yaml": minimal_case("spoof", son='"\\u202eSon"')}, root)
+    write_case("repeat", {"case.yaml": minimal_case("repeat").replace(
+        "  - {id: p-son, name: Son}\n", "  - &p {id: p-son, name: Son}\n  - *p\n")}, root)
+    out = tmp_path / "out"
+    result = run(runner, root, out)
+    assert result.exit_code == 3
+    index = (out / "index.html").read_text()
+    for case in ("plain-one", "plain-two", "globbed", "spoof"):
+        assert (out / case / "report.html").exists(), case
+    for case in ("linked", "piped", "bomb", "year-zero", "escape", "repeat"):
+        assert not (out / case).exists() and case in index, case
+    everything = result.output + "".join(p.read_text() for p in out.rglob("*.*") if p.is_file())
+    assert "SECRET-SOURCE" not in everything and "elsewhere" not in everything
+    shown = result.output + "".join(p.read_text() for p in out.rglob("*.html"))
+    assert not any(ch in shown for ch in "\x1b\u202e\x00")  # findings.json keeps the spoofed name as data
