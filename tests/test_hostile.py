@@ -450,3 +450,23 @@ def test_a_folder_of_every_hostile_case_still_reports_the_plain_ones(runner, wri
     assert "SECRET-SOURCE" not in everything and "elsewhere" not in everything
     shown = result.output + "".join(p.read_text() for p in out.rglob("*.html"))
     assert not any(ch in shown for ch in "\x1b\u202e\x00")  # findings.json keeps the spoofed name as data
+
+
+def test_a_rule_dated_outside_the_judged_range_is_refused(runner, tmp_path):
+    rules = shared_rules(tmp_path, "effective: {from: 0001-01-01, date: tenure.start}\n")
+    result = runner.invoke(main, ["rules", "--rules", str(rules)])
+    assert result.exit_code == 4 and "0001-01-01 is outside the dates riskcheck judges" in result.output
+
+
+def test_a_long_rule_query_reports_its_progress():
+    from riskcheck.pipeline import watch_progress
+    from riskcheck.registry.load import load_documents
+    from riskcheck.yamlio import load_yaml_text
+
+    registry = load_documents([(load_yaml_text("persons: [{id: p1, name: A}]"), "inline")])
+    seen = []
+    with watch_progress(registry, seen.append, first=0.01, every=0.01):
+        registry.conn.execute("SELECT count(*) FROM range(3000) a, range(3000) b, range(12) c "
+                              "WHERE (a.range * b.range + c.range) % 7 = 3").fetchall()
+    registry.close()
+    assert seen and all(0 <= pct <= 100 for pct in seen)

@@ -99,6 +99,9 @@ class Effective(Strict):
 
     @model_validator(mode="after")
     def ordered(self) -> "Effective":
+        for bound in (self.from_, self.until):
+            if bound is not None and not FIRST_AS_OF <= bound <= LAST_AS_OF:
+                raise ValueError(f"{bound} is outside the dates riskcheck judges ({FIRST_AS_OF} to {LAST_AS_OF})")
         if self.from_ and self.until and self.until < self.from_:
             raise ValueError("`until` is before `from`")
         return self
@@ -169,6 +172,13 @@ class RuleTest(Strict):
         if not NAME.fullmatch(v):
             raise ValueError("a test name is lower_snake_case, saying what it shows "
                              "(flags_son_appointed_after_verdict)")
+        return v
+
+    @field_validator("as_of")
+    @classmethod
+    def judged_date(cls, v: date) -> date:
+        if not FIRST_AS_OF <= v <= LAST_AS_OF:
+            raise ValueError(f"{v} is outside the dates riskcheck judges ({FIRST_AS_OF} to {LAST_AS_OF})")
         return v
 
     @model_validator(mode="after")
