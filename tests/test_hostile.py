@@ -72,9 +72,15 @@ def test_a_broken_case_keeps_its_earlier_report(runner, write_case, tmp_path):
     result = run(runner, root, out)
     assert result.exit_code == 3
     assert "cases/steady/tenures.yaml line 1: record 't9', field 'person_id': 'nobody' names no person" in result.output
-    assert (out / "steady" / "report.html").read_bytes() == before
+    kept = (out / "steady" / "report.html").read_text()
+    assert "Out of date: this report is from an earlier run." in kept
+    assert "made from the case's data as of 2024-01-01" in kept and "now\nhas 1 problem(s)" in kept
+    banner = kept[kept.index("<!-- riskcheck: kept"):kept.index("</div>", kept.index("<!-- riskcheck: kept")) + 7]
+    assert kept.replace("\n" + banner, "").encode() == before  # marked, otherwise as it was
+    assert run(runner, root, out).exit_code == 3
+    assert (out / "steady" / "report.html").read_text().count("Out of date") == 1  # marked once
     index = (out / "index.html").read_text()
-    assert "Not checked: the case has errors." in index and "earlier run is left in place" in index
+    assert "Not checked: the case has errors." in index and "is kept, marked as out of date" in index
 
 
 # --- Confinement: a case reads regular files inside the cases folder, literally named, each once ---
@@ -239,7 +245,10 @@ def test_a_failure_while_writing_keeps_the_earlier_files_as_a_set(runner, write_
     monkeypatch.setattr(render, "render_case_html", disk_full)  # findings.json is written before the page
     result = run(runner, root, out)
     assert result.exit_code == 3 and "the report could not be written: OSError" in result.output
-    assert {p.name: p.read_bytes() for p in (out / "steady").iterdir()} == before
+    after = {p.name: p.read_bytes() for p in (out / "steady").iterdir()}
+    assert after.keys() == before.keys() and after["findings.json"] == before["findings.json"]
+    assert b"Out of date" in after["report.html"] and b"Son" in after["report.html"]
+    assert b"Renamed Son" not in after["report.html"]  # no half-made new page beside the old data
     assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".riskcheck.lock"] == []
 
 

@@ -1,6 +1,7 @@
 """End to end: `riskcheck run cases/` on the shipped examples gives the findings the rules should."""
 
 import json
+import re
 
 import pytest
 
@@ -92,7 +93,9 @@ def test_the_report_shows_reasoning_sources_and_caveats(reports):
     assert "leads to verify, not findings of wrongdoing" in html
     assert "Cannot be decided from the data: the conviction had entered into legal force" in html
     assert "some day between 2021-10-15 and 2025-10-15" in html
-    assert "kinship-convicted-official</code> version 1.0" in html
+    assert "Close relative of a convicted official appointed" in html  # the rule by its title
+    assert "rule kinship-convicted-official v1.0" in html             # its id and version in small print
+    assert "coalesce(" not in html.split("For rule authors")[0]      # no formula before the authors' detail
     assert 'class="flag alleged"' in html                       # the alleged in-law link is visible
     assert "Caspian Institute for Strategic Studies" in html     # the registry's source is cited
     assert "http://" not in html.replace("https://", "")         # no plain-http resources or links

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from riskcheck.engine.compile import CompiledRule
 from riskcheck.engine.facts import describe
-from riskcheck.engine.findings import Finding, Step, finding_id
+from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
 from riskcheck.templating import FIELD_WORDS, date_words, kinship_word, render_text, text_environment
@@ -231,17 +231,19 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                 fact("organizations", lookup("organizations", record[fname]), set())
 
     for name in compiled.lets:
-        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {lets[name]} "
-                                   f"(computed as {rule.let[name]})."))
+        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {lets[name]}.",
+                          formula=rule.let[name]))
     undecided = []
     for check in compiled.checks:
         value = row[check.column]
         wording = check.means or check.text
         if value is None:
             undecided.append(wording)
-            steps.append(Step("check", f"Cannot be decided from the data: {wording}.", outcome="unknown"))
+            steps.append(Step("check", f"Cannot be decided from the data: {wording}.", outcome="unknown",
+                              formula=check.text if check.means else None))
         else:
-            steps.append(Step("check", f"{wording[0].upper()}{wording[1:]}.", outcome="holds"))
+            steps.append(Step("check", f"{wording[0].upper()}{wording[1:]}.", outcome="holds",
+                              formula=check.text if check.means else None))
     if status == "undetermined" and not undecided:
         # Every check held, so a status clause could not be decided: name it.
         for clause in compiled.clauses:
@@ -275,7 +277,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
         summary=summary, explanation=explanation, steps=steps, sources=sources,
         caveats=list(dict.fromkeys(caveats)), undecided=undecided, params=params, bound=bound,
-        identity_links=used_links,
+        identity_links=used_links, weak_facts=weak_facts(steps),
     )
 
 

@@ -21,6 +21,7 @@ class Step:
     sources: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # unsourced, reported, alleged, inferred, partial date
     outcome: str | None = None  # for checks: holds | unknown
+    formula: str | None = None  # the rule's expression behind a value or check: for rule authors, not headlines
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Finding:
     records: dict[str, str | list[str]]  # variable -> record id(s) for findings.json (kinship: relation ids)
     # Person records the data recorded that riskcheck took as another (identity resolution), with the evidence.
     identity_links: list[dict] = field(default_factory=list)
+    # Sentences for the headline when the lead rests on something weaker than an established, sourced fact.
+    weak_facts: list[str] = field(default_factory=list)
 
     def sort_key(self) -> tuple:
         return (STATUS_ORDER[self.status], SEVERITY_ORDER.get(self.severity, 9), self.rule, self.person, self.id)
@@ -55,8 +58,22 @@ class Finding:
             "severity": self.severity, "person": self.person, "related": self.related,
             "sources": self.sources, "summary": self.summary,
             "records": self.records, "identity_links": self.identity_links,
-            "caveats": self.caveats, "undecided": self.undecided,
+            "caveats": self.caveats, "undecided": self.undecided, "weak_facts": self.weak_facts,
         }
+
+
+# What each flag on a step means for the whole lead, in the order a reader should hear it.
+WEAK_FACT_WORDS = {
+    "alleged": "This lead rests on an allegation: a fact behind it is alleged, not established.",
+    "inferred": "This lead rests on a family link inferred from names, not recorded in any source.",
+    "unsourced": "A fact behind this lead has no recorded source.",
+    "identity link": "This lead takes two person records as one person; check that link first.",
+}
+
+
+def weak_facts(steps: list[Step]) -> list[str]:
+    flags = {flag for step in steps for flag in step.flags}
+    return [words for flag, words in WEAK_FACT_WORDS.items() if flag in flags]
 
 
 def finding_id(rule_id: str, bound: dict[str, str | None]) -> str:

@@ -20,7 +20,7 @@ from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
-from riskcheck.report.output import case_folder, safe_path, write_text
+from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
 from riskcheck.textsafety import has_hidden
@@ -39,6 +39,13 @@ def http_url(value: str | None) -> str | None:
     return None
 
 
+KIND_WORDS = {"risk_indicator": "Risk indicator", "legal_duty": "Legal duty"}
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
 def _param(value) -> str:
     if isinstance(value, list):
         return ", ".join(value)
@@ -51,6 +58,7 @@ def _env():
     env = page_environment()
     env.filters["http_url"] = http_url
     env.filters["param"] = _param
+    env.filters["kind_words"] = kind_words
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     return env
@@ -229,17 +237,64 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
 
 
 def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule]) -> None:
+    """The index of every case with a report in the output folder: this run's, then earlier runs' (marked)."""
     cases = []
     for r in sorted(results, key=lambda r: r.id):
         previous = False
         if not r.ok:
             try:
-                previous = (safe_path(out_dir, r.id) / "report.html").exists()
+                previous = mark_kept_report(safe_path(out_dir, r.id), r)
             except ValueError:
                 previous = False
         cases.append({"id": r.id, "display": r.display, "title": r.title, "ok": r.ok,
                       "as_of": r.as_of.isoformat() if r.as_of else "", "problems": [str(p) for p in r.problems],
                       "status_counts": _status_counts(r), "severity_counts": _severity_counts(r),
-                      "previous": previous})
-    html = _ENV.get_template("index.html").render(cases=cases, rules=rules)
+                      "previous": previous, "earlier": False})
+    checked = {r.id for r in results}
+    earlier = [c for c in _earlier_reports(out_dir) if c["id"] not in checked]
+    cases = sorted(cases + earlier, key=lambda c: c["id"])
+    html = _ENV.get_template("index.html").render(cases=cases, rules=rules, checked=len(results),
+                                                  earlier=len(earlier))
     write_text(safe_path(out_dir, "index.html"), html)
+
+
+def _earlier_reports(out_dir: Path) -> list[dict]:
+    """Cases in the output folder that this run did not check, read back from their findings.json."""
+    out = []
+    for folder in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
+        doc_path = folder / "findings.json"
+        if not (folder.is_dir() and SAFE_NAME.fullmatch(folder.name) and (folder / "report.html").is_file()
+                and doc_path.is_file()):
+            continue
+        try:
+            doc = json.loads(doc_path.read_text(encoding="utf-8"))
+            counts = {s: int(doc["counts"].get(s, 0)) for s in STATUSES}
+            severities = Counter(f.get("severity") for f in doc["findings"] if f.get("status") in ("flagged", "pending"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # not a report riskcheck wrote: not listed
+        out.append({"id": folder.name, "display": folder.name, "title": str(doc.get("title") or ""), "ok": True,
+                    "as_of": str(doc.get("as_of") or ""), "problems": [], "status_counts": counts,
+                    "severity_counts": {s: severities[s] for s in ("high", "medium", "low")},
+                    "previous": False, "earlier": True})
+    return out
+
+
+STALE_MARK = "<!-- riskcheck: kept from an earlier run -->"
+
+
+def mark_kept_report(folder: Path, result: CaseResult) -> bool:
+    """Mark the pages of a report the latest run could not replace; return whether there is one."""
+    pages = [folder / "report.html", *sorted((folder / "persons").glob("*.html"))]
+    if not pages[0].is_file():
+        return False
+    try:
+        as_of = json.loads((folder / "findings.json").read_text(encoding="utf-8")).get("as_of") or "unknown"
+    except (OSError, ValueError, AttributeError):
+        as_of = "unknown"
+    banner = _ENV.get_template("_stale.html").render(as_of=as_of, problems=len(result.problems))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        if STALE_MARK in html or "<body>" not in html:
+            continue
+        write_text(page, html.replace("<body>", "<body>\n" + STALE_MARK + "\n" + banner, 1))
+    return True
