@@ -41,10 +41,40 @@ class PartResult:
     similarity: float | None  # None when only one name has the part
     note: str
 
+    def words(self) -> str:
+        """The comparison of this part as a reporter would say it."""
+        role = _ROLE_WORDS.get(self.role, self.role)
+        if self.role == "gender":
+            return f"{role}: {self.note}"
+        if self.similarity is None:
+            return f"{role} {self.left or self.right!r} is in one record only"
+        return f"{role} {self.left!r} and {self.right!r}: {_note_words(self.note)}"
+
     def line(self) -> str:
         shown = f"{self.left or '-'} ~ {self.right or '-'}"
         sim = "" if self.similarity is None else f"{self.similarity:.2f}"
         return f"{self.role:<11} {shown:<44} {sim:>4}  {self.note}".rstrip()
+
+
+_ROLE_WORDS = {"given": "given name", "surname": "surname", "patronymic": "patronymic", "name": "name",
+               "extra": "extra word", "gender": "gender"}
+
+
+def _note_words(note: str) -> str:
+    """The matcher's note on a pair of words in plain words (the CLI shows the notes themselves)."""
+    if note == "same as written":
+        return "written the same"
+    if note.startswith("same skeleton"):
+        return "the same name in another spelling or script"
+    if note.startswith("same stem"):
+        return "the same name with another ending (such as -ov and -ova, or -uly)"
+    if note in ("initial", "other initial"):
+        return "an initial that fits the name" if note == "initial" else "initials that differ"
+    if note == "sounds alike":
+        return "names that sound alike"
+    if note.endswith("apart"):
+        return f"spellings {note}"
+    return note or "compared"
 
 
 @dataclass

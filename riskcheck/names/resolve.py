@@ -144,7 +144,7 @@ _BIRTH_WORDS = {"agrees": "birth date agrees", "year": "birth year agrees",
 
 
 def _explain(a: PersonNames, b: PersonNames, c: NameComparison, birth: str) -> list[str]:
-    lines = [f"name score {c.score:.2f}"] + [p.line() for p in c.parts]
+    lines = [f"names alike at {c.score:.0%}"] + [p.words() for p in c.parts]
     lines.append(_BIRTH_WORDS[birth])
     if a.gender and b.gender:
         lines.append("gender agrees" if a.gender == b.gender else "genders differ")

@@ -67,6 +67,7 @@ def _env():
 _ENV = _env()
 
 
+MAX_LINKS_PER_NAME = 20  # on the names page; a ministry can be in thousands of findings
 MAX_LISTED_IDENTITY = 200  # possible pairs and hints in the HTML; findings.json has them all
 
 
@@ -197,6 +198,36 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]],
         identity=_identity_context(registry, lookup))
     write_text(folder / "report.html", html)
+    write_text(folder / "names.html", _names_page(case, result, lookup, pages, person_name))
+
+
+def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dict[str, str], person_name) -> str:
+    """Every person and organization in a large case's findings, A to Z, each linked to where it appears:
+    finding a name needs no script and no network, only the browser's own find or the letter links."""
+    entries: dict[tuple[str, str], dict] = {}
+
+    def add(kind: str, rid: str, name: str, finding) -> None:
+        entry = entries.setdefault((kind, rid), {"kind": kind, "id": rid, "name": name, "links": [], "more": 0})
+        if len(entry["links"]) < MAX_LINKS_PER_NAME:
+            entry["links"].append({"href": f"{pages[finding.person]}#{finding.id}", "rule": finding.rule_title,
+                                   "status": finding.status})
+        else:
+            entry["more"] += 1
+
+    orgs = {s.record_id for f in result.findings for s in f.steps if s.record_type == "organizations"}
+    lookup.prefetch("organizations", orgs, depth=0)
+    for f in result.findings:
+        for pid in [f.person, *f.related]:
+            add("person", pid, person_name(pid), f)
+        for step in f.steps:
+            if step.record_type == "organizations" and step.record_id:
+                add("organization", step.record_id,
+                    (lookup("organizations", step.record_id) or {}).get("name") or step.record_id, f)
+    letters: dict[str, list[dict]] = {}
+    for entry in sorted(entries.values(), key=lambda e: (e["name"].casefold(), e["kind"], e["id"])):
+        first = entry["name"][:1].upper()
+        letters.setdefault(first if first.isalpha() else "#", []).append(entry)
+    return _ENV.get_template("names.html").render(case=case, letters=letters, pages=pages)
 
 
 def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> str:
