@@ -139,6 +139,17 @@ def _severity_counts(result: CaseResult) -> dict[str, int]:
     return {s: counts[s] for s in sorted(counts, key=lambda s: SEVERITY_ORDER.get(s, 9))}
 
 
+def _rules_context(rules: list[LoadedRule], findings: list, every_rule: bool = True) -> dict:
+    """The rules a page explains once (every rule on a case report, those of its findings on a person's
+    page), how many findings each gave, and the settings they ran with."""
+    counts = Counter(f.rule for f in findings)
+    params: dict[str, dict] = {}
+    for f in findings:
+        params.setdefault(f.rule, f.params)
+    shown = [r.rule for r in rules if every_rule or counts[r.id]]
+    return {"rules_shown": shown, "rule_counts": counts, "rule_params": params}
+
+
 def _case_info(result: CaseResult) -> dict:
     return {"id": result.id, "title": result.title, "summary": result.summary,
             "as_of": result.as_of.isoformat() if result.as_of else ""}
@@ -183,7 +194,8 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     for pid, findings in sorted(by_person.items()):
         html = _ENV.get_template("person.html").render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
-            sources=sources, person_name=person_name)
+            sources=sources, person_name=person_name, rules_page="",
+            **_rules_context(rules, findings, every_rule=False))
         write_text(safe_path(folder, "persons", pages[pid].split("/")[1]), html)
     grid = {r.id: {s: 0 for s in STATUSES} for r in rules}
     for f in result.findings:
@@ -245,7 +257,6 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
     source_list = [lookup("sources", s) for s in cited if lookup("sources", s)]
     source_list += [s for s in sample if s["id"] not in set(cited)]
     all_sources = {s["id"]: s for s in source_list}
-    rule_counts = Counter(f.rule for f in result.findings)
 
     person_name = _person_namer(lookup)
     return _ENV.get_template("report.html").render(
@@ -261,7 +272,8 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         sources=all_sources,
         source_list=source_list,
         rules={r.id: r.rule for r in rules},
-        rule_counts=rule_counts,
+        rules_page="",
+        **_rules_context(rules, result.findings),
         person_name=person_name,
         identity=_identity_context(registry, lookup),
     )
