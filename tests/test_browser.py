@@ -32,6 +32,7 @@ WIDTHS = {"laptop": 1280, "phone": 390}
 # rows of a table or list outside the findings. A finding card splits between its steps, so none pushes a
 # half-empty sheet ahead of it.
 SHEETS_FRAME, SHEETS_PER_FINDING, ROWS_PER_SHEET = 2, 3, 10
+A4_TEXT_WIDTH = 680  # px: 210 mm less two 15 mm margins, at 96 px to the inch
 ROWS = "() => [...document.querySelectorAll('tr, li')].filter(e => !e.closest('.finding')).length"
 
 try:
@@ -152,9 +153,11 @@ def test_every_page_fits_the_screen_without_squashed_cells(reports, browser, dev
 def test_printed_reports_start_at_once_and_stay_short(reports, browser):
     counts = {}
     for page_path in pages_to_check(reports):
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": A4_TEXT_WIDTH, "height": 1000})
         page.goto((reports / page_path).as_uri())
         page.emulate_media(media="print")
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= A4_TEXT_WIDTH + 1, f"{page_path}: on paper the text runs {wide}px wide, past the margin"
         # The first finding begins on the first sheet: nothing forces it to a page of its own.
         first = page.evaluate("() => { const f = document.querySelector('.finding, table.findings');"
                               " return f ? f.getBoundingClientRect().top : 0; }")

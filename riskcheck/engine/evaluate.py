@@ -230,9 +230,11 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
             if f.type == "ref" and f.to == "organizations" and record.get(fname):
                 fact("organizations", lookup("organizations", record[fname]), set())
 
-    for name in compiled.lets:
-        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {lets[name]}.",
-                          formula=rule.let[name]))
+    for name, kind in compiled.lets.items():
+        words = lets[name]
+        if kind == "date" and words not in ("unknown",) and row[f"l__{name}__lo"] != row[f"l__{name}__hi"]:
+            words += " (not a single day, because a date it is worked out from is recorded only in part)"
+        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {words}.", formula=rule.let[name]))
     undecided = []
     for check in compiled.checks:
         value = row[check.column]
