@@ -27,7 +27,7 @@ SHOTS = Path(os.environ.get("RISKCHECK_SCREENSHOTS") or REPO / "build" / "screen
 # Flags for a closed network: without the background-networking ones Chromium keeps trying to reach Google.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-WIDTHS = {"laptop": 1280, "phone": 390}
+WIDTHS = {"laptop": 1280, "phone": 390, "small-phone": 360}
 # Sheets of print at most: two for the frame (header, data, sources, rules), three a finding, one for every ten
 # rows of a table or list outside the findings. A finding card splits between its steps, so none pushes a
 # half-empty sheet ahead of it.
