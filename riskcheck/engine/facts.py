@@ -24,6 +24,10 @@ def _name(lookup: Lookup, type_name: str, record_id: str | None, key: str = "nam
     return (record or {}).get(key) or (record_id or "unknown")
 
 
+_CATEGORY_WORDS = {"political": "a political post", "administrative": "an administrative post",
+                   "elected": "an elected post", "other": "a post of another category"}
+
+
 def describe(type_name: str, r: dict, lookup: Lookup) -> str:
     """One sentence stating what the record says."""
     if type_name == "persons":
@@ -41,9 +45,9 @@ def describe(type_name: str, r: dict, lookup: Lookup) -> str:
                 f" ({org}) from {date_words(r['start'])}{end}.")
     if type_name == "positions":
         org = _name(lookup, "organizations", r["organization_id"])
-        bits = [f"category {r['category']}" if r.get("category") else "category not recorded"]
+        bits = [_CATEGORY_WORDS.get(r.get("category") or "", "category not recorded")]
         if r.get("kind"):
-            bits.append(f"kind {r['kind']}")
+            bits.append(f"kind: {r['kind'].replace('_', ' ')}")
         if r.get("rank") is not None:
             bits.append(f"rank {r['rank']}")
         reports = ""
@@ -82,7 +86,7 @@ def describe(type_name: str, r: dict, lookup: Lookup) -> str:
     if type_name == "programs":
         return f"Program: {r['name']}."
     if type_name == "organizations":
-        return f"Organization: {r['name']}" + (f" ({r['kind']})" if r.get("kind") else "") + "."
+        return f"Organization: {r['name']}" + (f" ({r['kind'].replace('_', ' ')})" if r.get("kind") else "") + "."
     if type_name == "sources":
         return f"Source: {r['title']}."
     return f"{type_name} record {r.get('id')}."
