@@ -56,6 +56,7 @@ class RunOptions:
 def watch_progress(registry: Registry, report: Callable[[float], None], first: float = 3.0, every: float = 10.0):
     """While a rule's query runs, report how far it is after `first` seconds and then every `every`."""
     done = threading.Event()
+    registry.conn.execute("SET enable_progress_bar = true")
 
     def watch() -> None:
         wait = first
@@ -72,6 +73,7 @@ def watch_progress(registry: Registry, report: Callable[[float], None], first: f
     finally:
         done.set()
         watcher.join()
+        registry.conn.execute("SET enable_progress_bar = false")
 
 
 def failure_words(exc: BaseException) -> str:
