@@ -154,11 +154,15 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
             meta = read_case_meta(folder, root)
             result.title, result.summary = meta.title, meta.summary
             result.as_of = options.as_of or meta.as_of
-            if result.as_of is None:
-                raise ProblemError([Problem(f"{meta.display}/case.yaml", None, "no as_of date: the case is "
-                                            "judged as of a stated date; add `as_of: YYYY-MM-DD` or run with "
-                                            "--as-of", field="as_of")])
-            registry = load_sources(meta, root, schema, stage)
+            undated = [] if result.as_of else [Problem(
+                f"{meta.display}/case.yaml", None, "no as_of date: the case is judged as of a stated date; add "
+                "`as_of: YYYY-MM-DD` or run with --as-of", field="as_of")]
+            try:  # the data's own problems are listed with a missing as_of, not hidden behind it
+                registry = load_sources(meta, root, schema, stage)
+            except ProblemError as exc:
+                raise ProblemError(exc.problems + undated) from None
+            if undated:
+                raise ProblemError(undated)
             result.warnings = registry.warnings
             result.counts = registry.counts()
             if stage:

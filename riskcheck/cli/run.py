@@ -114,7 +114,8 @@ def validate_command(cases: Path) -> None:
       riskcheck validate cases/
     """
     try:
-        results = run_cases(cases, [], RunOptions(as_of=date.min), progress=Progress("Validating"))
+        # No --as-of here: a case without its own as_of is reported as `run` would report it.
+        results = run_cases(cases, [], RunOptions(), progress=Progress("Validating"))
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     for r in results:

@@ -15,6 +15,9 @@ from riskcheck.yamlio import YList, YMap, load_yaml_file
 
 CASE_ID = re.compile(r"[a-z0-9-]{1,64}")
 META_KEYS = {"id", "title", "summary", "as_of", "subjects", "include"}
+READ_SUFFIXES = (".yaml", ".yml", ".csv")
+# Files that look like records but are not read, so a case saved as a workbook is not taken as empty.
+RECORD_LIKE = {".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".json", ".jsonl"}
 
 
 @dataclass
@@ -41,6 +44,12 @@ def discover_cases(path: Path) -> tuple[Path, list[Path]]:
         return path.parent, [path]
     folders = sorted(p for p in path.iterdir()
                      if p.is_dir() and not p.name.startswith(("_", ".")))
+    if not folders:
+        records = sorted(p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() in RECORD_LIKE)
+        hint = (f"; it holds {', '.join(records[:3])}{' ...' if len(records) > 3 else ''}: to make it one case, "
+                "add a case.yaml with `id: <folder name>` and `as_of: YYYY-MM-DD`") if records else ""
+        raise ProblemError([Problem(path.name, None, "holds no case folders (a case is a folder with a "
+                                                     f"case.yaml){hint}")])
     return path, folders
 
 

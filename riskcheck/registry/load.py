@@ -108,9 +108,17 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
         for type_name, path, shown in sources.csv_files:
             problems += store.insert_csv(conn, schema, type_name, path, shown)
         stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
-        errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml")
+        errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
+                                        meta.as_of)
+        warnings = sources.warnings + warnings
+        records = sum(conn.execute(f"SELECT count(*) FROM {store.q('raw_rows_' + t)}").fetchone()[0]
+                      for t in schema.types)
+        if records == 0 and not problems:
+            unread = f" ({len(sources.warnings)} file(s) not read, see the warnings)" if sources.warnings else ""
+            errors.append(Problem(meta.display, None, f"holds no records{unread}: an empty case would read as "
+                                                      "'no findings'"))
         if problems or errors:
-            raise ProblemError(problems + errors)
+            raise ProblemError(problems + errors + sources.warnings)
         stage(meta.id, "validated")
         store.create_typed_tables(conn, schema)
         identity = apply_identities(conn, schema, resolve_identities(conn, lambda text: stage(meta.id, text)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskcheck.errors import Problem
-from riskcheck.registry.cases import META_KEYS, CaseMeta, display_path
+from riskcheck.registry.cases import META_KEYS, READ_SUFFIXES, RECORD_LIKE, CaseMeta, display_path
 from riskcheck.registry.confine import Refused, admit
 from riskcheck.registry.schema import Schema
 from riskcheck.yamlio import YList, YMap, load_yaml_file
@@ -34,6 +34,7 @@ class CaseSources:
     rows: dict[str, list[RawRow]] = field(default_factory=dict)
     csv_files: list[tuple[str, Path, str]] = field(default_factory=list)  # (type, path, display)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def collect_sources(meta: CaseMeta, root: Path, schema: Schema) -> CaseSources:
@@ -91,7 +92,11 @@ class _Reader:
         for path in sorted(folder.iterdir()):
             if path.name == "case.yaml" and skip_case_yaml:
                 continue
-            if path.suffix not in (".yaml", ".yml", ".csv"):
+            if path.suffix not in READ_SUFFIXES:
+                if path.suffix.lower() in RECORD_LIKE and not path.name.startswith("."):
+                    self.out.warnings.append(Problem(display_path(path, self.root), None, (
+                        "is not read: riskcheck reads record files named <type>.yaml, .yml or .csv "
+                        f"(lower case); save this one as {path.stem}.csv or {path.stem}.yaml")))
                 continue
             shown = display_path(path, self.root)
             try:

@@ -9,6 +9,7 @@ record and field.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 import duckdb
 
@@ -22,7 +23,7 @@ FieldLines = dict[tuple[str, int], dict[str, int]]
 
 
 def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: FieldLines,
-                 subjects: list[str], case_file: str) -> tuple[list[Problem], list[Problem]]:
+                 subjects: list[str], case_file: str, as_of: date | None = None) -> tuple[list[Problem], list[Problem]]:
     """Return (errors, warnings) for the raw tables of one case."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -86,6 +87,20 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
               ON first.id = a.id AND (a._file, a._line) <> first.at
         """
         report(errors, dup_sql, "id", lambda v: f"the id is used already (by the {v})")
+
+    # What a careful editor would catch: a person recorded as their own relative (an error), and events dated
+    # after the date the case is judged at that cannot lie in its future (a birth, a verdict: a warning, since
+    # one typo in a national registry should not stop the whole case from being checked).
+    report(errors, "SELECT _file, _line, _csv, id, relative_id FROM raw_relations WHERE person_id = relative_id",
+           "relative_id", lambda v: f"{v!r} is the person themself: a person cannot be their own relative")
+    if as_of is not None:
+        for type_name, field, words in (("persons", "birth_date", "born"), ("verdicts", "verdict_date", "sentenced"),
+                                        ("verdicts", "in_force_date", "in force")):
+            col = q(field)
+            report(warnings, f"SELECT _file, _line, _csv, id, {col} FROM {q('raw_' + type_name)} "
+                           f"WHERE pd_lo({col}) > DATE '{as_of.isoformat()}'", field,
+                   lambda v, w=words: f"{v!r} is after the case's as_of date {as_of}: nobody is {w} in the "
+                                      "future of the date the case is judged at (a typo in the year?)")
 
     for subject in subjects:
         if not conn.execute("SELECT 1 FROM raw_persons WHERE id = ?", [subject]).fetchall():

@@ -1,0 +1,63 @@
+"""A folder that is not what riskcheck expects is said so, never read as 'nothing found'."""
+
+from __future__ import annotations
+
+from riskcheck.cli import main
+
+from conftest import RULES, minimal_case
+
+
+def run(runner, root, out):
+    return runner.invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(out)])
+
+
+def test_an_empty_folder_is_an_error_not_an_empty_index(runner, tmp_path):
+    (tmp_path / "cases").mkdir()
+    result = run(runner, tmp_path / "cases", tmp_path / "out")
+    assert result.exit_code == 2 and "cases: holds no case folders (a case is a folder with a case.yaml)" in result.output
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_a_folder_of_record_files_without_case_yaml_says_how_to_make_it_a_case(runner, tmp_path):
+    folder = tmp_path / "leak"
+    folder.mkdir()
+    (folder / "persons.csv").write_text("id,name\np1,A\n")
+    (folder / "tenures.csv").write_text("id,person_id,position_id,start\n")
+    result = runner.invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 2
+    assert "holds persons.csv, tenures.csv: to make it one case, add a case.yaml" in result.output
+
+
+def test_files_riskcheck_does_not_read_are_named_and_an_empty_case_fails(runner, write_case, tmp_path):
+    root = write_case("workbook", {"case.yaml": "id: workbook\nas_of: 2024-01-01\n", "persons.CSV": "id,name\np1,A\n",
+                                   "persons.tsv": "id\tname\n"})
+    (root / "workbook" / "registry.xlsx").write_bytes(b"PK\x03\x04")
+    (root / "workbook" / "notes.md").write_text("# not records\n")
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 3
+    for name in ("persons.CSV", "persons.tsv", "registry.xlsx"):
+        assert f"cases/workbook/{name}: is not read: riskcheck reads record files named" in result.output, name
+    assert "notes.md" not in result.output
+    assert "cases/workbook: holds no records (3 file(s) not read, see the warnings)" in result.output
+
+
+def test_a_person_recorded_as_their_own_relative_is_an_error(runner, write_case):
+    case = minimal_case("self").replace("relative_id: p-father", "relative_id: p-son")
+    result = runner.invoke(main, ["validate", str(write_case("self", {"case.yaml": case}))])
+    assert result.exit_code == 3
+    assert "record 'r1', field 'relative_id': 'p-son' is the person themself" in result.output
+
+
+def test_a_birth_after_the_as_of_date_is_warned_about(runner, write_case):
+    case = minimal_case("future").replace("{id: p-son, name: Son}", "{id: p-son, name: Son, birth_date: 2031-05-01}")
+    result = runner.invoke(main, ["validate", str(write_case("future", {"case.yaml": case}))])
+    assert result.exit_code == 0
+    assert ("record 'p-son', field 'birth_date': '2031-05-01' is after the case's as_of date 2024-01-01: nobody "
+            "is born in the future") in result.output
+
+
+def test_validate_reports_a_missing_as_of_beside_the_data_problems(runner, write_case):
+    root = write_case("bad", {"case.yaml": "id: bad\npersons: [{id: p1}]\n"})
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 3
+    assert "record 'p1', field 'name': is required" in result.output and "no as_of date" in result.output
