@@ -61,3 +61,14 @@ def test_validate_reports_a_missing_as_of_beside_the_data_problems(runner, write
     result = runner.invoke(main, ["validate", str(root)])
     assert result.exit_code == 3
     assert "record 'p1', field 'name': is required" in result.output and "no as_of date" in result.output
+
+
+def test_the_obvious_spellings_of_a_gender_are_read(runner, write_case, tmp_path):
+    case = minimal_case("genders").replace("{id: p-son, name: Son}", "{id: p-son, name: Son, gender: М}").replace(
+        "{id: p-father, name: Father}", "{id: p-father, name: Father, gender: male}")
+    root = write_case("genders", {"case.yaml": case, "persons.yaml": "- {id: p-aunt, name: Aunt, gender: ж}\n"
+                                                                     "- {id: p-odd, name: Odd, gender: x}\n"})
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 3
+    assert "record 'p-odd', field 'gender': 'x' is not one of m, f" in result.output
+    assert "'М'" not in result.output and "'male'" not in result.output and "'ж'" not in result.output

@@ -103,10 +103,26 @@ def create_raw_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         cols = ", ".join(f"{q(f.name)} {'VARCHAR[]' if f.is_list else 'VARCHAR'}" for f in rtype.fields.values())
         conn.execute(f"CREATE TABLE {q('raw_rows_' + rtype.name)} (_file VARCHAR, _line INTEGER, _csv BOOLEAN, "
                      f"_base BIGINT, {cols})")
-        names = ", ".join(q(f) for f in rtype.fields)
+        names = ", ".join(_spelled(f) for f in rtype.fields.values())
         conn.execute(f"CREATE VIEW {q('raw_' + rtype.name)} AS SELECT _file, "
                      f"coalesce(_line, CAST(rowid - _base + 2 AS INTEGER)) AS _line, _csv, {names} "
                      f"FROM {q('raw_rows_' + rtype.name)}")
+
+
+# The obvious spellings of a value, as registries write them (Latin, Cyrillic, Kazakh, words), read as the
+# contract's value; anything else is still an error naming the value.
+SPELLINGS = {
+    "gender": {"m": "m", "male": "m", "man": "m", "м": "m", "муж": "m", "мужской": "m", "ер": "m", "еркек": "m",
+               "f": "f", "female": "f", "woman": "f", "ж": "f", "жен": "f", "женский": "f", "әйел": "f"},
+}
+
+
+def _spelled(f: Field) -> str:
+    spellings = SPELLINGS.get(f.name)
+    if not spellings:
+        return q(f.name)
+    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in spellings.items())
+    return f"CASE lower(trim({q(f.name)})) {cases} ELSE {q(f.name)} END AS {q(f.name)}"
 
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, rows: list[RawRow]) -> None:
