@@ -40,3 +40,10 @@ def test_search_lists_the_closest_persons_across_scripts(runner):
     lines = result.output.splitlines()
     assert len(lines) == 3 and all("fictional-names-across-scripts" in line for line in lines)
     assert all(line.startswith("1.00") for line in lines)
+
+
+def test_a_search_by_a_surname_finds_both_its_gendered_forms(runner):
+    result = runner.invoke(main, ["names", "search", str(CASES), "Zhaksybekov"])
+    assert result.exit_code == 0
+    assert "p-dana  Dana Serikovna Zhaksybekova" in result.output     # the feminine form
+    assert "p-serik-court  Жақсыбеков Серік Болатұлы" in result.output  # and the Cyrillic masculine one

@@ -95,7 +95,8 @@ def search_command(cases: Path, name: str, limit: int, min_score: float) -> None
     """List the persons of the cases whose names are closest to NAME, with scores.
 
     Every way a record writes the name counts (the name, its aliases, the surname, given
-    name and patronymic fields); the best one is shown.
+    name and patronymic fields); the best one is shown. Gendered forms are folded:
+    "Zhaksybekov" finds Dana Zhaksybekova too.
 
     \b
     Example:
@@ -123,7 +124,7 @@ def search_command(cases: Path, name: str, limit: int, min_score: float) -> None
             registry.close()
         for pid, pname, aliases, surname, given, patronymic in rows:
             person = PersonNames(pid, pname or "", list(aliases or []), surname or "", given or "", patronymic or "")
-            score = max(compare_parsed(query, p, explain=False).score for p in person.parsed())
+            score = max(compare_parsed(query, p, explain=False, fold_gender=True).score for p in person.parsed())
             if score >= min_score:
                 item = (score, folder.name, pid, pname or "")
                 if len(best) < limit:

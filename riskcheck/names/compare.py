@@ -175,7 +175,7 @@ def _gender_clash(a: NamePart, b: NamePart) -> bool:
     return False
 
 
-def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True) -> NameComparison:
+def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True, fold_gender: bool = False) -> NameComparison:
     """Compare two parsed names; `explain=False` skips the wording (for scoring millions of pairs)."""
     out = NameComparison(0.0)
     results: list[PartResult] = []
@@ -280,7 +280,7 @@ def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True) -> NameCo
             results.append(_unpaired(p, False, "only one name has it"))
     if a.gender and b.gender and a.gender != b.gender:
         out.gender_conflict = True
-    if out.gender_conflict:
+    if out.gender_conflict and not fold_gender:  # a search folds it: "Zhaksybekov" finds Dana Zhaksybekova
         score = min(score, _GENDER_CAP)
         if explain:
             results.append(PartResult("gender", a.gender or "", b.gender or "", None,
