@@ -72,3 +72,28 @@ def test_the_obvious_spellings_of_a_gender_are_read(runner, write_case, tmp_path
     assert result.exit_code == 3
     assert "record 'p-odd', field 'gender': 'x' is not one of m, f" in result.output
     assert "'М'" not in result.output and "'male'" not in result.output and "'ж'" not in result.output
+
+
+PERSONS_EXCEL = "id;name;gender\r\np-son;Иманалиев Жандос;м\r\np-father;Иманалиев Бахытбек;М\r\n"
+
+
+def test_a_csv_saved_from_excel_in_a_russian_locale_is_read_with_warnings(runner, write_case, tmp_path):
+    case = minimal_case("excel").replace("persons:\n  - {id: p-son, name: Son}\n  - {id: p-father, name: Father}\n", "")
+    root = write_case("excel", {"case.yaml": case})
+    (root / "excel" / "persons.csv").write_bytes(PERSONS_EXCEL.encode("cp1251"))
+    out = tmp_path / "out"
+    result = run(runner, root, out)
+    assert result.exit_code == 0, result.output
+    assert "cases/excel/persons.csv: not UTF-8; read as Windows-1251" in result.output
+    assert "cases/excel/persons.csv row 1: cells are separated by ';'" in result.output
+    html = (out / "excel" / "report.html").read_text()
+    assert "Иманалиев Жандос" in html and "Ð" not in html  # the names, not mojibake
+
+
+def test_a_byte_order_mark_does_not_hide_the_first_column(runner, write_case):
+    case = minimal_case("bom").replace("persons:\n  - {id: p-son, name: Son}\n  - {id: p-father, name: Father}\n", "")
+    root = write_case("bom", {"case.yaml": case})
+    (root / "bom" / "persons.csv").write_bytes("\ufeffid,name\np-son,Son\np-father,Father\n".encode("utf-8"))
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "unknown column" not in result.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -106,7 +106,11 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
                 field_lines[(row.file, row.line)] = row.field_lines
         problems: list[Problem] = list(sources.problems)
         for type_name, path, shown in sources.csv_files:
-            problems += store.insert_csv(conn, schema, type_name, path, shown)
+            for problem in store.insert_csv(conn, schema, type_name, path, shown):
+                if problem.message.startswith("warning: "):
+                    sources.warnings.append(replace(problem, message=problem.message[len("warning: "):]))
+                else:
+                    problems.append(problem)
         stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
         errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
                                         meta.as_of)
@@ -114,7 +118,8 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
         records = sum(conn.execute(f"SELECT count(*) FROM {store.q('raw_rows_' + t)}").fetchone()[0]
                       for t in schema.types)
         if records == 0 and not problems:
-            unread = f" ({len(sources.warnings)} file(s) not read, see the warnings)" if sources.warnings else ""
+            skipped = [w for w in sources.warnings if w.message.startswith("is not read")]
+            unread = f" ({len(skipped)} file(s) not read, see the warnings)" if skipped else ""
             errors.append(Problem(meta.display, None, f"holds no records{unread}: an empty case would read as "
                                                       "'no findings'"))
         if problems or errors:

@@ -145,9 +145,57 @@ def _clean(value):
 
 def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, path: Path,
                shown: str) -> list[Problem]:
-    """Read a CSV file in bulk into raw_<type>. Rows are numbered as in a spreadsheet (header = row 1)."""
-    with literal_path(path) as readable:
-        return _insert_csv(conn, schema, type_name, readable, shown)
+    """Read a CSV file in bulk into raw_<type>. Rows are numbered as in a spreadsheet (header = row 1).
+
+    Spreadsheets saved from Excel in a Russian or Kazakh locale are read as they come: a UTF-8 byte-order
+    mark, `;` between cells, or Windows-1251 text. Each is read correctly and named in a warning (a
+    Problem whose message starts with "warning:"), so nothing reaches a report as mojibake.
+    """
+    notes: list[Problem] = []
+    with literal_path(path) as readable, _utf8(readable, shown, notes) as text_file:
+        delim = _delimiter(text_file, shown, notes)
+        return notes + _insert_csv(conn, schema, type_name, text_file, shown, delim)
+
+
+@contextmanager
+def _utf8(path: Path, shown: str, notes: list[Problem]) -> Iterator[Path]:
+    """The file as UTF-8 without a byte-order mark: as it is, or transcoded into a temporary copy."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else None
+    if encoding is None:
+        # The first megabyte decides (a Cyrillic export shows it at once); a bad byte later is DuckDB's error,
+        # with its row. Reading every file twice would cost a national run half a second.
+        with open(path, "rb") as fh:
+            sample = fh.read(1 << 20)
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(sample) - 4:  # not just a character cut at the end of the sample
+                encoding = "cp1251"
+    if encoding is None:
+        yield path
+        return
+    if encoding == "cp1251":
+        notes.append(Problem(shown, None, "warning: not UTF-8; read as Windows-1251 (Cyrillic, as Excel saves it "
+                                          "in a Russian or Kazakh locale). Check the names look right, or save "
+                                          "the file as CSV UTF-8"))
+    with tempfile.TemporaryDirectory(prefix="riskcheck-") as tmp:
+        copy = Path(tmp) / "records.csv"
+        with open(path, encoding=encoding, newline="") as src, open(copy, "w", encoding="utf-8", newline="") as dst:
+            shutil.copyfileobj(src, dst)
+        yield copy
+
+
+def _delimiter(path: Path, shown: str, notes: list[Problem]) -> str:
+    """`,` as the contract says, or `;` when the header uses only that (Excel's CSV in many locales)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = fh.readline()
+    if ";" in header and "," not in header:
+        notes.append(Problem(shown, 1, "warning: cells are separated by ';' (as Excel saves CSV in many locales); "
+                                       "read that way", row_word="row"))
+        return ";"
+    return ","
 
 
 @contextmanager
@@ -167,9 +215,9 @@ def literal_path(path: Path) -> Iterator[Path]:
 
 
 def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, path: Path,
-                shown: str) -> list[Problem]:
+                shown: str, delim: str = ",") -> list[Problem]:
     rtype = schema.types[type_name]
-    source = ("read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"')")
+    source = (f"read_csv(?, all_varchar = true, header = true, delim = {lit(delim)}, quote = '\"', escape = '\"')")
     try:
         header = [d[0] for d in conn.execute(f"SELECT * FROM {source} LIMIT 0", [str(path)]).description]
     except duckdb.Error as exc:
