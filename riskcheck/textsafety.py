@@ -28,7 +28,7 @@ def has_hidden(text: str) -> bool:
 
 
 def reveal(text: str) -> str:
-    """The text with every control or invisible formatting character replaced by a visible [U+XXXX]."""
+    """The text with every control or invisible formatting character replaced by a visible mark: [U+202E]."""
     return _HIDDEN.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
