@@ -1,8 +1,9 @@
 """The stages of a run, in order: load the rules, then for each case load, evaluate, report.
 
 This is the only module that knows the order; the CLI calls it and the stages do not call each
-other. A broken case is reported and skipped so the others still run; its earlier report is
-left as it was, never overwritten by a half-made one.
+other. Whatever goes wrong in a case (its data, a rule, a bug, writing its files) becomes that case's
+problem, so the others still run; its earlier report is kept (the report writer marks it out of
+date), never overwritten by a half-made one.
 """
 
 from __future__ import annotations
