@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -106,11 +106,9 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
                 field_lines[(row.file, row.line)] = row.field_lines
         problems: list[Problem] = list(sources.problems)
         for type_name, path, shown in sources.csv_files:
-            for problem in store.insert_csv(conn, schema, type_name, path, shown):
-                if problem.message.startswith("warning: "):
-                    sources.warnings.append(replace(problem, message=problem.message[len("warning: "):]))
-                else:
-                    problems.append(problem)
+            errors, notes = store.insert_csv(conn, schema, type_name, path, shown)
+            problems += errors
+            sources.warnings += notes
         stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
         errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
                                         meta.as_of)

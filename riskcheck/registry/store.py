@@ -144,17 +144,17 @@ def _clean(value):
 
 
 def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, path: Path,
-               shown: str) -> list[Problem]:
+               shown: str) -> tuple[list[Problem], list[Problem]]:
     """Read a CSV file in bulk into raw_<type>. Rows are numbered as in a spreadsheet (header = row 1).
 
     Spreadsheets saved from Excel in a Russian or Kazakh locale are read as they come: a UTF-8 byte-order
-    mark, `;` between cells, or Windows-1251 text. Each is read correctly and named in a warning (a
-    Problem whose message starts with "warning:"), so nothing reaches a report as mojibake.
+    mark, `;` between cells, or Windows-1251 text. Each is read correctly and named in a warning, so
+    nothing reaches a report as mojibake. Returns (errors, warnings).
     """
     notes: list[Problem] = []
     with literal_path(path) as readable, _utf8(readable, shown, notes) as text_file:
         delim = _delimiter(text_file, shown, notes)
-        return notes + _insert_csv(conn, schema, type_name, text_file, shown, delim)
+        return _insert_csv(conn, schema, type_name, text_file, shown, delim), notes
 
 
 @contextmanager
@@ -177,7 +177,7 @@ def _utf8(path: Path, shown: str, notes: list[Problem]) -> Iterator[Path]:
         yield path
         return
     if encoding == "cp1251":
-        notes.append(Problem(shown, None, "warning: not UTF-8; read as Windows-1251 (Cyrillic, as Excel saves it "
+        notes.append(Problem(shown, None, "not UTF-8; read as Windows-1251 (Cyrillic, as Excel saves it "
                                           "in a Russian or Kazakh locale). Check the names look right, or save "
                                           "the file as CSV UTF-8"))
     with tempfile.TemporaryDirectory(prefix="riskcheck-") as tmp:
@@ -192,7 +192,7 @@ def _delimiter(path: Path, shown: str, notes: list[Problem]) -> str:
     with open(path, encoding="utf-8", newline="") as fh:
         header = fh.readline()
     if ";" in header and "," not in header:
-        notes.append(Problem(shown, 1, "warning: cells are separated by ';' (as Excel saves CSV in many locales); "
+        notes.append(Problem(shown, 1, "cells are separated by ';' (as Excel saves CSV in many locales); "
                                        "read that way", row_word="row"))
         return ";"
     return ","
