@@ -30,7 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "cases"
-RULES = REPO / "rules"
+RULES = REPO / "rules" / "kz"
 
 TOKENS = [
     "0000", "0000-01-01", "9999-12-31", "9999", "0001-01-01", "2024-05/..", "../2021", "..", "/", "2021-13-45",

@@ -60,7 +60,7 @@ def main() -> None:
         out = work / f"report-n{n}"
         shutil.rmtree(out, ignore_errors=True)
         peer_wall, peer_peak, _ = measure([sys.executable, str(REPO / "bench" / "peer.py"), str(registry / "synthetic")])
-        wall, peak, code = measure(riskcheck("run", str(registry), "--rules", str(REPO / "rules"), "--out", str(out)))
+        wall, peak, code = measure(riskcheck("run", str(registry), "--rules", str(REPO / "rules" / "kz"), "--out", str(out)))
         truth = json.loads((registry / "ground-truth.json").read_text())
         doc = json.loads((out / "synthetic" / "findings.json").read_text()) if code == 0 else {}
         found = doc.get("findings", [])

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
-RULES = REPO / "rules"
+RULES = REPO / "rules" / "kz"
 CASES = REPO / "cases"
 
 

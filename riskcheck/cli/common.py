@@ -9,23 +9,36 @@ import click
 
 from riskcheck.errors import ProblemError
 from riskcheck.rules.loader import LoadedRule, load_rules
+from riskcheck.rules.shipped import shipped_rules_dir, shown_rule_path
 from riskcheck.textsafety import reveal
 
 EXIT_FAIL_ON = 1
 EXIT_CASE_FAILED = 3
 EXIT_RULES_BROKEN = 4
 
-rules_option = click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path), default=Path("rules"), show_default=True,
-    help="Folder of rule files (or one rule file).",
-)
 
 
-def load_rules_or_exit(rules_dir: Path) -> list[LoadedRule]:
+def rules_option(command):
+    """--rules replaces the shipped rules, --add-rules adds to them; both take folders or files, repeated."""
+    command = click.option(
+        "--add-rules", "added_rules", type=click.Path(exists=True, path_type=Path), multiple=True,
+        help="Also run the rules in this folder (or rule file), beside the shipped ones. Repeatable.")(command)
+    return click.option(
+        "--rules", "chosen_rules", type=click.Path(exists=True, path_type=Path), multiple=True,
+        help="Run the rules in this folder (or rule file) instead of the shipped ones "
+             "(e.g. --rules my-rules/ or one pack, --rules rules/kz). Repeatable.")(command)
+
+
+def rule_paths(chosen: tuple[Path, ...], added: tuple[Path, ...]) -> list[Path]:
+    return [*(chosen or [shipped_rules_dir()]), *added]
+
+
+def load_rules_or_exit(paths: list[Path]) -> list[LoadedRule]:
     try:
-        return load_rules(rules_dir)
+        return load_rules(paths)
     except ProblemError as exc:
-        click.secho(reveal(f"The rules in {rules_dir} have problems:"), fg="red", err=True)
+        shown = ", ".join(shown_rule_path(p) for p in paths)
+        click.secho(reveal(f"The rules in {shown} have problems:"), fg="red", err=True)
         for problem in exc.problems:
             click.echo(reveal(f"  {problem}"), err=True)
         sys.exit(EXIT_RULES_BROKEN)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import load_rules_or_exit, rules_option
+from riskcheck.cli.common import load_rules_or_exit, rule_paths, rules_option
 from riskcheck.report.rule_docs import cli_reference, rule_page, rules_index
 
 
@@ -18,7 +18,7 @@ from riskcheck.report.rule_docs import cli_reference, rule_page, rules_index
 @rules_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"),
               show_default=True, help="The docs folder to write docs/rules/*.md and docs/cli.md into.")
-def docs_command(rules_dir: Path, out_dir: Path) -> None:
+def docs_command(chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path) -> None:
     """Write one page per rule (docs/rules/<id>.md) and the CLI reference (docs/cli.md).
 
     \b
@@ -27,7 +27,7 @@ def docs_command(rules_dir: Path, out_dir: Path) -> None:
     """
     from riskcheck.cli import main
 
-    rules = load_rules_or_exit(rules_dir)
+    rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     (out_dir / "rules").mkdir(parents=True, exist_ok=True)
     for loaded in rules:
         (out_dir / "rules" / f"{loaded.id}.md").write_text(rule_page(loaded), encoding="utf-8")

@@ -7,32 +7,35 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import EXIT_CASE_FAILED, load_rules_or_exit, rules_option
+from riskcheck.cli.common import EXIT_CASE_FAILED, load_rules_or_exit, rule_paths, rules_option
+from riskcheck.rules.shipped import shown_rule_path
 from riskcheck.rules.testing import run_rule_tests
 
 
 @click.command("test")
-@click.argument("rules_dir", type=click.Path(exists=True, path_type=Path), default=Path("rules"))
+@click.argument("rule_paths_given", metavar="[RULES]...", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("-k", "keyword", default=None, help="Run only tests whose rule id or name contains this text.")
-def test_command(rules_dir: Path, keyword: str | None) -> None:
-    """Run the inline tests of the rules in RULES_DIR (default: rules/).
+def test_command(rule_paths_given: tuple[Path, ...], keyword: str | None) -> None:
+    """Run the inline tests of the rules in RULES (folders or rule files; default: the shipped rules).
 
     Each test is a small registry and the findings it must give (status, person, related
     persons). Tests marked known_gap record a limitation and do not fail the run.
 
     \b
     Examples:
-      riskcheck test rules/
-      riskcheck test rules/subordinate-corruption-resignation.yaml
-      riskcheck test rules/ -k day_eleven
+      riskcheck test
+      riskcheck test my-rules/
+      riskcheck test rules/kz/subordinate-corruption-resignation.yaml
+      riskcheck test -k day_eleven
     """
-    rules = load_rules_or_exit(rules_dir)
+    rules = load_rules_or_exit(rule_paths(rule_paths_given, ()))
     passed = failed = gaps = 0
     for loaded in rules:
         for result in run_rule_tests(loaded):
             if keyword and keyword not in f"{result.rule} {result.name}":
                 continue
-            where = f"{loaded.path}:{result.line}" if result.line else str(loaded.path)
+            shown = shown_rule_path(loaded.path)
+            where = f"{shown}:{result.line}" if result.line else shown
             if result.passed and result.known_gap:
                 gaps += 1
                 click.echo(f"gap   {result.rule}::{result.name} ({result.message})")
@@ -50,7 +53,7 @@ def test_command(rules_dir: Path, keyword: str | None) -> None:
 @click.command("rules")
 @rules_option
 @click.option("--params", "show_params", is_flag=True, help="Also list each rule's parameters and defaults.")
-def rules_command(rules_dir: Path, show_params: bool) -> None:
+def rules_command(chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], show_params: bool) -> None:
     """List the rules: id, version, kind, severity, title.
 
     \b
@@ -58,7 +61,7 @@ def rules_command(rules_dir: Path, show_params: bool) -> None:
       riskcheck rules
       riskcheck rules --params
     """
-    rules = load_rules_or_exit(rules_dir)
+    rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     rows = [(r.id, r.rule.version, r.rule.kind, r.rule.severity, r.rule.title) for r in rules]
     widths = [max(len(str(row[i])) for row in rows + [("id", "version", "kind", "severity", "title")])
               for i in range(4)]

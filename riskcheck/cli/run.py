@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, load_rules_or_exit,
-                                  rules_option)
+                                  rule_paths, rules_option)
 from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
@@ -41,7 +41,7 @@ def _as_of(ctx, param, value: str | None) -> date | None:
               help="Override a rule parameter for this run (repeatable; lists are comma-separated).")
 @click.option("--fail-on", type=click.Choice(list(SEVERITY_ORDER)), default=None,
               help="Exit with code 1 if a flagged or pending finding has this severity or higher.")
-def run_command(cases: Path, rules_dir: Path, out_dir: Path, as_of: date | None, params: tuple[str, ...],
+def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path, as_of: date | None, params: tuple[str, ...],
                 fail_on: str | None) -> None:
     """Check the cases in CASES and write a reasoned report for each.
 
@@ -58,7 +58,7 @@ def run_command(cases: Path, rules_dir: Path, out_dir: Path, as_of: date | None,
       riskcheck run cases/ --param kinship-convicted-official.close_relatives=parent,child,spouse
       riskcheck run cases/ --fail-on high      # exit 1 if any high-severity lead is found
     """
-    rules = load_rules_or_exit(rules_dir)
+    rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     try:
         overrides = parse_param_overrides(list(params), rules)
     except ValueError as exc:

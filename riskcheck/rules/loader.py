@@ -40,12 +40,21 @@ def rule_files(path: Path) -> list[Path]:
                                                               p.relative_to(path).parts))
 
 
-def load_rules(path: Path, schema: Schema | None = None) -> list[LoadedRule]:
-    """Load every rule under `path`; raise ProblemError listing all problems in all files."""
+def load_rules(paths: Path | list[Path], schema: Schema | None = None) -> list[LoadedRule]:
+    """Load every rule under `paths` (folders or files); raise ProblemError listing all problems in all files.
+
+    A file reached twice (a pack given both as part of a folder and on its own) is read once; two
+    different files with one rule id are an error naming both.
+    """
+    paths = [paths] if isinstance(paths, Path) else list(paths)
     schema = schema or load_schema()
     loaded: list[LoadedRule] = []
     problems: list[Problem] = []
-    for file in rule_files(path):
+    files: dict[Path, Path] = {}
+    for path in paths:
+        for file in rule_files(path):
+            files.setdefault(file.resolve(), file)
+    for file in files.values():
         try:
             loaded.append(load_rule(file, schema))
         except ProblemError as exc:
@@ -59,7 +68,7 @@ def load_rules(path: Path, schema: Schema | None = None) -> list[LoadedRule]:
     if problems:
         raise ProblemError(problems)
     if not loaded:
-        raise ProblemError([Problem(str(path), None, "holds no rule files (*.yaml)")])
+        raise ProblemError([Problem(", ".join(map(str, paths)), None, "holds no rule files (*.yaml)")])
     return sorted(loaded, key=lambda r: r.id)
 
 
