@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from riskcheck.cli import main
+from riskcheck.registry.load import load_case
 
 from conftest import RULES, minimal_case
 
@@ -31,11 +34,11 @@ def test_a_folder_of_record_files_without_case_yaml_says_how_to_make_it_a_case(r
 def test_files_riskcheck_does_not_read_are_named_and_an_empty_case_fails(runner, write_case, tmp_path):
     root = write_case("workbook", {"case.yaml": "id: workbook\nas_of: 2024-01-01\n", "persons.CSV": "id,name\np1,A\n",
                                    "persons.tsv": "id\tname\n"})
-    (root / "workbook" / "registry.xlsx").write_bytes(b"PK\x03\x04")
+    (root / "workbook" / "registry.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (root / "workbook" / "notes.md").write_text("# not records\n")
     result = runner.invoke(main, ["validate", str(root)])
     assert result.exit_code == 3
-    for name in ("persons.CSV", "persons.tsv", "registry.xlsx"):
+    for name in ("persons.CSV", "persons.tsv", "registry.xls"):
         assert f"cases/workbook/{name}: is not read: riskcheck reads record files named" in result.output, name
     assert "notes.md" not in result.output
     assert "cases/workbook: holds no records (3 file(s) not read, see the warnings)" in result.output
@@ -74,7 +77,8 @@ def test_the_obvious_spellings_of_a_gender_are_read(runner, write_case, tmp_path
     assert "'М'" not in result.output and "'male'" not in result.output and "'ж'" not in result.output
 
 
-PERSONS_EXCEL = "id;name;gender\r\np-son;Иманалиев Жандос;м\r\np-father;Иманалиев Бахытбек;М\r\n"
+PERSONS_EXCEL = ("id;name;gender;birth_date\r\np-son;Иманалиев Жандос;м;15.03.1990\r\n"
+                 "p-father;Иманалиев Бахытбек;М;03.1961\r\n")
 
 
 def test_a_csv_saved_from_excel_in_a_russian_locale_is_read_with_warnings(runner, write_case, tmp_path):
@@ -86,6 +90,13 @@ def test_a_csv_saved_from_excel_in_a_russian_locale_is_read_with_warnings(runner
     assert result.exit_code == 0, result.output
     assert "cases/excel/persons.csv: not UTF-8; read as Windows-1251" in result.output
     assert "cases/excel/persons.csv row 1: cells are separated by ';'" in result.output
+    assert "cases/excel/persons.csv: 2 date(s) written day.month.year or month.year" in result.output
+    registry = load_case(root / "excel", root)
+    try:
+        persons = registry.records("persons")
+        assert (persons["p-son"]["birth_date"], persons["p-father"]["birth_date"]) == ("1990-03-15", "1961-03")
+    finally:
+        registry.close()
     html = (out / "excel" / "report.html").read_text()
     assert "Иманалиев Жандос" in html and "Ð" not in html  # the names, not mojibake
 
@@ -97,3 +108,31 @@ def test_a_byte_order_mark_does_not_hide_the_first_column(runner, write_case):
     result = runner.invoke(main, ["validate", str(root)])
     assert result.exit_code == 0, result.output
     assert "unknown column" not in result.output
+
+
+PERSONS_MULTILINE = 'id,name,notes\np1,A,"line one\nline two"\np2,B,x\np3,,y\n'
+
+
+@pytest.mark.parametrize("extra_row", ["", "p4,D,z,an extra cell\n"])
+def test_rows_keep_their_numbers_past_a_cell_of_several_lines(runner, write_case, extra_row):
+    """Read in bulk or (with a broken row) row by row, a row's number is the one a spreadsheet shows."""
+    root = write_case("rows", {"case.yaml": "id: rows\nas_of: 2024-01-01\n",
+                               "persons.csv": PERSONS_MULTILINE + extra_row + "p5,,w\n",
+                               "tenures.csv": "id,person_id,position_id,start\nt1,p4,pos,2020\n"})
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 3
+    row = 6 if extra_row else 5
+    assert "cases/rows/persons.csv row 4: record 'p3', field 'name': is required" in result.output
+    assert f"cases/rows/persons.csv row {row}: record 'p5', field 'name': is required" in result.output
+
+
+def test_a_row_with_an_extra_cell_is_its_own_error_without_follow_on_errors(runner, write_case, tmp_path):
+    root = write_case("rows", {"case.yaml": "id: rows\nas_of: 2024-01-01\n",
+                               "persons.csv": PERSONS_MULTILINE + "p4,D,z,an extra cell\n",
+                               "tenures.csv": "id,person_id,position_id,start\nt1,p4,pos,2020\n"})
+    result = runner.invoke(main, ["validate", str(root)])
+    assert ("cases/rows/persons.csv row 5: record 'p4': has 4 cells but the header names 3 columns; this row "
+            "is not read") in result.output
+    assert "'p4' names no person" not in result.output  # the tenure's reference is not a second error
+    assert "'pos' names no position" in result.output  # other problems are still found
+    assert str(tmp_path) not in result.output

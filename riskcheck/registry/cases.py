@@ -15,7 +15,7 @@ from riskcheck.yamlio import YList, YMap, load_yaml_file
 
 CASE_ID = re.compile(r"[a-z0-9-]{1,64}")
 META_KEYS = {"id", "title", "summary", "as_of", "subjects", "include"}
-READ_SUFFIXES = (".yaml", ".yml", ".csv")
+READ_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 # Files that look like records but are not read, so a case saved as a workbook is not taken as empty.
 RECORD_LIKE = {".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".json", ".jsonl"}
 

@@ -109,6 +109,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
             errors, notes = store.insert_csv(conn, schema, type_name, path, shown)
             problems += errors
             sources.warnings += notes
+        sources.warnings += store.dotted_date_notes(conn, schema)
         stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
         errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
                                         meta.as_of)

@@ -1,6 +1,6 @@
 """Collecting a case's records: inline in case.yaml, in record files beside it, and from includes.
 
-YAML records are read here into raw rows (text values with their lines). CSV files are only
+YAML records and Excel workbooks are read here into raw rows (text values with their lines or rows). CSV files are only
 located: the store reads them in bulk, so a million-row file never becomes a million Python objects.
 Every path goes through riskcheck.registry.confine first: only regular files inside the cases folder
 are read, each once however it is reached (folder scan, include, a link to it).
@@ -16,6 +16,7 @@ from riskcheck.errors import Problem
 from riskcheck.registry.cases import META_KEYS, READ_SUFFIXES, RECORD_LIKE, CaseMeta, display_path
 from riskcheck.registry.confine import Refused, admit
 from riskcheck.registry.schema import Schema
+from riskcheck.registry.workbook import read_workbook
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
 
@@ -27,6 +28,7 @@ class RawRow:
     line: int
     values: dict[str, str | list[str] | None]
     field_lines: dict[str, int]
+    by_row: bool = False  # a spreadsheet row (problems say "row N"), not a YAML line
 
 
 @dataclass
@@ -95,8 +97,8 @@ class _Reader:
             if path.suffix not in READ_SUFFIXES:
                 if path.suffix.lower() in RECORD_LIKE and not path.name.startswith("."):
                     self.out.warnings.append(Problem(display_path(path, self.root), None, (
-                        "is not read: riskcheck reads record files named <type>.yaml, .yml or .csv "
-                        f"(lower case); save this one as {path.stem}.csv or {path.stem}.yaml")))
+                        "is not read: riskcheck reads record files named <type>.yaml, .yml, .csv or .xlsx "
+                        f"(lower case); save this one as {path.stem}.xlsx or {path.stem}.csv")))
                 continue
             shown = display_path(path, self.root)
             try:
@@ -113,6 +115,13 @@ class _Reader:
             return
         self.visited.add(path)
         stem = Path(shown).stem
+        if path.suffix == ".xlsx":
+            records, errors, warnings = read_workbook(path, shown, self.schema)
+            for type_name, rows in records.items():
+                self.out.rows.setdefault(type_name, []).extend(rows)
+            self.out.problems += errors
+            self.out.warnings += warnings
+            return
         if path.suffix == ".csv":
             if stem in self.schema.types:
                 self.out.csv_files.append((stem, path, shown))

@@ -13,6 +13,7 @@ Set-oriented SQL keeps one code path for a 20-record case and a national registr
 
 from __future__ import annotations
 
+import csv
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -107,6 +108,9 @@ def create_raw_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         conn.execute(f"CREATE VIEW {q('raw_' + rtype.name)} AS SELECT _file, "
                      f"coalesce(_line, CAST(rowid - _base + 2 AS INTEGER)) AS _line, _csv, {names} "
                      f"FROM {q('raw_rows_' + rtype.name)}")
+    # The ids of rows that could not be read (a CSV row with an extra cell): already an error each, so a
+    # reference to one is not reported again as naming nothing.
+    conn.execute("CREATE TABLE unread_ids (id VARCHAR)")
 
 
 # The obvious spellings of a value, as registries write them (Latin, Cyrillic, Kazakh, words), read as the
@@ -117,7 +121,40 @@ SPELLINGS = {
 }
 
 
+# Dates as Excel writes them in Russian, Kazakh and most European locales: day.month.year (15.03.2021) and
+# month.year (03.2021). Read as the ISO forms they stand for; the rare text with a dot is tested first, so a
+# national registry's ISO dates pay one cheap check. An impossible date (31.02.2021) stays as written and is
+# refused by validation, naming it.
+DOTTED_DATES = (("%d.%m.%Y", "%Y-%m-%d"), ("%m.%Y", "%Y-%m"))
+
+
+def _dotted_date(col: str) -> str:
+    readings = ", ".join(f"strftime(try_strptime(trim({col}), {lit(src)}), {lit(dst)})" for src, dst in DOTTED_DATES)
+    return f"CASE WHEN contains({col}, '.') THEN coalesce({readings}, {col}) ELSE {col} END"
+
+
+def dotted_date_notes(conn: duckdb.DuckDBPyConnection, schema: Schema) -> list[Problem]:
+    """One warning per file that wrote dates day.month.year, with an example of how one was read."""
+    parts = []
+    for rtype in schema.types.values():
+        for f in rtype.fields.values():
+            if f.type == "date":
+                col = q(f.name)
+                parts.append(f"SELECT _file, _csv, {col} AS written, {_dotted_date(col)} AS read "
+                             f"FROM {q('raw_rows_' + rtype.name)} WHERE contains({col}, '.')")
+    if not parts:
+        return []
+    rows = conn.execute(f"SELECT _file, bool_or(_csv), min(written), arg_min(read, written), count(*) "
+                        f"FROM ({' UNION ALL '.join(parts)}) WHERE written <> read GROUP BY _file ORDER BY _file"
+                        ).fetchall()
+    return [Problem(file, None, f"{count:,} date(s) written day.month.year or month.year (as Excel writes them "
+                                f"in a Russian or Kazakh locale) read that way, e.g. {written!r} as {read}")
+            for file, _, written, read, count in rows]
+
+
 def _spelled(f: Field) -> str:
+    if f.type == "date":
+        return f"{_dotted_date(q(f.name))} AS {q(f.name)}"
     spellings = SPELLINGS.get(f.name)
     if not spellings:
         return q(f.name)
@@ -132,7 +169,7 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
     placeholders = ", ".join(["?"] * (len(fields) + 4))
     conn.executemany(
         f"INSERT INTO {q('raw_rows_' + type_name)} VALUES ({placeholders})",
-        [[row.file, row.line, False, None, *(_clean(row.values.get(f)) for f in fields)] for row in rows],
+        [[row.file, row.line, row.by_row, None, *(_clean(row.values.get(f)) for f in fields)] for row in rows],
     )
 
 
@@ -220,8 +257,10 @@ def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
     source = (f"read_csv(?, all_varchar = true, header = true, delim = {lit(delim)}, quote = '\"', escape = '\"')")
     try:
         header = [d[0] for d in conn.execute(f"SELECT * FROM {source} LIMIT 0", [str(path)]).description]
-    except duckdb.Error as exc:
-        return [Problem(shown, None, f"cannot read as CSV: {str(exc).splitlines()[0]}")]
+    except duckdb.Error:
+        return _insert_csv_row_by_row(conn, schema, type_name, path, shown, delim)
+    if header != _first_row(path, delim):  # the sniffer guessed other columns: a row has more cells
+        return _insert_csv_row_by_row(conn, schema, type_name, path, shown, delim)
     problems = [Problem(shown, 1, f"unknown column; {type_name} have {', '.join(rtype.fields)}",
                         field=col, row_word="row") for col in header if col not in rtype.fields]
     if problems:
@@ -239,9 +278,59 @@ def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
         base = conn.execute(f"SELECT count(*) FROM {q('raw_rows_' + type_name)}").fetchall()[0][0]
         conn.execute(f"INSERT INTO {q('raw_rows_' + type_name)} SELECT ?, NULL, true, {int(base)}, "
                      f"{', '.join(selects)} FROM {source}", [shown, str(path)])
-    except duckdb.Error as exc:
-        return [Problem(shown, None, f"cannot read as CSV: {str(exc).splitlines()[0]}")]
+    except duckdb.Error:
+        conn.execute(f"DELETE FROM {q('raw_rows_' + type_name)} WHERE _file = ?", [shown])
+        return _insert_csv_row_by_row(conn, schema, type_name, path, shown, delim)
     return []
+
+
+def _first_row(path: Path, delim: str) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return next(csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True), [])
+
+
+def _insert_csv_row_by_row(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, path: Path,
+                           shown: str, delim: str) -> list[Problem]:
+    """The slow path for a CSV the bulk reader refused: each row read on its own, so a row with an extra cell
+    is its own error (naming its row) and every other row is still read and checked."""
+    from riskcheck.registry.reader import RawRow
+
+    rtype = schema.types[type_name]
+    problems: list[Problem] = []
+    rows: list[RawRow] = []
+    unread: list[str] = []
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            records = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=True)
+            header = [h.strip() for h in next(records, [])]
+            problems += [Problem(shown, 1, f"unknown column; {type_name} have {', '.join(rtype.fields)}",
+                                 field=col, row_word="row") for col in header if col not in rtype.fields]
+            if problems:
+                return problems
+            for number, cells in enumerate(records, start=2):
+                extra = [c for c in cells[len(header):] if c.strip()]
+                if extra:
+                    values = dict(zip(header, cells))
+                    problems.append(Problem(shown, number, f"has {len(cells)} cells but the header names "
+                                                           f"{len(header)} columns; this row is not read (a "
+                                                           f"'{delim}' inside a cell that is not in quotes?)",
+                                            record=(values.get("id") or "").strip() or None, row_word="row"))
+                    if (values.get("id") or "").strip():
+                        unread.append(values["id"].strip())
+                    continue
+                values = {}
+                for name, cell in zip(header, cells):
+                    if cell.strip():
+                        values[name] = ([p.strip() for p in cell.split(";") if p.strip()]
+                                        if rtype.fields[name].is_list else cell)
+                if values:
+                    rows.append(RawRow(shown, number, values, {}, by_row=True))
+    except (csv.Error, UnicodeDecodeError) as exc:
+        return [Problem(shown, None, f"cannot read as CSV: {exc}")]
+    insert_rows(conn, schema, type_name, rows)
+    if unread:
+        conn.executemany("INSERT INTO unread_ids VALUES (?)", [[i] for i in unread])
+    return problems
 
 
 def _typed_column(f: Field) -> str:

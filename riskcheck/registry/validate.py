@@ -204,7 +204,8 @@ def _check_refs(conn, report, errors, type_name: str, field: str, is_list: bool,
     # The anti-join runs against the target table alone; only broken references are then looked up
     # among all ids, to say what they name instead.
     report(errors, f"SELECT r._file, r._line, r._csv, r.id, r.ref FROM {src} "
-                   f"ANTI JOIN {q('raw_' + target)} a ON a.id = r.ref", field, message)
+                   f"ANTI JOIN {q('raw_' + target)} a ON a.id = r.ref ANTI JOIN unread_ids u ON u.id = r.ref",
+           field, message)
 
 
 # Kazakhstan's IIN: YYMMDD, a digit for century and gender (1/2: 1800s, 3/4: 1900s, 5/6: 2000s; odd: male),
