@@ -6,6 +6,7 @@ import click
 
 from riskcheck import __version__
 from riskcheck.cli.docs import docs_command
+from riskcheck.cli.interchange import import_group
 from riskcheck.cli.names import names_group
 from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
@@ -29,6 +30,7 @@ def main() -> None:
       riskcheck test rules/                     run the rules' own tests
       riskcheck rules                           list the rules and their parameters
       riskcheck names compare "Tokayev" "Тоқаев"  compare two names across scripts
+      riskcheck import ftm peps.json cases/peps  make a case from FollowTheMoney data
 
     Exit codes: 0 success; 1 --fail-on threshold reached; 2 usage error; 3 a case or a
     rule test failed; 4 the rules could not be loaded.
@@ -42,3 +44,4 @@ main.add_command(rules_command)
 main.add_command(docs_command)
 main.add_command(synth_command)
 main.add_command(names_group)
+main.add_command(import_group)

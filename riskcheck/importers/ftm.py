@@ -1,0 +1,429 @@
+"""FollowTheMoney entities into a case: `riskcheck import ftm FILE OUT_CASE`.
+
+OpenSanctions' politically-exposed-persons data and Aleph collections export line-delimited JSON, one
+entity per line (or entities nested inside others, as OpenSanctions' "nested" files do). This module maps
+what the registry contract can hold and counts, by schema, everything it cannot: nothing is dropped
+silently. Record ids are the entities' ids, so a journalist can add verdicts or relations that refer to
+them by hand.
+
+What is mapped:
+- Person -> persons (first name as `name`, the other names, aliases and previous names as `aliases`;
+  firstName, fatherName, lastName; birthDate; gender; idNumber, taxNumber, innCode, passportNumber and
+  Identification entities as identifiers; topics and country in the notes).
+- Organization, PublicBody, Company -> organizations (`parent` as parent_id).
+- Position -> positions. A post that names no organization (common in PEP data, which gives a country)
+  is placed under one organization per country, named so in the summary.
+- Occupancy -> tenures. An occupancy without a start date starts "some day up to" its end or the as-of
+  date; one whose status says it ended, without an end date, ended "some day up to" the as-of date; an
+  unknown status without an end leaves the end open ("some day after the start, or not yet"), never
+  "still holds".
+- Family -> relations, with the relationship word mapped by ftm_relationships.yaml (English, Russian,
+  Kazakh); an unknown word becomes `relative`, keeping the word in the notes.
+- Every record cites a source made from the entity's dataset, source URL and publisher.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from riskcheck.errors import Problem, ProblemError
+from riskcheck.registry.schema import load_schema
+
+ORGANIZATION_SCHEMATA = {"Organization": "organization", "PublicBody": "public_body", "Company": "company"}
+MAPPED = {"Person", "Position", "Occupancy", "Family", "Identification", "Passport", *ORGANIZATION_SCHEMATA}
+MAX_LINE_CHARS = 50_000_000  # one entity; a longer line is not an entity export
+
+
+@dataclass
+class ImportSummary:
+    """What became of every entity: records written by type, entities not mapped by schema, and caveats."""
+
+    records: Counter = field(default_factory=Counter)
+    unmapped: Counter = field(default_factory=Counter)
+    caveats: Counter = field(default_factory=Counter)
+    unknown_words: Counter = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        out = ["Written: " + (", ".join(f"{n:,} {t}" for t, n in sorted(self.records.items())) or "nothing")]
+        if self.unmapped:
+            out.append("Not mapped (no place in the registry contract): "
+                       + ", ".join(f"{n:,} {s}" for s, n in sorted(self.unmapped.items())))
+        out += [f"{n:,} {what}" for what, n in sorted(self.caveats.items())]
+        if self.unknown_words:
+            words = ", ".join(f"{w!r} ({n})" for w, n in sorted(self.unknown_words.items()))
+            out.append(f"Family relationships read as 'relative' (the word is kept in the notes): {words}")
+        return out
+
+
+@lru_cache(maxsize=1)
+def relationship_kinds() -> dict[str, str]:
+    with open(Path(__file__).with_name("ftm_relationships.yaml"), encoding="utf-8") as fh:
+        table = yaml.safe_load(fh)
+    return {_word(w): kind for kind, words in table.items() for w in words}
+
+
+def _word(text: str) -> str:
+    return " ".join(text.lower().replace("ё", "е").replace("-", " ").replace("_", " ").split())
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+def read_entities(path: Path, shown: str) -> dict[str, dict]:
+    """Every entity by id, nested ones lifted out; fragments of one entity (Aleph) merged property by property."""
+    entities: dict[str, dict] = {}
+    problems: list[Problem] = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            if len(line) > MAX_LINE_CHARS:
+                problems.append(Problem(shown, number, "is longer than any entity; not read"))
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(shown, number, f"is not JSON: {exc.msg} (column {exc.colno})"))
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("schema"), str) or not data.get("id"):
+                problems.append(Problem(shown, number, "is not a FollowTheMoney entity (an object with id, "
+                                                       "schema and properties)"))
+                continue
+            for entity in _flatten(data):
+                _merge(entities, entity)
+            if len(problems) > 50:
+                break
+    if problems:
+        raise ProblemError(problems)
+    return entities
+
+
+def _flatten(data: dict, outer: dict | None = None) -> Iterator[dict]:
+    """The entity, with nested entities replaced by their ids and yielded themselves (a nested entity
+    without datasets or dates of its own has those of the entity it was found in)."""
+    entity = {"id": str(data["id"]), "schema": data["schema"], "properties": {},
+              "datasets": [str(d) for d in data.get("datasets") or [] if isinstance(d, str)],
+              "last_seen": data.get("last_change") or data.get("last_seen")}
+    if outer is not None:
+        entity["datasets"] = entity["datasets"] or outer["datasets"]
+        entity["last_seen"] = entity["last_seen"] or outer["last_seen"]
+    for name, values in (data.get("properties") or {}).items():
+        values = values if isinstance(values, list) else [values]
+        kept = []
+        for value in values:
+            if isinstance(value, dict) and value.get("id") and isinstance(value.get("schema"), str):
+                yield from _flatten(value, entity)
+                kept.append(str(value["id"]))
+            elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                kept.append(str(value))
+        entity["properties"][name] = kept
+    yield entity
+
+
+def _merge(entities: dict[str, dict], entity: dict) -> None:
+    known = entities.get(entity["id"])
+    if known is None:
+        entities[entity["id"]] = entity
+        return
+    for name, values in entity["properties"].items():
+        have = known["properties"].setdefault(name, [])
+        have += [v for v in values if v not in have]
+    known["datasets"] += [d for d in entity["datasets"] if d not in known["datasets"]]
+    known["last_seen"] = max(filter(None, [known["last_seen"], entity["last_seen"]]), default=None)
+
+
+# ---------------------------------------------------------------------------------------------- mapping
+
+class _Mapper:
+    def __init__(self, entities: dict[str, dict], dataset: str, as_of: date):
+        self.entities, self.dataset, self.as_of = entities, dataset, as_of.isoformat()
+        self.summary = ImportSummary()
+        self.rows: dict[str, dict[str, dict]] = {t: {} for t in load_schema().types}
+
+    def run(self) -> None:
+        for entity in sorted(self.entities.values(), key=lambda e: e["id"]):
+            schema = entity["schema"]
+            if schema in ORGANIZATION_SCHEMATA:
+                self.organization(entity)
+            elif schema == "Person":
+                self.person(entity)
+        identifiers_by_holder = self.identifications()
+        for pid, values in identifiers_by_holder.items():
+            row = self.rows["persons"][pid]
+            row["identifiers"] = sorted(set(row.get("identifiers", []) + values))
+        for entity in sorted(self.entities.values(), key=lambda e: e["id"]):
+            schema = entity["schema"]
+            if schema == "Position":
+                self.position(entity)
+        for entity in sorted(self.entities.values(), key=lambda e: e["id"]):
+            schema = entity["schema"]
+            if schema == "Occupancy":
+                self.occupancy(entity)
+            elif schema == "Family":
+                self.family(entity)
+            elif schema not in MAPPED:
+                self.summary.unmapped[schema] += 1
+        for type_name, rows in self.rows.items():
+            if rows and type_name != "sources":
+                self.summary.records[type_name] = len(rows)
+        self.summary.records["sources"] = len(self.rows["sources"])
+
+    # One source per (datasets, source URL, publisher): the dataset says where the entity was compiled,
+    # the URL and publisher where the fact was first published.
+    def source(self, entity: dict) -> str:
+        props = entity["properties"]
+        url = next((u for u in props.get("sourceUrl", []) if re.match(r"https?://", u)), None)
+        publisher = next(iter(props.get("publisher", [])), None)
+        datasets = ", ".join(sorted(entity["datasets"])) or self.dataset
+        key = hashlib.sha1(json.dumps([datasets, url, publisher]).encode()).hexdigest()[:10]
+        sid = f"src-{key}"
+        if sid not in self.rows["sources"]:
+            self.rows["sources"][sid] = {
+                "id": sid, "title": f"{datasets} (FollowTheMoney data)" + (f", {publisher}" if publisher else ""),
+                "url": url, "publisher": publisher, "kind": "other",
+                "notes": "Imported by riskcheck import ftm; check the fact at its original source."}
+        return sid
+
+    def notes(self, entity: dict, *extra: str) -> str | None:
+        props = entity["properties"]
+        parts = [*extra]
+        if props.get("topics"):
+            parts.append("FtM topics: " + ", ".join(sorted(props["topics"])))
+        if props.get("country"):
+            parts.append("Country: " + ", ".join(sorted(props["country"])))
+        return "; ".join(parts) or None
+
+    def organization(self, entity: dict) -> None:
+        props = entity["properties"]
+        if not props.get("name"):
+            self.summary.caveats[f"{entity['schema']} entities without a name, not mapped"] += 1
+            return
+        self.rows["organizations"][entity["id"]] = {
+            "id": entity["id"], "name": props["name"][0], "kind": ORGANIZATION_SCHEMATA[entity["schema"]],
+            "notes": self.notes(entity), "sources": [self.source(entity)], "_parent": props.get("parent", [])}
+
+    def person(self, entity: dict) -> None:
+        props = entity["properties"]
+        names = props.get("name", [])
+        if not names:
+            self.summary.caveats["Person entities without a name, not mapped"] += 1
+            return
+        aliases = [n for n in names[1:] + props.get("alias", []) + props.get("previousName", [])
+                   if n != names[0]]
+        gender = next((g.lower() for g in props.get("gender", []) if g.lower() in ("male", "female")), None)
+        self.rows["persons"][entity["id"]] = {
+            "id": entity["id"], "name": names[0], "aliases": list(dict.fromkeys(aliases)),
+            "given_name": _first(props, "firstName"), "patronymic": _first(props, "fatherName"),
+            "surname": _first(props, "lastName"), "birth_date": _date_of(props.get("birthDate", [])),
+            "gender": {"male": "m", "female": "f"}.get(gender),
+            "identifiers": _identifiers(props), "notes": self.notes(entity),
+            "sources": [self.source(entity)]}
+
+    def identifications(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for entity in self.entities.values():
+            if entity["schema"] not in ("Identification", "Passport"):
+                continue
+            props = entity["properties"]
+            holder = next((h for h in props.get("holder", []) if h in self.rows["persons"]), None)
+            number = _first(props, "number") or _first(props, "passportNumber")
+            if holder is None or not number:
+                self.summary.caveats[f"{entity['schema']} entities without a known holder or number, "
+                                     "not mapped"] += 1
+                continue
+            kind = "passport" if entity["schema"] == "Passport" else _scheme_word(_first(props, "type") or "id")
+            country = (_first(props, "country") or "xx").lower()
+            out.setdefault(holder, []).append(_identifier(f"{country}-{kind}", number))
+        return out
+
+    def position(self, entity: dict) -> None:
+        props = entity["properties"]
+        if not props.get("name"):
+            self.summary.caveats["Position entities without a name, not mapped"] += 1
+            return
+        org = next((o for o in props.get("organization", []) if o in self.rows["organizations"]), None)
+        if org is None:
+            country = (_first(props, "country") or "").lower()
+            org = f"ftm-country-{country or 'unknown'}"
+            if org not in self.rows["organizations"]:
+                self.rows["organizations"][org] = {
+                    "id": org, "name": f"Public bodies of {country.upper() or 'an unknown country'} "
+                                      "(the source names the country only)",
+                    "kind": "country", "notes": "Made by riskcheck import ftm for posts that name no organization.",
+                    "sources": [self.source(entity)], "_parent": []}
+            self.summary.caveats["positions name no organization (placed under one per country)"] += 1
+        area = ", ".join(props.get("subnationalArea", []))
+        self.rows["positions"][entity["id"]] = {
+            "id": entity["id"], "title": props["name"][0], "organization_id": org,
+            "notes": self.notes(entity, *([f"Area: {area}"] if area else [])), "sources": [self.source(entity)]}
+
+    def occupancy(self, entity: dict) -> None:
+        props = entity["properties"]
+        holder = next((h for h in props.get("holder", []) if h in self.rows["persons"]), None)
+        post = next((p for p in props.get("post", []) if p in self.rows["positions"]), None)
+        if holder is None or post is None:
+            self.summary.caveats["Occupancy entities whose holder or post is not in the file, not mapped"] += 1
+            return
+        start, end = _date_of(props.get("startDate", [])), _date_of(props.get("endDate", []))
+        status = (_first(props, "status") or "unknown").lower()
+        notes = [f"FtM status: {status}"]
+        if start is None:
+            start = f"../{_upper(end) if end else self.as_of}"
+            self.summary.caveats["occupancies without a start date (start: some day up to the end or as-of)"] += 1
+        if end is None and status == "ended":
+            end = f"../{self.as_of}"
+            self.summary.caveats["ended occupancies without an end date (end: some day up to the as-of date)"] += 1
+        elif end is None and status != "current":
+            end = f"{_lower(start)}/.."
+            self.summary.caveats["occupancies of unknown status without an end date (end left open)"] += 1
+        self.rows["tenures"][entity["id"]] = {
+            "id": entity["id"], "person_id": holder, "position_id": post, "start": start, "end": end,
+            "notes": "; ".join(notes), "sources": [self.source(entity)]}
+
+    def family(self, entity: dict) -> None:
+        props = entity["properties"]
+        person = next((p for p in props.get("person", []) if p in self.rows["persons"]), None)
+        relative = next((p for p in props.get("relative", []) if p in self.rows["persons"]), None)
+        if person is None or relative is None or person == relative:
+            self.summary.caveats["Family entities whose person or relative is not in the file, not mapped"] += 1
+            return
+        words = props.get("relationship", [])
+        kinds = relationship_kinds()
+        kind = next((kinds[_word(w)] for w in words if _word(w) in kinds), None)
+        notes = f"FtM relationship: {', '.join(words)}" if words else "FtM relationship: not given"
+        if kind is None:
+            kind = "relative"
+            for w in words or ["(none)"]:
+                self.summary.unknown_words[w] += 1
+        self.rows["relations"][entity["id"]] = {
+            "id": entity["id"], "person_id": person, "relative_id": relative, "kind": kind,
+            "start": _date_of(props.get("startDate", [])), "end": _date_of(props.get("endDate", [])),
+            "notes": notes, "sources": [self.source(entity)]}
+
+    def finish(self) -> None:
+        for row in self.rows["organizations"].values():
+            parents = [p for p in row.pop("_parent") if p in self.rows["organizations"] and p != row["id"]]
+            row["parent_id"] = parents[0] if parents else None
+
+
+def _first(props: dict, name: str) -> str | None:
+    return next(iter(props.get(name, [])), None)
+
+
+_DATE = re.compile(r"^(\d{4})(-\d{2})?(-\d{2})?")
+
+
+def _date_of(values: list[str]) -> str | None:
+    """One partial date for all the values: the most precise when they agree, else the interval spanning them."""
+    dates = sorted({m.group(0) for v in values if (m := _DATE.match(v.strip()))})
+    if not dates:
+        return None
+    if all(dates[-1].startswith(d) for d in dates):
+        return dates[-1]
+    return f"{dates[0]}/{dates[-1]}"
+
+
+def _lower(text: str) -> str:
+    return text.split("/")[0] if "/" in text else text
+
+
+def _upper(text: str) -> str:
+    return text.split("/")[-1] if "/" in text else text
+
+
+def _scheme_word(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "id"
+
+
+_NOT_IN_IDENTIFIER = re.compile(r"[\s;]+")
+
+
+def _identifier(scheme: str, value: str) -> str:
+    return f"{scheme}:{_NOT_IN_IDENTIFIER.sub('', value)}"
+
+
+def _identifiers(props: dict) -> list[str]:
+    country = (_first(props, "country") or _first(props, "nationality") or "xx").lower()
+    out = []
+    for prop, kind in (("idNumber", "id"), ("taxNumber", "tax"), ("passportNumber", "passport")):
+        for value in props.get(prop, []):
+            digits = re.sub(r"\s", "", value)
+            scheme = "kz-iin" if country == "kz" and prop == "idNumber" and re.fullmatch(r"\d{12}", digits) \
+                else f"{country}-{kind}"
+            out.append(_identifier(scheme, value))
+    out += [_identifier("ru-inn", v) for v in props.get("innCode", [])]
+    return sorted(set(out))
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | None = None) -> ImportSummary:
+    """Write the case folder `out` (which must not exist, or be empty) from the FtM file `path`."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ProblemError([Problem(str(out), None, "exists and is not empty: riskcheck never writes over a "
+                                                    "folder; name a new case folder")])
+    entities = read_entities(path, path.name)
+    if as_of is None:
+        seen = sorted(str(e["last_seen"])[:10] for e in entities.values() if e.get("last_seen"))
+        if not seen:
+            raise ProblemError([Problem(path.name, None, "says nothing of when it was compiled: give the date "
+                                                         "to judge the case at with --as-of YYYY-MM-DD")])
+        as_of = date.fromisoformat(seen[-1])
+    mapper = _Mapper(entities, path.stem, as_of)
+    mapper.run()
+    mapper.finish()
+    summary = mapper.summary
+    case_id = case_id or out.name
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
+    try:
+        _write_case(staging, mapper.rows, case_id, path.name, as_of, summary)
+        if out.exists():
+            out.rmdir()
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return summary
+
+
+def _write_case(folder: Path, rows: dict[str, dict[str, dict]], case_id: str, source_name: str, as_of: date,
+                summary: ImportSummary) -> None:
+    meta = {"id": case_id, "title": f"Imported from {source_name}", "as_of": as_of.isoformat(),
+            "summary": f"Imported with riskcheck import ftm from {source_name}. " + " ".join(
+                line.rstrip(".") + "." for line in summary.lines())}
+    (folder / "case.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100),
+                                      encoding="utf-8")
+    schema = load_schema()
+    for type_name, records in rows.items():
+        if not records:
+            continue
+        fields = [f for f in schema.types[type_name].fields
+                  if any(r.get(f) not in (None, [], "") for r in records.values())]
+        with open(folder / f"{type_name}.csv", "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(fields)
+            for rid in sorted(records):
+                writer.writerow([_cell(records[rid].get(f)) for f in fields])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(v.replace(";", ",") for v in value)
+    return str(value)

@@ -1,0 +1,128 @@
+"""`riskcheck import ftm`: FollowTheMoney entities become a case that runs, and nothing is dropped unsaid."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from riskcheck.cli import main
+
+from conftest import REPO
+
+FTM = REPO / "tests" / "data" / "ftm" / "fictional-peps.ftm.json"
+
+
+def read_csv(path) -> dict[str, dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["id"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture
+def imported(runner, tmp_path):
+    result = runner.invoke(main, ["import", "ftm", str(FTM), str(tmp_path / "cases" / "peps")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "cases" / "peps", result.output
+
+
+def test_the_summary_counts_what_was_written_and_what_was_not(imported):
+    _, output = imported
+    assert "Written: 3 organizations, 5 persons, 2 positions, 5 relations, 3 sources, 3 tenures" in output
+    assert "Not mapped (no place in the registry contract): 1 Associate, 1 Sanction" in output
+    assert "1 Occupancy entities whose holder or post is not in the file, not mapped" in output
+    assert "Family relationships read as 'relative' (the word is kept in the notes): 'кум' (1)" in output
+
+
+def test_family_words_in_three_languages_map_to_kinds_in_the_right_direction(imported):
+    relations = read_csv(imported[0] / "relations.csv")
+    kinds = {rid: (r["person_id"], r["relative_id"], r["kind"]) for rid, r in relations.items()}
+    assert kinds["ftm-fam-son"] == ("ftm-p-son", "ftm-p-father", "parent")  # 'father': the relative is his father
+    assert kinds["ftm-fam-wife"] == ("ftm-p-father", "ftm-p-wife", "spouse")  # 'Жена'
+    assert kinds["ftm-fam-niece"] == ("ftm-p-father", "ftm-p-niece", "nephew_niece")  # nested in the niece
+    assert kinds["ftm-fam-kum"][2] == "relative" and relations["ftm-fam-kum"]["notes"] == "FtM relationship: кум"
+    assert relations["ftm-fam-wife"]["start"] == "1988"
+
+
+def test_persons_keep_every_script_their_parts_dates_and_identifiers(imported):
+    persons = read_csv(imported[0] / "persons.csv")
+    father = persons["ftm-p-father"]
+    assert (father["name"], father["aliases"]) == ("Bakhyt Demoev", "Бахыт Демоев")
+    assert (father["given_name"], father["patronymic"], father["surname"]) == ("Bakhyt", "Serikovich", "Demoev")
+    assert father["birth_date"] == "1961-04-02"  # 1961 and 1961-04-02 agree: the more precise
+    assert persons["ftm-p-wife"]["birth_date"] == "1963-01-01/1964-02-02"  # two that disagree: the span
+    assert father["identifiers"] == "kz-iin:610402300121"
+    assert persons["ftm-p-son"]["identifiers"] == "kz-national-id:N1234567"  # from an Identification entity
+    assert "role.pep" in father["notes"]
+
+
+def test_posts_and_occupancies_become_positions_and_tenures_without_invented_dates(imported):
+    positions = read_csv(imported[0] / "positions.csv")
+    assert positions["ftm-pos-minister"]["organization_id"] == "ftm-min-demo"
+    assert positions["ftm-pos-deputy"]["organization_id"] == "ftm-country-kz"  # the source gives a country only
+    tenures = read_csv(imported[0] / "tenures.csv")
+    assert (tenures["ftm-occ-father"]["start"], tenures["ftm-occ-father"]["end"]) == ("2015-06", "2019-02-01")
+    assert tenures["ftm-occ-son"]["end"] == ""  # status current: still holds
+    assert (tenures["ftm-occ-wife"]["start"], tenures["ftm-occ-wife"]["end"]) == ("../2024-05-02", "../2024-05-02")
+    organizations = read_csv(imported[0] / "organizations.csv")
+    assert organizations["ftm-dept-demo"]["parent_id"] == "ftm-min-demo"
+
+
+def test_every_record_cites_a_source_with_the_dataset(imported):
+    folder = imported[0]
+    sources = read_csv(folder / "sources.csv")
+    for name in ("persons", "organizations", "positions", "tenures", "relations"):
+        for row in read_csv(folder / f"{name}.csv").values():
+            assert row["sources"] in sources, (name, row["id"])
+    assert sources[read_csv(folder / "persons.csv")["ftm-p-father"]["sources"]]["url"] == "https://example.org/pep/father"
+
+
+def test_the_imported_case_runs_and_a_verdict_added_by_hand_refers_to_entity_ids(runner, imported, tmp_path,
+                                                                                 monkeypatch):
+    folder, _ = imported
+    (folder / "verdicts.yaml").write_text(
+        "- {id: v-father, person_id: ftm-p-father, offence: bribery, category: corruption, outcome: convicted,\n"
+        "   in_force_date: 2020-05-01, sources: [s-court]}\n", encoding="utf-8")
+    (folder / "sources.yaml").write_text("- {id: s-court, title: Court register (fictional), kind: court}\n",
+                                         encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["run", "cases", "--out", "reports"])
+    assert result.exit_code == 0, result.output
+    found = json.loads((tmp_path / "reports" / "peps" / "findings.json").read_text())["findings"]
+    assert ("kinship-convicted-official", "ftm-p-son", "flagged") in {(f["rule"], f["person"], f["status"])
+                                                                      for f in found}
+
+
+def test_an_existing_folder_is_never_written_over(runner, tmp_path):
+    target = tmp_path / "cases" / "peps"
+    target.mkdir(parents=True)
+    (target / "case.yaml").write_text("id: peps\n")
+    result = runner.invoke(main, ["import", "ftm", str(FTM), str(target)])
+    assert result.exit_code == 2 and "exists and is not empty" in result.output
+    assert [p.name for p in target.iterdir()] == ["case.yaml"]
+
+
+def test_a_broken_line_is_named_and_nothing_is_written(runner, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text(FTM.read_text(encoding="utf-8") + '{"id": "x", "schema": "Person", "properties": {\n',
+                      encoding="utf-8")
+    result = runner.invoke(main, ["import", "ftm", str(broken), str(tmp_path / "out")])
+    assert result.exit_code == 2 and "broken.json line 21: is not JSON" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_without_dates_asks_for_the_as_of_date(runner, tmp_path):
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"id": "p1", "schema": "Person", "properties": {"name": ["A"]}}\n', encoding="utf-8")
+    result = runner.invoke(main, ["import", "ftm", str(plain), str(tmp_path / "out")])
+    assert result.exit_code == 2 and "--as-of" in result.output
+    result = runner.invoke(main, ["import", "ftm", str(plain), str(tmp_path / "out"), "--as-of", "2025-01-01"])
+    assert result.exit_code == 0, result.output
+    assert "as_of: '2025-01-01'" in (tmp_path / "out" / "case.yaml").read_text()
+
+
+def test_the_same_file_imports_to_the_same_bytes(runner, tmp_path):
+    for name in ("a", "b"):
+        assert runner.invoke(main, ["import", "ftm", str(FTM), str(tmp_path / name), "--case-id", "peps"]).exit_code == 0
+    for file in (tmp_path / "a").iterdir():
+        assert file.read_bytes() == (tmp_path / "b" / file.name).read_bytes(), file.name
