@@ -6,7 +6,7 @@ import click
 
 from riskcheck import __version__
 from riskcheck.cli.docs import docs_command
-from riskcheck.cli.interchange import import_group
+from riskcheck.cli.interchange import export_group, import_group
 from riskcheck.cli.names import names_group
 from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
@@ -45,3 +45,4 @@ main.add_command(docs_command)
 main.add_command(synth_command)
 main.add_command(names_group)
 main.add_command(import_group)
+main.add_command(export_group)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
+from riskcheck.cli.common import EXIT_CASE_FAILED, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.textsafety import reveal
@@ -56,3 +59,73 @@ def import_ftm_command(file: Path, out_case: Path, as_of: date | None, case_id: 
     for line in summary.lines():
         click.echo(reveal(line))
     click.echo(f"Wrote the case {out_case}; check it with: riskcheck validate {out_case.parent}")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write the cases and their findings in another format."""
+
+
+@export_group.command("ftm")
+@click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@rules_option
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write (line-delimited JSON, one entity per line).")
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="Judge every case as of this date instead of each case's own as_of.")
+@click.option("--report-url", default=None, metavar="URL",
+              help="Where the reports of `riskcheck run` are published (http or https), so each finding links to "
+                   "its place there; without it the link is the report's path, as text.")
+def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, as_of: date | None,
+                       report_url: str | None) -> None:
+    """Write the registry and the findings of CASES as FollowTheMoney entities, for Aleph.
+
+    Persons, organizations, positions, occupancies and family links become the FtM entities of
+    the same name (organizations as PublicBody or Company); each finding becomes a Note on its
+    person with the rule, status, summary and a link to the report. Entity ids are
+    <case>-<record id>, the same on every run. Load the file into an Aleph collection with
+    `alephclient write-entities -f FILE -i COLLECTION`.
+
+    \b
+    Examples:
+      riskcheck export ftm cases/ --out findings.ftm.json
+      riskcheck export ftm cases/ --out findings.ftm.json --report-url https://desk.example.org/reports/
+    """
+    from collections import Counter
+
+    from riskcheck.importers.ftm_export import case_entities, dumps, not_exported
+    from riskcheck.pipeline import RunOptions, run_cases
+    from riskcheck.report.output import write_text
+    from riskcheck.report.render import finding_address
+
+    if report_url is not None and not re.match(r"https?://", report_url):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--report-url")
+    base = (report_url.rstrip("/") + "/") if report_url else ""
+    rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
+    lines: list[str] = []
+    skipped: Counter = Counter()
+    counts: Counter = Counter()
+
+    def on_case(result, registry) -> None:
+        for entity in case_entities(result.id, registry, result.findings,
+                                    lambda f: base + finding_address(result, f)):
+            counts[entity["schema"]] += 1
+            lines.append(dumps(entity))
+        skipped.update(not_exported(registry))
+
+    try:
+        results = run_cases(cases, rules, RunOptions(as_of, {}), on_case)
+    except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    write_text(out_file, "".join(line + "\n" for line in sorted(lines)))
+    click.echo(f"Wrote {sum(counts.values()):,} entities to {out_file}: "
+               + ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())))
+    if skipped:
+        click.echo("Not exported (no FtM form here yet): " + ", ".join(f"{n:,} {t}" for t, n in sorted(skipped.items())))
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        click.secho(reveal(f"{r.display}: not exported, {len(r.problems)} problem(s); see riskcheck validate"),
+                    fg="red", err=True)
+    if failed:
+        sys.exit(EXIT_CASE_FAILED)

@@ -171,6 +171,13 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
             write_text(folder / "report.html", render_case_html(result, registry, rules))
 
 
+def finding_address(result: CaseResult, finding) -> str:
+    """Where `write_case` puts a finding, relative to the reports folder: its report, or its person's page."""
+    page = ("report.html" if len(result.findings) <= MAX_FINDINGS_ON_ONE_PAGE
+            else f"persons/{person_page_name(finding.person)}")
+    return f"{result.id}/{page}#{finding.id}"
+
+
 def person_page_name(person_id: str) -> str:
     """A file name for any id: readable where it can be, unique always, never a path."""
     readable = re.sub(r"[^a-z0-9-]+", "-", person_id.lower()).strip("-")[:40] or "person"
