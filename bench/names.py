@@ -146,9 +146,10 @@ def to_cyrillic(text: str) -> str:
 
 def resolution(n: int, seed: int) -> None:
     from riskcheck.synth.families import build_families
+    from riskcheck.synth.writer import AS_OF
     print(f"\n4. identity resolution of a synthetic registry ({n:,} persons)")
     t0 = time.perf_counter()
-    fam = build_families(n, random.Random(seed))
+    fam = build_families(n, random.Random(seed), AS_OF.year - 1)
 
     def interval(birth: str) -> tuple[date, date]:
         if len(birth) == 10:

@@ -146,8 +146,9 @@ def _patronymic(father_given: str, gender: str, kazakh_style: bool) -> str:
 
 
 class FamilyBuilder:
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, last_year: int):
         self.rng = rng
+        self.last_year = last_year  # nobody is born, and no marriage starts, after the year before the as-of date
         self.f = Families()
         self.bride_pool: list[str] = []  # unmarried second-generation daughters of earlier clans
         self.rel_n = 0
@@ -197,13 +198,12 @@ class FamilyBuilder:
 
     def marry(self, husband: Person, wife: Person) -> None:
         husband.spouse, wife.spouse = wife.id, husband.id
-        year = max(husband.birth_year, wife.birth_year) + self.rng.randint(21, 30)
+        year = min(max(husband.birth_year, wife.birth_year) + self.rng.randint(21, 30), self.last_year)
         # A third of marriages are known only to the year, as press reports and family trees give them.
         start = str(year) if self.rng.random() < 0.33 else \
             f"{year:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
         end = ""
-        if self.rng.random() < 0.08:
-            end_year = year + self.rng.randint(2, 15)
+        if self.rng.random() < 0.08 and (end_year := year + self.rng.randint(2, 15)) <= self.last_year:
             end = f"{end_year:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
         self.relate(husband.id, wife.id, "spouse", start, end)
 
@@ -214,6 +214,8 @@ class FamilyBuilder:
         for _ in range(n):
             gender = "m" if self.rng.random() < 0.5 else "f"
             year = max(father.birth_year, mother.birth_year) + self.rng.randint(22, 38)
+            if year > self.last_year:  # not born yet on the as-of date
+                continue
             kid = self.person(gender, year, generation, _surname(stem, gender, kz),
                               _patronymic(father.given_name, gender, kz or self.rng.random() < 0.2))
             kid.father, kid.mother = father.id, mother.id
@@ -249,8 +251,8 @@ class FamilyBuilder:
                     self.relate(grandchild.id, founder.id, "grandparent")
 
 
-def build_families(target: int, rng: random.Random) -> Families:
-    builder = FamilyBuilder(rng)
+def build_families(target: int, rng: random.Random, last_year: int) -> Families:
+    builder = FamilyBuilder(rng, last_year)
     while len(builder.f.persons) < target:
         builder.clan()
     vague_relations(builder, rng)

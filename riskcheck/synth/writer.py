@@ -23,7 +23,7 @@ def generate(out_dir: Path, persons: int, seed: int, case_id: str = "synthetic",
     """Write out_dir/<case_id>/ (case.yaml and CSV files) and out_dir/ground-truth.json; return counts."""
     rng = random.Random(seed)
     progress("families")
-    fam = build_families(persons, rng)
+    fam = build_families(persons, rng, AS_OF.year - 1)
     progress("government")
     gov = Government()
     n_ministries = max(1, min(20, persons // 50_000))
