@@ -41,6 +41,11 @@ class CaseResult:
     warnings: list[Problem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Reviewers' decisions (riskcheck.review): finding id -> state, decided findings this run no longer gives,
+    # and the counts by review state; `reviewing` is false when the cases have no decision log.
+    reviews: dict = field(default_factory=dict)
+    reviews_gone: list = field(default_factory=list)
+    reviewing: bool = False
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ from riskcheck import __version__
 from riskcheck.cli.docs import docs_command
 from riskcheck.cli.interchange import export_group, import_group
 from riskcheck.cli.names import names_group
+from riskcheck.cli.reviews import reviews_group
 from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
 from riskcheck.cli.synth import synth_command
@@ -46,3 +47,4 @@ main.add_command(synth_command)
 main.add_command(names_group)
 main.add_command(import_group)
 main.add_command(export_group)
+main.add_command(reviews_group)

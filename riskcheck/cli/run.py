@@ -13,7 +13,10 @@ from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, Stag
 from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
+from riskcheck.registry.cases import discover_cases
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
+from riskcheck.review.decisions import DecisionLog, reviews_path
+from riskcheck.review.state import attach_reviews
 from riskcheck.report.output import OutputBusyError, output_lock, tidy
 from riskcheck.report.render import write_case, write_index
 from riskcheck.textsafety import reveal
@@ -65,8 +68,14 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
         raise click.UsageError(str(exc)) from None
 
     stage = StageLog()
+    try:
+        log = DecisionLog.open_existing(reviews_path(discover_cases(cases)[0]))
+    except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
 
     def on_case(result: CaseResult, registry) -> None:
+        if log is not None:
+            attach_reviews(result, log)
         write_case(out_dir, result, registry, rules)
         stage(result.id, f"report written ({len(result.findings):,} findings)")
 
@@ -78,6 +87,9 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
             write_index(out_dir, results, rules)
     except (ProblemError, OutputBusyError) as exc:
         raise click.UsageError(str(exc)) from None
+    finally:
+        if log is not None:
+            log.close()
     _print_summary(results, out_dir)
     if any(not r.ok for r in results):
         sys.exit(EXIT_CASE_FAILED)

@@ -21,6 +21,7 @@ from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
+from riskcheck.review.state import review_counts
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
 from riskcheck.textsafety import has_hidden
@@ -124,9 +125,22 @@ def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Reg
         "generator": f"riskcheck {__version__}",
         "rules": [{"id": r.id, "version": r.rule.version} for r in rules],
         "counts": _status_counts(result),
-        "findings": [f.to_json() for f in result.findings],
+        "findings": [_with_review(f.to_json(), result.reviews.get(f.id)) for f in result.findings],
         "identity": identity_document(registry),
+        **({"reviews": {"counts": _review_counts(result),
+                        "no_longer_found": [{"finding": g.finding, **g.to_json()} for g in result.reviews_gone]}}
+           if result.reviewing else {}),
     }
+
+
+def _with_review(finding: dict, state) -> dict:
+    if state is not None:
+        finding["review"] = state.to_json()
+    return finding
+
+
+def _review_counts(result: CaseResult) -> dict[str, int]:
+    return review_counts([{"id": f.id} for f in result.findings], result.reviews)
 
 
 def _status_counts(result: CaseResult) -> dict[str, int]:
@@ -202,7 +216,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         html = _ENV.get_template("person.html").render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
             sources=sources, person_name=person_name, rules_page="",
-            **_rules_context(rules, findings, every_rule=False))
+            **_rules_context(rules, findings, every_rule=False), **_review_context(result))
         write_text(safe_path(folder, "persons", pages[pid].split("/")[1]), html)
     grid = {r.id: {s: 0 for s in STATUSES} for r in rules}
     for f in result.findings:
@@ -215,7 +229,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         person_pages=pages, person_name=person_name, status_counts=_status_counts(result),
         rule_index={r.id: i for i, r in enumerate(rules, start=1)},
         counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]],
-        identity=_identity_context(registry, lookup))
+        identity=_identity_context(registry, lookup), **_review_context(result))
     write_text(folder / "report.html", html)
     write_text(folder / "names.html", _names_page(case, result, lookup, pages, person_name))
 
@@ -283,7 +297,13 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         **_rules_context(rules, result.findings),
         person_name=person_name,
         identity=_identity_context(registry, lookup),
+        **_review_context(result),
     )
+
+
+def _review_context(result: CaseResult) -> dict:
+    return {"reviews": result.reviews, "reviewing": result.reviewing, "reviews_gone": [
+        {"state": g, "evidence": json.loads(g.current.evidence)} for g in result.reviews_gone]}
 
 
 def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule]) -> None:
@@ -299,12 +319,14 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
         cases.append({"id": r.id, "display": r.display, "title": r.title, "ok": r.ok,
                       "as_of": r.as_of.isoformat() if r.as_of else "", "problems": [str(p) for p in r.problems],
                       "status_counts": _status_counts(r), "severity_counts": _severity_counts(r),
+                      "review_counts": _review_counts(r) if r.reviewing else None,
                       "previous": previous, "earlier": False})
     checked = {r.id for r in results}
     earlier = [c for c in _earlier_reports(out_dir) if c["id"] not in checked]
     cases = sorted(cases + earlier, key=lambda c: c["id"])
     html = _ENV.get_template("index.html").render(cases=cases, rules=rules, checked=len(results),
-                                                  earlier=len(earlier))
+                                                  earlier=len(earlier),
+                                                  reviewing=any(c.get("review_counts") for c in cases))
     write_text(safe_path(out_dir, "index.html"), html)
 
 
@@ -325,7 +347,7 @@ def _earlier_reports(out_dir: Path) -> list[dict]:
         out.append({"id": folder.name, "display": folder.name, "title": str(doc.get("title") or ""), "ok": True,
                     "as_of": str(doc.get("as_of") or ""), "problems": [], "status_counts": counts,
                     "severity_counts": {s: severities[s] for s in ("high", "medium", "low")},
-                    "previous": False, "earlier": True})
+                    "review_counts": (doc.get("reviews") or {}).get("counts"), "previous": False, "earlier": True})
     return out
 
 

@@ -1,0 +1,135 @@
+"""`riskcheck reviews`: record decisions on findings, see their history, move them between machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from riskcheck.errors import ProblemError
+from riskcheck.registry.cases import discover_cases
+from riskcheck.report.output import SAFE_NAME, write_text
+from riskcheck.review.decisions import DECISIONS, DecisionLog, ReviewError, read_events, reviews_path
+from riskcheck.textsafety import reveal
+
+cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
+def _log(cases: Path) -> DecisionLog:
+    try:
+        root, _ = discover_cases(cases)
+    except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
+    return DecisionLog(reviews_path(root))
+
+
+@click.group("reviews")
+def reviews_group() -> None:
+    """Reviewers' decisions on findings, kept in CASES/reviews.sqlite.
+
+    Every decision is appended with the reviewer's name, a note, the time and the evidence
+    it was made on; nothing is overwritten or deleted. `riskcheck run` shows them in the
+    reports, says when a finding changed since it was reviewed, and keeps listing decided
+    findings that a later run no longer gives.
+    """
+
+
+@reviews_group.command("decide")
+@cases_argument
+@click.argument("finding")
+@click.option("--decision", type=click.Choice(DECISIONS), required=True,
+              help="confirmed: the lead holds up; dismissed: it does not; unsure: it needs more reporting.")
+@click.option("--reviewer", required=True, help="Your name, as colleagues know it.")
+@click.option("--note", default="", help="Why: who you called, what the document says.")
+@click.option("--case", "case_id", default=None, help="The case, when the finding id is in several.")
+@click.option("--reports", "reports_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("reports"), show_default=True,
+              help="The reports folder of the run you reviewed: the decision is made on the finding as it is there.")
+def decide_command(cases: Path, finding: str, decision: str, reviewer: str, note: str, case_id: str | None,
+                   reports_dir: Path) -> None:
+    """Record a decision on FINDING (its id, as shown in the report) in CASES/reviews.sqlite.
+
+    \b
+    Examples:
+      riskcheck reviews decide cases/ kinship-convicted-official-a4c52e850d93 \\
+          --decision dismissed --reviewer "A. Nurlanova" --note "Namesake: the ministry sent his IIN"
+      riskcheck run cases/      # the reports now show the decision
+    """
+    matches = []
+    for doc_path in sorted(reports_dir.glob("*/findings.json")):
+        if not SAFE_NAME.fullmatch(doc_path.parent.name) or (case_id and doc_path.parent.name != case_id):
+            continue
+        try:
+            doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        for f in doc.get("findings", []):
+            if f.get("id") == finding:
+                matches.append((doc.get("case") or doc_path.parent.name, {k: v for k, v in f.items() if k != "review"}))
+    if not matches:
+        raise click.UsageError(f"no finding {finding!r} in {reports_dir}/*/findings.json: run riskcheck run first, "
+                               "or name the reports folder with --reports")
+    if len(matches) > 1:
+        raise click.UsageError(f"finding {finding!r} is in several cases ({', '.join(c for c, _ in matches)}): "
+                               "name one with --case")
+    case, finding_json = matches[0]
+    with _log(cases) as log:
+        try:
+            event = log.record(case, finding_json, decision, reviewer, note)
+        except ReviewError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(reveal(f"{case}: {finding} {event.decision} by {event.reviewer} at {event.at}"))
+
+
+@reviews_group.command("list")
+@cases_argument
+@click.option("--case", "case_id", default=None, help="Only this case.")
+def list_command(cases: Path, case_id: str | None) -> None:
+    """List every decision, oldest first per finding (the last one is current)."""
+    with _log(cases) as log:
+        for e in log.events(case_id):
+            click.echo(reveal(f"{e.case_id}  {e.finding}  {e.at}  {e.decision:<9}  {e.reviewer}"
+                              + (f"  {e.note}" if e.note else "")))
+
+
+@reviews_group.command("export")
+@cases_argument
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write: one decision per line (JSON).")
+def export_command(cases: Path, out_file: Path) -> None:
+    """Write every decision to a JSON-lines file, for a colleague or another machine.
+
+    \b
+    Example:
+      riskcheck reviews export cases/ --out decisions-anna.jsonl
+    """
+    with _log(cases) as log:
+        lines = [json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) for e in log.events()]
+    write_text(out_file, "".join(line + "\n" for line in lines))
+    click.echo(f"Wrote {len(lines):,} decision(s) to {out_file}")
+
+
+@reviews_group.command("import")
+@cases_argument
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(cases: Path, file: Path) -> None:
+    """Merge the decisions in FILE (from `riskcheck reviews export`) into CASES/reviews.sqlite.
+
+    Decisions already there are skipped, so importing twice changes nothing; every decision of
+    both sides is kept, and each finding's current decision is the latest of them all.
+
+    \b
+    Example:
+      riskcheck reviews import cases/ decisions-anna.jsonl
+    """
+    try:
+        with open(file, encoding="utf-8") as fh:
+            events = read_events(fh, file.name)
+    except (ReviewError, UnicodeDecodeError) as exc:
+        click.secho(reveal(str(exc)), fg="red", err=True)
+        sys.exit(2)
+    with _log(cases) as log:
+        added = log.add(events)
+    click.echo(f"{added:,} new decision(s) from {file.name}; {len(events) - added:,} were here already")

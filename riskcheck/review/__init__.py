@@ -1,0 +1,1 @@
+"""Reviewers' decisions on findings: kept in SQLite beside the cases, appended, never overwritten."""
