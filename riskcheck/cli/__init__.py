@@ -11,6 +11,7 @@ from riskcheck.cli.names import names_group
 from riskcheck.cli.reviews import reviews_group
 from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
+from riskcheck.cli.serve import serve_command
 from riskcheck.cli.synth import synth_command
 
 
@@ -32,6 +33,7 @@ def main() -> None:
       riskcheck rules                           list the rules and their parameters
       riskcheck names compare "Tokayev" "Тоқаев"  compare two names across scripts
       riskcheck import ftm peps.json cases/peps  make a case from FollowTheMoney data
+      riskcheck serve cases/                    review the findings in the browser
 
     Exit codes: 0 success; 1 --fail-on threshold reached; 2 usage error; 3 a case or a
     rule test failed; 4 the rules could not be loaded.
@@ -48,3 +50,4 @@ main.add_command(names_group)
 main.add_command(import_group)
 main.add_command(export_group)
 main.add_command(reviews_group)
+main.add_command(serve_command)

@@ -146,6 +146,21 @@ class DecisionLog:
         rows = self.conn.execute(sql, args).fetchall()
         return iter(sorted((Event(*r) for r in rows), key=lambda e: (e.case_id, e.finding, e.at, e.uid)))
 
+    def history(self, case_id: str, finding: str) -> list[Event]:
+        """One finding's events, oldest first."""
+        rows = self.conn.execute("SELECT case_id, finding, decision, note, reviewer, at, fingerprint, evidence "
+                                 "FROM events WHERE case_id = ? AND finding = ?", [case_id, finding]).fetchall()
+        return sorted((Event(*r) for r in rows), key=lambda e: (e.at, e.uid))
+
+    def current_decisions(self, case_id: str) -> dict[str, str]:
+        """Finding key -> its latest decision, without reading the evidence (for listings)."""
+        latest: dict[str, tuple] = {}
+        for finding, decision, at, uid in self.conn.execute(
+                "SELECT finding, decision, at, uid FROM events WHERE case_id = ?", [case_id]):
+            if finding not in latest or (at, uid) > latest[finding][:2]:
+                latest[finding] = (at, uid, decision)
+        return {finding: v[2] for finding, v in latest.items()}
+
     def histories(self, case_id: str) -> dict[str, list[Event]]:
         """Finding key -> its events, oldest first (the last is the current decision)."""
         out: dict[str, list[Event]] = {}

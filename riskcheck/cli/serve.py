@@ -1,0 +1,51 @@
+"""`riskcheck serve`: check the cases, then serve their findings for review on this machine."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from riskcheck.cli.common import load_rules_or_exit, rule_paths, rules_option
+from riskcheck.cli.interchange import _as_of
+from riskcheck.errors import ProblemError
+from riskcheck.registry.cases import discover_cases
+from riskcheck.review.decisions import reviews_path
+
+
+@click.command("serve")
+@click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@rules_option
+@click.option("--port", type=click.IntRange(1024, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 to listen on.")
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="Judge every case as of this date instead of each case's own as_of.")
+def serve_command(cases: Path, chosen_rules, added_rules, port: int, as_of: date | None) -> None:
+    """Check CASES and serve the findings at http://127.0.0.1:PORT for review.
+
+    Filter the findings by status, rule, severity, review state and name; open one to read
+    its reasoning and record a decision (confirmed, dismissed, unsure) with a note and your
+    name. Decisions go to CASES/reviews.sqlite, appended, never overwritten; the next
+    `riskcheck run` shows them in the static reports too. Only this machine can connect.
+
+    \b
+    Examples:
+      riskcheck serve cases/
+      riskcheck serve cases/ --port 8765
+    """
+    import uvicorn
+
+    from riskcheck.serve.app import make_app
+    from riskcheck.serve.cases import check_cases
+
+    rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
+    try:
+        root, _ = discover_cases(cases)
+        click.echo("Checking the cases...", err=True)
+        views = check_cases(cases, rules, as_of)
+    except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
+    app = make_app(views, reviews_path(root), {r.id: r.rule for r in rules})
+    click.echo(f"Serving {len(views)} case(s) at http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -1,0 +1,49 @@
+"""What the app serves: every case checked once at start, kept in memory with what its pages need.
+
+The registry of a case is closed once checked; the names and sources its findings cite are copied out
+first, so a page never queries the store and paging through 15,000 findings stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from riskcheck.engine.evaluate import RecordLookup
+from riskcheck.pipeline import CaseResult, RunOptions, run_cases
+from riskcheck.rules.loader import LoadedRule
+
+
+@dataclass
+class CaseView:
+    result: CaseResult
+    names: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.result.id
+
+    def person_name(self, pid: str) -> str:
+        return self.names.get(pid) or pid
+
+
+def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None) -> dict[str, CaseView]:
+    views: dict[str, CaseView] = {}
+
+    def keep(result: CaseResult, registry) -> None:
+        lookup = RecordLookup(registry)
+        people = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
+        lookup.prefetch("persons", people)
+        cited = {s for f in result.findings for s in f.sources} | \
+                {s for f in result.findings for step in f.steps for s in step.sources}
+        lookup.prefetch("sources", cited)
+        views[result.id] = CaseView(
+            result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
+            {sid: rec for sid in cited if (rec := lookup("sources", sid))})
+
+    for result in run_cases(cases, rules, RunOptions(as_of, {}), keep):
+        if result.id not in views:
+            views[result.id] = CaseView(result)
+    return views

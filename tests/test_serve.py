@@ -1,0 +1,124 @@
+"""`riskcheck serve`: filter, read and decide on findings in the browser; forms that work without scripts."""
+
+from __future__ import annotations
+
+import re
+import pytest
+from starlette.testclient import TestClient
+
+from riskcheck.review.decisions import DecisionLog, reviews_path
+from riskcheck.rules.loader import load_rules
+from riskcheck.serve.app import make_app
+from riskcheck.serve.cases import check_cases
+
+from conftest import CASES, RULES, minimal_case
+
+
+def client_for(root) -> TestClient:
+    rules = load_rules(RULES)
+    app = make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules})
+    return TestClient(app, base_url="http://127.0.0.1")
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    import shutil
+    root = tmp_path / "cases"
+    shutil.copytree(CASES, root)
+    return root, client_for(root)
+
+
+def token_of(html: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def test_the_index_lists_every_case_with_review_counts(shipped):
+    _, client = shipped
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'href="/cases/imanaliev-appointment/"' in page.text
+    assert "2 open" in page.text
+
+
+def test_findings_are_filtered_on_the_server(shipped):
+    _, client = shipped
+    every = client.get("/cases/fictional-akimat-resignations/").text
+    flagged = client.get("/cases/fictional-akimat-resignations/?status=flagged").text
+    assert flagged.count('class="badge flagged"') >= 1
+    assert 'class="badge complied"' in every and 'class="badge complied"' not in flagged
+    by_name = client.get("/cases/fictional-names-across-scripts/", params={"q": "Арман"}).text  # Cyrillic for Arman
+    assert "1 of 1 finding(s) match" in by_name and "Arman Serikovich Zhaksybekov" in by_name
+    assert "No finding matches these filters." in client.get("/cases/imanaliev-appointment/?q=nobody-at-all").text
+
+
+def test_a_decision_posted_from_the_form_is_kept_and_shown(shipped):
+    root, client = shipped
+    listing = client.get("/cases/imanaliev-appointment/").text
+    first = re.search(r'href="findings/([^"]+)"', listing).group(1)
+    page = client.get(f"/cases/imanaliev-appointment/findings/{first}")
+    assert "<form method=\"post\"" in page.text and "form-action 'self'" in page.text
+    response = client.post(f"/cases/imanaliev-appointment/findings/{first}/review", follow_redirects=False,
+                           data={"token": token_of(page.text), "decision": "unsure", "reviewer": "Anna",
+                                 "note": "asked the press office"})
+    assert response.status_code == 303
+    shown = client.get(f"/cases/imanaliev-appointment/findings/{first}").text
+    assert "review-unsure" in shown and "asked the press office" in shown
+    assert 'value="Anna"' in shown  # the reviewer's name is remembered for the next form
+    with DecisionLog(reviews_path(root)) as log:
+        assert [(e.finding, e.decision) for e in log.events()] == [(first, "unsure")]
+    assert "1 unsure" in client.get("/").text
+    assert first in client.get("/cases/imanaliev-appointment/?review=unsure").text
+
+
+def test_a_form_from_elsewhere_is_refused(shipped):
+    root, client = shipped
+    listing = client.get("/cases/imanaliev-appointment/").text
+    first = re.search(r'href="findings/([^"]+)"', listing).group(1)
+    response = client.post(f"/cases/imanaliev-appointment/findings/{first}/review",
+                           data={"token": "guess", "decision": "dismissed", "reviewer": "Mallory"})
+    assert response.status_code == 403
+    assert not reviews_path(root).exists() or DecisionLog(reviews_path(root)).count() == 0
+
+
+def test_only_requests_addressed_to_this_machine_are_answered(shipped):
+    _, client = shipped
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_a_form_without_a_decision_says_why(shipped):
+    _, client = shipped
+    listing = client.get("/cases/imanaliev-appointment/").text
+    first = re.search(r'href="findings/([^"]+)"', listing).group(1)
+    page = client.get(f"/cases/imanaliev-appointment/findings/{first}").text
+    shown = client.post(f"/cases/imanaliev-appointment/findings/{first}/review",
+                        data={"token": token_of(page), "decision": "maybe", "reviewer": "Anna"})
+    assert "is not one of confirmed, dismissed, unsure" in shown.text
+
+
+def test_unknown_cases_and_findings_are_a_plain_404(shipped):
+    _, client = shipped
+    assert client.get("/cases/nope/").status_code == 404
+    assert client.get("/cases/imanaliev-appointment/findings/nope").status_code == 404
+
+
+def many_findings(root, n: int):
+    """The checked cases with one case's findings repeated n times under new ids (as in a national case)."""
+    from dataclasses import replace
+
+    rules = load_rules(RULES)
+    views = check_cases(root, rules, None)
+    view = views["imanaliev-appointment"]
+    base = view.result.findings
+    view.result.findings = [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i:05d}") for i in range(n)]
+    return make_app(views, reviews_path(root), {r.id: r.rule for r in rules})
+
+
+def test_a_long_list_is_paged_and_the_filters_survive_paging(shipped):
+    root, _ = shipped
+    client = TestClient(many_findings(root, 120), base_url="http://127.0.0.1")
+    first = client.get("/cases/imanaliev-appointment/?status=undetermined").text
+    assert "120 of 120 finding(s) match" in first and "Page 1 of 3" in first
+    assert 'href="?status=undetermined&amp;page=2" rel="next"' in first
+    last = client.get("/cases/imanaliev-appointment/?status=undetermined&page=3").text
+    assert last.count('href="findings/') == 20 and 'rel="next"' not in last
+    assert "Page 1 of 3" in client.get("/cases/imanaliev-appointment/?page=nonsense").text
