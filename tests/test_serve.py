@@ -122,3 +122,35 @@ def test_a_long_list_is_paged_and_the_filters_survive_paging(shipped):
     last = client.get("/cases/imanaliev-appointment/?status=undetermined&page=3").text
     assert last.count('href="findings/') == 20 and 'rel="next"' not in last
     assert "Page 1 of 3" in client.get("/cases/imanaliev-appointment/?page=nonsense").text
+
+
+def test_the_desk_export_has_one_row_per_finding_with_its_review_and_no_live_formulas(shipped, runner, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from riskcheck.cli import main
+
+    root, client = shipped
+    listing = client.get("/cases/imanaliev-appointment/").text
+    first = re.search(r'href="findings/([^"]+)"', listing).group(1)
+    page = client.get(f"/cases/imanaliev-appointment/findings/{first}").text
+    client.post(f"/cases/imanaliev-appointment/findings/{first}/review",
+                data={"token": token_of(page), "decision": "dismissed", "reviewer": "Anna",
+                      "note": "=HYPERLINK(\"http://evil.example\",\"click\")"})
+    download = client.get("/cases/imanaliev-appointment/findings.xlsx")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    assert len(rows) == 2 and {r["finding"] for r in rows} >= {first}
+    mine = next(r for r in rows if r["finding"] == first)
+    assert (mine["decision"], mine["reviewer"]) == ("dismissed", "Anna")
+    note_cell = next(c for row in sheet.iter_rows(min_row=2) for c in row if str(c.value).startswith("=HYPER"))
+    assert note_cell.data_type == "s"  # shown as text, never run
+    out = tmp_path / "desk.csv"
+    result = runner.invoke(main, ["export", "findings", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and "dismissed" in text
+    assert out.read_bytes().count(b"\r\n") == 1 + 14  # the header and the shipped cases' 14 findings

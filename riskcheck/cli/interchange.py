@@ -129,3 +129,70 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
                     fg="red", err=True)
     if failed:
         sys.exit(EXIT_CASE_FAILED)
+
+
+@export_group.command("findings")
+@click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@rules_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="csv or xlsx (default: from the --out file's suffix).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write.")
+@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="Judge every case as of this date instead of each case's own as_of.")
+def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | None, out_file: Path,
+                            as_of: date | None) -> None:
+    """Write every finding of CASES, with its review, as one table for the desk (CSV or XLSX).
+
+    One row per finding: case, rule, status, severity, person and related names, summary, the
+    as-of date, sources, the latest decision with reviewer, time and note, what changed since
+    it was decided, and the finding's place in the reports. Cells a spreadsheet would run as
+    formulas are neutralised.
+
+    \b
+    Examples:
+      riskcheck export findings cases/ --out findings.xlsx
+      riskcheck export findings cases/ --format csv --out findings.csv
+    """
+    from riskcheck.registry.cases import discover_cases
+    from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
+    from riskcheck.report.output import write_text
+    from riskcheck.review.decisions import DecisionLog, reviews_path
+    from riskcheck.serve.cases import check_cases
+
+    fmt = fmt or out_file.suffix.lstrip(".").lower()
+    if fmt not in ("csv", "xlsx"):
+        raise click.BadParameter("give --format csv or xlsx, or an --out file ending in .csv or .xlsx",
+                                 param_hint="--format")
+    rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
+    try:
+        root, _ = discover_cases(cases)
+        views = check_cases(cases, rules, as_of)
+    except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
+    log = DecisionLog.open_existing(reviews_path(root))
+    rows = []
+    try:
+        for cid, view in sorted(views.items()):
+            if view.result.ok:
+                rows += desk_rows(view, log.histories(cid) if log else {})
+    finally:
+        if log:
+            log.close()
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        write_text(out_file, csv_text(rows))
+    else:
+        import os
+        import tempfile
+        fd, tmp = tempfile.mkstemp(dir=out_file.parent, prefix=".tmp-", suffix=".xlsx")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(xlsx_bytes(rows))
+        os.replace(tmp, out_file)
+    click.echo(f"Wrote {len(rows):,} finding(s) to {out_file}")
+    failed = [v for v in views.values() if not v.result.ok]
+    for v in failed:
+        click.secho(reveal(f"{v.result.display}: not exported, the case has errors; see riskcheck validate"),
+                    fg="red", err=True)
+    if failed:
+        sys.exit(EXIT_CASE_FAILED)

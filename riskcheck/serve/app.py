@@ -146,6 +146,21 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
         response.set_cookie("reviewer", reviewer, samesite="strict", httponly=True)
         return response
 
+    async def download(request: Request) -> Response:
+        from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
+
+        cid, fmt = request.path_params["case"], request.path_params["fmt"]
+        view = views.get(cid)
+        if view is None or not view.result.ok or fmt not in ("csv", "xlsx"):
+            return not_found("export by that name")
+        with DecisionLog(log_path) as log:
+            rows = desk_rows(view, log.histories(cid))
+        headers = {"Content-Disposition": f'attachment; filename="{cid}-findings.{fmt}"', "Cache-Control": "no-store"}
+        if fmt == "csv":
+            return Response(csv_text(rows), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(xlsx_bytes(rows), headers=headers,
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
     async def rules_page(request: Request) -> Response:
         view = views.get(request.path_params["case"])
         if view is None:
@@ -154,6 +169,7 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
 
     return Starlette(
         routes=[Route("/", index), Route("/cases/{case}/", case_page), Route("/cases/{case}/rules", rules_page),
+                Route("/cases/{case}/findings.{fmt}", download),
                 Route("/cases/{case}/findings/{finding}", finding_page),
                 Route("/cases/{case}/findings/{finding}/review", record, methods=["POST"])],
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
