@@ -154,3 +154,24 @@ def test_the_desk_export_has_one_row_per_finding_with_its_review_and_no_live_for
     text = out.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and "dismissed" in text
     assert out.read_bytes().count(b"\r\n") == 1 + 14  # the header and the shipped cases' 14 findings
+
+
+def test_serving_beyond_this_machine_needs_a_password(runner, monkeypatch):
+    from riskcheck.cli import main
+
+    monkeypatch.delenv("RISKCHECK_PASSWORD", raising=False)
+    result = runner.invoke(main, ["serve", str(CASES), "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "set RISKCHECK_PASSWORD" in result.output
+
+
+def test_with_a_password_every_request_must_give_it(tmp_path):
+    rules = load_rules(RULES)
+    root = tmp_path / "cases"
+    import shutil
+    shutil.copytree(CASES, root)
+    app = make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules},
+                   hosts=("*",), password="correct horse battery")
+    client = TestClient(app, base_url="http://newsroom-server")
+    assert client.get("/").status_code == 401
+    assert client.get("/", auth=("anna", "wrong")).status_code == 401
+    assert client.get("/", auth=("anna", "correct horse battery")).status_code == 200

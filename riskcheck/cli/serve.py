@@ -18,10 +18,13 @@ from riskcheck.review.decisions import reviews_path
 @click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @rules_option
 @click.option("--port", type=click.IntRange(1024, 65535), default=8000, show_default=True,
-              help="The port on 127.0.0.1 to listen on.")
+              help="The port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Anything but this machine (e.g. 0.0.0.0 for a newsroom network) "
+                   "needs a password in the RISKCHECK_PASSWORD environment variable.")
 @click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
-def serve_command(cases: Path, chosen_rules, added_rules, port: int, as_of: date | None) -> None:
+def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, as_of: date | None) -> None:
     """Check CASES and serve the findings at http://127.0.0.1:PORT for review.
 
     Filter the findings by status, rule, severity, review state and name; open one to read
@@ -33,8 +36,19 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, as_of: date
     Examples:
       riskcheck serve cases/
       riskcheck serve cases/ --port 8765
+      RISKCHECK_PASSWORD=... riskcheck serve cases/ --host 0.0.0.0   # for colleagues on the network
     """
+    import os
+
     import uvicorn
+
+    from riskcheck.serve.app import LOCAL_HOSTS
+
+    password = os.environ.get("RISKCHECK_PASSWORD") or None
+    if host not in LOCAL_HOSTS and (password is None or len(password) < 12):
+        raise click.UsageError(f"riskcheck serves only this machine unless a password protects it: to listen on "
+                               f"{host}, set RISKCHECK_PASSWORD to a password of 12 characters or more (colleagues "
+                               "log in with it, any user name)")
 
     from riskcheck.serve.app import make_app
     from riskcheck.serve.cases import check_cases
@@ -46,6 +60,9 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, as_of: date
         views = check_cases(cases, rules, as_of)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
-    app = make_app(views, reviews_path(root), {r.id: r.rule for r in rules})
-    click.echo(f"Serving {len(views)} case(s) at http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    local = host in LOCAL_HOSTS
+    app = make_app(views, reviews_path(root), {r.id: r.rule for r in rules},
+                   hosts=LOCAL_HOSTS if local else ("*",), password=None if local else password)
+    click.echo(f"Serving {len(views)} case(s) at http://{host}:{port}/ (Ctrl+C to stop)"
+               + ("" if local else "; a password is asked for"))
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -34,8 +34,38 @@ def _fold(text: str) -> str:
     return anyascii(text).casefold()
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class PasswordRequired:
+    """HTTP Basic authentication for serving beyond this machine: any user name, the password set at start."""
+
+    def __init__(self, app, password: str):
+        self.app, self.password = app, password
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not self._allowed(dict(scope["headers"]).get(b"authorization", b"")):
+            response = Response("A password is needed.", status_code=401,
+                                headers={"WWW-Authenticate": 'Basic realm="riskcheck review"'})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _allowed(self, header: bytes) -> bool:
+        import base64
+        import binascii
+
+        if not header.startswith(b"Basic "):
+            return False
+        try:
+            _, _, given = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return secrets.compare_digest(given.encode("utf-8"), self.password.encode("utf-8"))
+
+
 def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
-             hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> Starlette:
+             hosts: tuple[str, ...] = LOCAL_HOSTS, password: str | None = None) -> Starlette:
     env = _env()
     token = secrets.token_urlsafe(32)
     by_id = {cid: {f.id: f for f in v.result.findings} for cid, v in views.items()}
@@ -172,6 +202,7 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
                 Route("/cases/{case}/findings.{fmt}", download),
                 Route("/cases/{case}/findings/{finding}", finding_page),
                 Route("/cases/{case}/findings/{finding}/review", record, methods=["POST"])],
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))],
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+                    *([Middleware(PasswordRequired, password=password)] if password else [])],
     )
 
