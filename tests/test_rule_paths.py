@@ -6,7 +6,7 @@ import json
 import shutil
 
 from riskcheck.cli import main
-from tests.conftest import CASES, REPO, RULES
+from conftest import CASES, REPO, RULES
 
 SHIPPED_IDS = sorted(p.stem for p in RULES.glob("*.yaml"))
 

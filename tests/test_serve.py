@@ -175,3 +175,10 @@ def test_with_a_password_every_request_must_give_it(tmp_path):
     assert client.get("/").status_code == 401
     assert client.get("/", auth=("anna", "wrong")).status_code == 401
     assert client.get("/", auth=("anna", "correct horse battery")).status_code == 200
+
+
+def test_a_finding_links_to_the_legal_basis_of_its_rule(shipped):
+    _, client = shipped
+    page = client.get("/cases/imanaliev-appointment/rules")
+    assert page.status_code == 200
+    assert 'id="rule-kinship-convicted-official"' in page.text and "Legal basis" in page.text
