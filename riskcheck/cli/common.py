@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
 from riskcheck.errors import ProblemError
+from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.rules.loader import LoadedRule, load_rules
 from riskcheck.rules.shipped import shipped_rules_dir, shown_rule_path
 from riskcheck.textsafety import reveal
@@ -27,6 +29,16 @@ def rules_option(command):
         "--rules", "chosen_rules", type=click.Path(exists=True, path_type=Path), multiple=True,
         help="Run the rules in this folder (or rule file) instead of the shipped ones "
              "(e.g. --rules my-rules/ or one pack, --rules rules/kz). Repeatable.")(command)
+
+
+def as_of_date(ctx, param, value: str | None) -> date | None:
+    """The click callback for --as-of: an exact date, or a usage error that says which forms are accepted."""
+    if value is None:
+        return None
+    try:
+        return parse_exact_date(value)
+    except DateFormatError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def rule_paths(chosen: tuple[Path, ...], added: tuple[Path, ...]) -> list[Path]:

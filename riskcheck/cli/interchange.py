@@ -9,19 +9,9 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import EXIT_CASE_FAILED, load_rules_or_exit, rule_paths, rules_option
+from riskcheck.cli.common import EXIT_CASE_FAILED, as_of_date, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
-from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.textsafety import reveal
-
-
-def _as_of(ctx, param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_exact_date(value)
-    except DateFormatError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.group("import")
@@ -32,7 +22,7 @@ def import_group() -> None:
 @import_group.command("ftm")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("out_case", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="The date to judge the case at (default: the latest date the file says it changed).")
 @click.option("--case-id", default=None, help="The case's id (default: the OUT_CASE folder's name).")
 def import_ftm_command(file: Path, out_case: Path, as_of: date | None, case_id: str | None) -> None:
@@ -71,7 +61,7 @@ def export_group() -> None:
 @rules_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write (line-delimited JSON, one entity per line).")
-@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
 @click.option("--report-url", default=None, metavar="URL",
               help="Where the reports of `riskcheck run` are published (http or https), so each finding links to "
@@ -138,7 +128,7 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
               help="csv or xlsx (default: from the --out file's suffix).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write.")
-@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
 def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | None, out_file: Path,
                             as_of: date | None) -> None:

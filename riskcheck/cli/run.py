@@ -8,13 +8,12 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, load_rules_or_exit,
-                                  rule_paths, rules_option)
+from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, as_of_date,
+                                  load_rules_or_exit, rule_paths, rules_option)
 from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
-from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.review.decisions import DecisionLog, reviews_path
 from riskcheck.review.state import attach_reviews
 from riskcheck.report.output import OutputBusyError, output_lock, tidy
@@ -24,21 +23,12 @@ from riskcheck.textsafety import reveal
 cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
-def _as_of(ctx, param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_exact_date(value)
-    except DateFormatError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 @click.command("run")
 @cases_argument
 @rules_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for the reports (created if missing).")
-@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
 @click.option("--param", "params", multiple=True, metavar="RULE.NAME=VALUE",
               help="Override a rule parameter for this run (repeatable; lists are comma-separated).")

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import load_rules_or_exit, rule_paths, rules_option
-from riskcheck.cli.interchange import _as_of
+from riskcheck.cli.common import as_of_date, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
 from riskcheck.review.decisions import reviews_path
@@ -22,7 +21,7 @@ from riskcheck.review.decisions import reviews_path
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on. Anything but this machine (e.g. 0.0.0.0 for a newsroom network) "
                    "needs a password in the RISKCHECK_PASSWORD environment variable.")
-@click.option("--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
 def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, as_of: date | None) -> None:
     """Check CASES and serve the findings at http://127.0.0.1:PORT for review.
