@@ -146,7 +146,7 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
     """
     from riskcheck.registry.cases import discover_cases
     from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
-    from riskcheck.report.output import write_text
+    from riskcheck.report.output import write_bytes
     from riskcheck.review.decisions import DecisionLog, reviews_path
     from riskcheck.serve.cases import check_cases
 
@@ -169,16 +169,7 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
     finally:
         if log:
             log.close()
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        write_text(out_file, csv_text(rows))
-    else:
-        import os
-        import tempfile
-        fd, tmp = tempfile.mkstemp(dir=out_file.parent, prefix=".tmp-", suffix=".xlsx")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(xlsx_bytes(rows))
-        os.replace(tmp, out_file)
+    write_bytes(out_file, csv_text(rows).encode("utf-8") if fmt == "csv" else xlsx_bytes(rows))
     click.echo(f"Wrote {len(rows):,} finding(s) to {out_file}")
     failed = [v for v in views.values() if not v.result.ok]
     for v in failed:
