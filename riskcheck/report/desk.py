@@ -21,8 +21,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def desk_rows(view, histories: dict, report_base: str = "") -> list[dict]:
     """Rows for one checked case (a serve.cases.CaseView) and its decision histories."""
     findings = view.result.findings
-    by_id = {f.id: f for f in findings}
-    states, _ = review_states(histories, [by_id[k].to_json() for k in histories if k in by_id])
+    states, _ = review_states(histories, findings)
     rows = []
     for f in findings:
         state = states.get(f.id)

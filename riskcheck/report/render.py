@@ -140,7 +140,7 @@ def _with_review(finding: dict, state) -> dict:
 
 
 def _review_counts(result: CaseResult) -> dict[str, int]:
-    return review_counts([{"id": f.id} for f in result.findings], result.reviews)
+    return review_counts([f.id for f in result.findings], {k: s.decision for k, s in result.reviews.items()})
 
 
 def _status_counts(result: CaseResult) -> dict[str, int]:

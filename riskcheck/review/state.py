@@ -36,25 +36,31 @@ class ReviewState:
                 "note": self.current.note, "changed_since": self.changed, "decisions": len(self.history)}
 
 
-def review_states(histories: dict[str, list[Event]], findings: list[dict]) -> tuple[dict[str, ReviewState],
-                                                                                     list[ReviewState]]:
-    """(finding id -> state for findings of this run that were decided, states of decided findings now gone)."""
-    now = {f["id"]: f for f in findings}
+def review_states(histories: dict[str, list[Event]], findings: list) -> tuple[dict[str, ReviewState],
+                                                                              list[ReviewState]]:
+    """(finding id -> state for the decided findings among `findings`, states of decided findings not among them).
+
+    `findings` are engine Findings; only the decided ones are turned into JSON to compare with their evidence,
+    so a national case with few decisions costs little.
+    """
+    now = {f.id: f for f in findings}
     states = {}
     for key, history in histories.items():
         finding = now.get(key)
         if finding is None:
             continue
         current = history[-1]
-        changed = [] if fingerprint(evidence_of(finding)) == current.fingerprint else \
-            what_changed(json.loads(current.evidence), finding)
+        finding_json = finding.to_json()
+        changed = [] if fingerprint(evidence_of(finding_json)) == current.fingerprint else \
+            what_changed(json.loads(current.evidence), finding_json)
         states[key] = ReviewState(key, history, changed)
     gone = [ReviewState(key, history, gone=True) for key, history in sorted(histories.items()) if key not in now]
     return states, gone
 
 
-def review_counts(findings: list[dict], states: dict[str, ReviewState]) -> dict[str, int]:
-    counts = Counter(states[f["id"]].decision if f["id"] in states else "open" for f in findings)
+def review_counts(finding_ids: list[str], decision_of: dict[str, str]) -> dict[str, int]:
+    """How many findings are open (no decision) or have each decision as their latest."""
+    counts = Counter(decision_of.get(fid, "open") for fid in finding_ids)
     return {s: counts.get(s, 0) for s in REVIEW_STATES}
 
 
@@ -92,5 +98,5 @@ def _ids(value) -> str:
 
 def attach_reviews(result, log) -> None:
     """Give a checked case (pipeline.CaseResult) its review states from the decision log."""
-    states, gone = review_states(log.histories(result.id), [f.to_json() for f in result.findings])
+    states, gone = review_states(log.histories(result.id), result.findings)
     result.reviews, result.reviews_gone, result.reviewing = states, gone, True

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.report.render import _env
 from riskcheck.review.decisions import DECISIONS, DecisionLog, ReviewError
-from riskcheck.review.state import REVIEW_STATES, review_states
+from riskcheck.review.state import REVIEW_STATES, review_counts, review_states
 from riskcheck.serve.cases import CaseView
 
 PAGE_SIZE = 50
@@ -87,7 +87,7 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
     def state_of(case_id: str, finding) -> dict:
         with DecisionLog(log_path) as log:
             history = log.history(case_id, finding.id)
-        return review_states({finding.id: history}, [finding.to_json()])[0] if history else {}
+        return review_states({finding.id: history}, [finding])[0] if history else {}
 
     for name in ("served_cases.html", "served_case.html", "served_finding.html", "served_message.html",
                  "served_rules.html"):
@@ -105,10 +105,7 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
     async def index(request: Request) -> Response:
         cases = []
         for cid, view in sorted(views.items()):
-            current = decisions(cid) if view.result.ok else {}
-            counts = {s: 0 for s in REVIEW_STATES}
-            for f in view.result.findings:
-                counts[current.get(f.id, "open")] += 1
+            counts = review_counts([f.id for f in view.result.findings], decisions(cid) if view.result.ok else {})
             cases.append({"id": cid, "title": view.result.title, "ok": view.result.ok,
                           "findings": len(view.result.findings), "review_counts": counts,
                           "problems": [str(p) for p in view.result.problems[:20]]})
