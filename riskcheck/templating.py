@@ -23,11 +23,24 @@ KINSHIP_WORDS = {
     "grandparent_in_law": "grandparent-in-law", "grandchild_in_law": "grandchild-in-law",
     "in_law": "in-law", "step_parent": "step-parent", "step_child": "step-child",
     "adoptive_parent": "adoptive parent", "adopted_child": "adopted child", "relative": "relative",
+    "great_grandparent": "great-grandparent", "great_grandchild": "great-grandchild",
+    "grand_uncle_aunt": "great-uncle or great-aunt", "grand_nephew_niece": "grand-nephew or grand-niece",
 }
 
 
 def kinship_word(kind: str | None) -> str:
     return KINSHIP_WORDS.get(kind or "", kind or "relative")
+
+
+def degree_words(kin: dict) -> str:
+    """The civil-law reading of a kinship link: '3rd degree, collateral line', 'spouse'."""
+    degree, line = kin.get("degree"), kin.get("line")
+    if line == "spouse":
+        return "spouse, no degree"
+    if degree is None:
+        return f"{line} line, degree not known from the record" if line else "degree and line not known from the record"
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(degree if degree < 20 else degree % 10, "th")
+    return f"{degree}{suffix} degree, {line} line"
 
 
 FIELD_WORDS = {"start": "start date", "end": "end date", "admitted": "admission date", "left": "date of leaving",
@@ -58,6 +71,7 @@ def date_words(text: str | None) -> str:
 
 def _add_filters(env) -> None:
     env.filters["kinship"] = kinship_word
+    env.filters["degree"] = degree_words
     env.filters["date"] = date_words
 
 

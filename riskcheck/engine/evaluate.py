@@ -15,7 +15,7 @@ from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
-from riskcheck.templating import FIELD_WORDS, date_words, kinship_word, render_text, text_environment
+from riskcheck.templating import FIELD_WORDS, date_words, degree_words, kinship_word, render_text, text_environment
 
 _ENV = text_environment()
 MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule
@@ -198,12 +198,17 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
             return
         for rel_id in record["relations"]:
             fact("relations", lookup("relations", rel_id), {"start", "end"} if dated else set())
-        if record.get("via"):
+        through = record.get("through") or ([record["via"]] if record.get("via") else [])
+        if through:
+            people = ", then ".join(lookup("persons", p)["name"] for p in through)
             steps.append(Step("fact", f"So {lookup('persons', record['relative_id'])['name']} is the "
                                       f"{kinship_word(record['kind'])} of "
-                                      f"{lookup('persons', record['person_id'])['name']}, through "
-                                      f"{lookup('persons', record['via'])['name']} (derived from the "
+                                      f"{lookup('persons', record['person_id'])['name']} "
+                                      f"({degree_words(record)}), through {people} (derived from the "
                                       "records above).", "kinship", record["id"]))
+        elif record.get("line") or record.get("degree") is not None:
+            steps.append(Step("fact", f"Kinship in law: {kinship_word(record['kind'])}, "
+                                      f"{degree_words(record)}.", "kinship", record["id"]))
 
     for var, binding in rule.match.items():
         type_name = compiled.var_types[var]
@@ -285,9 +290,10 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
 
 def _path_words(kin: dict, lookup: RecordLookup) -> str:
     words = kinship_word(kin["kind"])
-    if kin.get("via"):
-        words += f" through {lookup('persons', kin['via'])['name']}"
-    return f"{words} ({kin['status']})"
+    through = kin.get("through") or ([kin["via"]] if kin.get("via") else [])
+    if through:
+        words += " through " + ", then ".join(lookup("persons", p)["name"] for p in through)
+    return f"{words} ({degree_words(kin)}; {kin['status']})"
 
 
 def _decision(compiled: CompiledRule, row: dict, status: str) -> str:

@@ -42,6 +42,8 @@ class Kinship:
     through_marriage: frozenset[str]
     through_spouse: dict[str, str]
     exact: frozenset[str]
+    degrees: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)
+    derived_blood: tuple[tuple[int, int, str], ...] = ()  # (generations up, down, kind)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,13 @@ def load_schema() -> Schema:
     k = raw["kinship"]
     inverse = dict(k["inverse"])
     inverse.update({v: key for key, v in k["inverse"].items()})
-    kinship = Kinship(inverse, frozenset(k["through_marriage"]), dict(k["through_spouse"]), frozenset(k["exact"]))
+    degrees = {kind: (None if d in (None, "null") else int(d), None if line in (None, "null") else line)
+               for kind, (d, line) in k["degrees"].items()}
+    blood = tuple((int(b["up"]), int(b["down"]), b["kind"]) for b in k["derived_blood"])
+    for kind in [*inverse, *(b[2] for b in blood)]:
+        assert kind in degrees, f"schema.yaml: kinship kind {kind} has no degree"
+    kinship = Kinship(inverse, frozenset(k["through_marriage"]), dict(k["through_spouse"]), frozenset(k["exact"]),
+                      degrees, blood)
     return Schema(types, derived, kinship, tuple(raw["relation_statuses"]))
 
 
