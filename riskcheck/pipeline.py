@@ -46,6 +46,10 @@ class CaseResult:
     reviews: dict = field(default_factory=dict)
     reviews_gone: list = field(default_factory=list)
     reviewing: bool = False
+    # The rules this case was judged by (its jurisdictions' packs), and the jurisdictions it states.
+    rules: list[LoadedRule] | None = None
+    jurisdictions: list[str] = field(default_factory=list)
+    rules_why: str = ""
 
     @property
     def ok(self) -> bool:
@@ -56,6 +60,8 @@ class CaseResult:
 class RunOptions:
     as_of: date | None = None
     params: dict[str, dict] = field(default_factory=dict)  # rule id -> {name: value}
+    # Apply only the rule packs of the jurisdictions a case states; off when rules were picked by hand.
+    match_jurisdiction: bool = True
 
 
 @contextmanager
@@ -119,6 +125,38 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
     return out
 
 
+def case_jurisdictions(registry: Registry) -> list[str]:
+    """The jurisdictions a case states: in case.yaml and on its organizations (ISO codes, upper case)."""
+    stated = {row[0].strip().upper() for row in registry.conn.execute(
+        "SELECT DISTINCT jurisdiction FROM organizations WHERE jurisdiction IS NOT NULL").fetchall()}
+    return sorted(stated | set(registry.meta.jurisdictions))
+
+
+def rules_for_case(rules: list[LoadedRule], jurisdictions: list[str], match: bool = True
+                   ) -> tuple[list[LoadedRule], list[Problem], str]:
+    """The rules a case is judged by, warnings about the choice, and a sentence saying how it was made.
+
+    A rule bound to no jurisdiction always applies. A rule of a pack applies where the case (or one of its
+    organizations) states that jurisdiction; a case that states none is judged by every pack loaded, and
+    told so. Rules picked by hand (--rules) all apply.
+    """
+    packs = sorted({r.rule.jurisdiction.upper() for r in rules if r.rule.jurisdiction})
+    if not match:
+        return rules, [], "the rules chosen for this run (--rules), whatever jurisdiction the case states"
+    if not jurisdictions:
+        notes = []
+        if len(packs) > 1:
+            notes.append(Problem("case.yaml", None, f"states no jurisdiction, so the rules of every pack loaded "
+                                 f"({', '.join(packs)}) were applied; state it (`jurisdiction: KZ`) to apply "
+                                 "only that country's law", field="jurisdiction"))
+        return rules, notes, "every rule pack loaded, as the case states no jurisdiction"
+    chosen = [r for r in rules if not r.rule.jurisdiction or r.rule.jurisdiction.upper() in jurisdictions]
+    notes = [Problem("case.yaml", None, f"jurisdiction {j} has no rule pack among the rules loaded "
+                                        f"({', '.join(packs) or 'none'}); nothing of its law was checked",
+                     field="jurisdiction") for j in jurisdictions if j not in packs]
+    return chosen, notes, f"the rule packs of {', '.join(jurisdictions)}, the jurisdiction(s) the case states"
+
+
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
                   overrides: dict[str, dict], stage: Stage | None = None) -> list[Finding]:
     lookup = RecordLookup(registry)
@@ -169,13 +207,17 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
                 raise ProblemError(exc.problems + undated) from None
             if undated:
                 raise ProblemError(undated)
-            result.warnings = registry.warnings
+            result.jurisdictions = case_jurisdictions(registry)
+            result.rules, notes, result.rules_why = rules_for_case(rules, result.jurisdictions,
+                                                                   options.match_jurisdiction)
+            result.warnings = registry.warnings + [Problem(f"{meta.display}/{n.file}", n.line, n.message,
+                                                           field=n.field) for n in notes]
             result.counts = registry.counts()
             if stage:
                 stage(meta.id, f"built the store: {sum(result.counts.values()):,} records "
                                f"({result.counts['persons']:,} persons, {result.counts['relations']:,} relations, "
                                f"{result.counts['tenures']:,} tenures)")
-            result.findings = evaluate_case(registry, rules, result.as_of, options.params, stage)
+            result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage)
         except ProblemError as exc:
             result.problems = exc.problems
         except Exception as exc:  # any failure is this case's alone: the others still run

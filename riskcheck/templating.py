@@ -32,6 +32,13 @@ def kinship_word(kind: str | None) -> str:
     return KINSHIP_WORDS.get(kind or "", kind or "relative")
 
 
+def kinship_inverse_word(kind: str | None) -> str:
+    """What the person is to the relative, where kinship_word says what the relative is to the person."""
+    from riskcheck.registry.schema import load_schema
+
+    return kinship_word(load_schema().kinship.inverse.get(kind or "", kind))
+
+
 def degree_words(kin: dict) -> str:
     """The civil-law reading of a kinship link: '3rd degree, collateral line', 'spouse'."""
     degree, line = kin.get("degree"), kin.get("line")
@@ -71,6 +78,7 @@ def date_words(text: str | None) -> str:
 
 def _add_filters(env) -> None:
     env.filters["kinship"] = kinship_word
+    env.filters["kinship_inverse"] = kinship_inverse_word
     env.filters["degree"] = degree_words
     env.filters["date"] = date_words
 

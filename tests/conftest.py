@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
-RULES = REPO / "rules" / "kz"
+RULES = REPO / "rules" / "kz"  # the Kazakh pack, which most tests exercise
+ALL_RULES = REPO / "rules"  # every shipped pack
 CASES = REPO / "cases"
 
 
@@ -37,6 +38,7 @@ MINIMAL_CASE = """\
 id: {id}
 title: A small case
 as_of: 2024-01-01
+jurisdiction: KZ
 persons:
   - {{id: p-son, name: {son}}}
   - {{id: p-father, name: Father}}

@@ -220,7 +220,7 @@ def test_year_zero_and_out_of_range_numbers_are_refused_with_their_place(runner,
     meta.write_text(meta.read_text().replace("in_force_date: 2023-03-01", "in_force_date: 0000-03-01"))
     result = runner.invoke(main, ["validate", str(root)])
     assert result.exit_code == 3
-    assert "case.yaml line 59: record 'v-roads', field 'in_force_date': '0000-03-01' is not a date" in result.output
+    assert "case.yaml line 60: record 'v-roads', field 'in_force_date': '0000-03-01' is not a date" in result.output
     param = run(runner, root, tmp_path / "out", "--param",
                 "subordinate-corruption-resignation.days_to_resign=99999999999")
     assert param.exit_code == 2 and "outside the range a parameter may take" in param.output

@@ -104,7 +104,7 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
         skipped.update(not_exported(registry))
 
     try:
-        results = run_cases(cases, rules, RunOptions(as_of, {}), on_case)
+        results = run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=not chosen_rules), on_case)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +157,7 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
     rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     try:
         root, _ = discover_cases(cases)
-        views = check_cases(cases, rules, as_of)
+        views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     log = DecisionLog.open_existing(reviews_path(root))

@@ -72,8 +72,8 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     try:
         with output_lock(out_dir):
             tidy(out_dir)
-            results = run_cases(cases, rules, RunOptions(as_of, overrides), on_case, Progress("Checking cases"),
-                                stage)
+            options = RunOptions(as_of, overrides, match_jurisdiction=not chosen_rules)
+            results = run_cases(cases, rules, options, on_case, Progress("Checking cases"), stage)
             write_index(out_dir, results, rules)
     except (ProblemError, OutputBusyError) as exc:
         raise click.UsageError(str(exc)) from None

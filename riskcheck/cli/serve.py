@@ -56,7 +56,7 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, 
     try:
         root, _ = discover_cases(cases)
         click.echo("Checking the cases...", err=True)
-        views = check_cases(cases, rules, as_of)
+        views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     local = host in LOCAL_HOSTS

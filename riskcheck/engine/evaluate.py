@@ -136,7 +136,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         number = len(steps) + 1
         flags = []
         sources = list(record.get("sources") or [])
-        if not sources:
+        if not sources and type_name not in schema.derived:  # derived: its records are shown with theirs
             flags.append("unsourced")
             caveats.append(f"Step {number} has no recorded source.")
         if any((lookup("sources", s) or {}).get("kind") == "allegation" for s in sources):
@@ -207,7 +207,10 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
                                       f"({degree_words(record)}), through {people} (derived from the "
                                       "records above).", "kinship", record["id"]))
         elif record.get("line") or record.get("degree") is not None:
-            steps.append(Step("fact", f"Kinship in law: {kinship_word(record['kind'])}, "
+            steps.append(Step("fact", f"Counted as civil law counts kinship: "
+                                      f"{lookup('persons', record['relative_id'])['name']} is the "
+                                      f"{kinship_word(record['kind'])} of "
+                                      f"{lookup('persons', record['person_id'])['name']}, "
                                       f"{degree_words(record)}.", "kinship", record["id"]))
 
     for var, binding in rule.match.items():
@@ -230,6 +233,8 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
             for path in paths:
                 kin_path(path, bool(used))
             continue
+        if type_name == "org_within" and record["depth"] == 0:
+            continue  # "the body is itself" is no fact a reader needs
         fact(type_name, record, used)
         for fname, f in schema.record_type(type_name).fields.items():
             if f.type == "ref" and f.to == "organizations" and record.get(fname):

@@ -48,6 +48,8 @@ def describe(type_name: str, r: dict, lookup: Lookup) -> str:
         bits = [_CATEGORY_WORDS.get(r.get("category") or "", "category not recorded")]
         if r.get("kind"):
             bits.append(f"kind: {r['kind'].replace('_', ' ')}")
+        if r.get("filled_by"):
+            bits.append(f"filled: {r['filled_by']}")
         if r.get("rank") is not None:
             bits.append(f"rank {r['rank']}")
         reports = ""
@@ -87,6 +89,12 @@ def describe(type_name: str, r: dict, lookup: Lookup) -> str:
         return f"Program: {r['name']}."
     if type_name == "organizations":
         return f"Organization: {r['name']}" + (f" ({r['kind'].replace('_', ' ')})" if r.get("kind") else "") + "."
+    if type_name == "org_within":
+        if r["depth"] == 0:
+            return f"{_name(lookup, 'organizations', r['organization_id'])} is the organization itself."
+        return (f"{_name(lookup, 'organizations', r['organization_id'])} is under "
+                f"{_name(lookup, 'organizations', r['within_id'])} ({r['depth']} level(s) down, by the "
+                "organizations' parent_id).")
     if type_name == "sources":
         return f"Source: {r['title']}."
     return f"{type_name} record {r.get('id')}."

@@ -14,7 +14,9 @@ from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
 CASE_ID = re.compile(r"[a-z0-9-]{1,64}")
-META_KEYS = {"id", "title", "summary", "as_of", "subjects", "include"}
+META_KEYS = {"id", "title", "summary", "as_of", "subjects", "include", "jurisdiction"}
+# A jurisdiction is named by its ISO 3166-1 alpha-2 code (KZ, US, BR ...), as rule packs are.
+JURISDICTION = re.compile(r"[A-Za-z]{2}")
 READ_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 # Files that look like records but are not read, so a case saved as a workbook is not taken as empty.
 RECORD_LIKE = {".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".json", ".jsonl"}
@@ -31,6 +33,7 @@ class CaseMeta:
     summary: str = ""
     as_of: date | None = None
     subjects: list[str] = field(default_factory=list)
+    jurisdictions: list[str] = field(default_factory=list)  # upper-case ISO codes case.yaml states
     include: list[tuple[str, int]] = field(default_factory=list)  # (path, line in case.yaml)
     document: YMap | None = None  # the parsed case.yaml, for its inline records
 
@@ -103,7 +106,7 @@ def read_case_meta(folder: Path, root: Path) -> CaseMeta:
             meta.as_of = parse_exact_date(str(doc["as_of"]))
         except (DateFormatError, TypeError) as exc:
             problems.append(Problem(shown, doc.line_of("as_of"), str(exc), field="as_of"))
-    for key in ("subjects", "include"):
+    for key in ("subjects", "include", "jurisdiction"):
         value = doc.get(key)
         if value is None:
             continue
@@ -115,6 +118,12 @@ def read_case_meta(folder: Path, root: Path) -> CaseMeta:
             continue
         if key == "subjects":
             meta.subjects = list(value)
+        elif key == "jurisdiction":
+            bad = [v for v in value if not JURISDICTION.fullmatch(v)]
+            if bad:
+                problems.append(Problem(shown, doc.line_of(key), f"{bad[0]!r} is not a two-letter ISO country "
+                                                                 "code (KZ, US, BR, RU, UA, UZ ...)", field=key))
+            meta.jurisdictions = sorted({v.upper() for v in value if v not in bad})
         else:
             meta.include = list(zip(value, value.lines or [doc.line_of(key)] * len(value)))
     if problems:

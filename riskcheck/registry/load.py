@@ -129,6 +129,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
         store.create_recorded_kinship(conn, schema)
         insert_hints(conn, identity.resolution)
         store.create_kinship(conn)
+        store.create_org_within(conn)
     except BaseException:
         conn.close()
         raise

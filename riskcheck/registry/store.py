@@ -570,3 +570,23 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
     conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
                  "NULL::VARCHAR AS valid_to FROM kinship")
+
+
+MAX_ORG_DEPTH = 50  # deeper than any real hierarchy; a parent_id cycle stops here instead of running forever
+
+
+def create_org_within(conn: duckdb.DuckDBPyConnection) -> None:
+    """`org_within`: each organization with itself (depth 0) and every organization above it (parent_id),
+    so a rule can ask for "the agency and everything under it" with one join."""
+    conn.execute(f"""
+        CREATE TABLE org_within AS
+        WITH RECURSIVE up(organization_id, within_id, depth) AS (
+            SELECT id, id, 0 FROM organizations
+            UNION ALL
+            SELECT u.organization_id, o.parent_id, u.depth + 1
+            FROM up u JOIN organizations o ON o.id = u.within_id
+            WHERE o.parent_id IS NOT NULL AND u.depth < {MAX_ORG_DEPTH}
+        )
+        SELECT organization_id || '<' || within_id AS id, organization_id, within_id, min(depth) AS depth
+        FROM up GROUP BY organization_id, within_id ORDER BY id
+    """)

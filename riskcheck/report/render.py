@@ -124,6 +124,7 @@ def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Reg
         "as_of": result.as_of.isoformat() if result.as_of else None,
         "generator": f"riskcheck {__version__}",
         "rules": [{"id": r.id, "version": r.rule.version} for r in rules],
+        "jurisdictions": result.jurisdictions,
         "counts": _status_counts(result),
         "findings": [_with_review(f.to_json(), result.reviews.get(f.id)) for f in result.findings],
         "identity": identity_document(registry),
@@ -166,7 +167,8 @@ def _rules_context(rules: list[LoadedRule], findings: list, every_rule: bool = T
 
 def _case_info(result: CaseResult) -> dict:
     return {"id": result.id, "title": result.title, "summary": result.summary,
-            "as_of": result.as_of.isoformat() if result.as_of else ""}
+            "as_of": result.as_of.isoformat() if result.as_of else "",
+            "jurisdictions": result.jurisdictions, "rules_why": result.rules_why}
 
 
 def _person_namer(lookup: RecordLookup):
@@ -176,6 +178,7 @@ def _person_namer(lookup: RecordLookup):
 
 def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
     """Write findings.json and report.html for one checked case (and person pages for a large one)."""
+    rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
     with case_folder(out_dir, result.id) as folder:
         doc = findings_document(result, rules, registry)
         write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")

@@ -29,7 +29,8 @@ class CaseView:
         return self.names.get(pid) or pid
 
 
-def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None) -> dict[str, CaseView]:
+def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
+                match_jurisdiction: bool = True) -> dict[str, CaseView]:
     views: dict[str, CaseView] = {}
 
     def keep(result: CaseResult, registry) -> None:
@@ -43,7 +44,7 @@ def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None) -> dic
             result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
             {sid: rec for sid in cited if (rec := lookup("sources", sid))})
 
-    for result in run_cases(cases, rules, RunOptions(as_of, {}), keep):
+    for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep):
         if result.id not in views:
             views[result.id] = CaseView(result)
     return views

@@ -1,0 +1,84 @@
+"""A run applies the rule packs of the jurisdictions a case states; --rules picks packs by hand."""
+
+from __future__ import annotations
+
+import json
+
+from riskcheck.cli import main
+
+from conftest import ALL_RULES, minimal_case
+
+# The minimal case: a son appointed after his father's corruption conviction, a Kazakh lead.
+KZ_FINDING = ("kinship-convicted-official", "flagged")
+
+
+def run(runner, root, out, *extra):
+    result = runner.invoke(main, ["run", str(root), "--out", str(out), *extra])
+    doc = json.loads((out / "small" / "findings.json").read_text()) if (out / "small" / "findings.json").exists() else None
+    return result, doc
+
+
+def case_with(jurisdiction_line: str, org: str = "{id: o-min, name: Ministry}") -> str:
+    text = minimal_case().replace("jurisdiction: KZ\n", jurisdiction_line)
+    return text.replace("organizations: [{id: o-min, name: Ministry}]", f"organizations: [{org}]")
+
+
+def test_a_kazakh_case_is_judged_by_the_kazakh_pack_only(runner, write_case, tmp_path):
+    root = write_case("small", {"case.yaml": minimal_case()})
+    result, doc = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert {(f["rule"], f["status"]) for f in doc["findings"]} == {KZ_FINDING}
+    assert doc["jurisdictions"] == ["KZ"]
+    assert {r["id"] for r in doc["rules"]} == {"kinship-convicted-official", "relatives-direct-subordination",
+                                               "reserve-relative-conflict", "subordinate-corruption-resignation"}
+    html = (tmp_path / "out" / "small" / "report.html").read_text()
+    assert "Jurisdiction: KZ" in html and "the rule packs of KZ" in html
+
+
+def test_another_countrys_case_is_not_judged_by_kazakh_law(runner, write_case, tmp_path):
+    root = write_case("small", {"case.yaml": case_with("jurisdiction: us\n")})
+    result, doc = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert doc["findings"] == [] and doc["jurisdictions"] == ["US"]
+    assert [r["id"] for r in doc["rules"]] == ["us-relative-appointed-by-official"]
+
+
+def test_an_organization_can_state_the_jurisdiction(runner, write_case, tmp_path):
+    root = write_case("small", {"case.yaml": case_with("", "{id: o-min, name: Ministry, jurisdiction: KZ}")})
+    result, doc = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert doc["jurisdictions"] == ["KZ"] and {(f["rule"], f["status"]) for f in doc["findings"]} == {KZ_FINDING}
+    assert "states no jurisdiction" not in result.output
+
+
+def test_a_case_stating_none_is_judged_by_every_pack_and_told_so(runner, write_case, tmp_path):
+    root = write_case("small", {"case.yaml": case_with("")})
+    result, doc = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "states no jurisdiction, so the rules of every pack loaded (BR, KZ, RU, UA, US, UZ) were applied" \
+        in result.output
+    assert len(doc["rules"]) == len(list(ALL_RULES.glob("*/*.yaml")))
+
+
+def test_a_jurisdiction_without_a_pack_is_a_warning_not_silence(runner, write_case, tmp_path):
+    root = write_case("small", {"case.yaml": case_with("jurisdiction: [KZ, DE]\n")})
+    result, doc = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "jurisdiction DE has no rule pack among the rules loaded" in result.output
+    assert {(f["rule"], f["status"]) for f in doc["findings"]} == {KZ_FINDING}
+
+
+def test_a_malformed_jurisdiction_is_refused_with_its_line(runner, write_case, tmp_path):
+    root = write_case("small", {"case.yaml": case_with("jurisdiction: Kazakhstan\n")})
+    result, _ = run(runner, root, tmp_path / "out")
+    assert result.exit_code != 0
+    assert "case.yaml line 4: field 'jurisdiction': 'Kazakhstan' is not a two-letter ISO country code" \
+        in result.output
+
+
+def test_rules_picked_by_hand_apply_whatever_the_case_states(runner, write_case, tmp_path):
+    root = write_case("small", {"case.yaml": case_with("jurisdiction: US\n")})
+    result, doc = run(runner, root, tmp_path / "out", "--rules", str(ALL_RULES / "kz"))
+    assert result.exit_code == 0, result.output
+    assert {(f["rule"], f["status"]) for f in doc["findings"]} == {KZ_FINDING}
+    assert "the rules chosen for this run (--rules)" in (tmp_path / "out" / "small" / "report.html").read_text()
