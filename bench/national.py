@@ -4,7 +4,8 @@ Prints, per size: the registry's shape, wall time and peak memory of `riskcheck 
 process, measured with wait4) beside the peer (bench/peer.py: the four rules as plain DuckDB SQL, as an
 analyst would write them without riskcheck, run the same way), findings per rule, whether every
 planted violation was found and whether any finding was not in the ground truth, identity resolution's
-figures, and how time grows with N.
+figures, and how time grows with N. Then the cost of kinship by degree: a rule asking for relatives up to
+the third degree (bench/rules/degree-three-subordination.yaml, derived links included) run on its own.
 
     python bench/national.py                      # 10k, 100k and 1M persons
     python bench/national.py --sizes 10000 100000 # a quicker run
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,8 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+DEGREE_RULE = REPO / "bench" / "rules" / "degree-three-subordination.yaml"
+DEGREE_WORDS = re.compile(r"\d+\w\w degree, \w+ line|spouse, no degree")
 
 
 def riskcheck(*args: str) -> list[str]:
@@ -49,7 +53,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="riskcheck-bench-"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
-    rows, identity_rows = [], []
+    rows, identity_rows, degree_rows = [], [], []
     for n in args.sizes:
         registry = work / f"n{n}-s{args.seed}"
         if not (registry / "ground-truth.json").exists():
@@ -74,6 +78,13 @@ def main() -> None:
         expected, got = Counter(map(key, truth["expected"])), Counter(map(key, found))
         planted = Counter(key(e) for e in truth["expected"] if e["planted"])
         biggest = max((p.stat().st_size for p in out.rglob("*.html")), default=0)
+        deg_out = work / f"report-degree3-n{n}"
+        shutil.rmtree(deg_out, ignore_errors=True)
+        deg_wall, deg_peak, deg_code = measure(riskcheck("run", str(registry), "--rules", str(DEGREE_RULE),
+                                                         "--out", str(deg_out)))
+        deg_found = json.loads((deg_out / "synthetic" / "findings.json").read_text())["findings"] if deg_code == 0 else []
+        by_degree = Counter(m[0] if (m := DEGREE_WORDS.search(f["summary"])) else "degree unknown" for f in deg_found)
+        degree_rows.append((n, deg_wall, deg_peak, deg_code, len(deg_found), by_degree))
         rows.append((n, truth["counts"], wall, peak, code, Counter(f["rule"] for f in found),
                      sum((planted & got).values()), sum(planted.values()), sum((got - expected).values()),
                      sum((expected - got).values()), biggest, peer_wall, peer_peak, sum(quiet.values())))
@@ -100,6 +111,12 @@ def main() -> None:
         if not_linked:
             print(f"  {'':>9}  name and birth date agreed but not linked: "
                   + ", ".join(f"{why} {count:,}" for why, count in not_linked.items()))
+    print("\nkinship to the third degree (one rule, kin.degree <= 3, over recorded and derived links; "
+          "a run of its own):")
+    for n, deg_wall, deg_peak, deg_code, total, by_degree in degree_rows:
+        print(f"  {n:>9,}: {deg_wall:.1f} s, peak {deg_peak:,.0f} MB, {total:,} findings"
+              + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(by_degree.items()))})" if by_degree else "")
+              + ("" if deg_code == 0 else f"  (exit {deg_code})"))
     if len(rows) > 1:
         print("\ngrowth:")
         for before, after in zip(rows, rows[1:]):

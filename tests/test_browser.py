@@ -55,7 +55,7 @@ def reports(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("browser") / "reports"
     runner = CliRunner()
-    assert runner.invoke(main, ["run", str(CASES), "--rules", str(RULES), "--out", str(out)]).exit_code == 0
+    assert runner.invoke(main, ["run", str(CASES), "--out", str(out)]).exit_code == 0  # each case by its pack
     synth = out.parent / "national"
     assert runner.invoke(main, ["synth", str(synth), "--persons", "30000", "--seed", "3"]).exit_code == 0
     # The layout for large cases (an index, a page per person, a names page) at a threshold this case passes.
@@ -171,7 +171,8 @@ def test_printed_reports_start_at_once_and_stay_short(reports, browser):
                                                                              + -(-rows // ROWS_PER_SHEET))
     too_long = {p: n for p, n in counts.items() if not 1 <= n[0] <= n[1]}
     assert too_long == {}, "(sheets printed, most allowed)"
-    assert counts["index.html"][0] == 1
+    # The index of the shipped cases: a sheet for every eight cases or so, no more.
+    assert counts["index.html"][0] <= 1 + len([p for p in CASES.iterdir() if p.is_dir()]) // 8
 
 
 def test_a_phone_reader_sees_each_case_as_a_labelled_card(reports, browser):

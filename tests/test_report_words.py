@@ -73,8 +73,10 @@ def test_the_index_lists_every_report_in_the_folder_and_marks_those_not_checked(
     index = (out / "index.html").read_text()
     for case in sorted(p.name for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_")):
         assert f'href="{case}/report.html"' in index, case
-    assert index.count("not checked in this run") == 4
-    assert "1 case(s) checked in this run with 4 rule(s); 4 more report(s) in this folder are from earlier runs" in index
+    others = len([p for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_")]) - 1
+    assert index.count("not checked in this run") == others
+    assert (f"1 case(s) checked in this run with 4 rule(s); {others} more report(s) in this folder are from "
+            "earlier runs") in index
 
 
 def test_a_large_case_has_a_names_page_linking_every_person_to_their_findings(tmp_path, monkeypatch):
