@@ -115,3 +115,15 @@ def test_recorded_vague_kinds_have_no_degree_and_spouses_have_degree_zero():
                                                        "kind: relative}\ntenures:"))
     assert links[("me", "stranger")] == [("relative", None, None, [], "reported")]
     assert links[("me", "wife")] == [("spouse", 0, "spouse", [], "reported")]
+
+
+def test_a_grandmother_is_not_also_a_grandparent_in_law_through_her_husband():
+    doc = FAMILY.replace("tenures:", "  - {id: r14, person_id: gm, relative_id: g, kind: spouse, start: 1950-01-01}\n"
+                                      "  - {id: r15, person_id: f, relative_id: gm, kind: parent}\n"
+                                      "  - {id: p-gm, person_id: gm, relative_id: gg, kind: relative}\ntenures:")
+    doc = doc.replace("persons:\n", "persons:\n  - {id: gm, name: Grandmother}\n")
+    links = kinship(["me", "gm", "g"], doc)
+    # Through her son (a blood link) she is his grandmother; through her husband she would be the
+    # grandparent-in-law of her own grandchild: the same tie seen twice, so left out.
+    assert links[("me", "gm")] == [("grandparent", 2, "direct", ["f"], "reported")]
+    assert links[("gm", "me")] == [("grandchild", 2, "direct", ["f"], "reported")]

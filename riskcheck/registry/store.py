@@ -421,6 +421,8 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
                           AND d.kind IN ({exact}))
           AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
                           AND d.kind = t.inlaw)
+          -- a grandmother is not also her grandchild's grandparent-in-law through the grandfather
+          AND NOT EXISTS (SELECT 1 FROM kin_blood d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id)
     """)
 
 

@@ -118,12 +118,25 @@ class Families:
     status: dict[tuple[str, str], str] = field(default_factory=dict)  # (person, relative) -> relation status
     namesakes: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (stem, given, day) -> persons
 
+    parents: dict[str, set[str]] = field(default_factory=dict)  # recorded `parent` links, child -> parents
+    children: dict[str, set[str]] = field(default_factory=dict)
+
+    def kin(self, pid: str) -> set[str]:
+        """pid's blood relatives from the recorded relations: the recorded ones, and the grandparents and
+        grandchildren two recorded parent links make (as a genealogist reads them, not as riskcheck's SQL)."""
+        out = set(self.blood.get(pid, ()))
+        for parent in self.parents.get(pid, ()):
+            out |= self.parents.get(parent, set())
+        for child in self.children.get(pid, ()):
+            out |= self.children.get(child, set())
+        return out
+
     def close(self, pid: str) -> set[str]:
         """Everyone riskcheck's kinship would call a close relative of pid, from the recorded relations."""
-        out = set(self.blood.get(pid, ())) | set(self.spouses.get(pid, ()))
+        out = self.kin(pid) | set(self.spouses.get(pid, ()))
         for s in self.spouses.get(pid, ()):
-            out |= self.blood.get(s, set())
-        for b in self.blood.get(pid, ()):
+            out |= self.kin(s)
+        for b in self.kin(pid):
             out |= self.spouses.get(b, set())
         out.discard(pid)
         return out
@@ -188,6 +201,9 @@ class FamilyBuilder:
         else:
             self.f.blood.setdefault(person, set()).add(relative)
             self.f.blood.setdefault(relative, set()).add(person)
+            if kind == "parent":
+                self.f.parents.setdefault(person, set()).add(relative)
+                self.f.children.setdefault(relative, set()).add(person)
 
     def outsider_wife(self, husband: Person) -> Person:
         stem = draw(self.rng, STEMS, STEMS_W)
