@@ -460,26 +460,30 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     conn.executemany("INSERT INTO kin_blood_kind VALUES (?, ?, ?)", sorted((u, d, kind) for (u, d), kind in names.items()))
     # One step up: a recorded parent (one generation), grandparent (two), great-grandparent (three); and a
     # recorded sibling, read as a common parent nobody recorded, shared by the two (a node, not a person).
+    # Plain columns (one relation id, not lists): the lists are built only on the few hundred thousand
+    # paths climbed from the anchored people, not on the millions of links of a national registry.
     conn.execute(f"""
         CREATE TEMP TABLE kin_step AS
         SELECT person_id, relative_id AS up_id, FALSE AS node,
                CASE kind WHEN 'parent' THEN 1 WHEN 'grandparent' THEN 2 ELSE 3 END AS gens,
-               [relative_id] AS chain, relations, status, status_rank,
-               valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
+               relations[1] AS rel, status, status_rank, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
         FROM kin_direct WHERE kind IN ('parent', 'grandparent', 'great_grandparent') AND person_id <> relative_id
         UNION ALL
-        SELECT person_id, 'sibling of ' || relations[1], TRUE, 1, []::VARCHAR[], relations, status, status_rank,
+        SELECT person_id, 'sibling of ' || relations[1], TRUE, 1, relations[1], status, status_rank,
                valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
         FROM kin_direct WHERE kind IN ('sibling', 'half_sibling')
     """)
-    conn.execute("CREATE TEMP TABLE kin_up AS SELECT s.* FROM kin_step s JOIN kin_anchor a ON a.id = s.person_id "
-                 f"WHERE s.gens <= {max_up}")
+    conn.execute("CREATE TEMP TABLE kin_up AS SELECT s.person_id, s.up_id, s.node, s.gens, "
+                 "CASE WHEN s.node THEN []::VARCHAR[] ELSE [s.up_id] END AS chain, [s.rel] AS relations, s.status, "
+                 "s.status_rank, s.valid_from__lo, s.valid_from__hi, s.valid_to__lo, s.valid_to__hi "
+                 f"FROM kin_step s JOIN kin_anchor a ON a.id = s.person_id WHERE s.gens <= {max_up}")
     level = "kin_up"
     for n in range(2, max_up + 1):
         conn.execute(f"""
             CREATE TEMP TABLE kin_up_{n} AS
-            SELECT u.person_id, s.up_id, s.node, u.gens + s.gens AS gens, u.chain || s.chain AS chain,
-                   u.relations || s.relations AS relations,
+            SELECT u.person_id, s.up_id, s.node, u.gens + s.gens AS gens,
+                   u.chain || CASE WHEN s.node THEN []::VARCHAR[] ELSE [s.up_id] END AS chain,
+                   list_append(u.relations, s.rel) AS relations,
                    CASE WHEN u.status_rank <= s.status_rank THEN u.status ELSE s.status END AS status,
                    least(u.status_rank, s.status_rank) AS status_rank, {_combined_validity('u', 's')}
             FROM {level} u JOIN kin_step s ON s.person_id = u.up_id
@@ -515,16 +519,20 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
             SELECT p.*, n.kind, row_number() OVER (PARTITION BY p.person_id, p.relative_id
                                                    ORDER BY p.up + p.down, len(p.through), p.relations) AS n
             FROM pairs p JOIN kin_blood_kind n ON n.up = p.up AND n.down = p.down
+        ),
+        chosen AS (SELECT * FROM nearest WHERE n = 1),
+        -- the pairs a recorded link of an exact kind (or of the same kind) already joins: found by joining
+        -- the few derived pairs to the records, where an anti-join would hash every recorded link
+        recorded AS (
+            SELECT DISTINCT h.person_id, h.relative_id
+            FROM chosen h JOIN kin_direct d ON d.person_id = h.person_id AND d.relative_id = h.relative_id
+            WHERE d.kind IN ({exact}) OR d.kind = h.kind
         )
         SELECT 'derived:' || h.person_id || '>' || h.relative_id AS id, h.person_id, h.relative_id, h.kind,
                h.status, h.status_rank, CASE WHEN len(h.through) > 0 THEN h.through[1] END AS via, h.through,
                h.relations, h.valid_from__lo, h.valid_from__hi, h.valid_to__lo, h.valid_to__hi, g.degree, g.line
-        FROM nearest h JOIN kin_degree g ON g.kind = h.kind
-        WHERE h.n = 1
-          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = h.person_id
-                          AND d.relative_id = h.relative_id AND d.kind IN ({exact}))
-          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = h.person_id
-                          AND d.relative_id = h.relative_id AND d.kind = h.kind)
+        FROM chosen h JOIN kin_degree g ON g.kind = h.kind
+        ANTI JOIN recorded r ON r.person_id = h.person_id AND r.relative_id = h.relative_id
     """)
     for n in range(2, max_up + 1):
         conn.execute(f"DROP TABLE kin_up_{n}")
