@@ -54,20 +54,21 @@ def test_command(rule_paths_given: tuple[Path, ...], keyword: str | None) -> Non
 @rules_option
 @click.option("--params", "show_params", is_flag=True, help="Also list each rule's parameters and defaults.")
 def rules_command(chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], show_params: bool) -> None:
-    """List the rules: id, version, kind, severity, title.
+    """List the rules: id, jurisdiction (pack), version, kind, severity, title.
 
     \b
     Examples:
       riskcheck rules
       riskcheck rules --params
+      riskcheck rules --rules rules/br
     """
     rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
-    rows = [(r.id, r.rule.version, r.rule.kind, r.rule.severity, r.rule.title) for r in rules]
-    widths = [max(len(str(row[i])) for row in rows + [("id", "version", "kind", "severity", "title")])
-              for i in range(4)]
-    header = ("id", "version", "kind", "severity", "title")
+    rows = [(r.id, r.rule.jurisdiction or "any", r.rule.version, r.rule.kind, r.rule.severity, r.rule.title)
+            for r in rules]
+    header = ("id", "pack", "version", "kind", "severity", "title")
+    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(5)]
     for row in [header, *rows]:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row[:4], widths)) + "  " + row[4])
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row[:5], widths)) + "  " + row[5])
         if show_params and row is not header:
             rule = next(r for r in rules if r.id == row[0]).rule
             for name, p in rule.parameters.items():
