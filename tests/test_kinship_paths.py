@@ -127,3 +127,10 @@ def test_a_grandmother_is_not_also_a_grandparent_in_law_through_her_husband():
     # grandparent-in-law of her own grandchild: the same tie seen twice, so left out.
     assert links[("me", "gm")] == [("grandparent", 2, "direct", ["f"], "reported")]
     assert links[("gm", "me")] == [("grandchild", 2, "direct", ["f"], "reported")]
+
+
+def test_an_adopted_child_is_the_grandchild_of_the_adopters_parent():
+    doc = FAMILY.replace("  - {id: r8, person_id: gs, relative_id: son, kind: parent}",
+                         "  - {id: r8, person_id: gs, relative_id: son, kind: adoptive_parent}")
+    links = kinship(["me", "gs"], doc)
+    assert links[("me", "gs")] == [("grandchild", 2, "direct", ["son"], "reported")]

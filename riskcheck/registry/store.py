@@ -438,7 +438,8 @@ def _combined_validity(a: str, b: str) -> str:
 def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """`kin_blood`: blood links no record states, derived the civil-law way through a nearest common ancestor.
 
-    A grandchild known only through two `parent` records, an uncle through a parent's recorded sibling, a
+    A grandchild known only through two `parent` records (or an `adoptive_parent` one: adoption makes kin
+    as birth does), an uncle through a parent's recorded sibling, a
     first cousin through two: each named by the generations up to the common ancestor and down again
     (schema.yaml, `derived_blood`), with the people it passes through, its relations and the weakest
     status along it. Bounded twice, so a national registry stays fast: three generations up, and only
@@ -465,9 +466,11 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     conn.execute(f"""
         CREATE TEMP TABLE kin_step AS
         SELECT person_id, relative_id AS up_id, FALSE AS node,
-               CASE kind WHEN 'parent' THEN 1 WHEN 'grandparent' THEN 2 ELSE 3 END AS gens,
+               CASE kind WHEN 'grandparent' THEN 2 WHEN 'great_grandparent' THEN 3 ELSE 1 END AS gens,
                relations[1] AS rel, status, status_rank, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
-        FROM kin_direct WHERE kind IN ('parent', 'grandparent', 'great_grandparent') AND person_id <> relative_id
+        FROM kin_direct
+        -- adoption makes kin as birth does, with the adopter's family too (civil codes say so)
+        WHERE kind IN ('parent', 'adoptive_parent', 'grandparent', 'great_grandparent') AND person_id <> relative_id
         UNION ALL
         SELECT person_id, 'sibling of ' || relations[1], TRUE, 1, relations[1], status, status_rank,
                valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
