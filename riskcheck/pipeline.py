@@ -23,6 +23,8 @@ from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
+from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
+                                      rules_for_case)
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.model import coerce_param
 
@@ -125,42 +127,14 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
     return out
 
 
-def case_jurisdictions(registry: Registry) -> list[str]:
-    """The jurisdictions a case states: in case.yaml and on its organizations (ISO codes, upper case)."""
-    stated = {row[0].strip().upper() for row in registry.conn.execute(
-        "SELECT DISTINCT jurisdiction FROM organizations WHERE jurisdiction IS NOT NULL").fetchall()}
-    return sorted(stated | set(registry.meta.jurisdictions))
-
-
-def rules_for_case(rules: list[LoadedRule], jurisdictions: list[str], match: bool = True
-                   ) -> tuple[list[LoadedRule], list[Problem], str]:
-    """The rules a case is judged by, warnings about the choice, and a sentence saying how it was made.
-
-    A rule bound to no jurisdiction always applies. A rule of a pack applies where the case (or one of its
-    organizations) states that jurisdiction; a case that states none is judged by every pack loaded, and
-    told so. Rules picked by hand (--rules) all apply.
-    """
-    packs = sorted({r.rule.jurisdiction.upper() for r in rules if r.rule.jurisdiction})
-    if not match:
-        return rules, [], "the rules chosen for this run (--rules), whatever jurisdiction the case states"
-    if not jurisdictions:
-        notes = []
-        if len(packs) > 1:
-            notes.append(Problem("case.yaml", None, f"states no jurisdiction, so the rules of every pack loaded "
-                                 f"({', '.join(packs)}) were applied; state it (`jurisdiction: KZ`) to apply "
-                                 "only that country's law", field="jurisdiction"))
-        return rules, notes, "every rule pack loaded, as the case states no jurisdiction"
-    chosen = [r for r in rules if not r.rule.jurisdiction or r.rule.jurisdiction.upper() in jurisdictions]
-    notes = [Problem("case.yaml", None, f"jurisdiction {j} has no rule pack among the rules loaded "
-                                        f"({', '.join(packs) or 'none'}); nothing of its law was checked",
-                     field="jurisdiction") for j in jurisdictions if j not in packs]
-    return chosen, notes, f"the rule packs of {', '.join(jurisdictions)}, the jurisdiction(s) the case states"
-
-
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
-                  overrides: dict[str, dict], stage: Stage | None = None) -> list[Finding]:
+                  overrides: dict[str, dict], stage: Stage | None = None,
+                  scope_by_organization: bool = False) -> list[Finding]:
+    """Every rule's findings on one case. With `scope_by_organization`, a finding of a country's rule about
+    bodies that all state another country's jurisdiction is left out (see riskcheck.jurisdictions)."""
     lookup = RecordLookup(registry)
     findings: list[Finding] = []
+    org_law = organization_jurisdictions(registry) if scope_by_organization else {}
     for loaded in rules:
         params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
         try:
@@ -172,6 +146,8 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
         except Exception as exc:
             raise ProblemError([Problem(rule_display(loaded), None, "the rule could not be evaluated on this "
                                         f"case: {failure_words(exc)}")]) from exc
+        if org_law and loaded.rule.jurisdiction:
+            found = [f for f in found if judged_here(loaded, f, org_law, lookup)]
         findings += found
         if stage:
             stage(registry.meta.id, f"rule {loaded.id}: {len(found):,} findings")
@@ -217,7 +193,8 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
                 stage(meta.id, f"built the store: {sum(result.counts.values()):,} records "
                                f"({result.counts['persons']:,} persons, {result.counts['relations']:,} relations, "
                                f"{result.counts['tenures']:,} tenures)")
-            result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage)
+            result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage,
+                                            scope_by_organization=options.match_jurisdiction)
         except ProblemError as exc:
             result.problems = exc.problems
         except Exception as exc:  # any failure is this case's alone: the others still run

@@ -82,3 +82,47 @@ def test_rules_picked_by_hand_apply_whatever_the_case_states(runner, write_case,
     assert result.exit_code == 0, result.output
     assert {(f["rule"], f["status"]) for f in doc["findings"]} == {KZ_FINDING}
     assert "the rules chosen for this run (--rules)" in (tmp_path / "out" / "small" / "report.html").read_text()
+
+
+MIXED = """\
+id: small
+title: Two countries' bodies in one case
+as_of: 2024-01-01
+persons:
+  - {id: p-father, name: Father}
+  - {id: p-son, name: Son}
+  - {id: p-daughter, name: Daughter}
+organizations:
+  - {id: o-kz, name: A Kazakh ministry, jurisdiction: KZ}
+  - {id: o-kz-dept, name: Its department, parent_id: o-kz}
+  - {id: o-us, name: A US agency, jurisdiction: US}
+positions:
+  - {id: pos-kz, title: Adviser, organization_id: o-kz-dept}
+  - {id: pos-us, title: Analyst, organization_id: o-us}
+  - {id: pos-us-head, title: Administrator, organization_id: o-us}
+relations:
+  - {id: r1, person_id: p-son, relative_id: p-father, kind: parent}
+  - {id: r2, person_id: p-daughter, relative_id: p-father, kind: parent}
+verdicts:
+  - {id: v1, person_id: p-father, offence: bribery, category: corruption, outcome: convicted, in_force_date: 2015-07-01}
+tenures:
+  - {id: t-father, person_id: p-father, position_id: pos-us-head, start: 2020-01-01}
+  - {id: t-son, person_id: p-son, position_id: pos-kz, start: 2022-03-01}
+  - {id: t-daughter, person_id: p-daughter, position_id: pos-us, start: 2022-03-01, appointed_by: p-father}
+"""
+
+
+def test_each_countrys_rules_judge_only_the_bodies_under_its_law(runner, write_case, tmp_path):
+    # The son's post is in a department under the Kazakh ministry; the daughter's in the US agency, where
+    # her father appointed her. Kazakh law has no say on the US appointment, nor US law on the Kazakh one.
+    root = write_case("small", {"case.yaml": MIXED})
+    result, doc = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert doc["jurisdictions"] == ["KZ", "US"]
+    assert {(f["rule"], f["person"]) for f in doc["findings"]} == {
+        ("kinship-convicted-official", "p-son"), ("us-relative-appointed-by-official", "p-daughter")}
+    # By hand, every rule judges every body: the daughter's appointment after her father's conviction is a
+    # Kazakh lead too.
+    result, doc = run(runner, root, tmp_path / "all", "--rules", str(ALL_RULES / "kz"), "--rules",
+                      str(ALL_RULES / "us"))
+    assert ("kinship-convicted-official", "p-daughter") in {(f["rule"], f["person"]) for f in doc["findings"]}

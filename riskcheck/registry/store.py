@@ -463,7 +463,7 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     # recorded sibling, read as a common parent nobody recorded, shared by the two (a node, not a person).
     # Plain columns (one relation id, not lists): the lists are built only on the few hundred thousand
     # paths climbed from the anchored people, not on the millions of links of a national registry.
-    conn.execute(f"""
+    conn.execute("""
         CREATE TEMP TABLE kin_step AS
         SELECT person_id, relative_id AS up_id, FALSE AS node,
                CASE kind WHEN 'grandparent' THEN 2 WHEN 'great_grandparent' THEN 3 ELSE 1 END AS gens,
