@@ -21,8 +21,8 @@ def case_jurisdictions(registry: Registry) -> list[str]:
     return sorted(stated | set(registry.meta.jurisdictions))
 
 
-def rules_for_case(rules: list[LoadedRule], jurisdictions: list[str], match: bool = True
-                   ) -> tuple[list[LoadedRule], list[Problem], str]:
+def rules_for_case(rules: list[LoadedRule], jurisdictions: list[str], match: bool = True,
+                   case_file: str = "case.yaml") -> tuple[list[LoadedRule], list[Problem], str]:
     """The rules a case is judged by, warnings about the choice, and a sentence saying how it was made.
 
     A rule bound to no jurisdiction always applies. A rule of a pack applies where the case (or one of its
@@ -35,12 +35,12 @@ def rules_for_case(rules: list[LoadedRule], jurisdictions: list[str], match: boo
     if not jurisdictions:
         notes = []
         if len(packs) > 1:
-            notes.append(Problem("case.yaml", None, f"states no jurisdiction, so the rules of every pack loaded "
+            notes.append(Problem(case_file, None, f"states no jurisdiction, so the rules of every pack loaded "
                                  f"({', '.join(packs)}) were applied; state it (`jurisdiction: KZ`) to apply "
                                  "only that country's law", field="jurisdiction"))
         return rules, notes, "every rule pack loaded, as the case states no jurisdiction"
     chosen = [r for r in rules if not r.rule.jurisdiction or r.rule.jurisdiction.upper() in jurisdictions]
-    notes = [Problem("case.yaml", None, f"jurisdiction {j} has no rule pack among the rules loaded "
+    notes = [Problem(case_file, None, f"jurisdiction {j} has no rule pack among the rules loaded "
                                         f"({', '.join(packs) or 'none'}); nothing of its law was checked",
                      field="jurisdiction") for j in jurisdictions if j not in packs]
     return chosen, notes, f"the rule packs of {', '.join(jurisdictions)}, the jurisdiction(s) the case states"

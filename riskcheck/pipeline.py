@@ -184,10 +184,9 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
             if undated:
                 raise ProblemError(undated)
             result.jurisdictions = case_jurisdictions(registry)
-            result.rules, notes, result.rules_why = rules_for_case(rules, result.jurisdictions,
-                                                                   options.match_jurisdiction)
-            result.warnings = registry.warnings + [Problem(f"{meta.display}/{n.file}", n.line, n.message,
-                                                           field=n.field) for n in notes]
+            result.rules, notes, result.rules_why = rules_for_case(
+                rules, result.jurisdictions, options.match_jurisdiction, f"{meta.display}/case.yaml")
+            result.warnings = registry.warnings + notes
             result.counts = registry.counts()
             if stage:
                 stage(meta.id, f"built the store: {sum(result.counts.values()):,} records "

@@ -13,6 +13,7 @@ from jinja2 import PackageLoader, StrictUndefined, TemplateError, TemplateSyntax
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck.registry.dates import DateFormatError, parse_date
+from riskcheck.registry.schema import load_schema
 from riskcheck.textsafety import page_value
 
 KINSHIP_WORDS = {
@@ -34,8 +35,6 @@ def kinship_word(kind: str | None) -> str:
 
 def kinship_inverse_word(kind: str | None) -> str:
     """What the person is to the relative, where kinship_word says what the relative is to the person."""
-    from riskcheck.registry.schema import load_schema
-
     return kinship_word(load_schema().kinship.inverse.get(kind or "", kind))
 
 
