@@ -92,6 +92,8 @@ def test_an_imported_ftm_case_goes_back_out_valid_with_its_family_links(runner, 
     wife = family["peps-ftm-fam-wife"]
     assert (wife["person"], wife["relative"], wife["relationship"]) == (["peps-ftm-p-father"], ["peps-ftm-p-wife"],
                                                                         ["spouse"])
+    # The bodies' country went in as their jurisdiction and comes back out as FtM's (lower-case) code.
+    assert {tuple(e["properties"].get("jurisdiction", [])) for e in entities if e["schema"] == "PublicBody"} == {("kz",)}
 
 
 def test_the_same_cases_export_to_the_same_bytes(runner, tmp_path):

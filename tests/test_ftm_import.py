@@ -126,3 +126,14 @@ def test_the_same_file_imports_to_the_same_bytes(runner, tmp_path):
         assert runner.invoke(main, ["import", "ftm", str(FTM), str(tmp_path / name), "--case-id", "peps"]).exit_code == 0
     for file in (tmp_path / "a").iterdir():
         assert file.read_bytes() == (tmp_path / "b" / file.name).read_bytes(), file.name
+
+
+def test_imported_bodies_keep_their_country_as_jurisdiction(runner, tmp_path):
+    out = tmp_path / "cases" / "imported"
+    result = runner.invoke(main, ["import", "ftm", str(FTM), str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "organizations.csv").open(encoding="utf-8")))
+    assert rows and {r["jurisdiction"] for r in rows} == {"KZ"}
+    run = runner.invoke(main, ["run", str(out), "--out", str(tmp_path / "reports")])
+    assert run.exit_code == 0, run.output
+    assert "states no jurisdiction" not in run.output  # the Kazakh pack alone judged it

@@ -10,7 +10,8 @@ What is mapped:
 - Person -> persons (first name as `name`, the other names, aliases and previous names as `aliases`;
   firstName, fatherName, lastName; birthDate; gender; idNumber, taxNumber, innCode, passportNumber and
   Identification entities as identifiers; topics and country in the notes).
-- Organization, PublicBody, Company -> organizations (`parent` as parent_id).
+- Organization, PublicBody, Company -> organizations (`parent` as parent_id; the one `jurisdiction` or
+  `country` it names as its jurisdiction, so a run applies that country's rule pack).
 - Position -> positions. A post that names no organization (common in PEP data, which gives a country)
   is placed under one organization per country, named so in the summary.
 - Occupancy -> tenures. An occupancy without a start date starts "some day up to" its end or the as-of
@@ -213,6 +214,7 @@ class _Mapper:
             return
         self.rows["organizations"][entity["id"]] = {
             "id": entity["id"], "name": props["name"][0], "kind": ORGANIZATION_SCHEMATA[entity["schema"]],
+            "jurisdiction": _jurisdiction(props),
             "notes": self.notes(entity), "sources": [self.source(entity)], "_parent": props.get("parent", [])}
 
     def person(self, entity: dict) -> None:
@@ -262,7 +264,8 @@ class _Mapper:
                 self.rows["organizations"][org] = {
                     "id": org, "name": f"Public bodies of {country.upper() or 'an unknown country'} "
                                       "(the source names the country only)",
-                    "kind": "country", "notes": "Made by riskcheck import ftm for posts that name no organization.",
+                    "kind": "country", "jurisdiction": _jurisdiction(props),
+                    "notes": "Made by riskcheck import ftm for posts that name no organization.",
                     "sources": [self.source(entity)], "_parent": []}
             self.summary.caveats["positions name no organization (placed under one per country)"] += 1
         area = ", ".join(props.get("subnationalArea", []))
@@ -399,6 +402,17 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return summary
+
+
+def _jurisdiction(props: dict) -> str | None:
+    """The one country whose law governs a body, as riskcheck's packs name it (KZ), where the entity says so:
+    its `jurisdiction`, else its `country`; none where it names several or a code that is not ISO alpha-2
+    (FtM's historic codes such as `suhh`)."""
+    for prop in ("jurisdiction", "country"):
+        codes = {c.lower() for c in props.get(prop, []) if re.fullmatch(r"[A-Za-z]{2}", c)}
+        if codes:
+            return codes.pop().upper() if len(codes) == 1 else None
+    return None
 
 
 def _write_case(folder: Path, rows: dict[str, dict[str, dict]], case_id: str, source_name: str, as_of: date,

@@ -53,8 +53,9 @@ def case_entities(case_id: str, registry: Registry, findings: list, report_link)
         }, extra))
     for oid, o in registry.records("organizations").items():
         schema = "Company" if (o.get("kind") or "").lower() == "company" else "PublicBody"
-        yield _entity(eid(oid), schema, cited(o, {"name": [o["name"]], "parent": _one(o.get("parent_id") and
-                                                                                      eid(o["parent_id"]))}))
+        yield _entity(eid(oid), schema, cited(o, {
+            "name": [o["name"]], "parent": _one(o.get("parent_id") and eid(o["parent_id"])),
+            "jurisdiction": _one((o.get("jurisdiction") or "").strip().lower())}))
     for qid, q in registry.records("positions").items():
         yield _entity(eid(qid), "Position", cited(q, {"name": [q["title"]], "organization": [eid(q["organization_id"])]}))
     for tid, t in registry.records("tenures").items():
