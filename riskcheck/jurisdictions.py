@@ -49,21 +49,18 @@ def rules_for_case(rules: list[LoadedRule], jurisdictions: list[str], match: boo
 def organization_jurisdictions(registry: Registry) -> dict[str, str]:
     """Each organization's jurisdiction: its own, else the nearest stated above it, else the case's when the
     case states exactly one. Empty when no organization states one (nothing to scope by)."""
-    rows = registry.conn.execute("SELECT id, parent_id, jurisdiction FROM organizations").fetchall()
-    if not any(own for _, _, own in rows):
+    # org_within (the store's) already pairs each body with itself and every body above it, with the depth.
+    rows = registry.conn.execute("""
+        SELECT w.organization_id, arg_min(upper(trim(o.jurisdiction)), w.depth)
+        FROM org_within w JOIN organizations o ON o.id = w.within_id
+        WHERE o.jurisdiction IS NOT NULL GROUP BY w.organization_id
+    """).fetchall()
+    if not rows:
         return {}
-    parent = {oid: up for oid, up, _ in rows}
-    stated = {oid: own.strip().upper() for oid, _, own in rows if own}
     default = registry.meta.jurisdictions[0] if len(registry.meta.jurisdictions) == 1 else None
-    out: dict[str, str] = {}
-    for oid in parent:
-        seen, at = set(), oid
-        while at is not None and at not in stated and at not in seen:  # a parent_id cycle stops here
-            seen.add(at)
-            at = parent.get(at)
-        law = stated.get(at) if at is not None else None
-        if law or default:
-            out[oid] = law or default
+    out = {oid: default for (oid,) in registry.conn.execute("SELECT id FROM organizations").fetchall()} \
+        if default else {}
+    out.update(dict(rows))
     return out
 
 

@@ -403,13 +403,12 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
     # not also his child's step-parent through his wife), the derived link is left out: one tie, one link.
     # A vaguer recorded relation (`relative`, `cousin`) does not hide it: rules see every path.
     exact = ", ".join(lit(x) for x in sorted(k.exact))
+    status, period = _path_of_two("s", "b")
     conn.execute(f"""
         CREATE TABLE kin_spouse AS
-        SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind,
-               CASE WHEN s.status_rank <= b.status_rank THEN s.status ELSE b.status END AS status,
-               least(s.status_rank, b.status_rank) AS status_rank,
+        SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind, {status},
                s.relative_id AS via, [s.relative_id] || b.through AS through, s.relations || b.relations AS relations,
-               {_combined_validity('s', 'b')}, g.degree, g.line
+               {period}, g.degree, g.line
         FROM kin_direct s
         JOIN (SELECT * FROM kin_direct UNION ALL SELECT * FROM kin_blood) b
           ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
@@ -426,21 +425,23 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
     """)
 
 
-def _combined_validity(a: str, b: str) -> str:
-    """SQL for the period a path of two links holds: from the later start (unknown if either is) to the
-    earlier end."""
-    return ", ".join(
+def _path_of_two(a: str, b: str) -> tuple[str, str]:
+    """SQL columns for a path of two links: its status (the weaker link's), and the period it holds (from
+    the later start, unknown if either is, to the earlier end). Two parts, as the tables place them apart."""
+    status = (f"CASE WHEN {a}.status_rank <= {b}.status_rank THEN {a}.status ELSE {b}.status END AS status, "
+              f"least({a}.status_rank, {b}.status_rank) AS status_rank")
+    period = ", ".join(
         [f"CASE WHEN {a}.valid_from__{x} IS NOT NULL AND {b}.valid_from__{x} IS NOT NULL "
          f"THEN greatest({a}.valid_from__{x}, {b}.valid_from__{x}) END AS valid_from__{x}" for x in ("lo", "hi")]
         + [f"least({a}.valid_to__{x}, {b}.valid_to__{x}) AS valid_to__{x}" for x in ("lo", "hi")])
+    return status, period
 
 
 def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """`kin_blood`: blood links no record states, derived the civil-law way through a nearest common ancestor.
 
     A grandchild known only through two `parent` records (or an `adoptive_parent` one: adoption makes kin
-    as birth does), an uncle through a parent's recorded sibling, a
-    first cousin through two: each named by the generations up to the common ancestor and down again
+    as birth does), an uncle through a parent's recorded sibling, a first cousin through two: each named by the generations up to the common ancestor and down again
     (schema.yaml, `derived_blood`), with the people it passes through, its relations and the weakest
     status along it. Bounded twice, so a national registry stays fast: three generations up, and only
     between people the registry records something of beside their family (a person reference in any record
@@ -486,9 +487,7 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
             CREATE TEMP TABLE kin_up_{n} AS
             SELECT u.person_id, s.up_id, s.node, u.gens + s.gens AS gens,
                    u.chain || CASE WHEN s.node THEN []::VARCHAR[] ELSE [s.up_id] END AS chain,
-                   list_append(u.relations, s.rel) AS relations,
-                   CASE WHEN u.status_rank <= s.status_rank THEN u.status ELSE s.status END AS status,
-                   least(u.status_rank, s.status_rank) AS status_rank, {_combined_validity('u', 's')}
+                   list_append(u.relations, s.rel) AS relations, {', '.join(_path_of_two('u', 's'))}
             FROM {level} u JOIN kin_step s ON s.person_id = u.up_id
             WHERE NOT u.node AND u.gens + s.gens <= {max_up} AND s.up_id <> u.person_id
         """)
@@ -511,9 +510,7 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
             -- the collateral line: up from one to a common ancestor, down to the other
             SELECT a.person_id, b.person_id, a.gens, b.gens,
                    a.chain || list_reverse(CASE WHEN b.node THEN b.chain ELSE list_slice(b.chain, 1, len(b.chain) - 1) END),
-                   a.relations || b.relations,
-                   CASE WHEN a.status_rank <= b.status_rank THEN a.status ELSE b.status END,
-                   least(a.status_rank, b.status_rank), {_combined_validity('a', 'b')}
+                   a.relations || b.relations, {', '.join(_path_of_two('a', 'b'))}
             FROM kin_up a JOIN kin_up b ON b.up_id = a.up_id AND b.node = a.node
             WHERE a.person_id <> b.person_id AND a.gens + b.gens <= {max_degree}
               AND NOT list_contains(a.chain, b.person_id) AND NOT list_contains(b.chain, a.person_id)
