@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from riskcheck.engine.evaluate import RecordLookup, evaluate_rule, resolve_params
+from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.engine.what_if import mark_hints_that_change_findings
 from riskcheck.errors import Problem, ProblemError
@@ -25,6 +25,7 @@ from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
 from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                       rules_for_case)
+from riskcheck.rules.evaluation import evaluate_loaded
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.model import coerce_param
 
@@ -140,7 +141,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
         try:
             with watch_progress(registry, lambda pct, rid=loaded.id: stage and stage(
                     registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")):
-                found = evaluate_rule(loaded.compiled, registry, as_of, params, lookup)
+                found = evaluate_loaded(loaded, registry, as_of, params, lookup)
         except ProblemError:
             raise
         except Exception as exc:

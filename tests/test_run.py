@@ -47,14 +47,24 @@ EXPECTED = {
     },
     "fictional-ru-department-in-laws": {
         ("ru-relatives-direct-subordination", "flagged", "p-son-in-law", ("p-head",)),
+        # The unit indicators judge every case: three close relatives on one staff of three.
+        ("family-cluster", "flagged", "o-dept", ()),
     },
     "fictional-ua-close-persons": {
         ("ua-close-persons-direct-subordination", "flagged", "p-cousin", ("p-director",)),
         ("ua-close-persons-direct-subordination", "complied", "p-sister", ("p-director",)),
         ("ua-close-persons-direct-subordination", "pending", "p-niece", ("p-director",)),
+        ("family-cluster", "flagged", "o-council", ()),
     },
     "fictional-uz-agency-relatives": {
         ("uz-close-relatives-direct-subordination", "flagged", "p-brother-in-law", ("p-head",)),
+        # The son in the agency under the department is no direct subordinate, but he is on its staff.
+        ("family-cluster", "flagged", "o-dept", ()),
+    },
+    # The worked example of the unit indicators (docs/rules/surname-clustering.md, family-cluster.md).
+    "fictional-kz-akimat-staff": {
+        ("surname-clustering", "flagged", "o-roads-a", ()),
+        ("family-cluster", "flagged", "o-akimat-a", ()),
     },
 }
 
@@ -76,7 +86,7 @@ def findings(out, case):
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_each_example_case_gives_the_expected_findings(reports, case):
     doc = findings(reports, case)
-    got = {(f["rule"], f["status"], f["person"], tuple(f["related"])) for f in doc["findings"]}
+    got = {(f["rule"], f["status"], f.get("unit") or f["person"], tuple(f["related"])) for f in doc["findings"]}
     assert got == EXPECTED[case]
 
 

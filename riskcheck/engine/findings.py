@@ -48,6 +48,10 @@ class Finding:
     identity_links: list[dict] = field(default_factory=list)
     # Sentences for the headline when the lead rests on something weaker than an established, sourced fact.
     weak_facts: list[str] = field(default_factory=list)
+    # A unit indicator's finding is about an organization (`unit`, with `person` empty) and carries its figures.
+    unit: str | None = None
+    figures: dict = field(default_factory=dict)
+    limits: str = ""  # what the unit's statistic cannot show, in the rule's words, shown beside the figure
 
     def sort_key(self) -> tuple:
         return (STATUS_ORDER[self.status], SEVERITY_ORDER.get(self.severity, 9), self.rule, self.person, self.id)
@@ -59,7 +63,7 @@ class Finding:
             "sources": self.sources, "summary": self.summary,
             "records": self.records, "identity_links": self.identity_links,
             "caveats": self.caveats, "undecided": self.undecided, "weak_facts": self.weak_facts,
-        }
+        } | ({"unit": self.unit, "figures": self.figures, "limits": self.limits} if self.unit is not None else {})
 
 
 # What each flag on a step means for the whole lead, in the order a reader should hear it.

@@ -19,7 +19,7 @@ from riskcheck.rules.loader import LoadedRule
 def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule], findings: list[Finding],
                                     as_of: date, overrides: dict[str, dict]) -> None:
     identity = registry.identity
-    kin_rules = [r for r in rules if r.compiled.kinship_vars]
+    kin_rules = [r for r in rules if not r.is_unit_indicator and r.compiled.kinship_vars]
     if not identity.resolution.hints_total or not kin_rules:
         return
     conn = registry.conn

@@ -28,7 +28,8 @@ def desk_rows(view, histories: dict, report_base: str = "") -> list[dict]:
         sources = [view.sources.get(s) or {"title": s} for s in f.sources]
         rows.append({
             "case": view.id, "finding": f.id, "rule": f.rule, "rule_title": f.rule_title, "status": f.status,
-            "severity": f.severity, "person": view.person_name(f.person), "person_id": f.person,
+            "severity": f.severity, "person": view.person_name(f.person) if f.unit is None else f.figures.get("unit_name", f.unit),
+            "person_id": f.person if f.unit is None else f.unit,
             "related": "; ".join(view.person_name(r) for r in f.related), "summary": f.summary,
             "as_of": view.result.as_of.isoformat() if view.result.as_of else "",
             "sources": "; ".join(s.get("title", "") + (f" <{s['url']}>" if s.get("url") else "") for s in sources),

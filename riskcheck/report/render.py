@@ -191,8 +191,13 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
 def finding_address(result: CaseResult, finding) -> str:
     """Where `write_case` puts a finding, relative to the reports folder: its report, or its person's page."""
     page = ("report.html" if len(result.findings) <= MAX_FINDINGS_ON_ONE_PAGE
-            else f"persons/{person_page_name(finding.person)}")
+            else f"persons/{person_page_name(subject_of(finding))}")
     return f"{result.id}/{page}#{finding.id}"
+
+
+def subject_of(finding) -> str:
+    """What a finding is about: its person, or for a unit indicator its unit (an organization id)."""
+    return finding.unit if finding.unit is not None else finding.person
 
 
 def person_page_name(person_id: str) -> str:
@@ -206,14 +211,17 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     lookup = RecordLookup(registry)
     by_person: dict[str, list] = {}
     for f in result.findings:
-        by_person.setdefault(f.person, []).append(f)
-    lookup.prefetch("persons", set(by_person) | {r for f in result.findings for r in f.related})
+        by_person.setdefault(subject_of(f), []).append(f)
+    units = {f.unit for f in result.findings if f.unit is not None}
+    lookup.prefetch("persons", (set(by_person) - units) | {r for f in result.findings for r in f.related})
+    lookup.prefetch("organizations", units, depth=0)
     lookup.prefetch("sources", {s for f in result.findings for s in f.sources})
     sources = {sid: rec for sid, rec in lookup.cache.get("sources", {}).items() if rec}
     rule_models = {r.id: r.rule for r in rules}
     pages = {pid: f"persons/{person_page_name(pid)}" for pid in by_person}
 
-    person_name = _person_namer(lookup)
+    named = _person_namer(lookup)
+    person_name = lambda pid: (lookup("organizations", pid) or {}).get("name", pid) if pid in units else named(pid)
     case = _case_info(result)
     for pid, findings in sorted(by_person.items()):
         html = _ENV.get_template("person.html").render(
@@ -245,7 +253,7 @@ def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dic
     def add(kind: str, rid: str, name: str, finding) -> None:
         entry = entries.setdefault((kind, rid), {"kind": kind, "id": rid, "name": name, "links": [], "more": 0})
         if len(entry["links"]) < MAX_LINKS_PER_NAME:
-            entry["links"].append({"href": f"{pages[finding.person]}#{finding.id}", "rule": finding.rule_title,
+            entry["links"].append({"href": f"{pages[subject_of(finding)]}#{finding.id}", "rule": finding.rule_title,
                                    "status": finding.status})
         else:
             entry["more"] += 1
@@ -253,7 +261,7 @@ def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dic
     orgs = {s.record_id for f in result.findings for s in f.steps if s.record_type == "organizations"}
     lookup.prefetch("organizations", orgs, depth=0)
     for f in result.findings:
-        for pid in [f.person, *f.related]:
+        for pid in [f.person, *f.related] if f.unit is None else []:
             add("person", pid, person_name(pid), f)
         for step in f.steps:
             if step.record_type == "organizations" and step.record_id:

@@ -13,22 +13,27 @@ from pydantic import ValidationError
 
 from riskcheck.engine.compile import CompiledRule, RuleCompileError, compile_rule
 from riskcheck.errors import Problem, ProblemError
+from riskcheck.indicators.compile import CompiledIndicator, IndicatorError, compile_indicator
 from riskcheck.registry.schema import Schema, load_schema
-from riskcheck.rules.model import Rule
+from riskcheck.rules.model import Rule, UnitRule, rule_model
 from riskcheck.templating import template_problems, text_environment
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
 
 @dataclass
 class LoadedRule:
-    rule: Rule
-    compiled: CompiledRule
+    rule: Rule | UnitRule
+    compiled: CompiledRule | CompiledIndicator
     path: Path
     document: YMap  # the parsed file, for locating test problems
 
     @property
     def id(self) -> str:
         return self.rule.id
+
+    @property
+    def is_unit_indicator(self) -> bool:
+        return isinstance(self.rule, UnitRule)
 
 
 def rule_files(path: Path) -> list[Path]:
@@ -78,7 +83,7 @@ def load_rule(file: Path, schema: Schema) -> LoadedRule:
     if not isinstance(doc, YMap):
         raise ProblemError([Problem(shown, 1, "a rule file is a mapping (id, title, kind, ...)")])
     try:
-        rule = Rule.model_validate(doc)
+        rule = rule_model(doc).model_validate(doc)
     except ValidationError as exc:
         raise ProblemError([_pydantic_problem(shown, doc, err) for err in exc.errors()]) from None
     problems = []
@@ -86,8 +91,8 @@ def load_rule(file: Path, schema: Schema) -> LoadedRule:
         problems.append(Problem(shown, doc.line_of("id"), f"the rule id {rule.id!r} must equal the file name "
                                                           f"{file.stem!r}", field="id"))
     try:
-        compiled = compile_rule(rule, schema)
-    except RuleCompileError as exc:
+        compiled = compile_indicator(rule, schema) if isinstance(rule, UnitRule) else compile_rule(rule, schema)
+    except (RuleCompileError, IndicatorError) as exc:
         problems += [Problem(shown, locate(doc, loc), msg, field=".".join(map(str, loc)))
                      for loc, msg in exc.problems]
         raise ProblemError(problems) from None
@@ -99,11 +104,12 @@ def load_rule(file: Path, schema: Schema) -> LoadedRule:
 
 _TEMPLATES = text_environment()
 TEMPLATE_NAMES = {"status", "params", "as_of", "rule"}  # besides the rule's own variables
+UNIT_TEMPLATE_NAMES = {"unit", "m"}  # a unit indicator's: the organization, and its figures
 
 
-def _template_problems(rule: Rule, doc: YMap, shown: str) -> list[Problem]:
+def _template_problems(rule: Rule | UnitRule, doc: YMap, shown: str) -> list[Problem]:
     """Compile the summary and explanation now, so a typo is found by `riskcheck rules`, not mid-run."""
-    names = set(rule.match) | set(rule.let) | TEMPLATE_NAMES
+    names = (UNIT_TEMPLATE_NAMES if isinstance(rule, UnitRule) else set(rule.match) | set(rule.let)) | TEMPLATE_NAMES
     out = []
     for key in ("summary", "explanation"):
         for line, message in template_problems(_TEMPLATES, getattr(rule, key), names):

@@ -7,9 +7,10 @@ Expressions inside are checked separately by the compiler (riskcheck.engine.comp
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -41,7 +42,7 @@ class LegalBasis(Strict):
 
 
 class Parameter(Strict):
-    type: Literal["int", "date", "text", "list", "bool", "status"]
+    type: Literal["int", "number", "date", "text", "list", "bool", "status"]
     default: Any
     description: str
 
@@ -67,6 +68,14 @@ def coerce_param(ptype: str, value: Any) -> Any:
         if abs(number) > MAX_INT_PARAM:
             raise ValueError(f"{number} is outside the range a parameter may take "
                              f"(-{MAX_INT_PARAM:,} to {MAX_INT_PARAM:,})")
+        return number
+    if ptype == "number":
+        try:
+            number = float(str(value).replace(",", "."))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+        if not math.isfinite(number) or abs(number) > MAX_INT_PARAM:
+            raise ValueError(f"{value!r} is outside the range a parameter may take")
         return number
     if ptype == "date":
         if not isinstance(value, date):
@@ -152,8 +161,19 @@ class StatusClause(Strict):
 
 class ExpectedFinding(Strict):
     status: Literal["flagged", "pending", "complied", "undetermined"]
-    person: str
+    person: str | None = None
+    unit: str | None = None  # for a unit indicator: the organization the finding is about
     related: list[str] | None = None
+
+    @model_validator(mode="after")
+    def about_someone(self) -> "ExpectedFinding":
+        if (self.person is None) == (self.unit is None):
+            raise ValueError("name the finding's `person` (a person rule) or its `unit` (a unit indicator)")
+        return self
+
+    @property
+    def about(self) -> str:
+        return self.unit if self.unit is not None else self.person
 
 
 class RuleTest(Strict):
@@ -239,3 +259,118 @@ class Rule(Strict):
             if name not in self.match:
                 raise ValueError(f"subject/related {name!r} is not a variable in `match`")
         return self
+
+
+# -- unit indicators -----------------------------------------------------------------------------------
+# A unit indicator's subject is an organizational unit, not a person: it measures the unit's staff as a
+# whole against what chance would give. Its settings are values or `$parameter` names; the methods are
+# riskcheck's (riskcheck.indicators), chosen and configured by the rule, never written in it.
+
+PARAM_REF = re.compile(r"\$([a-z_][a-z0-9_]*)")
+STRATA_FIELD = re.compile(r"(organization|position)\.([a-z_][a-z0-9_]*)")
+
+
+class UnitScope(Strict):
+    include_units_under: bool | str = True
+    min_staff: int | str = 2
+
+
+class StaffScope(Strict):
+    within_months: int | str = 0
+    exclude_categories: list[str] | str = []
+
+
+class SurnamePairs(Strict):
+    names: Literal["surname", "patronymic", "surname_and_patronymic"] | str = "surname"
+    strata: list[str] | str = []
+    alpha: float | str = 0.05
+    correction: Literal["bonferroni", "none"] = "bonferroni"
+    min_pairs: int | str = 2
+    permutations: int | str = 0  # 0: as many as the correction needs to reach alpha
+    seed: int | str = 1
+
+    @field_validator("strata")
+    @classmethod
+    def strata_fields(cls, v: list[str] | str) -> list[str] | str:
+        for item in ([] if isinstance(v, str) else v):
+            if not STRATA_FIELD.fullmatch(item):
+                raise ValueError(f"{item!r}: a stratum is organization.FIELD or position.FIELD "
+                                 "(organization.region, position.rank)")
+        return v
+
+
+class KinGroup(Strict):
+    close_relatives: list[str] | str
+    min_relation_status: str = "reported"
+    min_group: int | str = 3
+
+
+class Measure(Strict):
+    same_surname_pairs: SurnamePairs | None = None
+    close_kin_group: KinGroup | None = None
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> "Measure":
+        chosen = [k for k in ("same_surname_pairs", "close_kin_group") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError("name exactly one measure: same_surname_pairs or close_kin_group")
+        return self
+
+    @property
+    def method(self) -> str:
+        return "same_surname_pairs" if self.same_surname_pairs is not None else "close_kin_group"
+
+    @property
+    def settings(self) -> SurnamePairs | KinGroup:
+        return getattr(self, self.method)
+
+
+class UnitRule(Strict):
+    id: str
+    version: str
+    title: str
+    kind: Literal["unit_indicator"]
+    severity: Literal["high", "medium", "low"]
+    jurisdiction: str | None = None
+    description: str
+    rationale: str
+    what_it_cannot_show: str
+    legal_basis: list[LegalBasis] = []
+    references: list[LegalBasis] = []  # the research a statistical method comes from
+    exclusions: list[str] = []
+    parameters: dict[str, Parameter] = {}
+    unit: UnitScope = UnitScope()
+    staff: StaffScope = StaffScope()
+    measure: Measure
+    summary: str
+    explanation: str
+    tests: list[RuleTest] = []
+
+    @field_validator("id")
+    @classmethod
+    def id_is_slug(cls, v: str) -> str:
+        return Rule.id_is_slug(v)
+
+    @field_validator("parameters")
+    @classmethod
+    def names_are_identifiers(cls, v: dict) -> dict:
+        return Rule.names_are_identifiers(v)
+
+    @model_validator(mode="after")
+    def settings_name_parameters(self) -> "UnitRule":
+        for part in (self.unit, self.staff, self.measure.settings):
+            for name, value in part:
+                ref = PARAM_REF.fullmatch(value) if isinstance(value, str) else None
+                if ref and ref.group(1) not in self.parameters:
+                    raise ValueError(f"{name}: unknown parameter ${ref.group(1)} "
+                                     f"(declared: {', '.join('$' + p for p in self.parameters) or 'none'})")
+        return self
+
+    # What the rest of riskcheck asks of any rule.
+    subject: ClassVar[str] = "unit"
+    related: ClassVar[list[str]] = []
+
+
+def rule_model(doc: Any) -> type[Rule] | type[UnitRule]:
+    """The model a rule file is read with: its `kind` says whether it judges persons or units."""
+    return UnitRule if isinstance(doc, dict) and doc.get("kind") == "unit_indicator" else Rule

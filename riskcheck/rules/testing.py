@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from riskcheck.engine.evaluate import evaluate_rule, resolve_params
+from riskcheck.engine.evaluate import resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import ProblemError
 from riskcheck.registry.load import load_documents
+from riskcheck.rules.evaluation import evaluate_loaded
 from riskcheck.rules.loader import LoadedRule, locate
 from riskcheck.rules.model import RuleTest, coerce_param
 from riskcheck.yamlio import load_yaml_file
@@ -44,7 +45,7 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
     except (ProblemError, ValueError) as exc:
         result.message = f"the test could not run: {exc}"
         return result
-    expected = Counter((e.status, e.person, tuple(sorted(e.related)) if e.related is not None else None)
+    expected = Counter((e.status, e.about, tuple(sorted(e.related)) if e.related is not None else None)
                        for e in test.expect)
     got = Counter()
     unmatched = Counter(actual)
@@ -76,7 +77,8 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
 
 
 def _findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[tuple]:
-    return [(f.status, f.person, tuple(f.related)) for f in test_findings(loaded, index, test)]
+    return [(f.status, f.unit if f.unit is not None else f.person, tuple(f.related))
+            for f in test_findings(loaded, index, test)]
 
 
 def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Finding]:
@@ -97,7 +99,7 @@ def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Findin
         overrides[name] = coerce_param(loaded.rule.parameters[name].type, value)
     registry = load_documents(docs)
     try:
-        findings = evaluate_rule(loaded.compiled, registry, test.as_of, resolve_params(loaded.compiled, overrides))
+        findings = evaluate_loaded(loaded, registry, test.as_of, resolve_params(loaded.compiled, overrides))
     finally:
         registry.close()
     return findings

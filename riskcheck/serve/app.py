@@ -70,7 +70,7 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
     token = secrets.token_urlsafe(32)
     by_id = {cid: {f.id: f for f in v.result.findings} for cid, v in views.items()}
     folded = {cid: {f.id: _fold(" ".join([v.person_name(f.person), *(v.person_name(r) for r in f.related),
-                                          f.person, *f.related]))
+                                          f.person, *f.related, f.unit or "", f.figures.get("unit_name", "")]))
                     for f in v.result.findings} for cid, v in views.items()}
 
     def decisions(case_id: str) -> dict[str, str]:

@@ -1,0 +1,282 @@
+"""A unit indicator over one case: each unit's figures, and a finding for each unit the rule flags.
+
+The finding is about the unit. People appear in it only as the pairs or the group behind the unit's
+figure, each with the records (and their sources) that put them there; the rule's `what_it_cannot_show`
+stands in the finding itself, so no reader takes a shared surname for a family tie.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from riskcheck.engine.evaluate import RecordLookup, _template
+from riskcheck.engine.facts import describe
+from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
+from riskcheck.indicators.compile import CompiledIndicator, resolve_settings
+from riskcheck.indicators.kin_groups import KinLink, groups, staff_links
+from riskcheck.indicators.null import SurnameNull, draws_needed, pairs_of
+from riskcheck.indicators.staff import StaffMember, period_start, unit_staff
+from riskcheck.indicators.surnames import name_stems
+from riskcheck.registry.load import Registry
+from riskcheck.templating import kinship_word, render_text
+
+MAX_PAIRS_SHOWN = 50  # stems listed in a finding; the figures count all of them
+
+
+def evaluate_indicator(compiled: CompiledIndicator, registry: Registry, as_of: date, params: dict,
+                       lookup: RecordLookup | None = None) -> list[Finding]:
+    lookup = lookup or RecordLookup(registry)
+    rule = compiled.rule
+    settings = resolve_settings(compiled, params)
+    strata = settings.get("strata", [])
+    staff = unit_staff(registry, settings, as_of, strata)
+    by_unit: dict[str, list[StaffMember]] = {}
+    for member in staff:
+        by_unit.setdefault(member.unit, []).append(member)
+    start = period_start(as_of, settings["within_months"])
+    if rule.measure.method == "same_surname_pairs":
+        found = _surname_units(registry, by_unit, settings, strata)
+    else:
+        found = _kin_group_units(registry, by_unit, settings, start, as_of)
+    lookup.prefetch("organizations", {unit for unit, *_ in found})
+    return [_finding(compiled, unit, status, figures, steps_for, lookup, params, settings, as_of, start)
+            for unit, status, figures, steps_for in found]
+
+
+# -- same-surname pairs ----------------------------------------------------------------------------------
+
+def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, strata: list[str]):
+    which = settings["names"]
+    persons = {m.person for members in by_unit.values() for m in members}
+    stems = name_stems(registry, persons, which)
+    # One stratum per person in the null: that of the surest, earliest tenure that puts them on any staff.
+    surest: dict[str, tuple] = {}
+    for members in by_unit.values():
+        for m in members:
+            order = (not m.certain, m.tenure)
+            if m.person in stems and (m.person not in surest or order < surest[m.person][0]):
+                surest[m.person] = (order, m.stratum)
+    stratum_of = {person: value[1] for person, value in surest.items()}
+    pools: dict[tuple, list[str]] = {}
+    for person in sorted(stratum_of):
+        pools.setdefault(stratum_of[person], []).append(stems[person][0])
+    null = SurnameNull(pools)
+    named = {unit: [m for m in members if m.person in stems] for unit, members in by_unit.items()}
+    tested = sorted(u for u, members in named.items() if sum(m.certain for m in members) >= settings["min_staff"])
+    alpha, correction = settings["alpha"], settings["correction"]
+    factor = len(tested) if correction == "bonferroni" else 1
+    max_draws = settings["permutations"] or draws_needed(len(tested), alpha, correction)
+    out = []
+    for unit in tested:
+        members = named[unit]
+        result = None
+        for with_possible in (False, True):
+            group = [m for m in members if m.certain or with_possible]
+            if with_possible and len(group) == len([m for m in members if m.certain]):
+                break
+            observed = pairs_of([stems[m.person][0] for m in group])
+            if observed < settings["min_pairs"]:
+                continue
+            composition: dict[tuple, int] = {}
+            for m in group:
+                composition[stratum_of[m.person]] = composition.get(stratum_of[m.person], 0) + 1
+            test = null.test(composition, observed, unit, settings["seed"], max_draws)
+            adjusted = min(1.0, test.p_value * factor)
+            if adjusted <= alpha:
+                result = ("flagged" if not with_possible else "undetermined", group, test, adjusted)
+                break
+        if result is None:
+            continue
+        status, group, test, adjusted = result
+        figures = {
+            "staff": sum(m.certain for m in by_unit[unit]), "possible_staff": sum(not m.certain for m in by_unit[unit]),
+            "staff_named": len(group), "staff_unnamed": len(by_unit[unit]) - len(members),
+            "observed": test.observed, "expected": round(test.expected, 2),
+            "ratio": round(test.observed / test.expected, 1) if test.expected else None,
+            "p_value": test.p_value, "p_adjusted": adjusted, "units_tested": len(tested), "draws": test.draws,
+            "correction": correction, "alpha": alpha, "strata": strata, "names": which,
+        }
+        out.append((unit, status, figures, _surname_steps(group, stems, strata, figures)))
+    return out
+
+
+def _surname_steps(group: list[StaffMember], stems: dict, strata: list[str], figures: dict):
+    def steps_for(fact, lookup: RecordLookup) -> list[Step]:
+        by_stem: dict[str, list[StaffMember]] = {}
+        for m in group:
+            by_stem.setdefault(stems[m.person][0], []).append(m)
+        shared = sorted(((s, ms) for s, ms in by_stem.items() if len(ms) > 1), key=lambda x: (-len(x[1]), x[0]))
+        lookup.prefetch("tenures", {m.tenure for _, ms in shared for m in ms})
+        steps = []
+        for stem, ms in shared[:MAX_PAIRS_SHOWN]:
+            people = "; ".join(f"{(lookup('persons', m.person) or {}).get('name', m.person)} "
+                               f"(written {stems[m.person][1]}), {_post_words(m, lookup)}" +
+                               ("" if m.certain else ", dates partial: may not have served then") for m in ms)
+            sources = sorted({s for m in ms for s in (lookup("tenures", m.tenure) or {}).get("sources") or []})
+            flags = ["unsourced"] if any(not (lookup("tenures", m.tenure) or {}).get("sources") for m in ms) else []
+            steps.append(Step("fact", f"{len(ms)} staff share the {figures['names']} stem '{stem}' "
+                                      f"({len(ms) * (len(ms) - 1) // 2} pairs): {people}.",
+                              "tenures", ms[0].tenure, sources, flags))
+        if len(shared) > MAX_PAIRS_SHOWN:
+            steps.append(Step("fact", f"{len(shared) - MAX_PAIRS_SHOWN} more shared stems are counted in the "
+                                      "figures but not listed here."))
+        return steps
+    return steps_for
+
+
+def _post_words(m: StaffMember, lookup: RecordLookup) -> str:
+    tenure = lookup("tenures", m.tenure) or {}
+    post = lookup("positions", tenure.get("position_id")) or {}
+    return f"{post.get('title', tenure.get('position_id'))}, tenure {m.tenure}"
+
+
+# -- groups of close relatives ---------------------------------------------------------------------------
+
+def _kin_group_units(registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, start: date,
+                     end: date):
+    persons = {m.person for members in by_unit.values() for m in members}
+    links = staff_links(registry, persons, settings["close_relatives"], settings["min_relation_status"], start, end)
+    linked = {p for k in links for p in (k.a, k.b)}
+    need = settings["min_group"]
+    out = []
+    for unit in sorted(by_unit):
+        members = [m for m in by_unit[unit] if m.person in linked]
+        if len(members) < need:
+            continue
+        sure = groups([m.person for m in members if m.certain], [k for k in links if k.certain])
+        status, found = ("flagged", sure) if sure and len(sure[0][0]) >= need else (None, [])
+        if status is None:
+            every = groups([m.person for m in members], links)
+            if every and len(every[0][0]) >= need:
+                status, found = "undetermined", every
+        if status is None:
+            continue
+        people, inside = found[0]
+        staff = sum(m.certain for m in by_unit[unit])
+        figures = {"staff": staff, "possible_staff": sum(not m.certain for m in by_unit[unit]),
+                   "group": len(people), "share": round(100 * len(people) / max(staff, 1)),
+                   "other_groups": sum(1 for g in found[1:] if len(g[0]) >= need), "min_group": need}
+        member_of = {m.person: m for m in members}
+        out.append((unit, status, figures, _group_steps(people, inside, member_of)))
+    return out
+
+
+def _group_steps(people: list[str], inside: list[KinLink], member_of: dict[str, StaffMember]):
+    def steps_for(fact, lookup: RecordLookup) -> list[Step]:
+        lookup.prefetch("tenures", {member_of[p].tenure for p in people})
+        lookup.prefetch("kinship", {k.kinship_id for k in inside})
+        steps = []
+        for p in people:
+            fact(steps, "tenures", lookup("tenures", member_of[p].tenure))
+            if not member_of[p].certain:
+                steps.append(Step("check", "Cannot be decided from the data: whether this tenure covered the "
+                                           "period (its dates are recorded only in part).", outcome="unknown"))
+        for k in inside:
+            kin = lookup("kinship", k.kinship_id) or {}
+            for rel_id in kin.get("relations") or []:
+                fact(steps, "relations", lookup("relations", rel_id))
+            name = lambda pid: (lookup("persons", pid) or {}).get("name", pid)
+            through = kin.get("through") or []
+            words = ""
+            if through:
+                words = (f"So {name(kin.get('relative_id', k.b))} is the {kinship_word(k.kind)} of "
+                         f"{name(kin.get('person_id', k.a))}, through {', then '.join(name(x) for x in through)}. ")
+            if not k.certain:
+                words += (f"The link between {name(k.a)} and {name(k.b)} is not established for the period (its "
+                          "status or its dates), so it cannot make the group certain.")
+            if words:
+                steps.append(Step("fact", words.strip(), "kinship", k.kinship_id,
+                                  outcome=None if k.certain else "unknown"))
+        return steps
+    return steps_for
+
+
+# -- the finding -------------------------------------------------------------------------------------------
+
+def _finding(compiled: CompiledIndicator, unit: str, status: str, figures: dict, steps_for, lookup: RecordLookup,
+             params: dict, settings: dict, as_of: date, start: date) -> Finding:
+    rule = compiled.rule
+    steps: list[Step] = []
+    caveats: list[str] = []
+    shown: set[tuple[str, str]] = set()
+
+    def fact(into: list[Step], type_name: str, record: dict | None) -> None:
+        if record is None or (type_name, record["id"]) in shown:
+            return
+        shown.add((type_name, record["id"]))
+        number = len(steps) + len(into) + 1
+        sources = list(record.get("sources") or [])
+        flags = []
+        if not sources:
+            flags.append("unsourced")
+            caveats.append(f"Step {number} has no recorded source.")
+        if any((lookup("sources", s) or {}).get("kind") == "allegation" for s in sources):
+            flags.append("alleged")
+            caveats.append(f"Step {number} rests on an allegation: its source names no one who vouches for it.")
+        if type_name == "relations" and record.get("status") in ("reported", "alleged"):
+            flags.append(record["status"])
+            if record["status"] == "alleged":
+                caveats.append(f"Step {number}: the family link is alleged, not established.")
+        into.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources, flags))
+
+    org = lookup("organizations", unit) or {"id": unit, "name": unit}
+    figures = {"unit_name": org["name"], **figures}
+    fact(steps, "organizations", org)
+    when = f"on {as_of}" if start == as_of else f"at any time from {start} to {as_of}"
+    under = " and the units under it" if settings["include_units_under"] else ""
+    steps.append(Step("value", f"Staff: {figures['staff']} people served in {org['name']}{under} {when}"
+                               + (f"; {figures['possible_staff']} more may have (their tenures' dates are recorded "
+                                  "only in part)" if figures["possible_staff"] else "") + "."))
+    steps += steps_for(fact, lookup)
+    undecided = []
+    if rule.measure.method == "same_surname_pairs":
+        strata = ", ".join(s.replace(".", " ") for s in figures["strata"]) or "none (the whole registry is one pool)"
+        if figures["staff_unnamed"]:
+            steps.append(Step("value", f"{figures['staff_unnamed']} staff have no {figures['names']} riskcheck can "
+                                       "read; they are left out of the pairs and of the null."))
+        steps.append(Step("value", f"Same-{figures['names']} pairs: {figures['observed']} observed among "
+                                   f"{figures['staff_named']} staff; {figures['expected']} expected if staff were drawn "
+                                   f"at random within the same strata ({strata})."))
+        floor = (f"; no draw reached {figures['observed']} pairs, and {_p(figures['p_value'])} is the smallest p-value "
+                 f"{figures['draws']:,} draws can give" if figures["p_value"] * (figures["draws"] + 1) <= 1.000001 else "")
+        steps.append(Step("value", f"P-value: {_p(figures['p_value'])} ({figures['draws']:,} random draws of this "
+                                   f"unit's staff from the pools{floor}); corrected for the "
+                                   f"{figures['units_tested']:,} units tested ({figures['correction']}): "
+                                   f"{_p(figures['p_adjusted'])}."))
+        check = (f"the corrected p-value {_p(figures['p_adjusted'])} is at most {figures['alpha']}: so many pairs "
+                 "would rarely arise by chance in a unit of this size and make-up")
+    else:
+        steps.append(Step("value", f"Largest group of close relatives: {figures['group']} of {figures['staff']} "
+                                   f"staff ({figures['share']}%)"
+                                   + (f"; {figures['other_groups']} more groups of {figures['min_group']} or more"
+                                      if figures["other_groups"] else "") + "."))
+        check = f"a group of at least {figures['min_group']} close relatives served in the unit"
+    if status == "undetermined":
+        why = ("staff whose tenures' dates are recorded only in part" if rule.measure.method == "same_surname_pairs"
+               else "members or family links the data does not establish for the period")
+        undecided.append(f"whether {check}: it holds only when {why} are counted")
+        steps.append(Step("check", f"Cannot be decided from the data: whether {check}; it holds only when {why} "
+                                   "are counted.", outcome="unknown"))
+        steps.append(Step("decision", "Status: undetermined - the data cannot decide the condition above."))
+    else:
+        steps.append(Step("check", f"{check[0].upper()}{check[1:]}.", outcome="holds"))
+        steps.append(Step("decision", f"Status: {status} - a lead about the unit, not a finding about any person "
+                                      "in it."))
+
+    context = {"unit": {k: v for k, v in org.items() if not k.endswith(("__lo", "__hi"))}, "m": figures,
+               "status": status, "params": params, "as_of": as_of.isoformat(), "rule": rule}
+    summary = " ".join(render_text(_template(rule.summary), context).split())
+    explanation = " ".join(render_text(_template(rule.explanation), context).split())
+    people = sorted({s.record_id for s in steps if s.record_type == "tenures" and s.record_id})
+    return Finding(
+        id=finding_id(rule.id, {"unit": unit}), rule=rule.id, rule_version=rule.version, rule_title=rule.title,
+        kind=rule.kind, status=status, severity=rule.severity, person="", related=[], unit=unit,
+        summary=summary, explanation=explanation, steps=steps,
+        sources=sorted({s for step in steps for s in step.sources}), caveats=list(dict.fromkeys(caveats)),
+        undecided=undecided, params=params, bound={"unit": unit}, records={"unit": unit, "tenures": people},
+        weak_facts=weak_facts(steps), figures=figures, limits=" ".join(rule.what_it_cannot_show.split()),
+    )
+
+
+def _p(p: float) -> str:
+    return "1" if p >= 1 else f"{p:.2g}" if p >= 0.0001 else f"{p:.1e}"
