@@ -2,8 +2,8 @@
 
 An investigation team loads the file into Aleph (`alephclient write-entities`) beside its documents:
 persons, organizations (as PublicBody, or Company), positions, occupancies, family links, and each
-finding as a Note attached to the person it is about, with its rule, status, summary and a link to its
-place in the report. Entity ids are `<case>-<record id>`: unique in an export of several cases, the
+finding as a Note attached to the person (or, for a unit indicator, the organization) it is about, with
+its rule, status, summary and a link to its place in the report. Entity ids are `<case>-<record id>`: unique in an export of several cases, the
 same on every run.
 
 FtM dates are single dates at some precision (1961, 1961-04, 1961-04-02). A registry date known only as
@@ -74,9 +74,10 @@ def case_entities(case_id: str, registry: Registry, findings: list, report_link)
             [f"Status of the link: {r.get('status') or 'reported'}.", *extra_start, *extra_end]))
     for f in findings:
         link = report_link(f)
+        about = "the unit as a whole (a statistic about its staff, not about any person)" if f.unit else "the person"
         description = (f"Status: {f.status}. Severity: {f.severity}. Rule: {f.rule} version {f.rule_version}. "
-                       f"{f.explanation} A lead to verify, not a verdict about the person. Report: {link}")
-        props = {"entity": [eid(f.person)], "name": [f"riskcheck: {f.rule_title}"], "summary": [f.summary],
+                       f"{f.explanation} A lead to verify, not a verdict about {about}. Report: {link}")
+        props = {"entity": [eid(f.unit if f.unit is not None else f.person)], "name": [f"riskcheck: {f.rule_title}"], "summary": [f.summary],
                  "description": [" ".join(description.split())], "publisher": ["riskcheck"]}
         if re.match(r"https?://", link):
             props["sourceUrl"] = [link]

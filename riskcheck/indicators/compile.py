@@ -89,6 +89,8 @@ def _meaning_problems(loc: tuple, name: str, value, schema: Schema) -> list[tupl
             out.append((loc, f"not post categories ({', '.join(known)}): {', '.join(unknown)}"))
     elif name == "names" and value not in ("surname", "patronymic", "surname_and_patronymic"):
         out.append((loc, f"{value!r} is not one of surname, patronymic, surname_and_patronymic"))
+    elif name == "correction" and value not in ("bonferroni", "none"):
+        out.append((loc, f"{value!r} is not bonferroni or none"))
     elif name == "alpha" and not 0 < value < 1:
         out.append((loc, f"{value} is not a probability between 0 and 1"))
     elif name in ("min_staff", "min_group", "min_pairs") and value < 1:

@@ -284,7 +284,7 @@ class SurnamePairs(Strict):
     names: Literal["surname", "patronymic", "surname_and_patronymic"] | str = "surname"
     strata: list[str] | str = []
     alpha: float | str = 0.05
-    correction: Literal["bonferroni", "none"] = "bonferroni"
+    correction: Literal["bonferroni", "none"] | str = "bonferroni"
     min_pairs: int | str = 2
     permutations: int | str = 0  # 0: as many as the correction needs to reach alpha
     seed: int | str = 1

@@ -11,11 +11,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from riskcheck.synth.families import Families
+from riskcheck.synth.families import HOME_AREAS, Families
 
 START = date(2005, 1, 1)
 END_REASONS = ["transferred", "term_ended", "resigned", "dismissed", "other"]
 END_WEIGHTS = [0.40, 0.60, 0.85, 0.95, 1.0]
+LOCAL_HIRING = 0.8  # the share of a region's posts filled from its own families
 
 
 @dataclass
@@ -125,17 +126,21 @@ class Careers:
         self.active: set[str] = set()
         self.reserved: set[str] = set()  # set aside for planted cases: never given background roles
         self.by_year: dict[int, list[str]] = {}
+        self.by_home_year: dict[tuple[int, int], list[str]] = {}
         for p in fam.persons:
             self.by_year.setdefault(p.birth_year, []).append(p.id)
+            self.by_home_year.setdefault((p.home, p.birth_year), []).append(p.id)
 
     def free(self, pid: str, also: set[str] = frozenset()) -> bool:
         """pid may become active: none of its close relatives is active (except those in `also`)."""
         return not ((self.fam.close(pid) - also) & self.active)
 
-    def pick(self, born_from: int, born_to: int, tries: int = 40) -> str | None:
+    def pick(self, born_from: int, born_to: int, home: int = 0, tries: int = 40) -> str | None:
+        """Someone born in the years given, free to take a post; in a region, mostly one of its own people."""
         for _ in range(tries):
             year = self.rng.randint(born_from, born_to)
-            bucket = self.by_year.get(year)
+            local = home and self.rng.random() < LOCAL_HIRING
+            bucket = self.by_home_year.get((home, year)) if local else self.by_year.get(year)
             if not bucket:
                 continue
             pid = bucket[self.rng.randrange(len(bucket))]
@@ -147,14 +152,22 @@ class Careers:
         return None
 
 
+def home_area(region: str) -> int:
+    """The home area whose families a region's posts mostly go to ('Region 7' -> 7); 0 outside regions."""
+    number = region.rsplit(" ", 1)[-1]
+    return (int(number) - 1) % HOME_AREAS + 1 if number.isdigit() else 0
+
+
 def fill_careers(gov: Government, careers: Careers, as_of: date) -> None:
     rng = careers.rng
+    region_of = {oid: region for oid, _, _, _, region in gov.orgs}
     for post in gov.posts.values():
+        home = home_area(region_of.get(post.org) or "")
         start = START + timedelta(days=rng.randint(0, 700))
         while start < as_of:
             length = timedelta(days=rng.randint(540, 2200))
             end = start + length
-            holder = careers.pick(start.year - 60, start.year - 26)
+            holder = careers.pick(start.year - 60, start.year - 26, home)
             if holder is not None:
                 tenure = gov.add_tenure(holder, post.id, start, end if end < as_of else None)
                 if tenure.end is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from riskcheck.synth.events import (Events, Planter, background_reserve, background_resignations,
                                     background_verdicts, expected_duties, pairs_needed, plant)
 from riskcheck.synth.families import build_families
+from riskcheck.synth.family_units import plant_family_units
 from riskcheck.synth.government import Careers, Government, build_structure, fill_careers
 
 AS_OF = date(2025, 11, 1)
@@ -39,6 +40,7 @@ def generate(out_dir: Path, persons: int, seed: int, case_id: str = "synthetic",
     background_verdicts(gov, ev, rng, max(10, persons // 100), AS_OF)
     background_reserve(careers, fam, ev, rng, max(10, persons // 500))
     plant(planter, per_kind)
+    family_units = plant_family_units(gov, careers, fam, ev, rng, AS_OF, max(5, persons // 10_000))
     background_resignations(gov, ev, rng, AS_OF)
     expected_duties(gov, ev, AS_OF)
 
@@ -79,6 +81,7 @@ def generate(out_dir: Path, persons: int, seed: int, case_id: str = "synthetic",
             ((m[0], m[1], "prog-reserve", m[2], SOURCE) for m in ev.memberships))
     truth = {"case": case_id, "persons": persons, "seed": seed, "as_of": AS_OF.isoformat(), "counts": w.counts,
              "planted_without_finding": dict(sorted(ev.planted_quiet.items())),
+             "planted_family_units": family_units,
              "expected": sorted(ev.expected, key=lambda e: (e["rule"], e["person"], e["related"], e["status"]))}
     (out_dir / "ground-truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
     return w.counts

@@ -1,0 +1,80 @@
+"""Planted family hiring: a father, his brothers and sisters and his grown children, all given posts in one
+district akimat, none of them reporting to another (so no person rule is broken: only the unit shows it).
+
+The ground truth is the generator's own: which unit each family went to, who its members are, and how many
+share the family's surname stem, read from the genealogy it built rather than from riskcheck's names module
+or SQL. Every link joining a family is recorded and established (reported or confirmed), so riskcheck's
+family-cluster must flag each planted unit and the units above it; whether surname-clustering can see one
+depends on its size against the region's names, which is what the benchmark measures.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from riskcheck.synth.events import Events
+from riskcheck.synth.families import Families, stem_of
+from riskcheck.synth.government import Careers, Government
+
+SIZES = (3, 4, 5, 6, 8)
+
+
+def plant_family_units(gov: Government, careers: Careers, fam: Families, ev: Events, rng: random.Random,
+                       as_of: date, count: int) -> list[dict]:
+    districts = sorted(oid for oid, _, kind, parent, _ in gov.orgs if kind == "akimat" and parent)
+    parent_of = {oid: parent for oid, _, _, parent, _ in gov.orgs}
+    centres = [p for p in fam.persons if p.generation == 2 and p.gender == "m" and 1958 <= p.birth_year <= 1975
+               and p.father]
+    rng.shuffle(centres)
+    planted: list[dict] = []
+    for centre in centres:
+        if len(planted) >= count or not districts:
+            break
+        size = SIZES[len(planted) % len(SIZES)]
+        members = _family(centre, fam, careers, size)
+        if members is None:
+            continue
+        unit = districts[rng.randrange(len(districts))]
+        akim_post = f"pos-{unit[2:]}"  # o-reg3-dist7 -> pos-reg3-dist7, the district akim's post
+        careers.active |= set(members)
+        careers.reserved |= set(members)
+        for i, pid in enumerate(members, start=1):
+            post = gov.add_post(f"{akim_post}-fam{len(planted) + 1}-{i}", f"Chief Specialist {i}, family unit "
+                                f"{len(planted) + 1} (planted)", unit, "administrative", "expert", 3, akim_post)
+            gov.add_tenure(pid, post, as_of - timedelta(days=rng.randint(60, 1500)), None)
+        stem = stem_of(fam.by_id[centre.id].surname)
+        above, up = [], parent_of.get(unit)
+        while up:
+            above.append(up)
+            up = parent_of.get(up)
+        planted.append({"unit": unit, "units_above": above, "members": members, "size": len(members),
+                        "same_stem": sum(1 for m in members if stem_of(fam.by_id[m].surname) == stem)})
+    ev.planted_quiet["family unit (no person rule may flag it)"] = len(planted)
+    return planted
+
+
+def _family(centre, fam: Families, careers: Careers, size: int) -> list[str] | None:
+    """The centre, then his siblings and his children of working age, joined to him by established links."""
+    def usable(pid: str) -> bool:
+        p = fam.by_id[pid]
+        return 1955 <= p.birth_year <= 2000 and pid not in careers.active and pid not in careers.reserved
+
+    if not usable(centre.id):
+        return None
+    siblings = sorted(fam.children.get(centre.father, set()) - {centre.id})
+    kids = sorted(fam.children.get(centre.id, set()))
+    chosen = [centre.id]
+    for pid in kids + siblings:
+        if len(chosen) >= size:
+            break
+        link = (pid, centre.id) if pid in kids else None
+        status = fam.status.get(link) if link else (fam.status.get((pid, centre.id)) or fam.status.get((centre.id, pid)))
+        if usable(pid) and status in ("reported", "confirmed"):
+            chosen.append(pid)
+    if len(chosen) < size:
+        return None
+    family = set(chosen)
+    if not all(careers.free(pid, family) for pid in chosen):
+        return None
+    return chosen
