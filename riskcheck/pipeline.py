@@ -20,6 +20,7 @@ from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.engine.what_if import mark_hints_that_change_findings
 from riskcheck.errors import Problem, ProblemError
+from riskcheck.indicators.compile import override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
@@ -125,6 +126,10 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
             out.setdefault(rule_id, {})[name] = coerce_param(params[name].type, value)
         except ValueError as exc:
             raise ValueError(f"--param {item!r}: {exc}") from None
+        wrong = override_problem(by_id[rule_id].compiled, name, out[rule_id][name]) \
+            if by_id[rule_id].is_unit_indicator else None
+        if wrong:
+            raise ValueError(f"--param {item!r}: {wrong}")
     return out
 
 

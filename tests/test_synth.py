@@ -80,3 +80,21 @@ def test_the_registry_has_the_mess_of_real_data(national):
     assert any(t["end_reason"] == "resigned" for t in tenures)
     truth = json.loads((national / "a" / "ground-truth.json").read_text())
     assert truth["planted_without_finding"] == {"alleged link only": 1, "namesake born the same day": 1}
+
+
+def test_the_unit_indicators_find_the_planted_family_units_and_nothing_else(national, runner):
+    """Background hiring never puts two relatives on one staff, so family-cluster must flag exactly the
+    district akimats a family was planted in (and the region above); its ground truth is the generator's."""
+    out = national / "signals"
+    result = runner.invoke(main, ["run", str(national / "a"), "--rules", str(RULES.parent / "signals"),
+                                  "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    truth = json.loads((national / "a" / "ground-truth.json").read_text())
+    planted = truth["planted_family_units"]
+    assert len(planted) >= 3 and all(p["size"] >= 3 for p in planted)
+    found = json.loads((out / "synthetic" / "findings.json").read_text())["findings"]
+    cluster = {f["unit"]: f for f in found if f["rule"] == "family-cluster"}
+    for p in planted:
+        assert cluster[p["unit"]]["status"] == "flagged"
+        assert cluster[p["unit"]]["figures"]["group"] >= p["size"]
+    assert set(cluster) <= {u for p in planted for u in [p["unit"], *p["units_above"]]}

@@ -100,6 +100,16 @@ def _meaning_problems(loc: tuple, name: str, value, schema: Schema) -> list[tupl
     return out
 
 
+def override_problem(compiled: CompiledIndicator, param: str, value) -> str | None:
+    """What is wrong with a parameter value given on the command line, for the settings that name it."""
+    for setting, name in _named_settings(compiled.rule):
+        if name == param:
+            problems = _meaning_problems((setting,), setting, value, load_schema())
+            if problems:
+                return problems[0][1]
+    return None
+
+
 def _usable(schema: Schema, table: str) -> list[str]:
     return [f for f in schema.types[table].fields if f not in ("id", "notes", "sources", "name", "title")]
 

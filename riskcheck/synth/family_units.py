@@ -13,44 +13,53 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from riskcheck.synth.events import Events
 from riskcheck.synth.families import Families, stem_of
 from riskcheck.synth.government import Careers, Government
 
 SIZES = (3, 4, 5, 6, 8)
 
 
-def plant_family_units(gov: Government, careers: Careers, fam: Families, ev: Events, rng: random.Random,
-                       as_of: date, count: int) -> list[dict]:
-    districts = sorted(oid for oid, _, kind, parent, _ in gov.orgs if kind == "akimat" and parent)
-    parent_of = {oid: parent for oid, _, _, parent, _ in gov.orgs}
+def reserve_families(fam: Families, careers: Careers, rng: random.Random, count: int) -> list[list[str]]:
+    """Choose the families before careers are drawn (as the planted pairs are), so background hiring never
+    takes one of them nor a relative of theirs."""
     centres = [p for p in fam.persons if p.generation == 2 and p.gender == "m" and 1958 <= p.birth_year <= 1975
                and p.father]
     rng.shuffle(centres)
-    planted: list[dict] = []
+    chosen: list[list[str]] = []
     for centre in centres:
-        if len(planted) >= count or not districts:
+        if len(chosen) >= count:
             break
-        size = SIZES[len(planted) % len(SIZES)]
-        members = _family(centre, fam, careers, size)
-        if members is None:
-            continue
+        members = _family(centre, fam, careers, SIZES[len(chosen) % len(SIZES)])
+        if members is not None:
+            careers.active |= set(members)
+            careers.reserved |= set(members)
+            chosen.append(members)
+    return chosen
+
+
+def plant_family_units(gov: Government, fam: Families, rng: random.Random, as_of: date,
+                       families: list[list[str]]) -> list[dict]:
+    """Give each reserved family posts in one district akimat, each post reporting to the district akim."""
+    districts = sorted(oid for oid, _, kind, parent, _ in gov.orgs if kind == "akimat" and parent)
+    parent_of = {oid: parent for oid, _, _, parent, _ in gov.orgs}
+    planted: list[dict] = []
+    for members in families:
+        if not districts:
+            break
         unit = districts[rng.randrange(len(districts))]
         akim_post = f"pos-{unit[2:]}"  # o-reg3-dist7 -> pos-reg3-dist7, the district akim's post
-        careers.active |= set(members)
-        careers.reserved |= set(members)
+        n = len(planted) + 1
         for i, pid in enumerate(members, start=1):
-            post = gov.add_post(f"{akim_post}-fam{len(planted) + 1}-{i}", f"Chief Specialist {i}, family unit "
-                                f"{len(planted) + 1} (planted)", unit, "administrative", "expert", 3, akim_post)
+            post = gov.add_post(f"{akim_post}-fam{n}-{i}", f"Chief Specialist {i}, family unit {n} (planted)",
+                                unit, "administrative", "expert", 3, akim_post)
             gov.add_tenure(pid, post, as_of - timedelta(days=rng.randint(60, 1500)), None)
-        stem = stem_of(fam.by_id[centre.id].surname)
+        stem = stem_of(fam.by_id[members[0]].surname)
         above, up = [], parent_of.get(unit)
         while up:
             above.append(up)
             up = parent_of.get(up)
         planted.append({"unit": unit, "units_above": above, "members": members, "size": len(members),
                         "same_stem": sum(1 for m in members if stem_of(fam.by_id[m].surname) == stem)})
-    ev.planted_quiet["family unit (no person rule may flag it)"] = len(planted)
     return planted
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from riskcheck.synth.events import (Events, Planter, background_reserve, background_resignations,
                                     background_verdicts, expected_duties, pairs_needed, plant)
 from riskcheck.synth.families import build_families
-from riskcheck.synth.family_units import plant_family_units
+from riskcheck.synth.family_units import plant_family_units, reserve_families
 from riskcheck.synth.government import Careers, Government, build_structure, fill_careers
 
 AS_OF = date(2025, 11, 1)
@@ -35,12 +35,13 @@ def generate(out_dir: Path, persons: int, seed: int, case_id: str = "synthetic",
     per_kind = max(3, persons // 25_000)
     planter = Planter(gov, careers, fam, ev, rng, AS_OF)
     planter.reserve_pairs(pairs_needed(per_kind))
+    families = reserve_families(fam, careers, rng, max(5, persons // 10_000))
     fill_careers(gov, careers, AS_OF)
     progress("events")
     background_verdicts(gov, ev, rng, max(10, persons // 100), AS_OF)
     background_reserve(careers, fam, ev, rng, max(10, persons // 500))
     plant(planter, per_kind)
-    family_units = plant_family_units(gov, careers, fam, ev, rng, AS_OF, max(5, persons // 10_000))
+    family_units = plant_family_units(gov, fam, rng, AS_OF, families)
     background_resignations(gov, ev, rng, AS_OF)
     expected_duties(gov, ev, AS_OF)
 
