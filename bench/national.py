@@ -5,7 +5,9 @@ process, measured with wait4) beside the peer (bench/peer.py: the four rules as 
 analyst would write them without riskcheck, run the same way), findings per rule, whether every
 planted violation was found and whether any finding was not in the ground truth, identity resolution's
 figures, and how time grows with N. Then the cost of kinship by degree: a rule asking for relatives up to
-the third degree (bench/rules/degree-three-subordination.yaml, derived links included) run on its own.
+the third degree (bench/rules/degree-three-subordination.yaml, derived links included) run on its own; and
+the cost of the unit indicators (rules/signals): the Kazakh pack run again with them, and what they found
+of the planted family units.
 
     python bench/national.py                      # 10k, 100k and 1M persons
     python bench/national.py --sizes 10000 100000 # a quicker run
@@ -29,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEGREE_RULE = REPO / "bench" / "rules" / "degree-three-subordination.yaml"
+SIGNALS = REPO / "rules" / "signals"
 DEGREE_WORDS = re.compile(r"\d+\w\w degree, \w+ line|spouse, no degree")
 
 
@@ -53,7 +56,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="riskcheck-bench-"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
-    rows, identity_rows, degree_rows = [], [], []
+    rows, identity_rows, degree_rows, signal_rows = [], [], [], []
     for n in args.sizes:
         registry = work / f"n{n}-s{args.seed}"
         if not (registry / "ground-truth.json").exists():
@@ -85,6 +88,18 @@ def main() -> None:
         deg_found = json.loads((deg_out / "synthetic" / "findings.json").read_text())["findings"] if deg_code == 0 else []
         by_degree = Counter(m[0] if (m := DEGREE_WORDS.search(f["summary"])) else "degree unknown" for f in deg_found)
         degree_rows.append((n, deg_wall, deg_peak, deg_code, len(deg_found), by_degree))
+        sig_out = work / f"report-signals-n{n}"
+        shutil.rmtree(sig_out, ignore_errors=True)
+        sig_wall, sig_peak, sig_code = measure(riskcheck("run", str(registry), "--rules", str(REPO / "rules" / "kz"),
+                                                         "--rules", str(SIGNALS), "--out", str(sig_out)))
+        sig_found = json.loads((sig_out / "synthetic" / "findings.json").read_text())["findings"] if sig_code == 0 else []
+        units = {(f["rule"], f["unit"]) for f in sig_found if f.get("unit") and f["status"] == "flagged"}
+        families = truth.get("planted_family_units", [])
+        allowed = {"o-planted"} | {u for p in families for u in [p["unit"], *p["units_above"]]}
+        signal_rows.append((n, wall, sig_wall, sig_peak, sig_code, len(families),
+                            sum(("family-cluster", p["unit"]) in units for p in families),
+                            sum(("surname-clustering", p["unit"]) in units for p in families),
+                            Counter(rule for rule, unit in units), sum(1 for _, u in units if u not in allowed)))
         rows.append((n, truth["counts"], wall, peak, code, Counter(f["rule"] for f in found),
                      sum((planted & got).values()), sum(planted.values()), sum((got - expected).values()),
                      sum((expected - got).values()), biggest, peer_wall, peer_peak, sum(quiet.values())))
@@ -117,6 +132,15 @@ def main() -> None:
         print(f"  {n:>9,}: {deg_wall:.1f} s, peak {deg_peak:,.0f} MB, {total:,} findings"
               + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(by_degree.items()))})" if by_degree else "")
               + ("" if deg_code == 0 else f"  (exit {deg_code})"))
+    print("\nunit indicators (rules/signals) added to the Kazakh pack (one more run; bench/signals.py calibrates them):")
+    for n, wall, sig_wall, sig_peak, sig_code, planted, by_cluster, by_surname, per_rule, outside in signal_rows:
+        extra = sig_wall - wall
+        print(f"  {n:>9,}: {sig_wall:.1f} s with them, {wall:.1f} s without: +{extra:.1f} s, "
+              f"{max(extra, 0) / sig_wall:.0%} of the run; peak {sig_peak:,.0f} MB; units flagged "
+              + (", ".join(f"{rule} {count}" for rule, count in sorted(per_rule.items())) or "none")
+              + f"; planted family units {planted}: family-cluster found {by_cluster}, surname-clustering "
+              f"{by_surname}; flagged outside planted units and the planted directorate: {outside}"
+              + ("" if sig_code == 0 else f"  (exit {sig_code})"))
     if len(rows) > 1:
         print("\ngrowth:")
         for before, after in zip(rows, rows[1:]):

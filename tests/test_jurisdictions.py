@@ -18,6 +18,9 @@ def run(runner, root, out, *extra):
     return result, doc
 
 
+SIGNALS = ["family-cluster", "surname-clustering"]  # rules of no jurisdiction: every case is judged by them
+
+
 def case_with(jurisdiction_line: str, org: str = "{id: o-min, name: Ministry}") -> str:
     text = minimal_case().replace("jurisdiction: KZ\n", jurisdiction_line)
     return text.replace("organizations: [{id: o-min, name: Ministry}]", f"organizations: [{org}]")
@@ -30,7 +33,8 @@ def test_a_kazakh_case_is_judged_by_the_kazakh_pack_only(runner, write_case, tmp
     assert {(f["rule"], f["status"]) for f in doc["findings"]} == {KZ_FINDING}
     assert doc["jurisdictions"] == ["KZ"]
     assert {r["id"] for r in doc["rules"]} == {"kinship-convicted-official", "relatives-direct-subordination",
-                                               "reserve-relative-conflict", "subordinate-corruption-resignation"}
+                                               "reserve-relative-conflict", "subordinate-corruption-resignation",
+                                               *SIGNALS}  # the unit indicators judge every jurisdiction
     html = (tmp_path / "out" / "small" / "report.html").read_text()
     assert "Jurisdiction: KZ" in html and "the rule packs of KZ" in html
 
@@ -40,7 +44,7 @@ def test_another_countrys_case_is_not_judged_by_kazakh_law(runner, write_case, t
     result, doc = run(runner, root, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert doc["findings"] == [] and doc["jurisdictions"] == ["US"]
-    assert [r["id"] for r in doc["rules"]] == ["us-relative-appointed-by-official"]
+    assert [r["id"] for r in doc["rules"]] == [*SIGNALS, "us-relative-appointed-by-official"]
 
 
 def test_an_organization_can_state_the_jurisdiction(runner, write_case, tmp_path):

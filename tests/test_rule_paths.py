@@ -10,7 +10,8 @@ from riskcheck.rules.loader import load_rules
 
 from conftest import ALL_RULES, CASES, REPO, RULES
 
-SHIPPED_IDS = sorted(p.stem for p in RULES.glob("*.yaml"))  # the Kazakh pack, which the Kazakh case applies
+# The Kazakh pack, which the Kazakh case applies, and the unit indicators, which every case does.
+SHIPPED_IDS = sorted(p.stem for p in [*RULES.glob("*.yaml"), *(ALL_RULES / "signals").glob("*.yaml")])
 ALL_IDS = sorted(p.stem for p in ALL_RULES.glob("*/*.yaml"))
 
 
