@@ -9,7 +9,8 @@ relative is ever hired beside another; surnames cluster by region, as real ones 
   the strata the rule ships with, and with no strata (surnames shuffled nationwide, the mistake Ferlazzo
   and Sdoia describe); and how many background units the shipped rule (Bonferroni) flags: the family-wise
   error, which should stay near or under 5% of registries;
-- detection: the share of planted family units each indicator flags, by family size;
+- detection: the share of planted family units each indicator flags, by family size (surname-clustering
+  as shipped, on pairs, and with `weighting=rarity`);
 - time: the indicators' wall time beside the Kazakh pack's on the same registry.
 
     python bench/signals.py                          # 5 registries of 100,000 persons
@@ -31,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 SIGNALS = REPO / "rules" / "signals"
 KZ = REPO / "rules" / "kz"
 RAW = ["--param", "surname-clustering.correction=none", "--param", "surname-clustering.min_pairs=1"]
+RARITY = ["--param", "surname-clustering.weighting=rarity"]
 
 
 def riskcheck(*args: str) -> float:
@@ -55,7 +57,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep (and reuse) the registries in")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="riskcheck-signals-"))
-    raw_strat, raw_flat, bonf = Counter(), Counter(), Counter()
+    raw = defaultdict(Counter)  # configuration -> units, p<=0.05
+    bonf = defaultdict(Counter)  # weighting -> registries, with a false flag, false units
     families = defaultdict(Counter)  # size -> {planted, family-cluster, surname-clustering}
     wrong_cluster = 0
     times = []
@@ -68,52 +71,57 @@ def main() -> None:
         not_null = {"o-planted"} | {u for p in planted for u in [p["unit"], *p["units_above"]]}
         runs = {}
         for name, extra in (("stratified", RAW), ("flat", RAW + ["--param", "surname-clustering.strata="]),
-                            ("shipped", [])):
+                            ("stratified, rarity", RAW + RARITY), ("shipped", []), ("shipped, rarity", RARITY)):
             out = work / f"out-{name}-s{seed}"
             wall = riskcheck("run", str(registry), "--rules", str(SIGNALS), "--out", str(out), *extra)
             runs[name] = findings(out)
             if name == "shipped":
                 kz_wall = riskcheck("run", str(registry), "--rules", str(KZ), "--out", str(work / f"out-kz-s{seed}"))
                 times.append((wall, kz_wall))
-        for name, counter in (("stratified", raw_strat), ("flat", raw_flat)):
+        for name in ("stratified", "flat", "stratified, rarity"):
             found = [f for f in runs[name] if f["rule"] == "surname-clustering"]
             tested = units_tested(found) or 0
-            counter["units"] += tested - len(not_null & set(_tested_units(registry)))
-            counter["p<=0.05"] += sum(1 for f in found if f["unit"] not in not_null and f["status"] == "flagged")
-        shipped = runs["shipped"]
-        false = {f["unit"] for f in shipped if f["rule"] == "surname-clustering" and f["unit"] not in not_null}
-        bonf["registries"] += 1
-        bonf["with a false flag"] += bool(false)
-        bonf["false units"] += len(false)
-        by_rule = defaultdict(set)
-        for f in shipped:
-            if f.get("unit") and f["status"] == "flagged":
-                by_rule[f["rule"]].add(f["unit"])
-        wrong_cluster += len(by_rule["family-cluster"] - not_null)
+            raw[name]["units"] += tested - len(not_null & set(_tested_units(registry)))
+            raw[name]["p<=0.05"] += sum(1 for f in found if f["unit"] not in not_null and f["status"] == "flagged")
+        flagged = {}
+        for name in ("shipped", "shipped, rarity"):
+            flagged[name] = defaultdict(set)
+            for f in runs[name]:
+                if f.get("unit") and f["status"] == "flagged":
+                    flagged[name][f["rule"]].add(f["unit"])
+            false = flagged[name]["surname-clustering"] - not_null
+            bonf[name]["registries"] += 1
+            bonf[name]["with a false flag"] += bool(false)
+            bonf[name]["false units"] += len(false)
+        wrong_cluster += len(flagged["shipped"]["family-cluster"] - not_null)
         for p in planted:
             row = families[p["size"]]
             row["planted"] += 1
-            row["family-cluster"] += p["unit"] in by_rule["family-cluster"]
-            row["surname-clustering"] += p["unit"] in by_rule["surname-clustering"]
+            row["family-cluster"] += p["unit"] in flagged["shipped"]["family-cluster"]
+            row["pairs"] += p["unit"] in flagged["shipped"]["surname-clustering"]
+            row["rarity"] += p["unit"] in flagged["shipped, rarity"]["surname-clustering"]
     print(f"{len(args.seeds)} registries of {args.persons:,} persons (seeds {', '.join(map(str, args.seeds))})\n")
     print("calibration of surname-clustering on background units (random hiring within regions, no relatives):")
-    for label, c in (("strata region and rank (shipped)", raw_strat), ("no strata (shuffled nationwide)", raw_flat)):
+    for label, name in (("pairs, strata region and rank (shipped)", "stratified"),
+                        ("pairs, no strata (shuffled nationwide)", "flat"),
+                        ("rarity score, strata region and rank", "stratified, rarity")):
+        c = raw[name]
         share = c["p<=0.05"] / c["units"] if c["units"] else 0
-        print(f"  {label:<34} raw p <= 0.05 in {c['p<=0.05']:>4} of {c['units']:>5} units tested: {share:6.1%}")
-    print(f"  shipped rule (Bonferroni, alpha 0.05): {bonf['false units']} background units flagged; registries "
-          f"with any: {bonf['with a false flag']} of {bonf['registries']}")
+        print(f"  {label:<40} raw p <= 0.05 in {c['p<=0.05']:>4} of {c['units']:>5} units tested: {share:6.1%}")
+    for label, name in (("pairs", "shipped"), ("rarity score", "shipped, rarity")):
+        b = bonf[name]
+        print(f"  {label}, as shipped (Bonferroni, alpha 0.05): {b['false units']} background units flagged; "
+              f"registries with any: {b['with a false flag']} of {b['registries']}")
     print(f"  family-cluster on background units: {wrong_cluster} flagged (background never hires two relatives)")
     print("\ndetection of planted family units (a father, his siblings and grown children in one district akimat):")
-    print(f"  {'family size':>11} {'planted':>8} {'family-cluster':>15} {'surname-clustering':>19}")
+    print(f"  {'family size':>11} {'planted':>8} {'family-cluster':>15} {'surname pairs':>14} {'surname rarity':>15}")
     total = Counter()
-    for size in sorted(families):
-        row = families[size]
-        total.update(row)
-        print(f"  {size:>11} {row['planted']:>8} {row['family-cluster'] / row['planted']:>15.0%} "
-              f"{row['surname-clustering'] / row['planted']:>19.0%}")
-    if total["planted"]:
-        print(f"  {'all':>11} {total['planted']:>8} {total['family-cluster'] / total['planted']:>15.0%} "
-              f"{total['surname-clustering'] / total['planted']:>19.0%}")
+    for size, row in [*sorted(families.items()), ("all", total)]:
+        if size != "all":
+            total.update(row)
+        if row["planted"]:
+            print(f"  {size:>11} {row['planted']:>8} {row['family-cluster'] / row['planted']:>15.0%} "
+                  f"{row['pairs'] / row['planted']:>14.0%} {row['rarity'] / row['planted']:>15.0%}")
     print("\ntime (riskcheck run, whole process):")
     for seed, (signals, kz) in zip(args.seeds, times):
         print(f"  seed {seed}: the two indicators {signals:.1f} s; the Kazakh pack {kz:.1f} s")

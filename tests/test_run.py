@@ -223,3 +223,20 @@ def test_evidence_is_fetched_in_bulk_not_one_finding_at_a_time(write_case):
     few, many = queries(2), queries(40)
     assert few[0] == 2 and many[0] == 40
     assert many[1] == few[1]
+
+
+def test_a_large_case_gives_a_unit_finding_a_page_of_its_own(tmp_path, monkeypatch):
+    """Above the page threshold a unit finding is listed as about its unit and has the unit's page."""
+    from click.testing import CliRunner
+
+    from riskcheck.report import render
+
+    monkeypatch.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 1)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(CASES / "fictional-uz-agency-relatives"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    folder = out / "fictional-uz-agency-relatives"
+    index = (folder / "report.html").read_text()
+    assert "(the unit as a whole)" in index
+    page = next(p for p in (folder / "persons").glob("o-dept-*.html"))
+    assert "Department of Demonstrations" in page.read_text() and "What this figure cannot show" in page.read_text()

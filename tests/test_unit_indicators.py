@@ -9,7 +9,7 @@ import pytest
 
 from riskcheck.cli import main
 from riskcheck.errors import ProblemError
-from riskcheck.indicators.null import SurnameNull, _sample, draws_needed, pairs_of
+from riskcheck.indicators.null import SurnameNull, _sample, draws_needed
 from riskcheck.registry.schema import load_schema
 from riskcheck.rules.loader import load_rule
 
@@ -41,7 +41,7 @@ def test_the_exact_expectation_is_the_mean_of_the_draws():
     null = SurnameNull(pools)
     composition = {("north",): 7, ("south",): 5}
     rng = np.random.default_rng(3)
-    draws = null._pairs(null._draw_labels(rng, composition, 40_000))
+    draws = null._statistic(null._draw_labels(rng, composition, 40_000))
     assert abs(draws.mean() - null.expected(composition)) < 4 * draws.std() / 40_000 ** 0.5
 
 
@@ -51,21 +51,36 @@ def test_p_values_of_units_hired_at_random_are_calibrated():
     stems = [f"s{min(int(rng.zipf(1.6)), 400)}" for _ in range(3000)]
     null = SurnameNull({("all",): stems})
     pool = np.array(stems)
-    rejected = tested = 0
+    rejected = {False: 0, True: 0}
     for unit in range(400):
         staff = pool[rng.choice(len(pool), size=int(rng.integers(8, 40)), replace=False)].tolist()
-        test = null.test({("all",): len(staff)}, pairs_of(staff), f"u{unit}", seed=1, max_draws=999)
-        tested += 1
-        rejected += test.p_value <= 0.05
-    assert rejected / tested <= 0.075
-    assert rejected > 0  # the test is not simply blind
+        for weighted in (False, True):
+            test = null.test({("all",): len(staff)}, staff, f"u{unit}", seed=1, max_draws=999, weighted=weighted)
+            rejected[weighted] += test.p_value <= 0.05
+    for weighted, count in rejected.items():
+        assert 0 < count / 400 <= 0.075, f"weighted={weighted}: {count} of 400 rejected at 5%"
+
+
+def test_rarity_weighting_sees_a_family_with_a_rare_name_among_common_ones():
+    """Five of a rare name in a unit of 30, where three names are everyone's: the plain pair count is lost in
+    the common names' pairs; weighted by rarity, it stands out."""
+    rng = np.random.default_rng(5)
+    common = ["a"] * 400 + ["b"] * 300 + ["c"] * 200
+    stems = common + [f"r{i}" for i in range(95)] + ["rare"] * 5
+    null = SurnameNull({("all",): stems})
+    staff = ["rare"] * 5 + rng.choice(common, size=25, replace=False).tolist()
+    plain = null.test({("all",): 30}, staff, "u", seed=1, max_draws=20_000)
+    weighted = null.test({("all",): 30}, staff, "u", seed=1, max_draws=20_000, weighted=True)
+    assert weighted.p_value < 0.001 < plain.p_value
+    assert weighted.score > weighted.expected_score
 
 
 def test_a_units_p_value_depends_only_on_its_own_staff_and_id():
     null = SurnameNull({("all",): ["a"] * 5 + [f"z{i}" for i in range(40)]})
-    first = null.test({("all",): 10}, 3, "o-roads", seed=2017, max_draws=5000)
-    again = null.test({("all",): 10}, 3, "o-roads", seed=2017, max_draws=5000)
-    other = null.test({("all",): 10}, 3, "o-health", seed=2017, max_draws=5000)
+    staff = ["a"] * 3 + [f"z{i}" for i in range(7)]
+    first = null.test({("all",): 10}, staff, "o-roads", seed=2017, max_draws=5000)
+    again = null.test({("all",): 10}, list(reversed(staff)), "o-roads", seed=2017, max_draws=5000)
+    other = null.test({("all",): 10}, staff, "o-health", seed=2017, max_draws=5000)
     assert first == again
     assert other.expected == first.expected and other.observed == first.observed
 

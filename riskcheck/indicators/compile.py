@@ -12,6 +12,7 @@ SETTING_TYPES = {
     "include_units_under": "bool", "min_staff": "int", "within_months": "int", "exclude_categories": "list",
     "names": "text", "alpha": "number", "min_pairs": "int", "permutations": "int", "seed": "int",
     "close_relatives": "list", "min_relation_status": "status", "min_group": "int", "correction": "text",
+    "weighting": "text",
     "strata": "list",  # and each one checked against the schema
 }
 STRATA_TABLES = {"organization": "organizations", "position": "positions"}
@@ -89,6 +90,8 @@ def _meaning_problems(loc: tuple, name: str, value, schema: Schema) -> list[tupl
             out.append((loc, f"not post categories ({', '.join(known)}): {', '.join(unknown)}"))
     elif name == "names" and value not in ("surname", "patronymic", "surname_and_patronymic"):
         out.append((loc, f"{value!r} is not one of surname, patronymic, surname_and_patronymic"))
+    elif name == "weighting" and value not in ("none", "rarity"):
+        out.append((loc, f"{value!r} is not none or rarity"))
     elif name == "correction" and value not in ("bonferroni", "none"):
         out.append((loc, f"{value!r} is not bonferroni or none"))
     elif name == "alpha" and not 0 < value < 1:

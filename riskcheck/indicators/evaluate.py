@@ -74,13 +74,14 @@ def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], se
             group = [m for m in members if m.certain or with_possible]
             if with_possible and len(group) == len([m for m in members if m.certain]):
                 break
-            observed = pairs_of([stems[m.person][0] for m in group])
-            if observed < settings["min_pairs"]:
+            group_stems = [stems[m.person][0] for m in group]
+            if pairs_of(group_stems) < settings["min_pairs"]:
                 continue
             composition: dict[tuple, int] = {}
             for m in group:
                 composition[stratum_of[m.person]] = composition.get(stratum_of[m.person], 0) + 1
-            test = null.test(composition, observed, unit, settings["seed"], max_draws)
+            test = null.test(composition, group_stems, unit, settings["seed"], max_draws,
+                             weighted=settings["weighting"] == "rarity")
             adjusted = min(1.0, test.p_value * factor)
             if adjusted <= alpha:
                 result = ("flagged" if not with_possible else "undetermined", group, test, adjusted)
@@ -95,7 +96,10 @@ def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], se
             "ratio": round(test.observed / test.expected, 1) if test.expected else None,
             "p_value": test.p_value, "p_adjusted": adjusted, "units_tested": len(tested), "draws": test.draws,
             "correction": correction, "alpha": alpha, "strata": strata, "names": which,
+            "weighting": settings["weighting"],
         }
+        if test.score is not None:
+            figures.update(score=round(test.score, 2), expected_score=round(test.expected_score, 2))
         out.append((unit, status, figures, _surname_steps(group, stems, strata, figures)))
     return out
 
@@ -237,8 +241,17 @@ def _finding(compiled: CompiledIndicator, unit: str, status: str, figures: dict,
         steps.append(Step("value", f"Same-{figures['names']} pairs: {figures['observed']} observed among "
                                    f"{figures['staff_named']} staff; {figures['expected']} expected if staff were drawn "
                                    f"at random within the same strata ({strata})."))
-        floor = (f"; no draw reached {figures['observed']} pairs, and {_p(figures['p_value'])} is the smallest p-value "
-                 f"{figures['draws']:,} draws can give" if figures["p_value"] * (figures["draws"] + 1) <= 1.000001 else "")
+        if figures["weighting"] == "rarity":
+            steps.append(Step("value", f"Rarity score: {figures['score']} observed, about {figures['expected_score']} "
+                                       "expected (the mean of the random draws). Each person who shares a stem with "
+                                       "someone before them adds -ln(q), where q is the chance that one of this "
+                                       "unit's staff drawn at random bears that stem: five bearers of a rare name "
+                                       "outweigh a dozen of the region's commonest. The test below is on this "
+                                       "score."))
+        what = "score" if figures["weighting"] == "rarity" else f"{figures['observed']} pairs"
+        floor = (f"; no draw reached {'the score' if figures['weighting'] == 'rarity' else what}, and "
+                 f"{_p(figures['p_value'])} is the smallest p-value {figures['draws']:,} draws can give"
+                 if figures["p_value"] * (figures["draws"] + 1) <= 1.000001 else "")
         steps.append(Step("value", f"P-value: {_p(figures['p_value'])} ({figures['draws']:,} random draws of this "
                                    f"unit's staff from the pools{floor}); corrected for the "
                                    f"{figures['units_tested']:,} units tested ({figures['correction']}): "

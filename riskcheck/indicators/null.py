@@ -34,6 +34,12 @@ class PairTest:
     expected: float
     p_value: float
     draws: int
+    # With rarity weighting, the statistic tested instead of the pairs: each member of the unit who shares a
+    # stem with another counts -ln(q) for each one after the first, q the chance that a member drawn under the
+    # null bears the stem - how surprising the shared names are, so five bearers of a rare name outweigh a
+    # dozen of the region's commonest. Its expectation is the mean of the draws.
+    score: float | None = None
+    expected_score: float | None = None
 
 
 def pairs_of(stems: list) -> int:
@@ -52,42 +58,71 @@ class SurnameNull:
         for stems in pools.values():
             for s in stems:
                 codes.setdefault(s, len(codes))
+        self.codes = codes
         self.pools = {k: np.array([codes[s] for s in v], dtype=np.int32) for k, v in pools.items()}
         self.shares = {}
         for k, arr in self.pools.items():
             self.shares[k] = np.bincount(arr, minlength=len(codes)).astype(np.float64)
 
-    def expected(self, composition: dict[tuple, int]) -> float:
-        """E[pairs] for a unit with `composition[stratum]` staff in each stratum, drawn without replacement."""
-        total = 0.0
+    def _expected_by_stem(self, composition: dict[tuple, int]) -> np.ndarray:
+        """E[pairs sharing each stem] for a unit with `composition[stratum]` staff drawn from each stratum."""
+        total = np.zeros(len(self.codes))
         strata = sorted(composition)
         for i, s in enumerate(strata):
             n, counts, size = composition[s], self.shares[s], len(self.pools[s])
             if n >= 2 and size >= 2:
-                total += n * (n - 1) / 2 * float(counts @ (counts - 1)) / (size * (size - 1))
+                total += n * (n - 1) / 2 * counts * (counts - 1) / (size * (size - 1))
             for t in strata[i + 1:]:
-                total += n * composition[t] * float(counts @ self.shares[t]) / (size * len(self.pools[t]))
+                total += n * composition[t] * counts * self.shares[t] / (size * len(self.pools[t]))
         return total
 
-    def test(self, composition: dict[tuple, int], observed: int, key: str, seed: int, max_draws: int) -> PairTest:
-        expected = self.expected(composition)
+    def expected(self, composition: dict[tuple, int]) -> float:
+        """E[pairs] for a unit with `composition[stratum]` staff in each stratum, drawn without replacement."""
+        return float(self._expected_by_stem(composition).sum())
+
+    def rarity(self, composition: dict[tuple, int]) -> np.ndarray:
+        """-ln(q) per stem, q the share of the stem among the unit's staff expected under the null."""
+        staff = sum(composition.values())
+        q = sum(composition[t] * self.shares[t] / len(self.pools[t]) for t in composition) / staff
+        out = np.zeros(len(self.codes))
+        out[q > 0] = -np.log(q[q > 0])
+        return out
+
+    def test(self, composition: dict[tuple, int], stems: list[str], key: str, seed: int, max_draws: int,
+             weighted: bool = False) -> PairTest:
+        by_stem = self._expected_by_stem(composition)
+        expected, observed = float(by_stem.sum()), pairs_of(stems)
+        weights = self.rarity(composition) if weighted else None
+        score = expected_score = None
+        statistic = observed
+        if weights is not None:
+            counts: dict[int, int] = {}
+            for s in stems:
+                counts[self.codes[s]] = counts.get(self.codes[s], 0) + 1
+            score = float(sum(weights[c] * (k - 1) for c, k in counts.items()))
+            statistic = score - 1e-9 * max(1.0, score)  # a draw equal to it, to rounding, reaches it
         if observed == 0:
-            return PairTest(0, expected, 1.0, 0)
+            return PairTest(0, expected, 1.0, 0, score, expected_score)
         rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
         staff = sum(composition.values())
         done = exceed = 0
+        total = 0.0  # of the null statistic over the draws, for the expected score
         batch = FIRST_BATCH
         while done < max_draws:
             size = min(batch, max_draws - done, max(1, MAX_BATCH_CELLS // max(staff, 1)))
-            null = self._pairs(self._draw_labels(rng, composition, size))
-            hits = np.flatnonzero(null >= observed)
+            null = self._statistic(self._draw_labels(rng, composition, size), weights)
+            hits = np.flatnonzero(null >= statistic)
             if exceed + len(hits) >= STOP_AFTER:
                 stopped_at = done + int(hits[STOP_AFTER - exceed - 1]) + 1
-                return PairTest(observed, expected, STOP_AFTER / stopped_at, stopped_at)
+                total += float(null[:stopped_at - done].sum())
+                expected_score = total / stopped_at if weights is not None else None
+                return PairTest(observed, expected, STOP_AFTER / stopped_at, stopped_at, score, expected_score)
+            total += float(null.sum())
             exceed += len(hits)
             done += size
             batch *= 4
-        return PairTest(observed, expected, (exceed + 1) / (done + 1), done)
+        expected_score = total / done if weights is not None and done else None
+        return PairTest(observed, expected, (exceed + 1) / (done + 1), done, score, expected_score)
 
     def _draw_labels(self, rng: np.random.Generator, composition: dict[tuple, int], size: int) -> np.ndarray:
         columns = []
@@ -97,12 +132,15 @@ class SurnameNull:
         return np.concatenate(columns, axis=1)
 
     @staticmethod
-    def _pairs(labels: np.ndarray) -> np.ndarray:
-        """Pairs per row: sum over runs of equal labels of C(run, 2), from the sorted row."""
+    def _statistic(labels: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Per row, from the sorted labels: the pairs (over runs of equal labels, the k-th member of a run
+        makes k - 1 new pairs); or, with weights, the weight of every member that repeats the one before."""
         if labels.shape[1] < 2:
-            return np.zeros(labels.shape[0], dtype=np.int64)
+            return np.zeros(labels.shape[0], dtype=np.int64 if weights is None else np.float64)
         s = np.sort(labels, axis=1)
         eq = s[:, 1:] == s[:, :-1]
+        if weights is not None:
+            return (eq * weights[s[:, 1:]]).sum(axis=1)
         c = np.cumsum(eq, axis=1)
         reset = np.maximum.accumulate(np.where(eq, 0, c), axis=1)
         return (c - reset).sum(axis=1)

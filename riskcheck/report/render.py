@@ -237,7 +237,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
               for pid, fs in sorted(by_person.items(), key=lambda kv: (person_name(kv[0]), kv[0]))]
     html = _ENV.get_template("report_index.html").render(
         case=case, findings=result.findings, rules=rule_models, grid=grid, people=people,
-        person_pages=pages, person_name=person_name, status_counts=_status_counts(result),
+        person_pages=pages, person_name=person_name, subject=subject_of, status_counts=_status_counts(result),
         rule_index={r.id: i for i, r in enumerate(rules, start=1)},
         counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]],
         identity=_identity_context(registry, lookup), **_review_context(result))

@@ -285,6 +285,7 @@ class SurnamePairs(Strict):
     strata: list[str] | str = []
     alpha: float | str = 0.05
     correction: Literal["bonferroni", "none"] | str = "bonferroni"
+    weighting: Literal["none", "rarity"] | str = "none"
     min_pairs: int | str = 2
     permutations: int | str = 0  # 0: as many as the correction needs to reach alpha
     seed: int | str = 1
