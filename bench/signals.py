@@ -100,6 +100,9 @@ def main() -> None:
             row["family-cluster"] += p["unit"] in flagged["shipped"]["family-cluster"]
             row["pairs"] += p["unit"] in flagged["shipped"]["surname-clustering"]
             row["rarity"] += p["unit"] in flagged["shipped, rarity"]["surname-clustering"]
+            for name, column in (("stratified", "pairs raw"), ("stratified, rarity", "rarity raw")):
+                row[column] += any(f["unit"] == p["unit"] and f["rule"] == "surname-clustering"
+                                   and f["status"] == "flagged" for f in runs[name])
     print(f"{len(args.seeds)} registries of {args.persons:,} persons (seeds {', '.join(map(str, args.seeds))})\n")
     print("calibration of surname-clustering on background units (random hiring within regions, no relatives):")
     for label, name in (("pairs, strata region and rank (shipped)", "stratified"),
@@ -114,14 +117,18 @@ def main() -> None:
               f"registries with any: {b['with a false flag']} of {b['registries']}")
     print(f"  family-cluster on background units: {wrong_cluster} flagged (background never hires two relatives)")
     print("\ndetection of planted family units (a father, his siblings and grown children in one district akimat):")
-    print(f"  {'family size':>11} {'planted':>8} {'family-cluster':>15} {'surname pairs':>14} {'surname rarity':>15}")
+    print("  (surname-clustering as shipped, Bonferroni over the units tested; and, in brackets, the share whose raw "
+          "p-value is at most 5%, the power before the correction)")
+    print(f"  {'family size':>11} {'planted':>8} {'family-cluster':>15} {'surname pairs':>20} {'surname rarity':>20}")
     total = Counter()
     for size, row in [*sorted(families.items()), ("all", total)]:
         if size != "all":
             total.update(row)
         if row["planted"]:
-            print(f"  {size:>11} {row['planted']:>8} {row['family-cluster'] / row['planted']:>15.0%} "
-                  f"{row['pairs'] / row['planted']:>14.0%} {row['rarity'] / row['planted']:>15.0%}")
+            n = row["planted"]
+            print(f"  {size:>11} {n:>8} {row['family-cluster'] / n:>15.0%} "
+                  f"{row['pairs'] / n:>11.0%} ({row['pairs raw'] / n:>4.0%}) "
+                  f"{row['rarity'] / n:>11.0%} ({row['rarity raw'] / n:>4.0%})")
     print("\ntime (riskcheck run, whole process):")
     for seed, (signals, kz) in zip(args.seeds, times):
         print(f"  seed {seed}: the two indicators {signals:.1f} s; the Kazakh pack {kz:.1f} s")

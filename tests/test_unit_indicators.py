@@ -9,7 +9,7 @@ import pytest
 
 from riskcheck.cli import main
 from riskcheck.errors import ProblemError
-from riskcheck.indicators.null import SurnameNull, _sample, draws_needed
+from riskcheck.indicators.null import SurnameNull, _sample, curtailed_stop, draws_needed
 from riskcheck.registry.schema import load_schema
 from riskcheck.rules.loader import load_rule
 
@@ -83,6 +83,15 @@ def test_a_units_p_value_depends_only_on_its_own_staff_and_id():
     other = null.test({("all",): 10}, staff, "o-health", seed=2017, max_draws=5000)
     assert first == again
     assert other.expected == first.expected and other.observed == first.observed
+
+
+def test_draws_stop_once_a_unit_can_no_longer_pass_and_never_before():
+    for units in (1, 14, 1800):
+        draws = draws_needed(units, 0.05, "bonferroni")
+        stop = curtailed_stop(0.05 / units, draws)
+        if stop < 20:  # else the plain sequential stop of Besag and Clifford comes first
+            assert (stop + 1) / (draws + 1) > 0.05 / units  # that many draws reaching it: it cannot pass
+            assert stop / (draws + 1) <= 0.05 / units        # one fewer: it still could
 
 
 def test_enough_draws_for_the_correction_to_be_reachable():

@@ -14,7 +14,7 @@ from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.indicators.compile import CompiledIndicator, resolve_settings
 from riskcheck.indicators.kin_groups import KinLink, groups, staff_links
-from riskcheck.indicators.null import SurnameNull, draws_needed, pairs_of
+from riskcheck.indicators.null import SurnameNull, curtailed_stop, draws_needed, pairs_of
 from riskcheck.indicators.staff import StaffMember, period_start, unit_staff
 from riskcheck.indicators.surnames import name_stems
 from riskcheck.registry.load import Registry
@@ -38,7 +38,14 @@ def evaluate_indicator(compiled: CompiledIndicator, registry: Registry, as_of: d
         found = _surname_units(registry, by_unit, settings, strata)
     else:
         found = _kin_group_units(registry, by_unit, settings, start, as_of)
+    # Every record the findings will show, fetched in a few queries: one query per finding cost seconds at
+    # national scale (a family-cluster finding for each planted unit and each unit above it).
     lookup.prefetch("organizations", {unit for unit, *_ in found})
+    lookup.prefetch("tenures", {t for *_, steps_for in found for t in steps_for.tenures})
+    kinship = {k for *_, steps_for in found for k in steps_for.kinship}
+    if kinship:
+        lookup.prefetch("kinship", kinship)
+        lookup.prefetch("relations", {r for k in kinship for r in (lookup("kinship", k) or {}).get("relations") or ()})
     return [_finding(compiled, unit, status, figures, steps_for, lookup, params, settings, as_of, start)
             for unit, status, figures, steps_for in found]
 
@@ -66,6 +73,7 @@ def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], se
     alpha, correction = settings["alpha"], settings["correction"]
     factor = len(tested) if correction == "bonferroni" else 1
     max_draws = settings["permutations"] or draws_needed(len(tested), alpha, correction)
+    stop_after = curtailed_stop(alpha / factor, max_draws)
     out = []
     for unit in tested:
         members = named[unit]
@@ -81,7 +89,7 @@ def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], se
             for m in group:
                 composition[stratum_of[m.person]] = composition.get(stratum_of[m.person], 0) + 1
             test = null.test(composition, group_stems, unit, settings["seed"], max_draws,
-                             weighted=settings["weighting"] == "rarity")
+                             weighted=settings["weighting"] == "rarity", stop_after=stop_after)
             adjusted = min(1.0, test.p_value * factor)
             if adjusted <= alpha:
                 result = ("flagged" if not with_possible else "undetermined", group, test, adjusted)
@@ -125,6 +133,8 @@ def _surname_steps(group: list[StaffMember], stems: dict, strata: list[str], fig
             steps.append(Step("fact", f"{len(shared) - MAX_PAIRS_SHOWN} more shared stems are counted in the "
                                       "figures but not listed here."))
         return steps
+    steps_for.tenures = {m.tenure for m in group}
+    steps_for.kinship = set()
     return steps_for
 
 
@@ -192,6 +202,8 @@ def _group_steps(people: list[str], inside: list[KinLink], member_of: dict[str, 
                 steps.append(Step("fact", words.strip(), "kinship", k.kinship_id,
                                   outcome=None if k.certain else "unknown"))
         return steps
+    steps_for.tenures = {member_of[p].tenure for p in people}
+    steps_for.kinship = {k.kinship_id for k in inside}
     return steps_for
 
 
