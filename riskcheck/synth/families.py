@@ -52,7 +52,13 @@ def zipf_weights(n: int, s: float = 1.0) -> list[float]:
     return out
 
 
-MALE_W, FEMALE_W, STEMS_W = zipf_weights(len(MALE)), zipf_weights(len(FEMALE)), zipf_weights(len(STEMS), 0.9)
+# Surnames grow from an ancestor's name, often with a second part (Akhmetbek, Nurgali): the compounds make the
+# long tail. The commonest stem is about 3% of the population and the chance that two people share one about
+# 0.3% (far below the 9% and 1.7% of the first version, whose handful of names made every office look
+# like a clan's).
+SUFFIXES = ("bek", "bai", "zhan", "gali")
+STEMS += [stem + suffix for suffix in SUFFIXES for stem in STEMS if not stem.endswith(SUFFIXES + ("khan",))]
+MALE_W, FEMALE_W, STEMS_W = zipf_weights(len(MALE)), zipf_weights(len(FEMALE)), zipf_weights(len(STEMS), 0.6)
 
 
 def draw(rng: random.Random, names: list[str], weights: list[float]) -> str:
@@ -63,8 +69,9 @@ def draw(rng: random.Random, names: list[str], weights: list[float]) -> str:
 # people from it (riskcheck.synth.government), so that, as Ferlazzo and Sdoia warn, a regional akimat shows
 # more same-surname pairs than the nation's names would give, with no relative hired.
 HOME_AREAS = 20
-LOCAL_STEMS = 30      # stems common in each area
-LOCAL_SHARE = 0.4     # of the clans of an area bearing one of them
+LOCAL_STEMS = 60      # stems common in each area
+LOCAL_SHARE = 0.2     # of the clans of an area bearing one of them
+NAMESAKE_SHARE = 0.01  # of founders and outsider wives who bear the name and birth day of an earlier person
 LOCAL_W = zipf_weights(LOCAL_STEMS, 0.9)
 
 RELATION_STATUSES = (("confirmed", 0.55), ("reported", 0.40), ("alleged", 0.05))
@@ -177,18 +184,29 @@ class FamilyBuilder:
         self.rel_n = 0
         self.home = 0  # the home area of the clan being built
         self.local_stems = {h: rng.sample(STEMS, LOCAL_STEMS) for h in range(1, HOME_AREAS + 1)}
+        self.free_names: dict[tuple[str, int], list[tuple[str, str, str]]] = {}  # (gender, year) -> names, days
 
-    def person(self, gender: str, birth_year: int, generation: int, surname: str, patronymic: str) -> Person:
+    def person(self, gender: str, birth_year: int, generation: int, surname: str, patronymic: str,
+               free_surname: bool = False) -> Person:
         rng = self.rng
         given = draw(rng, MALE, MALE_W) if gender == "m" else draw(rng, FEMALE, FEMALE_W)
-        name = " ".join(x for x in (surname, given, patronymic) if x)
-        # Namesakes may share a birth day, as in every national registry: nothing here prevents it. The
-        # generator counts them (by surname stem, given name and day) so that a record from a second source
-        # is planted only where it fits one registry person (see Planter.court_record).
-        if rng.random() < 0.15:
+        # Namesakes may share a birth day, as in every national registry. Besides those chance makes, a share
+        # of the people whose surname is not their father's (founders, wives from outside) take the full name
+        # and birth day of an earlier one: two different people no rule may merge. The generator counts them
+        # (by surname stem, given name and day) so that a record from a second source is planted only where it
+        # fits one registry person (see Planter.court_record).
+        earlier = self.free_names.get((gender, birth_year)) if free_surname else None
+        copy = earlier and rng.random() < NAMESAKE_SHARE
+        if copy:
+            surname, given, birth = earlier[rng.randrange(len(earlier))]
+        elif rng.random() < 0.15:
             birth = str(birth_year)
         else:
             birth = f"{birth_year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        name = " ".join(x for x in (surname, given, patronymic) if x)
+        if len(birth) == 10:
+            if free_surname and not copy:
+                self.free_names.setdefault((gender, birth_year), []).append((surname, given, birth))
             key = (stem_of(surname), given, birth)
             self.f.namesakes[key] = self.f.namesakes.get(key, 0) + 1
         pid = f"p{len(self.f.persons) + 1:07d}"
@@ -222,7 +240,7 @@ class FamilyBuilder:
         father = draw(self.rng, MALE, MALE_W)
         kz = self.rng.random() < 0.2
         return self.person("f", husband.birth_year + self.rng.randint(-3, 6), husband.generation,
-                           _surname(stem, "f", kz), _patronymic(father, "f", kz))
+                           _surname(stem, "f", kz), _patronymic(father, "f", kz), free_surname=True)
 
     def marry(self, husband: Person, wife: Person) -> None:
         husband.spouse, wife.spouse = wife.id, husband.id
@@ -261,7 +279,7 @@ class FamilyBuilder:
         self.home = rng.randint(1, HOME_AREAS)
         stem = draw(rng, self.local_stems[self.home], LOCAL_W) if rng.random() < LOCAL_SHARE else \
             draw(rng, STEMS, STEMS_W)
-        founder = self.person("m", rng.randint(1928, 1956), 1, _surname(stem, "m", kz), "")
+        founder = self.person("m", rng.randint(1928, 1956), 1, _surname(stem, "m", kz), "", free_surname=True)
         wife = self.outsider_wife(founder)
         self.marry(founder, wife)
         for child in self.children(founder, wife, rng.randint(2, 5), 2):
