@@ -56,22 +56,20 @@ def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], se
     which = settings["names"]
     persons = {m.person for members in by_unit.values() for m in members}
     stems = name_stems(registry, persons, which)
-    # One stratum per person in the null: that of the surest, earliest tenure that puts them on any staff.
-    surest: dict[str, tuple] = {}
-    for members in by_unit.values():
-        for m in members:
-            order = (not m.certain, m.tenure)
-            if m.person in stems and (m.person not in surest or order < surest[m.person][0]):
-                surest[m.person] = (order, m.stratum)
-    stratum_of = {person: value[1] for person, value in surest.items()}
+    # A stratum's pool is everyone serving in it (a person holding posts in two strata is in both), and a
+    # unit's staff are drawn from the pools of the strata they serve the unit in: so a body that holds the
+    # whole of its strata, as a region's akimat holds the region, is its own null and is never flagged.
+    # (With one stratum per person, the region's people holding a second post in a ministry were drawn from
+    # the nation's names, and a region's akimat looked clustered against them.)
+    in_stratum = sorted({(m.stratum, m.person) for members in by_unit.values() for m in members if m.person in stems})
     pools: dict[tuple, list[str]] = {}
-    for person in sorted(stratum_of):
-        pools.setdefault(stratum_of[person], []).append(stems[person][0])
+    for stratum, person in in_stratum:
+        pools.setdefault(stratum, []).append(stems[person][0])
     null = SurnameNull(pools)
     named = {unit: [m for m in members if m.person in stems] for unit, members in by_unit.items()}
     tested = sorted(u for u, members in named.items() if sum(m.certain for m in members) >= settings["min_staff"])
     alpha, correction = settings["alpha"], settings["correction"]
-    factor = len(tested) if correction == "bonferroni" else 1
+    factor = max(1, len(tested)) if correction == "bonferroni" else 1
     max_draws = settings["permutations"] or draws_needed(len(tested), alpha, correction)
     stop_after = curtailed_stop(alpha / factor, max_draws)
     out = []
@@ -87,7 +85,7 @@ def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], se
                 continue
             composition: dict[tuple, int] = {}
             for m in group:
-                composition[stratum_of[m.person]] = composition.get(stratum_of[m.person], 0) + 1
+                composition[m.stratum] = composition.get(m.stratum, 0) + 1
             test = null.test(composition, group_stems, unit, settings["seed"], max_draws,
                              weighted=settings["weighting"] == "rarity", stop_after=stop_after)
             adjusted = min(1.0, test.p_value * factor)
