@@ -208,25 +208,18 @@ class RuleTest(Strict):
         return self
 
 
-class Rule(Strict):
+class RuleCommon(Strict):
+    """What every rule file says, whatever it judges: who it is, why, its settings, its words, its tests."""
+
     id: str
     version: str
     title: str
-    kind: Literal["risk_indicator", "legal_duty"]
     severity: Literal["high", "medium", "low"]
     jurisdiction: str | None = None
     description: str
     rationale: str
-    legal_basis: list[LegalBasis]
     exclusions: list[str] = []
     parameters: dict[str, Parameter] = {}
-    effective: Effective | None = None
-    subject: str
-    related: list[str] = []
-    match: dict[str, Binding]
-    let: dict[str, str] = {}
-    where: list[Condition] = []
-    status: list[StatusClause] = []
     summary: str
     explanation: str
     tests: list[RuleTest] = []
@@ -238,13 +231,36 @@ class Rule(Strict):
             raise ValueError("a rule id is lower-case letters, digits and '-'")
         return v
 
-    @field_validator("match", "let", "parameters")
+    @field_validator("parameters")
+    @classmethod
+    def parameter_names(cls, v: dict) -> dict:
+        return usable_names(v)
+
+
+def usable_names(v: dict) -> dict:
+    for name in v:
+        if not NAME.fullmatch(name) or name == "as_of":
+            raise ValueError(f"{name!r} is not a usable name (lower_snake_case, not as_of)")
+    return v
+
+
+class Rule(RuleCommon):
+    """A rule about persons: records bound in `match`, compiled to one query."""
+
+    kind: Literal["risk_indicator", "legal_duty"]
+    legal_basis: list[LegalBasis]
+    effective: Effective | None = None
+    subject: str
+    related: list[str] = []
+    match: dict[str, Binding]
+    let: dict[str, str] = {}
+    where: list[Condition] = []
+    status: list[StatusClause] = []
+
+    @field_validator("match", "let")
     @classmethod
     def names_are_identifiers(cls, v: dict) -> dict:
-        for name in v:
-            if not NAME.fullmatch(name) or name == "as_of":
-                raise ValueError(f"{name!r} is not a usable name (lower_snake_case, not as_of)")
-        return v
+        return usable_names(v)
 
     @model_validator(mode="after")
     def coherent(self) -> "Rule":
@@ -326,36 +342,16 @@ class Measure(Strict):
         return getattr(self, self.method)
 
 
-class UnitRule(Strict):
-    id: str
-    version: str
-    title: str
+class UnitRule(RuleCommon):
+    """A unit indicator: about an organizational unit as a whole, measured by a method riskcheck provides."""
+
     kind: Literal["unit_indicator"]
-    severity: Literal["high", "medium", "low"]
-    jurisdiction: str | None = None
-    description: str
-    rationale: str
     what_it_cannot_show: str
     legal_basis: list[LegalBasis] = []
     references: list[LegalBasis] = []  # the research a statistical method comes from
-    exclusions: list[str] = []
-    parameters: dict[str, Parameter] = {}
     unit: UnitScope = UnitScope()
     staff: StaffScope = StaffScope()
     measure: Measure
-    summary: str
-    explanation: str
-    tests: list[RuleTest] = []
-
-    @field_validator("id")
-    @classmethod
-    def id_is_slug(cls, v: str) -> str:
-        return Rule.id_is_slug(v)
-
-    @field_validator("parameters")
-    @classmethod
-    def names_are_identifiers(cls, v: dict) -> dict:
-        return Rule.names_are_identifiers(v)
 
     @model_validator(mode="after")
     def settings_name_parameters(self) -> "UnitRule":
