@@ -66,8 +66,10 @@ def test_rules_and_test_commands(runner):
     listing = runner.invoke(main, ["rules", "--rules", str(RULES), "--params"])
     assert listing.exit_code == 0 and "subordinate-corruption-resignation" in listing.output
     assert "days_to_resign (int) = 10" in listing.output
-    tested = runner.invoke(main, ["test", str(RULES)])
-    assert tested.exit_code == 0 and " passed, 0 failed" in tested.output
+    tested = runner.invoke(main, ["test", str(RULES), "-k", "flags_resignation_on_day_eleven"])
+    assert tested.exit_code == 0
+    assert tested.output == ("ok    subordinate-corruption-resignation::flags_resignation_on_day_eleven\n"
+                             "1 passed, 0 failed\n")
 
 
 def test_broken_rules_stop_the_run_with_exit_4(runner, tmp_path):

@@ -31,9 +31,7 @@ def test_command(rule_paths_given: tuple[Path, ...], keyword: str | None) -> Non
     rules = load_rules_or_exit(rule_paths(rule_paths_given, ()))
     passed = failed = gaps = 0
     for loaded in rules:
-        for result in run_rule_tests(loaded):
-            if keyword and keyword not in f"{result.rule} {result.name}":
-                continue
+        for result in run_rule_tests(loaded, keyword):
             shown = shown_rule_path(loaded.path)
             where = f"{shown}:{result.line}" if result.line else shown
             if result.passed and result.known_gap:

@@ -33,8 +33,10 @@ class TestResult:
     __test__ = False  # not a pytest class
 
 
-def run_rule_tests(loaded: LoadedRule) -> list[TestResult]:
-    return [run_rule_test(loaded, i, test) for i, test in enumerate(loaded.rule.tests)]
+def run_rule_tests(loaded: LoadedRule, keyword: str | None = None) -> list[TestResult]:
+    """Run a rule's inline tests; with `keyword`, only those whose "rule-id test_name" contains it."""
+    return [run_rule_test(loaded, i, test) for i, test in enumerate(loaded.rule.tests)
+            if keyword is None or keyword in f"{loaded.id} {test.name}"]
 
 
 def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
