@@ -118,13 +118,23 @@ def test_case_id_must_match_folder_and_be_a_slug(write_case):
 
 
 def test_in_laws_are_derived_through_a_marriage(write_case):
+    # In-laws, like derived blood links, join people the registry records something of besides their
+    # family (here a post each) and their spouses; the wife's mother holds none, and is left out.
     root = write_case("inlaws", {"case.yaml": """\
         id: inlaws
-        persons: [{id: a, name: A}, {id: w, name: Wife}, {id: f, name: Wife's father}, {id: s, name: A's sister}]
+        persons: [{id: a, name: A}, {id: w, name: Wife}, {id: f, name: Wife's father}, {id: s, name: A's sister},
+                  {id: mo, name: Wife's mother}]
         relations:
           - {id: m, person_id: a, relative_id: w, kind: spouse, start: 2010}
           - {id: wf, person_id: w, relative_id: f, kind: parent}
+          - {id: wm, person_id: w, relative_id: mo, kind: parent}
           - {id: as, person_id: a, relative_id: s, kind: sibling}
+        organizations: [{id: o, name: Office}]
+        positions: [{id: post, title: Clerk, organization_id: o}]
+        tenures:
+          - {id: t1, person_id: a, position_id: post, start: 2015}
+          - {id: t2, person_id: f, position_id: post, start: 2015}
+          - {id: t3, person_id: s, position_id: post, start: 2015}
         """})
     rows = load(root, "inlaws").conn.execute(
         "SELECT person_id, relative_id, kind, via FROM kinship ORDER BY ALL").fetchall()
@@ -133,6 +143,7 @@ def test_in_laws_are_derived_through_a_marriage(write_case):
     assert ("w", "s", "sibling_in_law", "a") in rows     # the husband's sister
     assert ("s", "w", "sibling_in_law", "a") in rows     # a sister's wife... of her brother
     assert ("a", "s", "sibling", None) in rows and ("s", "a", "sibling", None) in rows
+    assert not any(r[0] == "a" and r[1] == "mo" for r in rows)  # no record of her but her family
 
 
 def test_non_http_source_address_is_a_warning_not_an_error(write_case):
