@@ -26,7 +26,7 @@ from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
 from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                       rules_for_case)
-from riskcheck.rules.evaluation import evaluate_loaded
+from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, prefetch_matched
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.model import coerce_param
 
@@ -133,25 +133,43 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
     return out
 
 
+@contextmanager
+def naming_the_rule(loaded: LoadedRule | None):
+    """A failure while a rule is evaluated is a problem of the case that names the rule (or, between the
+    rules, says so), with no traceback and no path of the machine."""
+    try:
+        yield
+    except ProblemError:
+        raise
+    except Exception as exc:
+        if loaded is None:
+            raise ProblemError([Problem("rules", None, "the records the rules' evidence names could not be "
+                                        f"read on this case: {failure_words(exc)}")]) from exc
+        raise ProblemError([Problem(rule_display(loaded), None, "the rule could not be evaluated on this "
+                                    f"case: {failure_words(exc)}")]) from exc
+
+
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
                   overrides: dict[str, dict], stage: Stage | None = None,
                   scope_by_organization: bool = False) -> list[Finding]:
     """Every rule's findings on one case. With `scope_by_organization`, a finding of a country's rule about
     bodies that all state another country's jurisdiction is left out (see riskcheck.jurisdictions)."""
     lookup = RecordLookup(registry)
-    findings: list[Finding] = []
     org_law = organization_jurisdictions(registry) if scope_by_organization else {}
+    matches: list[Matched] = []
     for loaded in rules:
         params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
-        try:
-            with watch_progress(registry, lambda pct, rid=loaded.id: stage and stage(
-                    registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")):
-                found = evaluate_loaded(loaded, registry, as_of, params, lookup)
-        except ProblemError:
-            raise
-        except Exception as exc:
-            raise ProblemError([Problem(rule_display(loaded), None, "the rule could not be evaluated on this "
-                                        f"case: {failure_words(exc)}")]) from exc
+        with naming_the_rule(loaded), watch_progress(registry, lambda pct, rid=loaded.id: stage and stage(
+                registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")):
+            matches.append(match_loaded(loaded, registry, as_of, params, lookup))
+    # What every rule's evidence reads from the kinship view, in one query rather than one per rule.
+    with naming_the_rule(None):
+        prefetch_matched(matches, lookup)
+    findings: list[Finding] = []
+    for matched in matches:
+        loaded = matched.loaded
+        with naming_the_rule(loaded):
+            found = findings_of(matched, as_of, lookup)
         if org_law and loaded.rule.jurisdiction:
             found = [f for f in found if judged_here(loaded, f, org_law, lookup)]
         findings += found

@@ -177,14 +177,14 @@ def test_a_file_reached_twice_is_read_once(runner, write_case, tmp_path):
 def test_an_unexpected_failure_in_one_case_spares_the_others(runner, write_case, tmp_path, monkeypatch):
     import riskcheck.pipeline as pipeline
 
-    real = pipeline.evaluate_loaded
+    real = pipeline.match_loaded
 
     def fails_on_boom(loaded, registry, *args):
         if registry.meta.id == "boom":
             raise RuntimeError("kaboom in /home/someone/secret/path.py")
         return real(loaded, registry, *args)
 
-    monkeypatch.setattr(pipeline, "evaluate_loaded", fails_on_boom)
+    monkeypatch.setattr(pipeline, "match_loaded", fails_on_boom)
     root = write_case("boom", {"case.yaml": minimal_case("boom")})
     write_case("fine", {"case.yaml": minimal_case("fine")}, root)
     out = tmp_path / "out"

@@ -94,19 +94,41 @@ def evaluate_rule(compiled: CompiledRule, registry: Registry, as_of: date, param
                   lookup: RecordLookup | None = None) -> list[Finding]:
     """Findings of one rule over one loaded case, as of a date."""
     lookup = lookup or RecordLookup(registry)
+    return findings_of_rows(compiled, match_rule(compiled, registry, as_of, params), lookup, params, as_of)
+
+
+def match_rule(compiled: CompiledRule, registry: Registry, as_of: date, params: dict) -> list[dict]:
+    """The rows of the rule's query: one per finding, with its records' ids, lets, checks and status."""
     cursor = registry.conn.execute(compiled.sql, bind_params(compiled, params, as_of))
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, r)) for r in cursor.fetchmany(MAX_FINDINGS_PER_RULE + 1)]
     if len(rows) > MAX_FINDINGS_PER_RULE:
         raise TooManyFindings(f"more than {MAX_FINDINGS_PER_RULE:,} findings on this case; no reader can review "
                               "that many (does a binding in `match` lack an `on` link to the ones before it?)")
+    return rows
+
+
+def kinship_links_of(compiled: CompiledRule, rows: list[dict]) -> set[str]:
+    """The kinship links the rows name. `kinship` is a view with no cheap lookup by id (each lookup scans
+    every link), so a run fetches the links of all its rules' rows at once (riskcheck.pipeline)."""
+    ids = {r["v__" + var] for var, t in compiled.var_types.items() if t == "kinship" for r in rows}
+    ids |= {k for var in compiled.kinship_vars for r in rows for k in r["p__" + var]}
+    return ids - {None}
+
+
+def prefetch_kinship(lookup: RecordLookup, ids: set[str]) -> None:
+    """Fetch kinship links, and the relations behind them, in one query each."""
+    lookup.prefetch("kinship", ids)
+    links = [lookup("kinship", k) for k in ids]
+    lookup.prefetch("relations", {rel for k in links if k for rel in k["relations"] or ()})
+
+
+def findings_of_rows(compiled: CompiledRule, rows: list[dict], lookup: RecordLookup, params: dict,
+                     as_of: date) -> list[Finding]:
+    """The findings, with their evidence, of the rows match_rule gave."""
+    prefetch_kinship(lookup, kinship_links_of(compiled, rows))
     for var, type_name in compiled.var_types.items():
         lookup.prefetch(type_name, {r["v__" + var] for r in rows})
-    for var in compiled.kinship_vars:
-        lookup.prefetch("kinship", {k for r in rows for k in r["p__" + var]})
-        # The relations behind every path, in one query: one by one, each scanned the whole table.
-        paths = [lookup("kinship", k) for r in rows for k in r["p__" + var]]
-        lookup.prefetch("relations", {rel for k in paths if k for rel in k["relations"] or ()})
     return [_finding(compiled, row, lookup, params, as_of) for row in rows]
 
 
