@@ -89,9 +89,30 @@ class RenderedTooLong(Exception):
     """A rule template produced more text than any finding needs."""
 
 
+class Sandbox(ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox, remembering its verdict on each (type, attribute) pair.
+
+    The sandbox's checks (a private or internal attribute, a method that changes a list or dict) depend
+    only on the object's type and the attribute's name, never on the value, so one verdict holds for every
+    object of the type. Checked anew on every access, they were a third of the time to write a national
+    registry's reports.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj, attr: str, value) -> bool:
+        key = (type(obj), attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
 def text_environment() -> ImmutableSandboxedEnvironment:
     """For rule templates (summaries, explanations): plain text out, strict about names, no `safe`."""
-    env = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
+    env = Sandbox(autoescape=False, undefined=StrictUndefined,
                                         trim_blocks=True, lstrip_blocks=True)
     _add_filters(env)
     env.filters.pop("safe", None)
@@ -125,7 +146,7 @@ def render_text(template, context: dict) -> str:
 
 def page_environment() -> ImmutableSandboxedEnvironment:
     """For the report's own page templates."""
-    env = ImmutableSandboxedEnvironment(
+    env = Sandbox(
         loader=PackageLoader("riskcheck.report", "templates"),
         autoescape=select_autoescape(["html"], default_for_string=True, default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
