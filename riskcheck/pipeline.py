@@ -162,7 +162,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
         with naming_the_rule(loaded), watch_progress(registry, lambda pct, rid=loaded.id: stage and stage(
                 registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")):
             matches.append(match_loaded(loaded, registry, as_of, params, lookup))
-    # What every rule's evidence reads from the kinship view, in one query rather than one per rule.
+    # The records every rule's evidence names, in one query per record type rather than one per rule.
     with naming_the_rule(None):
         prefetch_matched(matches, lookup)
     findings: list[Finding] = []

@@ -123,12 +123,23 @@ def prefetch_kinship(lookup: RecordLookup, ids: set[str]) -> None:
     lookup.prefetch("relations", {rel for k in links if k for rel in k["relations"] or ()})
 
 
+def prefetch_rows(lookup: RecordLookup, matched: list[tuple[CompiledRule, list[dict]]]) -> None:
+    """Fetch the records the rows of one or more rules name, one query per record type for all of them
+    (and one per type for the records those reference): each lookup of a national registry's table costs a
+    tenth of a second, whatever the number of ids."""
+    prefetch_kinship(lookup, {k for compiled, rows in matched for k in kinship_links_of(compiled, rows)})
+    wanted: dict[str, set[str]] = {}
+    for compiled, rows in matched:
+        for var, type_name in compiled.var_types.items():
+            wanted.setdefault(type_name, set()).update(r["v__" + var] for r in rows)
+    for type_name, ids in sorted(wanted.items()):
+        lookup.prefetch(type_name, ids)
+
+
 def findings_of_rows(compiled: CompiledRule, rows: list[dict], lookup: RecordLookup, params: dict,
                      as_of: date) -> list[Finding]:
     """The findings, with their evidence, of the rows match_rule gave."""
-    prefetch_kinship(lookup, kinship_links_of(compiled, rows))
-    for var, type_name in compiled.var_types.items():
-        lookup.prefetch(type_name, {r["v__" + var] for r in rows})
+    prefetch_rows(lookup, [(compiled, rows)])
     return [_finding(compiled, row, lookup, params, as_of) for row in rows]
 
 

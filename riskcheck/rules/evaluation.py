@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from riskcheck.engine.evaluate import (RecordLookup, findings_of_rows, kinship_links_of, match_rule,
-                                       prefetch_kinship)
+from riskcheck.engine.evaluate import RecordLookup, findings_of_rows, match_rule, prefetch_rows
 from riskcheck.engine.findings import Finding
 from riskcheck.indicators.evaluate import evaluate_indicator
 from riskcheck.registry.load import Registry
@@ -36,9 +35,8 @@ def match_loaded(loaded: LoadedRule, registry: Registry, as_of: date, params: di
 
 
 def prefetch_matched(matches: list[Matched], lookup: RecordLookup) -> None:
-    """The kinship links every rule's rows name, fetched in one query instead of one per rule."""
-    prefetch_kinship(lookup, {k for m in matches if m.findings is None
-                              for k in kinship_links_of(m.loaded.compiled, m.rows)})
+    """The records every rule's rows name, fetched in one query per record type instead of one per rule."""
+    prefetch_rows(lookup, [(m.loaded.compiled, m.rows) for m in matches if m.findings is None])
 
 
 def findings_of(matched: Matched, as_of: date, lookup: RecordLookup) -> list[Finding]:
