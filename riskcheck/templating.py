@@ -9,6 +9,8 @@ rule loads, so a typo is a problem of the rule file, not a crash halfway through
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from jinja2 import PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -142,6 +144,20 @@ def render_text(template, context: dict) -> str:
             raise RenderedTooLong(f"a template produced more than {MAX_RENDERED_CHARS:,} characters")
         parts.append(part)
     return "".join(parts)
+
+
+_RULE_TEXT = text_environment()
+
+
+@lru_cache(maxsize=256)
+def _rule_template(source: str):
+    return _RULE_TEXT.from_string(source)
+
+
+def render_rule_text(source: str, context: dict) -> str:
+    """A rule's summary or explanation as one line of plain text (each template compiled once per run,
+    not once per finding)."""
+    return " ".join(render_text(_rule_template(source), context).split())
 
 
 def page_environment() -> ImmutableSandboxedEnvironment:

@@ -8,27 +8,19 @@ the computed values, the checks and what the data could not decide, and the expl
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 from riskcheck.engine.compile import CompiledRule
-from riskcheck.engine.facts import describe
+from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
-from riskcheck.templating import FIELD_WORDS, date_words, degree_words, kinship_word, render_text, text_environment
+from riskcheck.templating import degree_words, kinship_word, render_rule_text
 
-_ENV = text_environment()
 MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule
 
 
 class TooManyFindings(Exception):
     """A rule matched far more rows than any review could use: almost always a missing link in `match`."""
-
-
-@lru_cache(maxsize=256)
-def _template(source: str):
-    """Compile each rule template once per run, not once per finding."""
-    return _ENV.from_string(source)
 
 
 class RecordLookup:
@@ -166,29 +158,9 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         if record is None or (type_name, record["id"]) in shown:
             return
         shown.add((type_name, record["id"]))
-        number = len(steps) + 1
-        flags = []
-        sources = list(record.get("sources") or [])
-        if not sources and type_name not in schema.derived:  # derived: its records are shown with theirs
-            flags.append("unsourced")
-            caveats.append(f"Step {number} has no recorded source.")
-        if any((lookup("sources", s) or {}).get("kind") == "allegation" for s in sources):
-            flags.append("alleged")
-            caveats.append(f"Step {number} rests on an allegation: its source names no one who vouches for it.")
-        if type_name == "relations" and record.get("status") in ("reported", "alleged", "inferred"):
-            flags.append(record["status"])
-            if record["status"] != "reported":
-                caveats.append(f"Step {number}: the family link is {record['status']}, not established.")
-        for fname, f in schema.record_type(type_name).fields.items():
-            value = record.get(fname)
-            if f.type == "date" and value and not _exact(value):
-                flags.append("partial date")
-                if fname in used:
-                    words = FIELD_WORDS.get(fname, fname.replace("_", " "))
-                    caveats.append(f"Step {number}: the {words} is recorded only as {value!r}, that is "
-                                   f"{date_words(value)}.")
-        steps.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources,
-                          sorted(set(flags))))
+        sources, flags, notes = step_flags(type_name, record, len(steps) + 1, lookup, schema, used)
+        caveats.extend(notes)
+        steps.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources, flags))
         for original in identity.rewritten.get((type_name, record["id"]), {}).values():
             identity_step(original if isinstance(original, list) else [original])
 
@@ -306,8 +278,8 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     context = {var: _template_record(rec) for var, rec in records.items()}
     context.update(lets)
     context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
-    summary = " ".join(render_text(_template(rule.summary), context).split())
-    explanation = " ".join(render_text(_template(rule.explanation), context).split())
+    summary = render_rule_text(rule.summary, context)
+    explanation = render_rule_text(rule.explanation, context)
 
     person = bound[rule.subject]
     related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})
@@ -352,5 +324,3 @@ def _template_record(record: dict | None) -> dict:
     return {k: v for k, v in record.items() if not k.endswith(("__lo", "__hi"))}
 
 
-def _exact(text: str) -> bool:
-    return len(text) == 10 and "/" not in text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from riskcheck.templating import date_words, kinship_word
+from riskcheck.templating import FIELD_WORDS, date_words, kinship_word
 
 Lookup = Callable[[str, str | None], dict | None]
 
@@ -17,6 +17,40 @@ OUTCOME_WORDS = {
     "terminated_nonrehabilitating": "case terminated on non-rehabilitating grounds",
     "terminated_rehabilitating": "case terminated on rehabilitating grounds", "pending": "case pending",
 }
+
+
+def step_flags(type_name: str, record: dict, number: int, lookup: Lookup, schema,
+               used: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
+    """(sources, flags, caveats) of the step that states one record: what a reader must see beside the
+    fact - no source, a source that is an allegation, a family link short of established, a partial date
+    (with a caveat where the rule reads that date). One reading for every kind of finding."""
+    sources = list(record.get("sources") or [])
+    flags: list[str] = []
+    caveats: list[str] = []
+    if not sources and type_name not in schema.derived:  # derived: its records are shown with theirs
+        flags.append("unsourced")
+        caveats.append(f"Step {number} has no recorded source.")
+    if any((lookup("sources", s) or {}).get("kind") == "allegation" for s in sources):
+        flags.append("alleged")
+        caveats.append(f"Step {number} rests on an allegation: its source names no one who vouches for it.")
+    if type_name == "relations" and record.get("status") in ("reported", "alleged", "inferred"):
+        flags.append(record["status"])
+        if record["status"] != "reported":
+            caveats.append(f"Step {number}: the family link is {record['status']}, not established.")
+    for fname, f in schema.record_type(type_name).fields.items():
+        value = record.get(fname)
+        if f.type == "date" and value and not is_exact_day(value):
+            flags.append("partial date")
+            if fname in used:
+                words = FIELD_WORDS.get(fname, fname.replace("_", " "))
+                caveats.append(f"Step {number}: the {words} is recorded only as {value!r}, that is "
+                               f"{date_words(value)}.")
+    return sources, sorted(set(flags)), caveats
+
+
+def is_exact_day(text: str) -> bool:
+    """A date as written that names one day (2021-03-15), not a month, a year or an interval."""
+    return len(text) == 10 and "/" not in text
 
 
 def _name(lookup: Lookup, type_name: str, record_id: str | None, key: str = "name") -> str:

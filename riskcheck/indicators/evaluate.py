@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from riskcheck.engine.evaluate import RecordLookup, _template
-from riskcheck.engine.facts import describe
+from riskcheck.engine.evaluate import RecordLookup
+from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.indicators.compile import CompiledIndicator, resolve_settings
 from riskcheck.indicators.kin_groups import KinLink, groups, staff_links
@@ -18,7 +18,7 @@ from riskcheck.indicators.null import SurnameNull, curtailed_stop, draws_needed,
 from riskcheck.indicators.staff import StaffMember, period_start, unit_staff
 from riskcheck.indicators.surnames import name_stems
 from riskcheck.registry.load import Registry
-from riskcheck.templating import kinship_word, render_text
+from riskcheck.templating import kinship_word, render_rule_text
 
 MAX_PAIRS_SHOWN = 50  # stems listed in a finding; the figures count all of them
 
@@ -218,19 +218,9 @@ def _finding(compiled: CompiledIndicator, unit: str, status: str, figures: dict,
         if record is None or (type_name, record["id"]) in shown:
             return
         shown.add((type_name, record["id"]))
-        number = len(steps) + len(into) + 1
-        sources = list(record.get("sources") or [])
-        flags = []
-        if not sources:
-            flags.append("unsourced")
-            caveats.append(f"Step {number} has no recorded source.")
-        if any((lookup("sources", s) or {}).get("kind") == "allegation" for s in sources):
-            flags.append("alleged")
-            caveats.append(f"Step {number} rests on an allegation: its source names no one who vouches for it.")
-        if type_name == "relations" and record.get("status") in ("reported", "alleged"):
-            flags.append(record["status"])
-            if record["status"] == "alleged":
-                caveats.append(f"Step {number}: the family link is alleged, not established.")
+        sources, flags, notes = step_flags(type_name, record, len(steps) + len(into) + 1, lookup,
+                                           lookup.registry.schema)
+        caveats.extend(notes)
         into.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources, flags))
 
     org = lookup("organizations", unit) or {"id": unit, "name": unit}
@@ -288,8 +278,8 @@ def _finding(compiled: CompiledIndicator, unit: str, status: str, figures: dict,
 
     context = {"unit": {k: v for k, v in org.items() if not k.endswith(("__lo", "__hi"))}, "m": figures,
                "status": status, "params": params, "as_of": as_of.isoformat(), "rule": rule}
-    summary = " ".join(render_text(_template(rule.summary), context).split())
-    explanation = " ".join(render_text(_template(rule.explanation), context).split())
+    summary = render_rule_text(rule.summary, context)
+    explanation = render_rule_text(rule.explanation, context)
     people = sorted({s.record_id for s in steps if s.record_type == "tenures" and s.record_id})
     return Finding(
         id=finding_id(rule.id, {"unit": unit}), rule=rule.id, rule_version=rule.version, rule_title=rule.title,
