@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_date, parse_exact_date
+from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, add_months, parse_date, parse_exact_date
 from riskcheck.registry.store import connect
 
 CASES = {
@@ -50,3 +50,11 @@ def test_as_of_must_be_a_single_day():
     assert parse_exact_date("2025-11-01") == date(2025, 11, 1)
     with pytest.raises(DateFormatError, match="single day"):
         parse_exact_date("2025-11")
+
+
+def test_a_period_of_months_ends_on_the_same_day_or_the_months_last():
+    assert add_months(date(2021, 3, 31), 1) == date(2021, 4, 30)      # April has no 31st
+    assert add_months(date(2020, 2, 29), 12) == date(2021, 2, 28)     # nor February 2021 a 29th
+    assert add_months(date(2021, 1, 15), -2) == date(2020, 11, 15)    # back across a year
+    assert add_months(date(2021, 5, 31), -3) == date(2021, 2, 28)
+    assert add_months(date(2021, 12, 10), 3) == date(2022, 3, 10)

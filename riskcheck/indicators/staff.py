@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from riskcheck.registry.dates import add_months
 from riskcheck.registry.load import Registry
 from riskcheck.registry.store import lit, q
 
@@ -24,14 +25,9 @@ class StaffMember:
 
 
 def period_start(as_of: date, within_months: int) -> date:
-    if within_months <= 0:
-        return as_of
-    month = as_of.month - within_months
-    year = as_of.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    day = min(as_of.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
-                          31, 31, 30, 31, 30, 31][month - 1])
-    return date(year, month, day)
+    """The first day of the period a unit's staff are counted over: the as-of date itself, or that many
+    months before it."""
+    return add_months(as_of, -within_months) if within_months > 0 else as_of
 
 
 def unit_staff(registry: Registry, settings: dict, as_of: date, strata: list[str]) -> list[StaffMember]:

@@ -99,6 +99,14 @@ def parse_exact_date(text: str) -> date:
     return pd.lo
 
 
+def add_months(d: date, months: int) -> date:
+    """The same day `months` later (earlier, if negative), or the month's last day where it has no such day
+    (31 March + 1 month is 30 April), as the law counts a period of months."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
 def describe_interval(lo: date | None, hi: date | None) -> str:
     """Human wording of an interval computed by a rule (e.g. a deadline from a partial date)."""
     if lo is None or hi is None:

@@ -9,11 +9,11 @@ expected findings are worked out from the generated timelines with plain Python 
 
 from __future__ import annotations
 
-import calendar
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from riskcheck.registry.dates import add_months
 from riskcheck.synth.families import Person, stem_of, to_cyrillic
 from riskcheck.synth.government import Careers, Government
 
@@ -49,12 +49,6 @@ class Events:
     court_persons: list[tuple] = field(default_factory=list)  # (id, name, birth, gender) in a court register
     extra_persons: list = field(default_factory=list)  # families.Person records added by planted cases
     planted_quiet: dict[str, int] = field(default_factory=dict)  # planted cases that must give no finding
-
-
-def add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _iso(d: date) -> str:
