@@ -144,7 +144,7 @@ def test_a_folder_named_like_a_glob_is_read_literally(runner, write_case, tmp_pa
     write_case("secret-case", {"case.yaml": minimal_case("secret-case").split("\nsources:")[0] + "\n",
                                "sources.csv": "id,title\ns-conf,CONFIDENTIAL whistleblower\n"}, root)
     out = tmp_path / "out"
-    result = run(runner, root, out)
+    run(runner, root, out)
     report = (out / "glob-case" / "report.html").read_text()
     assert "Court register" in report and "CONFIDENTIAL" not in report
     assert "s-conf" not in (out / "glob-case" / "findings.json").read_text()

@@ -1,7 +1,6 @@
 """End to end: `riskcheck run cases/` on the shipped examples gives the findings the rules should."""
 
 import json
-import re
 
 import pytest
 

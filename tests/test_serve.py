@@ -11,7 +11,7 @@ from riskcheck.rules.loader import load_rules
 from riskcheck.serve.app import make_app
 from riskcheck.serve.cases import check_cases
 
-from conftest import CASES, RULES, minimal_case
+from conftest import CASES, RULES
 
 
 def client_for(root) -> TestClient:
