@@ -322,5 +322,3 @@ def _template_record(record: dict | None) -> dict:
     if record is None:
         return {}
     return {k: v for k, v in record.items() if not k.endswith(("__lo", "__hi"))}
-
-
