@@ -28,9 +28,7 @@ class Registry:
     identity: Identity = field(default_factory=Identity)
 
     def counts(self) -> dict[str, int]:
-        sql = " UNION ALL ".join(f"SELECT {store.lit(t)}, count(*) FROM {store.q(t)}" for t in self.schema.types)
-        found = dict(self.conn.execute(sql).fetchall())
-        return {t: found[t] for t in self.schema.types}
+        return store.row_counts(self.conn, self.schema)
 
     def sample(self, type_name: str, limit: int) -> tuple[list[dict], int]:
         """The first `limit` records of a type by id, and how many there are in all."""
@@ -114,8 +112,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
         errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
                                         meta.as_of)
         warnings = sources.warnings + warnings
-        records = sum(conn.execute(f"SELECT count(*) FROM {store.q('raw_rows_' + t)}").fetchone()[0]
-                      for t in schema.types)
+        records = sum(store.row_counts(conn, schema, "raw_rows_").values())
         if records == 0 and not problems:
             skipped = [w for w in sources.warnings if w.message.startswith("is not read")]
             unread = f" ({len(skipped)} file(s) not read, see the warnings)" if skipped else ""

@@ -85,6 +85,13 @@ def connect() -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def row_counts(conn: duckdb.DuckDBPyConnection, schema: Schema, prefix: str = "") -> dict[str, int]:
+    """Rows of each record type's table (`<prefix><type>`: the typed tables, or `raw_rows_` ones), in one query."""
+    found = dict(conn.execute(" UNION ALL ".join(f"SELECT {lit(t)}, count(*) FROM {q(prefix + t)}"
+                                                 for t in schema.types)).fetchall())
+    return {t: found[t] for t in schema.types}
+
+
 def q(name: str) -> str:
     """Quote an identifier (field names like `end` are SQL keywords)."""
     return '"' + name.replace('"', '""') + '"'
@@ -163,6 +170,9 @@ def _spelled(f: Field) -> str:
     return f"CASE lower(trim({q(f.name)})) {cases} ELSE {q(f.name)} END AS {q(f.name)}"
 
 
+INSERT_CHUNK = 200  # rows per INSERT statement of YAML records
+
+
 def insert_rows(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, rows: list[RawRow]) -> None:
     if not rows:
         return
@@ -176,9 +186,6 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
                   for v in (row.file, row.line, row.by_row, None, *(_clean(row.values.get(f)) for f in fields))]
         conn.execute(f"INSERT INTO {q('raw_rows_' + type_name)} VALUES {', '.join([one_row] * len(chunk))}",
                      params)
-
-
-INSERT_CHUNK = 200
 
 
 def _clean(value):

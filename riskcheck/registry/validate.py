@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 
 from riskcheck.errors import Problem
-from riskcheck.registry.store import lit, q
+from riskcheck.registry.store import lit, q, row_counts
 from riskcheck.registry.schema import Schema
 
 MAX_PROBLEMS_PER_CHECK = 200
@@ -43,8 +43,7 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
 
     # A small case fills a few of the record types; the checks of an empty one are skipped (each check is a
     # query, and most of a rule's inline test went to checking tables with no rows).
-    filled = {t for t, n in conn.execute(" UNION ALL ".join(
-        f"SELECT {lit(t)}, count(*) FROM {q('raw_rows_' + t)}" for t in schema.types)).fetchall() if n}
+    filled = {t for t, n in row_counts(conn, schema, "raw_rows_").items() if n}
     for rtype in schema.types.values():
         if rtype.name not in filled:
             continue
