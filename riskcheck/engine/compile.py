@@ -37,6 +37,9 @@ class Check:
     text: str
     means: str | None
     column: str
+    kind: str = "condition"  # or scope, exemption, contested (how the report words it)
+    law: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -175,6 +178,23 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
             checks.append(Check(cond.check, cond.means, f"c__{len(checks)}"))
             conditions.append(sql)
 
+    for j, limit in enumerate(rule.scope):
+        sql = condition_sql(limit.check, ("scope", j))
+        if sql is not None:
+            checks.append(Check(limit.check, limit.means, f"c__{len(checks)}", "scope", limit.law))
+            conditions.append(sql)
+    for j, ex in enumerate(rule.exemptions):
+        # An exemption holds the finding back where it applies: the check is "the exemption does not apply",
+        # unknown where the data cannot tell. A contested one never decides: where it applies, or may, the
+        # finding is undetermined (the check is unknown), and it stands only where it surely does not apply.
+        sql = condition_sql(ex.applies, ("exemptions", j, "applies"))
+        if sql is None:
+            continue
+        sql = f"(NOT ({sql}))" if ex.effect == "exempt" else f"(CASE WHEN ({sql}) IS FALSE THEN TRUE END)"
+        kind = "exemption" if ex.effect == "exempt" else "contested"
+        checks.append(Check(ex.applies, ex.means, f"c__{len(checks)}", kind, ex.law, ex.reason))
+        conditions.append(sql)
+
     if rule.effective:
         eff = rule.effective
         # The event date is compiled on its own and must be a date: it is never pasted into other text
@@ -256,6 +276,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
              *(t for b in rule.match.values() for t in [*b.on.values(), *(c.check for c in b.where)])]
     if rule.effective:
         texts.append(rule.effective.date)
+    texts += [c.check for c in rule.scope] + [e.applies for e in rule.exemptions]
     fields_used = {(m[1], m[2]) for t in texts for m in _FIELD_REF.finditer(t) if m[1] in variables}
     for var, rtype in variables.items():  # during(x, ...) reads x's period
         if rtype.period and any(re.search(rf"during\(\s*{var}\b", t) for t in texts):

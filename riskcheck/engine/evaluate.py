@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from riskcheck.engine.compile import CompiledRule
+from riskcheck.engine.compile import Check, CompiledRule
 from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
@@ -253,13 +253,13 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     undecided = []
     for check in compiled.checks:
         value = row[check.column]
-        wording = check.means or check.text
+        holds, unknown = _check_words(check)
         if value is None:
-            undecided.append(wording)
-            steps.append(Step("check", f"Cannot be decided from the data: {wording}.", outcome="unknown",
+            undecided.append(unknown)
+            steps.append(Step("check", f"Cannot be decided from the data: {unknown}.", outcome="unknown",
                               formula=check.text if check.means else None))
         else:
-            steps.append(Step("check", f"{wording[0].upper()}{wording[1:]}.", outcome="holds",
+            steps.append(Step("check", f"{holds[0].upper()}{holds[1:]}.", outcome="holds",
                               formula=check.text if check.means else None))
     if status == "undetermined" and not undecided:
         # Every check held, so a status clause could not be decided: name it.
@@ -288,7 +288,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     for var in compiled.kinship_vars:
         paths = [lookup("kinship", k) for k in row["p__" + var]]
         records_json[var] = sorted({r for k in paths for r in (k["relations"] or [k["id"]])})
-    key = {var: rid for var, rid in bound.items() if var not in compiled.kinship_vars}
+    key = {var: rid for var, rid in bound.items() if var not in compiled.kinship_vars and rule.match[var].key}
     return Finding(
         id=finding_id(rule.id, key), records=records_json, rule=rule.id, rule_version=rule.version, rule_title=rule.title,
         kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
@@ -296,6 +296,22 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         caveats=list(dict.fromkeys(caveats)), undecided=undecided, params=params, bound=bound,
         identity_links=used_links, weak_facts=weak_facts(steps),
     )
+
+
+def _check_words(check: Check) -> tuple[str, str]:
+    """How a check reads when it holds, and when the data cannot decide it. A scope limit or an exemption
+    names the law that sets it, so a reader sees which part of the article was weighed."""
+    wording = check.means or check.text
+    law = f" ({check.law})" if check.law else ""
+    if check.kind == "scope":
+        return f"within the law's scope: {wording}{law}", f"whether the law covers this: {wording}{law}"
+    if check.kind == "exemption":
+        return (f"the law's exemption does not apply: {wording}{law}",
+                f"whether the law's exemption applies: {wording}{law}")
+    if check.kind == "contested":
+        return (f"the contested exception does not apply: {wording}{law}",
+                f"the law is unsettled where {wording}{law}: {check.reason.strip()}")
+    return wording, wording
 
 
 def _path_words(kin: dict, lookup: RecordLookup) -> str:

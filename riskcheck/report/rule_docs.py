@@ -39,7 +39,10 @@ def rule_page(loaded: LoadedRule) -> str:
         out += [f"## {heading}", ""]
         for b in items:
             title = f"[{b.title}]({b.url})" if b.url else b.title
-            out.append(f"- {title}" + (f". {b.note.strip()}" if b.note else ""))
+            out.append(f"- {title}" + (f". {' '.join(b.note.split())}" if b.note else ""))
+            if b.quote:
+                out += ["", *_quoted(b.quote), "", "  In English (riskcheck's rendering):", "",
+                        *_quoted(b.quote_en), ""]
         if not items:
             out.append("None: a statistical signal, not a legal duty.")
         out.append("")
@@ -59,6 +62,7 @@ def rule_page(loaded: LoadedRule) -> str:
         out += ["", "It computes:", ""] + [f"- `{k}` = `{v}`" for k, v in r.let.items()]
     if r.where:
         out += ["", "It requires:", ""] + [f"- {_condition(c.means, c.check)}" for c in r.where]
+    out += _scope_and_exemptions(r)
     out += ["", "A condition the data cannot decide (a partial date, a missing field) makes the finding "
                 "`undetermined`; a condition that fails drops the match."]
     if r.status:
@@ -70,6 +74,30 @@ def rule_page(loaded: LoadedRule) -> str:
             (f"; related persons: {', '.join(f'`{x}`' for x in r.related)}." if r.related else ".")]
     out.append("")
     return "\n".join(out + _configuration(loaded) + _examples(loaded))
+
+
+def _quoted(text: str) -> list[str]:
+    """A quoted text as an indented Markdown block quote, its paragraphs kept."""
+    paras = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return [line for p in paras for line in (f"  > {p}", "  >")][:-1]
+
+
+def _scope_and_exemptions(r) -> list[str]:
+    """What the law covers and what it excepts, as the rule states them (see docs/rules.md, step 5)."""
+    out: list[str] = []
+    if r.scope:
+        out += ["", "The law covers only this (outside it, no finding; where the data cannot tell, "
+                    "`undetermined`):", ""]
+        out += [f"- {_condition(c.means, c.check)}" + (f", {c.law}" if c.law else "") for c in r.scope]
+    if r.exemptions:
+        out += ["", "The law excepts these cases (where one applies, no finding; where the data cannot tell, "
+                    "`undetermined`):", ""]
+        for e in r.exemptions:
+            line = f"- **{e.name}**: {_condition(e.means, e.applies)}" + (f", {e.law}" if e.law else "")
+            if e.effect == "contested":
+                line += f". Contested: where it applies or may, the finding is `undetermined`: {' '.join(e.reason.split())}"
+            out.append(line)
+    return out
 
 
 def _configuration(loaded: LoadedRule) -> list[str]:

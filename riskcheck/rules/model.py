@@ -29,9 +29,21 @@ class Strict(BaseModel):
 
 
 class LegalBasis(Strict):
+    """What a rule rests on. `quote` is the article in its original language, as published, and `quote_en` an
+    English rendering of it; `url` is the official publication. Where the official text could not be read,
+    there is no quote, and `note` says so and what the rule rests on instead."""
+
     title: str
     url: str | None = None
+    quote: str | None = None
+    quote_en: str | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def rendered(self) -> "LegalBasis":
+        if (self.quote is None) != (self.quote_en is None):
+            raise ValueError("give `quote` (the original text) and `quote_en` (its English rendering) together")
+        return self
 
     @field_validator("url")
     @classmethod
@@ -116,6 +128,41 @@ class Effective(Strict):
         return self
 
 
+class ScopeCondition(Strict):
+    """What the law covers: a situation for which `check` is false is outside it (no finding); one the data
+    cannot place is undetermined, naming what could not be told."""
+
+    check: str
+    means: str
+    law: str | None = None  # the article that sets the limit, e.g. "5 U.S.C. § 3110(a)(1)"
+
+
+class Exemption(Strict):
+    """A case the law excepts from its rule. `applies` true: no finding; unknown: undetermined, naming the
+    exemption; false: the finding stands. A `contested` exemption is one the courts have not settled: where it
+    applies, or may, the finding is undetermined with `reason`, never dropped and never flagged."""
+
+    name: str
+    applies: str
+    means: str
+    law: str | None = None
+    effect: Literal["exempt", "contested"] = "exempt"
+    reason: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def name_is_identifier(cls, v: str) -> str:
+        if not NAME.fullmatch(v):
+            raise ValueError("an exemption's name is lower_snake_case (elected_status)")
+        return v
+
+    @model_validator(mode="after")
+    def contested_has_reason(self) -> "Exemption":
+        if self.effect == "contested" and not self.reason:
+            raise ValueError("a contested exemption needs a `reason`: why the law is unsettled")
+        return self
+
+
 class Condition(Strict):
     check: str
     means: str | None = None
@@ -133,6 +180,10 @@ class Binding(Strict):
     optional: bool = False
     first_by: str | None = None
     means: str | None = None
+    # False for a record bound only to read more of one already bound (the body a post belongs to, for a
+    # scope or an exemption): it does not tell one situation from another, so it stays out of the finding's
+    # id, and adding it to a rule keeps the ids (and the reviews attached to them) of its findings.
+    key: bool = True
 
     @model_validator(mode="after")
     def first_by_needs_optional(self) -> "Binding":
@@ -250,6 +301,8 @@ class Rule(RuleCommon):
     kind: Literal["risk_indicator", "legal_duty"]
     legal_basis: list[LegalBasis]
     effective: Effective | None = None
+    scope: list[ScopeCondition] = []
+    exemptions: list[Exemption] = []
     subject: str
     related: list[str] = []
     match: dict[str, Binding]
@@ -274,6 +327,9 @@ class Rule(RuleCommon):
         for name in [self.subject, *self.related]:
             if name not in self.match:
                 raise ValueError(f"subject/related {name!r} is not a variable in `match`")
+        names = [e.name for e in self.exemptions]
+        if len(names) != len(set(names)):
+            raise ValueError("two exemptions share a name")
         return self
 
 
