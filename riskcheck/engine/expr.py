@@ -248,6 +248,14 @@ class _Compiler:
             raise self.fail("coalesce() takes values of one kind (all dates, all texts or all numbers)")
         return Val(args[0].kind, f"coalesce({', '.join(a.sql for a in args)})")
 
+    def f_pair(self, args: list[Val]) -> Val:
+        """pair(a, b): the texts joined as 'a:b', missing if either is; a rule matches pairs a law lists
+        (a head's post kind and a subordinate's) against a list parameter of such pairs."""
+        self._arity("pair", args, 2)
+        if any(a.kind != "text" for a in args):
+            raise self.fail("pair() joins two texts (e.g. two post kinds)")
+        return Val("text", f"({args[0].sql} || ':' || {args[1].sql})")
+
     def f_on_or_after(self, args: list[Val]) -> Val:
         """on_or_after(d): some day from d on (e.g. a verdict enters into force on or after its date)."""
         self._arity("on_or_after", args, 1)
