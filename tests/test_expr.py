@@ -40,6 +40,10 @@ def truth(expr: str):
     ("date('2021-03') < date('2021-03-15') or date('2020') < date('2021')", True),
     ("not (date('2021-03') < date('2021-03-15'))", None),
     ("if date('2020') < date('2021') then 'a' = 'a' else 'a' = 'b'", True),
+    # pair() joins two post kinds to match a law's list of pairs (a missing kind leaves it unknown: see the
+    # resignation rule's undetermined_when_the_subordinates_post_records_no_kind).
+    ("pair('minister', 'vice_minister') in ['minister:vice_minister']", True),
+    ("pair('minister', 'adviser') in ['minister:vice_minister']", False),
 ])
 def test_three_valued_date_logic(expr, expected):
     assert truth(expr) is expected
