@@ -20,7 +20,7 @@ def _value(v) -> str:
 
 def _condition(means: str | None, code: str) -> str:
     code = " ".join(code.split())
-    return f"{means} (`{code}`)" if means else f"`{code}`"
+    return f"{' '.join(means.split())} (`{code}`)" if means else f"`{code}`"
 
 
 def rule_page(loaded: LoadedRule) -> str:
@@ -45,7 +45,8 @@ def rule_page(loaded: LoadedRule) -> str:
                         *_quoted(b.quote_en), ""]
         if not items:
             out.append("None: a statistical signal, not a legal duty.")
-        out.append("")
+        if out[-1] != "":
+            out.append("")
     out += ["## Method", ""]
     if loaded.is_unit_indicator:
         return "\n".join(out + _unit_method(loaded) + _configuration(loaded) + _examples(loaded))
