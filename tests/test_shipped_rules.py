@@ -45,8 +45,9 @@ def test_a_wrong_expectation_fails():
 
 def test_shipped_rule_ids_are_the_interface():
     assert [l.id for l in LOADED] == [
-        "br-cross-appointment", "br-relative-of-appointing-authority", "family-cluster",
-        "kinship-convicted-official", "relatives-direct-subordination", "reserve-relative-conflict",
+        "br-cross-appointment", "br-relative-of-appointing-authority", "br-relative-of-senior-servant",
+        "family-cluster", "kinship-convicted-official", "relatives-direct-subordination",
+        "relatives-quasi-public-governing-body", "reserve-relative-conflict",
         "ru-relatives-direct-subordination", "subordinate-corruption-resignation", "surname-clustering",
         "ua-close-persons-direct-subordination", "us-relative-appointed-by-official",
         "uz-close-relatives-direct-subordination"]
