@@ -43,6 +43,9 @@ EXPECTED = {
     "fictional-br-cross-appointments": {
         ("br-cross-appointment", "flagged", "p-daughter", ("p-mayor", "p-president")),
         ("br-cross-appointment", "flagged", "p-nephew", ("p-mayor", "p-president")),
+        # A brother made secretary, a political post: the court has not settled whether the precedent
+        # reaches it (Rcl 6.650, Tema 1000), so the lead is undetermined, not dropped.
+        ("br-relative-of-appointing-authority", "undetermined", "p-brother", ("p-mayor",)),
     },
     "fictional-ru-department-in-laws": {
         ("ru-relatives-direct-subordination", "flagged", "p-son-in-law", ("p-head",)),

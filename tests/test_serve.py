@@ -153,7 +153,8 @@ def test_the_desk_export_has_one_row_per_finding_with_its_review_and_no_live_for
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and "dismissed" in text
-    assert out.read_bytes().count(b"\r\n") == 1 + 27  # the header and the shipped cases' 27 findings
+    # The header and the shipped cases' 28 findings (the Brazilian secretary of health's is undetermined).
+    assert out.read_bytes().count(b"\r\n") == 1 + 28
 
 
 def test_serving_beyond_this_machine_needs_a_password(runner, monkeypatch):

@@ -288,7 +288,8 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     for var in compiled.kinship_vars:
         paths = [lookup("kinship", k) for k in row["p__" + var]]
         records_json[var] = sorted({r for k in paths for r in (k["relations"] or [k["id"]])})
-    key = {var: rid for var, rid in bound.items() if var not in compiled.kinship_vars and rule.match[var].key}
+    key = {var: rid for var, rid in bound.items()
+           if var not in compiled.kinship_vars and rule.match[var].key}
     return Finding(
         id=finding_id(rule.id, key), records=records_json, rule=rule.id, rule_version=rule.version, rule_title=rule.title,
         kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,

@@ -96,7 +96,8 @@ def _scope_and_exemptions(r) -> list[str]:
         for e in r.exemptions:
             line = f"- **{e.name}**: {_condition(e.means, e.applies)}" + (f", {e.law}" if e.law else "")
             if e.effect == "contested":
-                line += f". Contested: where it applies or may, the finding is `undetermined`: {' '.join(e.reason.split())}"
+                line += (". Contested: where it applies or may, the finding is `undetermined`: "
+                         + " ".join(e.reason.split()))
             out.append(line)
     return out
 
