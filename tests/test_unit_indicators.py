@@ -131,7 +131,9 @@ def test_a_unit_finding_gives_its_figures_and_names_no_relative(example):
     for word in ("Akhmet", "Ахмет", "relative", "son", "brother"):
         assert word not in surname["summary"]
     cluster = next(f for f in doc["findings"] if f["rule"] == "family-cluster")
-    assert cluster["unit"] == "o-akimat-a" and cluster["figures"]["group"] == 3
+    assert cluster["unit"] == "o-land-a" and cluster["figures"]["group"] == 4
+    assert cluster["figures"]["expected"] < 1 and cluster["figures"]["p_adjusted"] <= 0.05
+    assert "would put about" in cluster["summary"] and "its own null" in cluster["limits"]
     assert {"src-press", "src-staff-list"} <= set(cluster["sources"])  # the family links' source is cited
     html = (example[0] / "report.html").read_text(encoding="utf-8")
     assert html.count("What this figure cannot show") == 2

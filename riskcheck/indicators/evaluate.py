@@ -14,7 +14,7 @@ from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.indicators.compile import CompiledIndicator, resolve_settings
 from riskcheck.indicators.kin_groups import KinLink, groups, staff_links
-from riskcheck.indicators.null import SurnameNull, curtailed_stop, draws_needed, pairs_of
+from riskcheck.indicators.null import KinNull, SurnameNull, bounded_draws, curtailed_stop, pairs_of
 from riskcheck.indicators.staff import StaffMember, period_start, unit_staff
 from riskcheck.indicators.surnames import name_stems
 from riskcheck.registry.load import Registry
@@ -35,9 +35,9 @@ def evaluate_indicator(compiled: CompiledIndicator, registry: Registry, as_of: d
         by_unit.setdefault(member.unit, []).append(member)
     start = period_start(as_of, settings["within_months"])
     if rule.measure.method == "same_surname_pairs":
-        found = _surname_units(registry, by_unit, settings, strata)
+        found = _surname_units(registry, by_unit, settings, strata, rule.id)
     else:
-        found = _kin_group_units(registry, by_unit, settings, start, as_of)
+        found = _kin_group_units(registry, by_unit, settings, start, as_of, rule.id)
     # Every record the findings will show, fetched in a few queries: one query per finding cost seconds at
     # national scale (a family-cluster finding for each planted unit and each unit above it).
     lookup.prefetch("organizations", {unit for unit, *_ in found})
@@ -52,7 +52,8 @@ def evaluate_indicator(compiled: CompiledIndicator, registry: Registry, as_of: d
 
 # -- same-surname pairs ----------------------------------------------------------------------------------
 
-def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, strata: list[str]):
+def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, strata: list[str],
+                   rule_id: str):
     which = settings["names"]
     persons = {m.person for members in by_unit.values() for m in members}
     stems = name_stems(registry, persons, which)
@@ -70,7 +71,7 @@ def _surname_units(registry: Registry, by_unit: dict[str, list[StaffMember]], se
     tested = sorted(u for u, members in named.items() if sum(m.certain for m in members) >= settings["min_staff"])
     alpha, correction = settings["alpha"], settings["correction"]
     factor = max(1, len(tested)) if correction == "bonferroni" else 1
-    max_draws = settings["permutations"] or draws_needed(len(tested), alpha, correction)
+    max_draws = bounded_draws(rule_id, len(tested), alpha, correction, settings["permutations"])
     stop_after = curtailed_stop(alpha / factor, max_draws)
     out = []
     for unit in tested:
@@ -145,32 +146,75 @@ def _post_words(m: StaffMember, lookup: RecordLookup) -> str:
 # -- groups of close relatives ---------------------------------------------------------------------------
 
 def _kin_group_units(registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, start: date,
-                     end: date):
+                     end: date, rule_id: str):
     persons = {m.person for members in by_unit.values() for m in members}
     links = staff_links(registry, persons, settings["close_relatives"], settings["min_relation_status"], start, end)
     linked = {p for k in links for p in (k.a, k.b)}
     need = settings["min_group"]
+    # The null keeps the families and the units' sizes: everyone serving in a stratum is its pool, as for
+    # surnames, and the links between people go with them. Established links make the null of the certain
+    # group; every admitted link that of the possible one.
+    pools: dict[tuple, list[str]] = {}
+    for stratum, person in sorted({(m.stratum, m.person) for members in by_unit.values() for m in members}):
+        pools.setdefault(stratum, []).append(person)
+    admitted = {True: [k for k in links if k.certain], False: links}
+    nulls = {sure: KinNull(pools, [(k.a, k.b) for k in these]) for sure, these in admitted.items()}
+    doubtful = [k for k in links if not k.certain]
+    tested = [u for u in sorted(by_unit) if _testable(by_unit[u], pools, nulls[False], need)]
+    alpha, correction = settings["alpha"], settings["correction"]
+    factor = max(1, len(tested)) if correction == "bonferroni" else 1
+    max_draws = bounded_draws(rule_id, len(tested), alpha, correction, settings["permutations"])
+    stop_after = curtailed_stop(alpha / factor, max_draws)
     out = []
-    for unit in sorted(by_unit):
-        members = [m for m in by_unit[unit] if m.person in linked]
-        if len(members) < need:
+    for unit in tested:
+        if sum(m.person in linked for m in by_unit[unit]) < need:
             continue
-        sure = groups([m.person for m in members if m.certain], [k for k in links if k.certain])
-        status, found = ("flagged", sure) if sure and len(sure[0][0]) >= need else (None, [])
-        if status is None:
-            every = groups([m.person for m in members], links)
-            if every and len(every[0][0]) >= need:
-                status, found = "undetermined", every
-        if status is None:
+        result = None
+        here = {m.person for m in by_unit[unit]}
+        in_doubt = (any(not m.certain for m in by_unit[unit])
+                    or any(k.a in here and k.b in here for k in doubtful))
+        for sure in (True, False) if in_doubt else (True,):
+            counted = [m for m in by_unit[unit] if m.certain or not sure]
+            found = groups([m.person for m in counted if m.person in linked], admitted[sure])
+            if not found or len(found[0][0]) < need:
+                continue
+            composition: dict[tuple, int] = {}
+            for m in counted:
+                composition[m.stratum] = composition.get(m.stratum, 0) + 1
+            test = nulls[sure].test(composition, [m.person for m in counted], unit, settings["seed"], max_draws,
+                                    need, stop_after=stop_after)
+            adjusted = min(1.0, test.p_value * factor)
+            if adjusted <= alpha:
+                result = ("flagged" if sure else "undetermined", found, test, adjusted)
+                break
+        if result is None:
             continue
+        status, found, test, adjusted = result
         people, inside = found[0]
         staff = sum(m.certain for m in by_unit[unit])
         figures = {"staff": staff, "possible_staff": sum(not m.certain for m in by_unit[unit]),
                    "group": len(people), "share": round(100 * len(people) / max(staff, 1)),
-                   "other_groups": sum(1 for g in found[1:] if len(g[0]) >= need), "min_group": need}
-        member_of = {m.person: m for m in members}
+                   "other_groups": sum(1 for g in found[1:] if len(g[0]) >= need), "min_group": need,
+                   "in_groups": test.observed, "expected": round(test.expected, 2), "p_value": test.p_value,
+                   "p_adjusted": adjusted, "units_tested": len(tested), "draws": test.draws,
+                   "correction": correction, "alpha": alpha, "strata": settings.get("strata", [])}
+        member_of = {m.person: m for m in by_unit[unit]}
         out.append((unit, status, figures, _group_steps(people, inside, member_of)))
     return out
+
+
+def _testable(members: list[StaffMember], pools: dict[tuple, list[str]], null: KinNull, need: int) -> bool:
+    """Whether a unit could be flagged at all, and so counts among the units tested: it has `need` staff, it
+    does not hold everyone of its strata (a body that does, as a region's akimat holds the region, is its own
+    null: every draw is its staff), and its strata's people hold a group of `need` relatives."""
+    if len(members) < need:
+        return False
+    composition: dict[tuple, int] = {}
+    for m in members:
+        composition[m.stratum] = composition.get(m.stratum, 0) + 1
+    if all(n >= len(pools[s]) for s, n in composition.items()):
+        return False
+    return null.can_reach(sorted(composition), need)
 
 
 def _group_steps(people: list[str], inside: list[KinLink], member_of: dict[str, StaffMember]):
@@ -259,11 +303,25 @@ def _finding(compiled: CompiledIndicator, unit: str, status: str, figures: dict,
         check = (f"the corrected p-value {_p(figures['p_adjusted'])} is at most {figures['alpha']}: so many pairs "
                  "would rarely arise by chance in a unit of this size and make-up")
     else:
+        strata = ", ".join(s.replace(".", " ") for s in figures["strata"]) or "none (the whole registry is one pool)"
         steps.append(Step("value", f"Largest group of close relatives: {figures['group']} of {figures['staff']} "
                                    f"staff ({figures['share']}%)"
                                    + (f"; {figures['other_groups']} more groups of {figures['min_group']} or more"
                                       if figures["other_groups"] else "") + "."))
-        check = f"a group of at least {figures['min_group']} close relatives served in the unit"
+        steps.append(Step("value", f"Staff in groups of {figures['min_group']} or more close relatives: "
+                                   f"{figures['in_groups']} observed; about {figures['expected']} expected (the mean "
+                                   "of the random draws) had the same posts been filled at random from everyone "
+                                   f"serving in the same strata ({strata}), each with their family links."))
+        if figures["p_value"] * (figures["draws"] + 1) <= 1.000001:
+            often = (f"none put {figures['in_groups']} or more staff in such groups, and {_p(figures['p_value'])} is "
+                     "the smallest p-value that many draws can give")
+        else:
+            often = (f"{figures['in_groups']} or more staff were in such groups {_how_often(figures['p_value'])}")
+        steps.append(Step("value", f"P-value: {_p(figures['p_value'])}: in {figures['draws']:,} random draws of "
+                                   f"this unit's staff, {often}; corrected for the {figures['units_tested']:,} units "
+                                   f"tested ({figures['correction']}): {_p(figures['p_adjusted'])}."))
+        check = (f"the corrected p-value {_p(figures['p_adjusted'])} is at most {figures['alpha']}: a group of "
+                 f"{figures['group']} close relatives would rarely arise by chance in a unit of this size and make-up")
     if status == "undetermined":
         why = ("staff whose tenures' dates are recorded only in part" if rule.measure.method == "same_surname_pairs"
                else "members or family links the data does not establish for the period")
@@ -293,3 +351,8 @@ def _finding(compiled: CompiledIndicator, unit: str, status: str, figures: dict,
 
 def _p(p: float) -> str:
     return "1" if p >= 1 else f"{p:.2g}" if p >= 0.0001 else f"{p:.1e}"
+
+
+def _how_often(p: float) -> str:
+    """A p-value in words: 'about once in 2,500 draws'."""
+    return "in most draws" if p >= 0.5 else f"about once in {round(1 / p):,} draws"

@@ -1,4 +1,5 @@
-"""Same-surname pairs in a unit against a permutation null, after Grilli & Allesina (PNAS, 2017).
+"""A unit's staff against a permutation null: same-surname pairs, after Grilli & Allesina (PNAS, 2017), and
+groups of close relatives.
 
 The null hypothesis is that a unit's staff were drawn at random, within each stratum (region, level of
 the post ...), from everyone who served in that stratum: surnames shuffled among posts of the same kind
@@ -15,6 +16,15 @@ without replacement from the stratum's pool, so each unit is tested on its own:
 
 Each unit's draws come from its own seed (the rule's seed and the unit's id), so the figures do not
 depend on which other units a case holds or the order they come in: the same input gives the same report.
+
+Groups of close relatives (`KinNull`) are tested against the same null with the families kept: the pools
+hold people, not names, and the recorded links between them go with them, so a unit's draw may hold
+relatives by chance, as often as the families serving in its strata make it likely. The statistic is the
+number of staff in groups of at least `min_group` relatives. Its expectation has no closed form: it is the
+mean of the draws.
+
+No unit draws more than MAX_DRAWS times: a setting that would need more (alpha=1e-300 with the correction)
+is refused, naming the rule, rather than run for ever.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import numpy as np
 FIRST_BATCH = 200
 MAX_BATCH_CELLS = 4_000_000  # draws x staff held in memory at once
 STOP_AFTER = 20
+MAX_DRAWS = 10_000_000  # per unit: a p-value of 1e-7 before the correction; beyond that a setting is refused
 
 
 @dataclass(frozen=True)
@@ -109,25 +120,10 @@ class SurnameNull:
         if observed == 0:
             return PairTest(0, expected, 1.0, 0, score, expected_score)
         rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
-        staff = sum(composition.values())
-        done = exceed = 0
-        total = 0.0  # of the null statistic over the draws, for the expected score
-        batch = FIRST_BATCH
-        while done < max_draws:
-            size = min(batch, max_draws - done, max(1, MAX_BATCH_CELLS // max(staff, 1)))
-            null = self._statistic(self._draw_labels(rng, composition, size), weights)
-            hits = np.flatnonzero(null >= statistic)
-            if exceed + len(hits) >= stop_after:
-                stopped_at = done + int(hits[stop_after - exceed - 1]) + 1
-                total += float(null[:stopped_at - done].sum())
-                expected_score = total / stopped_at if weights is not None else None
-                return PairTest(observed, expected, stop_after / stopped_at, stopped_at, score, expected_score)
-            total += float(null.sum())
-            exceed += len(hits)
-            done += size
-            batch *= 4
-        expected_score = total / done if weights is not None and done else None
-        return PairTest(observed, expected, (exceed + 1) / (done + 1), done, score, expected_score)
+        run = sequential_p(lambda size: self._statistic(self._draw_labels(rng, composition, size), weights),
+                           statistic, sum(composition.values()), max_draws, stop_after)
+        expected_score = run.total / run.draws if weights is not None and run.draws else None
+        return PairTest(observed, expected, run.p_value, run.draws, score, expected_score)
 
     def _draw_labels(self, rng: np.random.Generator, composition: dict[tuple, int], size: int) -> np.ndarray:
         columns = []
@@ -149,6 +145,130 @@ class SurnameNull:
         c = np.cumsum(eq, axis=1)
         reset = np.maximum.accumulate(np.where(eq, 0, c), axis=1)
         return (c - reset).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class SequentialRun:
+    p_value: float
+    draws: int   # the draws the p-value rests on
+    total: float  # the null statistic summed over those draws
+    mean: float  # the null statistic's mean over every draw made (the last batch in full): no stopping bias
+
+
+def sequential_p(draw, statistic: float, staff: int, max_draws: int, stop_after: int) -> SequentialRun:
+    """P(null >= statistic) from batches of `draw(size)` (an array of null statistics), stopped once
+    `stop_after` draws reach the statistic (Besag and Clifford) or at `max_draws`. Batches grow fourfold
+    from FIRST_BATCH, and hold no more than MAX_BATCH_CELLS draws x staff."""
+    done = exceed = made = 0
+    total = every = 0.0
+    batch = FIRST_BATCH
+    while done < max_draws:
+        size = min(batch, max_draws - done, max(1, MAX_BATCH_CELLS // max(staff, 1)))
+        null = draw(size)
+        made += size
+        every += float(null.sum())
+        hits = np.flatnonzero(null >= statistic)
+        if exceed + len(hits) >= stop_after:
+            stopped_at = done + int(hits[stop_after - exceed - 1]) + 1
+            total += float(null[:stopped_at - done].sum())
+            return SequentialRun(stop_after / stopped_at, stopped_at, total, every / made)
+        total += float(null.sum())
+        exceed += len(hits)
+        done += size
+        batch *= 4
+    return SequentialRun((exceed + 1) / (done + 1), done, total, every / made if made else 0.0)
+
+
+@dataclass(frozen=True)
+class GroupTest:
+    observed: int      # staff in groups of at least min_group relatives
+    expected: float    # the mean of the draws
+    p_value: float
+    draws: int
+
+
+class KinNull:
+    """The pools (for each stratum, the people serving in it) and the close-kin links among them, as an
+    adjacency list over people numbered once across all pools."""
+
+    def __init__(self, pools: dict[tuple, list[str]], links: list[tuple[str, str]]):
+        people = sorted({p for members in pools.values() for p in members})
+        self.index = {p: i for i, p in enumerate(people)}
+        self.size = len(people)
+        self.pools = {k: np.array([self.index[p] for p in v], dtype=np.int64) for k, v in pools.items()}
+        pairs = sorted({(self.index[a], self.index[b]) for a, b in links
+                        if a in self.index and b in self.index and a != b})
+        ends = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        src = np.concatenate([ends[:, 0], ends[:, 1]])
+        dst = np.concatenate([ends[:, 1], ends[:, 0]])
+        order = np.lexsort((dst, src))
+        self.neighbours = dst[order]
+        self.start = np.searchsorted(src[order], np.arange(self.size + 1))
+        self.degree = np.diff(self.start)
+        self._reach: dict[tuple, bool] = {}
+
+    def in_groups(self, people: list[str], min_group: int) -> int:
+        """Staff of `people` in groups of at least `min_group` joined by the links (the observed figure)."""
+        drawn = np.array([[self.index[p] for p in people]], dtype=np.int64).reshape(1, -1)
+        return int(self._statistic(drawn, min_group)[0])
+
+    def can_reach(self, strata: list[tuple], min_group: int) -> bool:
+        """Whether the people of these strata hold a group of `min_group` at all: if not, no unit drawing
+        from them can show one, and it is not counted among the units tested."""
+        key = (tuple(strata), min_group)
+        if key not in self._reach:
+            everyone = np.unique(np.concatenate([self.pools[s] for s in strata])) if strata else np.zeros(0, np.int64)
+            self._reach[key] = bool(self._statistic(everyone.reshape(1, -1), min_group)[0])
+        return self._reach[key]
+
+    def test(self, composition: dict[tuple, int], people: list[str], key: str, seed: int, max_draws: int,
+             min_group: int, stop_after: int = STOP_AFTER) -> GroupTest:
+        observed = self.in_groups(people, min_group)
+        if observed == 0:
+            return GroupTest(0, 0.0, 1.0, 0)
+        rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
+
+        def draw(size: int) -> np.ndarray:
+            columns = [self.pools[s][_sample(rng, len(self.pools[s]), composition[s], size)]
+                       for s in sorted(composition)]
+            return self._statistic(np.concatenate(columns, axis=1), min_group)
+
+        run = sequential_p(draw, observed, sum(composition.values()), max_draws, stop_after)
+        return GroupTest(observed, run.mean, run.p_value, run.draws)
+
+    def _statistic(self, drawn: np.ndarray, min_group: int) -> np.ndarray:
+        """Per row of person numbers (a person drawn twice counts once): the people in connected groups of at
+        least `min_group` joined by links between two of that row. Only people with a link are looked at;
+        the groups are found for all rows at once by hooking each to its smallest-numbered neighbour and
+        following pointers until nothing moves."""
+        rows = drawn.shape[0]
+        out = np.zeros(rows, dtype=np.int64)
+        r, c = np.nonzero(self.degree[drawn] > 0)
+        if r.size == 0:
+            return out
+        key = np.unique(r.astype(np.int64) * self.size + drawn[r, c])  # (row, person), sorted, once each
+        row, person = key // self.size, key % self.size
+        deg = self.degree[person]
+        node = np.repeat(np.arange(key.size), deg)
+        offset = np.arange(int(deg.sum())) - np.repeat(np.cumsum(deg) - deg, deg)
+        other = row[node] * self.size + self.neighbours[np.repeat(self.start[person], deg) + offset]
+        at = np.minimum(np.searchsorted(key, other), key.size - 1)
+        present = key[at] == other
+        a, b = node[present], at[present]
+        label = np.arange(key.size)
+        while True:
+            low = np.minimum(label[a], label[b])
+            hooked = label.copy()
+            np.minimum.at(hooked, a, low)
+            np.minimum.at(hooked, b, low)
+            hooked = hooked[hooked]
+            if np.array_equal(hooked, label):
+                break
+            label = hooked
+        sizes = np.bincount(label, minlength=key.size)
+        roots = np.flatnonzero(sizes >= max(min_group, 2))
+        np.add.at(out, row[roots], sizes[roots])
+        return out
 
 
 def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarray:
@@ -186,3 +306,17 @@ def draws_needed(units: int, alpha: float, correction: str) -> int:
     """Enough draws that a unit no draw reaches can pass the correction: p = 1/(R+1) <= alpha / units / 2."""
     tests = units if correction == "bonferroni" else 1
     return max(999, math.ceil(2 * tests / alpha))
+
+
+def bounded_draws(rule_id: str, units: int, alpha: float, correction: str, permutations: int) -> int:
+    """The draws per unit for a run: `permutations`, or as many as the correction needs; refused, naming the
+    rule, when that is more than MAX_DRAWS (a setting that would otherwise draw for ever)."""
+    want = permutations or draws_needed(units, alpha, correction)
+    if want <= MAX_DRAWS:
+        return want
+    if permutations:
+        raise ValueError(f"rule {rule_id}: permutations={permutations:,} is more than the {MAX_DRAWS:,} random "
+                         "draws per unit riskcheck makes; set it lower, or 0 to draw what alpha needs")
+    raise ValueError(f"rule {rule_id}: alpha={alpha:g} with the {correction} correction over {units:,} units "
+                     f"needs {want:.3g} random draws per unit, more than the {MAX_DRAWS:,} riskcheck makes; "
+                     "raise alpha (or set correction to none)")

@@ -352,6 +352,14 @@ class StaffScope(Strict):
     exclude_categories: list[str] | str = []
 
 
+def _strata_fields(v: list[str] | str) -> list[str] | str:
+    for item in ([] if isinstance(v, str) else v):
+        if not STRATA_FIELD.fullmatch(item):
+            raise ValueError(f"{item!r}: a stratum is organization.FIELD or position.FIELD "
+                             "(organization.region, position.rank)")
+    return v
+
+
 class SurnamePairs(Strict):
     names: Literal["surname", "patronymic", "surname_and_patronymic"] | str = "surname"
     strata: list[str] | str = []
@@ -365,17 +373,24 @@ class SurnamePairs(Strict):
     @field_validator("strata")
     @classmethod
     def strata_fields(cls, v: list[str] | str) -> list[str] | str:
-        for item in ([] if isinstance(v, str) else v):
-            if not STRATA_FIELD.fullmatch(item):
-                raise ValueError(f"{item!r}: a stratum is organization.FIELD or position.FIELD "
-                                 "(organization.region, position.rank)")
-        return v
+        return _strata_fields(v)
 
 
 class KinGroup(Strict):
     close_relatives: list[str] | str
     min_relation_status: str = "reported"
     min_group: int | str = 3
+    # The null: staff shuffled within strata, the families kept (riskcheck.indicators.null.KinNull).
+    strata: list[str] | str = []
+    alpha: float | str = 0.05
+    correction: Literal["bonferroni", "none"] | str = "bonferroni"
+    permutations: int | str = 0
+    seed: int | str = 1
+
+    @field_validator("strata")
+    @classmethod
+    def strata_fields(cls, v: list[str] | str) -> list[str] | str:
+        return _strata_fields(v)
 
 
 class Measure(Strict):
