@@ -147,12 +147,21 @@ UNIT_METHODS = {
         "with the units under it when `include_units_under` is set.",
         "2. **Links.** Recorded and derived kinship (see the rule language) of a kind in `close_relatives` and a "
         "status of at least `min_relation_status`, between two of the unit's staff, in force during the period.",
-        "3. **Groups.** Staff joined to each other by such links, directly or through another member, form a "
-        "group; the largest counts.",
-        "4. **Status.** *flagged* when the largest group of certain members joined by established links "
-        "(reported or confirmed, surely in force) has at least `min_group` people; *undetermined* when it reaches "
-        "that size only with a member whose tenure may not cover the date, or a link that is alleged or whose "
-        "dates may not reach it.",
+        "3. **Observed.** Staff joined to each other by such links, directly or through another member, form a "
+        "group; the figure tested is the number of staff in groups of at least `min_group`.",
+        "4. **Null.** The unit's posts filled at random from everyone serving in the same stratum ({strata}) "
+        "across the case, each person keeping their family links: the families and the units' sizes are kept. "
+        "The expected figure is the mean of the draws; the p-value, P(figure >= observed), comes from random "
+        "draws seeded by the rule's `seed` and the unit's id, stopped early once 20 draws reach the observed "
+        "figure (Besag and Clifford) or the unit can no longer pass its corrected threshold.",
+        "5. **Correction.** The p-value is multiplied by the number of units tested ({correction}): units with at "
+        "least `min_group` staff whose strata's people hold a group of `min_group` relatives. A unit that holds "
+        "every post of its strata (a region's akimat, when the region is a stratum) is its own null, is not "
+        "tested and gives no finding.",
+        "6. **Status.** *flagged* when the largest group of certain members joined by established links "
+        "(reported or confirmed, surely in force) has at least `min_group` people and the corrected p-value is at "
+        "most `alpha`; *undetermined* when that holds only with a member whose tenure may not cover the date, or "
+        "a link that is alleged or whose dates may not reach it. Other units give no finding.",
     ],
 }
 
@@ -160,9 +169,13 @@ UNIT_METHODS = {
 def _unit_method(loaded: LoadedRule) -> list[str]:
     r = loaded.rule
     settings = {name: value for name, value in r.measure.settings}
-    words = {"strata": str(settings.get("strata", "")).replace("$", "the `") + "` parameter"
-             if isinstance(settings.get("strata"), str) else ", ".join(settings.get("strata") or []),
-             "correction": settings.get("correction", "")}
+
+    def named(value) -> str:  # a `$parameter` as words
+        return value.replace("$", "the `") + "` parameter" if isinstance(value, str) and value.startswith("$") else value
+
+    words = {"strata": named(settings["strata"]) if isinstance(settings.get("strata"), str)
+             else ", ".join(settings.get("strata") or []),
+             "correction": named(settings.get("correction", ""))}
     out = [f"A unit indicator: the finding is about an organizational unit as a whole (`{r.measure.method}`), "
            "never about a person; people appear only as the pairs or the group behind the unit's figure.", ""]
     out += [line.format(**words) for line in UNIT_METHODS[r.measure.method]]
