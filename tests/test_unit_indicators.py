@@ -9,7 +9,7 @@ import pytest
 
 from riskcheck.cli import main
 from riskcheck.errors import ProblemError
-from riskcheck.indicators.null import SurnameNull, _sample, curtailed_stop, draws_needed
+from riskcheck.indicators.null import KinNull, SurnameNull, _sample, curtailed_stop, draws_needed
 from riskcheck.registry.schema import load_schema
 from riskcheck.rules.loader import load_rule
 
@@ -176,3 +176,124 @@ def test_a_bad_override_on_the_command_line_names_the_setting(tmp_path, runner):
                                   "--param", "surname-clustering.strata=position.colour"])
     assert result.exit_code != 0
     assert "strata" in result.output and "position.colour" in result.output
+
+
+# -- groups of close relatives against chance --------------------------------------------------------------
+
+def _families(rng, people: list[str], sizes: list[int]) -> list[tuple[str, str]]:
+    """Links joining consecutive people into families of the sizes given (a chain: parent, child, grandchild)."""
+    links, at = [], 0
+    for size in sizes:
+        links += [(people[at + i], people[at + i + 1]) for i in range(size - 1)]
+        at += size
+    return links
+
+
+def test_groups_found_for_all_draws_at_once_are_those_found_one_at_a_time():
+    from riskcheck.indicators.kin_groups import KinLink, groups
+
+    rng = np.random.default_rng(4)
+    people = [f"p{i:03d}" for i in range(120)]
+    links = sorted({tuple(sorted(rng.choice(people, 2, replace=False).tolist())) for _ in range(90)})
+    null = KinNull({("all",): people}, links)
+    drawn = np.array([rng.choice(len(people), 30, replace=False) for _ in range(300)])
+    kin = [KinLink(f"k{i}", a, b, "sibling", True) for i, (a, b) in enumerate(links)]
+    for min_group in (2, 3, 4):
+        at_once = null._statistic(drawn, min_group)
+        one_by_one = [sum(len(g) for g, _ in groups([people[i] for i in row], kin) if len(g) >= min_group)
+                      for row in drawn.tolist()]
+        assert at_once.tolist() == one_by_one
+
+
+def test_a_unit_hired_at_random_is_flagged_at_most_as_often_as_alpha():
+    """Calibration: units whose staff are placed uniformly at random among the pool's people (who include
+    families) give p <= 0.05 for about 5% of them or fewer, never much more."""
+    rng = np.random.default_rng(12)
+    people = [f"p{i:04d}" for i in range(400)]
+    links = _families(rng, people, [2, 3, 4, 6, 8] * 12)  # 276 of the 400 have relatives in the pool
+    null = KinNull({("all",): people}, links)
+    for min_group in (2, 3):
+        rejected = tested = 0
+        for unit in range(300):
+            staff = rng.choice(people, size=int(rng.integers(10, 80)), replace=False).tolist()
+            test = null.test({("all",): len(staff)}, staff, f"u{unit}", seed=3, max_draws=999, min_group=min_group)
+            tested += test.observed > 0
+            rejected += test.p_value <= 0.05
+        assert tested >= 50, "too few units with a group to calibrate on"
+        assert rejected / 300 <= 0.075, f"min_group={min_group}: {rejected} of 300 units hired at random rejected at 5%"
+
+
+def _region_case(seed: int) -> str:
+    """A region of 500 posts: a ministry of 300 and 40 offices of 5. Forty families of three are placed at
+    random on its posts (one of them wholly in the ministry); four of the five staff of office 0 are one family."""
+    import random
+
+    rng = random.Random(seed)
+    posts = [("o-ministry", f"pos-m{i}") for i in range(300)]
+    posts += [(f"o-office{k}", f"pos-o{k}-{i}") for k in range(40) for i in range(5)]
+    lines = ["id: region", "as_of: 2024-01-01", "sources: [{id: s, title: Staff list (fictional)}]", "organizations:",
+             "  - {id: o-region, name: Region (fictional), region: R, sources: [s]}",
+             "  - {id: o-ministry, name: Ministry, parent_id: o-region, sources: [s]}"]
+    lines += [f"  - {{id: o-office{k}, name: Office {k}, parent_id: o-region, sources: [s]}}" for k in range(40)]
+    lines += ["positions:"] + [f"  - {{id: {p}, title: Post, organization_id: {o}}}" for o, p in posts]
+    family = ["pos-o0-0", "pos-o0-1", "pos-o0-2", "pos-o0-3"]
+    ministry_family = ["pos-m0", "pos-m1", "pos-m2"]
+    rest = [p for _, p in posts if p not in family + ministry_family]
+    rng.shuffle(rest)
+    order = family + ministry_family + rest  # person i holds order[i]
+    lines += ["persons:"] + [f"  - {{id: p{i}, name: Person {i}}}" for i in range(len(order))]
+    lines += ["tenures:"] + [f"  - {{id: t{i}, person_id: p{i}, position_id: {p}, start: 2020-01-01, sources: [s]}}"
+                             for i, p in enumerate(order)]
+    chains = [[0, 1, 2, 3], [4, 5, 6]] + [[7 + 3 * f, 8 + 3 * f, 9 + 3 * f] for f in range(39)]
+    lines.append("relations:")
+    lines += [f"  - {{id: r{a}-{b}, person_id: p{a}, relative_id: p{b}, kind: sibling, sources: [s]}}"
+              for chain in chains for a, b in zip(chain, chain[1:])]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def region_findings(tmp_path_factory):
+    from datetime import date
+
+    from riskcheck.registry.load import load_case
+    from riskcheck.rules.evaluation import evaluate_loaded
+    from riskcheck.rules.loader import load_rules
+
+    (rule,) = [r for r in load_rules(SIGNALS) if r.id == "family-cluster"]
+    runs = []
+    for name in ("a", "b"):
+        root = tmp_path_factory.mktemp(name)
+        (root / "region").mkdir()
+        (root / "region" / "case.yaml").write_text(_region_case(7), encoding="utf-8")
+        registry = load_case((root / "region").resolve(), root.resolve())
+        runs.append(evaluate_loaded(rule, registry, date(2024, 1, 1), resolve_rule_params(rule)))
+        registry.close()
+    return runs
+
+
+def resolve_rule_params(rule):
+    from riskcheck.engine.evaluate import resolve_params
+
+    return resolve_params(rule.compiled, {})
+
+
+def test_a_large_unit_with_a_few_relatives_is_not_flagged_and_a_small_family_office_is(region_findings):
+    found = {f.unit: f for f in region_findings[0]}
+    assert set(found) == {"o-office0"}, "the ministry of 300 holds families by chance; the region is its own null"
+    office = found["o-office0"]
+    assert office.status == "flagged" and office.figures["group"] == 4 and office.figures["staff"] == 5
+    assert office.figures["units_tested"] == 41  # the ministry and the 40 offices; not the region itself
+    assert office.figures["expected"] < 0.5 and office.figures["p_adjusted"] <= 0.05
+    words = " ".join(s.text for s in office.steps)
+    assert "expected" in words and "random draws" in words and "corrected for the 41 units tested" in words
+
+
+def test_the_same_region_gives_the_same_figures(region_findings):
+    first, again = region_findings
+    assert [(f.id, f.status, f.figures) for f in first] == [(f.id, f.status, f.figures) for f in again]
+
+
+def test_a_setting_that_would_draw_for_ever_is_refused_naming_the_rule(tmp_path, runner):
+    result = runner.invoke(main, ["run", str(EXAMPLE), "--out", str(tmp_path), "--param", "family-cluster.alpha=1e-300"])
+    assert "family-cluster" in result.output and "10,000,000" in result.output and "alpha" in result.output
+    assert not (tmp_path / EXAMPLE.name / "findings.json").exists()
