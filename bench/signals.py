@@ -9,8 +9,12 @@ relative is ever hired beside another; surnames cluster by region, as real ones 
   the strata the rule ships with, and with no strata (surnames shuffled nationwide, the mistake Ferlazzo
   and Sdoia describe); and how many background units the shipped rule (Bonferroni) flags: the family-wise
   error, which should stay near or under 5% of registries;
-- detection: the share of planted family units each indicator flags, by family size (surname-clustering
-  as shipped, on pairs, and with `weighting=rarity`);
+- calibration of family-cluster: each planted family's members swapped onto posts drawn at random among
+  the current posts of their region and rank (a registry drawn from the rule's own null); the share of
+  units tested whose raw p-value is at most 5%, and how many units the shipped rule flags;
+- detection: the share of planted family units each indicator flags, by family size (family-cluster and
+  surname-clustering as shipped, the latter on pairs and with `weighting=rarity`; in brackets, before the
+  correction);
 - time: the indicators' wall time beside the Kazakh pack's on the same registry.
 
     python bench/signals.py                          # 5 registries of 100,000 persons
@@ -20,7 +24,10 @@ relative is ever hired beside another; surnames cluster by region, as real ones 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +38,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SIGNALS = REPO / "rules" / "signals"
 KZ = REPO / "rules" / "kz"
-RAW = ["--param", "surname-clustering.correction=none", "--param", "surname-clustering.min_pairs=1"]
+RAW = ["--param", "surname-clustering.correction=none", "--param", "surname-clustering.min_pairs=1",
+       "--param", "family-cluster.correction=none"]
+CLUSTER = SIGNALS / "family-cluster.yaml"
 RARITY = ["--param", "surname-clustering.weighting=rarity"]
 
 
@@ -61,6 +70,7 @@ def main() -> None:
     bonf = defaultdict(Counter)  # weighting -> registries, with a false flag, false units
     families = defaultdict(Counter)  # size -> {planted, family-cluster, surname-clustering}
     wrong_cluster = 0
+    placed = Counter()  # family-cluster on registries whose families were placed at random
     times = []
     for seed in args.seeds:
         registry = work / f"n{args.persons}-s{seed}"
@@ -94,10 +104,22 @@ def main() -> None:
             bonf[name]["with a false flag"] += bool(false)
             bonf[name]["false units"] += len(false)
         wrong_cluster += len(flagged["shipped"]["family-cluster"] - not_null)
+        at_random = place_families_at_random(registry, work / f"placed-n{args.persons}-s{seed}", planted, seed)
+        for name, extra in (("raw", ["--param", "family-cluster.correction=none"]), ("shipped", [])):
+            out = work / f"out-placed-{name}-s{seed}"
+            riskcheck("run", str(at_random), "--rules", str(CLUSTER), "--out", str(out), *extra)
+            found = [f for f in findings(out) if f["rule"] == "family-cluster" and f["status"] == "flagged"]
+            placed[f"{name} flagged"] += len(found)
+            placed[f"{name} registries with any"] += bool(found)
+            if name == "raw":
+                placed["units tested"] += found[0]["figures"]["units_tested"] if found else 0
+                placed["registries with a count"] += bool(found)
+        raw_cluster = {f["unit"] for f in runs["stratified"] if f["rule"] == "family-cluster" and f["status"] == "flagged"}
         for p in planted:
             row = families[p["size"]]
             row["planted"] += 1
             row["family-cluster"] += p["unit"] in flagged["shipped"]["family-cluster"]
+            row["cluster raw"] += p["unit"] in raw_cluster
             row["pairs"] += p["unit"] in flagged["shipped"]["surname-clustering"]
             row["rarity"] += p["unit"] in flagged["shipped, rarity"]["surname-clustering"]
             for name, column in (("stratified", "pairs raw"), ("stratified, rarity", "rarity raw")):
@@ -116,22 +138,73 @@ def main() -> None:
         print(f"  {label}, as shipped (Bonferroni, alpha 0.05): {b['false units']} background units flagged; "
               f"registries with any: {b['with a false flag']} of {b['registries']}")
     print(f"  family-cluster on background units: {wrong_cluster} flagged (background never hires two relatives)")
+    print("\ncalibration of family-cluster, each planted family's members moved to posts drawn at random among the "
+          "current posts of their region and rank:")
+    tested = placed["units tested"]
+    print(f"  raw p <= 0.05 in {placed['raw flagged']} units"
+          + (f" of {tested:,} tested: {placed['raw flagged'] / tested:.1%}" if tested else "")
+          + f" (units tested known for {placed['registries with a count']} of {len(args.seeds)} registries: "
+          "the count is read from a finding)")
+    print(f"  as shipped (Bonferroni, alpha 0.05): {placed['shipped flagged']} units flagged; registries with any: "
+          f"{placed['shipped registries with any']} of {len(args.seeds)}")
     print("\ndetection of planted family units (a father, his siblings and grown children in one district akimat):")
-    print("  (surname-clustering as shipped, Bonferroni over the units tested; and, in brackets, the share whose raw "
-          "p-value is at most 5%, the power before the correction)")
-    print(f"  {'family size':>11} {'planted':>8} {'family-cluster':>15} {'surname pairs':>20} {'surname rarity':>20}")
+    print("  (as shipped, Bonferroni over the units tested; and, in brackets, the share whose raw p-value is at "
+          "most 5%, the power before the correction)")
+    print(f"  {'family size':>11} {'planted':>8} {'family-cluster':>20} {'surname pairs':>20} {'surname rarity':>20}")
     total = Counter()
     for size, row in [*sorted(families.items()), ("all", total)]:
         if size != "all":
             total.update(row)
         if row["planted"]:
             n = row["planted"]
-            print(f"  {size:>11} {n:>8} {row['family-cluster'] / n:>15.0%} "
+            print(f"  {size:>11} {n:>8} {row['family-cluster'] / n:>11.0%} ({row['cluster raw'] / n:>4.0%}) "
                   f"{row['pairs'] / n:>11.0%} ({row['pairs raw'] / n:>4.0%}) "
                   f"{row['rarity'] / n:>11.0%} ({row['rarity raw'] / n:>4.0%})")
     print("\ntime (riskcheck run, whole process):")
     for seed, (signals, kz) in zip(args.seeds, times):
         print(f"  seed {seed}: the two indicators {signals:.1f} s; the Kazakh pack {kz:.1f} s")
+
+
+def place_families_at_random(registry: Path, into: Path, planted: list[dict], seed: int) -> Path:
+    """A copy of the registry in which each planted family member's post is swapped with that of someone
+    holding a current post of the same region and rank, drawn at random: the families and the units' sizes
+    are kept, and where they serve is what the rule's null says random hiring gives."""
+    source, target = registry / "synthetic", into / "synthetic"
+    if (target / "tenures.csv").exists():
+        return into
+    target.mkdir(parents=True, exist_ok=True)
+    for f in source.iterdir():
+        if f.name != "tenures.csv":
+            shutil.copy(f, target / f.name)
+    rows = lambda name: list(csv.DictReader(open(source / f"{name}.csv", encoding="utf-8")))
+    orgs = {o["id"]: o for o in rows("organizations")}
+
+    def region(oid: str) -> str:
+        while oid and not orgs[oid]["region"]:
+            oid = orgs[oid]["parent_id"]
+        return orgs[oid]["region"] if oid else ""
+
+    stratum = {p["id"]: (region(p["organization_id"]), p["rank"]) for p in rows("positions")}
+    with open(source / "tenures.csv", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, tenures = reader.fieldnames, list(reader)
+    members = {m for p in planted for m in p["members"]}
+    current = [t for t in tenures if not t["end"]]
+    by_stratum: dict[tuple, list[dict]] = defaultdict(list)
+    for t in current:
+        if t["person_id"] not in members:
+            by_stratum[stratum[t["position_id"]]].append(t)
+    rng = random.Random(seed)
+    for t in current:
+        if t["person_id"] in members and "-fam" in t["position_id"]:
+            pool = by_stratum[stratum[t["position_id"]]]
+            other = pool.pop(rng.randrange(len(pool)))  # each post swapped once
+            t["position_id"], other["position_id"] = other["position_id"], t["position_id"]
+    with open(target / "tenures.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(tenures)
+    return into
 
 
 def _tested_units(registry: Path) -> set[str]:
