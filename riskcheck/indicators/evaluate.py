@@ -160,7 +160,8 @@ def _kin_group_units(registry: Registry, by_unit: dict[str, list[StaffMember]], 
     admitted = {True: [k for k in links if k.certain], False: links}
     nulls = {sure: KinNull(pools, [(k.a, k.b) for k in these]) for sure, these in admitted.items()}
     doubtful = [k for k in links if not k.certain]
-    tested = [u for u in sorted(by_unit) if _testable(by_unit[u], pools, nulls[False], need)]
+    pooled = {stratum: set(people) for stratum, people in pools.items()}
+    tested = [u for u in sorted(by_unit) if _testable(by_unit[u], pooled, nulls[False], need)]
     alpha, correction = settings["alpha"], settings["correction"]
     factor = max(1, len(tested)) if correction == "bonferroni" else 1
     max_draws = bounded_draws(rule_id, len(tested), alpha, correction, settings["permutations"])
@@ -203,18 +204,18 @@ def _kin_group_units(registry: Registry, by_unit: dict[str, list[StaffMember]], 
     return out
 
 
-def _testable(members: list[StaffMember], pools: dict[tuple, list[str]], null: KinNull, need: int) -> bool:
+def _testable(members: list[StaffMember], pools: dict[tuple, set[str]], null: KinNull, need: int) -> bool:
     """Whether a unit could be flagged at all, and so counts among the units tested: it has `need` staff, it
     does not hold everyone of its strata (a body that does, as a region's akimat holds the region, is its own
     null: every draw is its staff), and its strata's people hold a group of `need` relatives."""
     if len(members) < need:
         return False
-    composition: dict[tuple, int] = {}
-    for m in members:
-        composition[m.stratum] = composition.get(m.stratum, 0) + 1
-    if all(n >= len(pools[s]) for s, n in composition.items()):
-        return False
-    return null.can_reach(sorted(composition), need)
+    strata = sorted({m.stratum for m in members})
+    if len(members) >= max(len(pools[s]) for s in strata):  # else some of a stratum's people serve elsewhere
+        here = {m.person for m in members}
+        if all(pools[s] <= here for s in strata):
+            return False
+    return null.can_reach(strata, need)
 
 
 def _group_steps(people: list[str], inside: list[KinLink], member_of: dict[str, StaffMember]):
