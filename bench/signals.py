@@ -114,7 +114,8 @@ def main() -> None:
             if name == "raw":
                 placed["units tested"] += found[0]["figures"]["units_tested"] if found else 0
                 placed["registries with a count"] += bool(found)
-        raw_cluster = {f["unit"] for f in runs["stratified"] if f["rule"] == "family-cluster" and f["status"] == "flagged"}
+        raw_cluster = {f["unit"] for f in runs["stratified"]
+                       if f["rule"] == "family-cluster" and f["status"] == "flagged"}
         for p in planted:
             row = families[p["size"]]
             row["planted"] += 1

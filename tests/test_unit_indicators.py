@@ -294,6 +294,7 @@ def test_the_same_region_gives_the_same_figures(region_findings):
 
 
 def test_a_setting_that_would_draw_for_ever_is_refused_naming_the_rule(tmp_path, runner):
-    result = runner.invoke(main, ["run", str(EXAMPLE), "--out", str(tmp_path), "--param", "family-cluster.alpha=1e-300"])
+    result = runner.invoke(main, ["run", str(EXAMPLE), "--out", str(tmp_path),
+                                  "--param", "family-cluster.alpha=1e-300"])
     assert "family-cluster" in result.output and "10,000,000" in result.output and "alpha" in result.output
     assert not (tmp_path / EXAMPLE.name / "findings.json").exists()

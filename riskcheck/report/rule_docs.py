@@ -171,7 +171,8 @@ def _unit_method(loaded: LoadedRule) -> list[str]:
     settings = {name: value for name, value in r.measure.settings}
 
     def named(value) -> str:  # a `$parameter` as words
-        return value.replace("$", "the `") + "` parameter" if isinstance(value, str) and value.startswith("$") else value
+        is_param = isinstance(value, str) and value.startswith("$")
+        return value.replace("$", "the `") + "` parameter" if is_param else value
 
     words = {"strata": named(settings["strata"]) if isinstance(settings.get("strata"), str)
              else ", ".join(settings.get("strata") or []),
