@@ -180,7 +180,7 @@ def test_a_bad_override_on_the_command_line_names_the_setting(tmp_path, runner):
 
 # -- groups of close relatives against chance --------------------------------------------------------------
 
-def _families(rng, people: list[str], sizes: list[int]) -> list[tuple[str, str]]:
+def _families(people: list[str], sizes: list[int]) -> list[tuple[str, str]]:
     """Links joining consecutive people into families of the sizes given (a chain: parent, child, grandchild)."""
     links, at = [], 0
     for size in sizes:
@@ -210,7 +210,7 @@ def test_a_unit_hired_at_random_is_flagged_at_most_as_often_as_alpha():
     families) give p <= 0.05 for about 5% of them or fewer, never much more."""
     rng = np.random.default_rng(12)
     people = [f"p{i:04d}" for i in range(400)]
-    links = _families(rng, people, [2, 3, 4, 6, 8] * 12)  # 276 of the 400 have relatives in the pool
+    links = _families(people, [2, 3, 4, 6, 8] * 12)  # 276 of the 400 have relatives in the pool
     null = KinNull({("all",): people}, links)
     for min_group in (2, 3):
         rejected = tested = 0
