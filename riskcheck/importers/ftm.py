@@ -42,6 +42,7 @@ from typing import Iterator
 import yaml
 
 from riskcheck.errors import Problem, ProblemError
+from riskcheck.registry.dates import DateFormatError, FIRST_AS_OF, LAST_AS_OF, parse_date, parse_exact_date
 from riskcheck.registry.schema import load_schema
 
 ORGANIZATION_SCHEMATA = {"Organization": "organization", "PublicBody": "public_body", "Company": "company"}
@@ -83,67 +84,173 @@ def _word(text: str) -> str:
 
 # ---------------------------------------------------------------------------------------------- reading
 
+MAX_NESTING = 32  # OpenSanctions nests two or three levels; deeper is no export but an attack on the reader
+MAX_PROBLEMS = 50  # problems listed per file; the count of the rest is given
+# Schemata one entity's fragments may carry (Aleph writes a fragment under a more general schema): the
+# fragments merge into the more specific one. Any other pair sharing an id are two entities, never merged.
+GENERAL_SCHEMATA = {"Thing": None, "LegalEntity": "Thing", "Organization": "LegalEntity", "Person": "LegalEntity",
+                    "Company": "Organization", "PublicBody": "Organization"}
+
+
+def _ancestors(schema: str) -> set[str]:
+    out = {schema}
+    while GENERAL_SCHEMATA.get(schema):
+        schema = GENERAL_SCHEMATA[schema]
+        out.add(schema)
+    return out
+
+
+class _TooDeep(Exception):
+    pass
+
+
+@dataclass
+class EntityFile:
+    """The entities of one file by id, and what could not be taken from it as it stands."""
+
+    entities: dict[str, dict]
+    collisions: dict[str, list[str]] = field(default_factory=dict)  # id -> schemata of the entities not merged
+
+
 def read_entities(path: Path, shown: str) -> dict[str, dict]:
     """Every entity by id, nested ones lifted out; fragments of one entity (Aleph) merged property by property."""
-    entities: dict[str, dict] = {}
+    return read_entity_file(path, shown).entities
+
+
+def read_entity_file(path: Path, shown: str) -> EntityFile:
+    """As read_entities, keeping the ids that two entities of unrelated schemata share (each kept apart:
+    an Organization with a Person's id must not become that person's alias)."""
+    merged = _Merged()
     problems: list[Problem] = []
-    with open(path, encoding="utf-8-sig") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
+    more = 0
+
+    def problem(number: int, message: str) -> None:
+        nonlocal more
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(Problem(shown, number, message))
+        else:
+            more += 1
+
+    with open(path, "rb") as fh:
+        number = 0
+        while True:
+            raw = fh.readline(MAX_LINE_CHARS + 1)
+            if not raw:
+                break
+            number += 1
+            if len(raw) > MAX_LINE_CHARS and not raw.endswith(b"\n"):
+                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # the rest of a line too long to be an entity: skipped, never held
+                problem(number, "is longer than any entity; not read")
                 continue
-            if len(line) > MAX_LINE_CHARS:
-                problems.append(Problem(shown, number, "is longer than any entity; not read"))
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problem(number, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the "
+                                "line): FollowTheMoney files are UTF-8; convert the file, e.g. with iconv")
+                continue
+            if not line.strip():
                 continue
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
-                problems.append(Problem(shown, number, f"is not JSON: {exc.msg} (column {exc.colno})"))
+                problem(number, f"is not JSON: {exc.msg} (column {exc.colno})")
                 continue
-            if not isinstance(data, dict) or not isinstance(data.get("schema"), str) or not data.get("id"):
-                problems.append(Problem(shown, number, "is not a FollowTheMoney entity (an object with id, "
-                                                       "schema and properties)"))
+            except RecursionError:
+                problem(number, f"nests deeper than riskcheck reads (JSON nested beyond Python's limit); not read")
                 continue
-            for entity in _flatten(data):
-                _merge(entities, entity)
-            if len(problems) > 50:
-                break
+            if not isinstance(data, dict) or not isinstance(data.get("schema"), str) or not _is_id(data.get("id")):
+                problem(number, "is not a FollowTheMoney entity (an object with id, schema and properties)")
+                continue
+            try:
+                found = list(_flatten(data))
+            except _TooDeep:
+                problem(number, f"nests entities more than {MAX_NESTING} levels deep; not read")
+                continue
+            for entity in found:
+                merged.add(entity)
+    if more:
+        problems.append(Problem(shown, None, f"{more:,} more problems like those above, not listed"))
     if problems:
         raise ProblemError(problems)
-    return entities
+    return EntityFile(merged.entities(), merged.collisions)
 
 
-def _flatten(data: dict, outer: dict | None = None) -> Iterator[dict]:
+def _is_id(value) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
+
+
+def _texts(value) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if isinstance(v, str)]
+
+
+def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[dict]:
     """The entity, with nested entities replaced by their ids and yielded themselves (a nested entity
     without datasets or dates of its own has those of the entity it was found in)."""
+    if depth > MAX_NESTING:
+        raise _TooDeep()
+    seen = data.get("last_change") or data.get("last_seen")
     entity = {"id": str(data["id"]), "schema": data["schema"], "properties": {},
-              "datasets": [str(d) for d in data.get("datasets") or [] if isinstance(d, str)],
-              "last_seen": data.get("last_change") or data.get("last_seen")}
+              "datasets": _texts(data.get("datasets") or []),
+              "last_seen": seen if isinstance(seen, str) else None}
     if outer is not None:
         entity["datasets"] = entity["datasets"] or outer["datasets"]
         entity["last_seen"] = entity["last_seen"] or outer["last_seen"]
-    for name, values in (data.get("properties") or {}).items():
+    properties = data.get("properties")
+    for name, values in (properties.items() if isinstance(properties, dict) else ()):
         values = values if isinstance(values, list) else [values]
         kept = []
         for value in values:
-            if isinstance(value, dict) and value.get("id") and isinstance(value.get("schema"), str):
-                yield from _flatten(value, entity)
+            if isinstance(value, dict) and _is_id(value.get("id")) and isinstance(value.get("schema"), str):
+                yield from _flatten(value, entity, depth + 1)
                 kept.append(str(value["id"]))
             elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 kept.append(str(value))
-        entity["properties"][name] = kept
+        entity["properties"][str(name)] = kept
     yield entity
 
 
-def _merge(entities: dict[str, dict], entity: dict) -> None:
-    known = entities.get(entity["id"])
-    if known is None:
-        entities[entity["id"]] = entity
-        return
-    for name, values in entity["properties"].items():
-        have = known["properties"].setdefault(name, [])
-        have += [v for v in values if v not in have]
-    known["datasets"] += [d for d in entity["datasets"] if d not in known["datasets"]]
-    known["last_seen"] = max(filter(None, [known["last_seen"], entity["last_seen"]]), default=None)
+class _Merged:
+    """Fragments of one entity merged property by property, each value once, in the order first seen.
+
+    Values are held in dicts (ordered sets) while reading, so merging 150,000 fragments of one entity
+    costs the same per fragment as merging the first two (lists made it quadratic: minutes).
+    """
+
+    def __init__(self):
+        self.by_id: dict[str, dict] = {}
+        self.collisions: dict[str, list[str]] = {}
+
+    def add(self, entity: dict) -> None:
+        known = self.by_id.get(entity["id"])
+        if known is None:
+            self.by_id[entity["id"]] = {
+                "id": entity["id"], "schema": entity["schema"],
+                "properties": {k: dict.fromkeys(v) for k, v in entity["properties"].items()},
+                "datasets": dict.fromkeys(entity["datasets"]), "last_seen": entity["last_seen"]}
+            return
+        if entity["schema"] != known["schema"]:
+            if entity["schema"] in _ancestors(known["schema"]):
+                pass  # a more general fragment of the same entity
+            elif known["schema"] in _ancestors(entity["schema"]):
+                known["schema"] = entity["schema"]
+            else:
+                schemata = self.collisions.setdefault(entity["id"], [known["schema"]])
+                if entity["schema"] not in schemata:
+                    schemata.append(entity["schema"])
+                return
+        for name, values in entity["properties"].items():
+            known["properties"].setdefault(name, {}).update(dict.fromkeys(values))
+        known["datasets"].update(dict.fromkeys(entity["datasets"]))
+        known["last_seen"] = max(filter(None, [known["last_seen"], entity["last_seen"]]), default=None)
+
+    def entities(self) -> dict[str, dict]:
+        return {eid: {"id": eid, "schema": e["schema"], "properties": {k: list(v) for k, v in e["properties"].items()},
+                      "datasets": list(e["datasets"]), "last_seen": e["last_seen"]}
+                for eid, e in self.by_id.items()}
 
 
 # ---------------------------------------------------------------------------------------------- mapping
@@ -152,6 +259,7 @@ class _Mapper:
     def __init__(self, entities: dict[str, dict], dataset: str, as_of: date):
         self.entities, self.dataset, self.as_of = entities, dataset, as_of.isoformat()
         self.summary = ImportSummary()
+        self.odd_dates: dict[str, list[str]] = {}  # entity id -> notes on dates that could not be read as dates
         self.rows: dict[str, dict[str, dict]] = {t: {} for t in load_schema().types}
 
     def run(self) -> None:
@@ -198,9 +306,20 @@ class _Mapper:
                 "notes": "Imported by riskcheck import ftm; check the fact at its original source."}
         return sid
 
+    def date_of(self, entity: dict, prop: str) -> str | None:
+        """The entity's date `prop` as a partial date; values that are no date riskcheck can hold (year 0000,
+        99999) are kept in the notes and counted, never cut to a date they do not say."""
+        dates, odd = _dates_of(entity["properties"].get(prop, []))
+        if odd:
+            self.summary.caveats["dates that are no calendar date from 0001 to 9999, not read as dates "
+                                 "(kept in the record's notes)"] += len(odd)
+            self.odd_dates.setdefault(entity["id"], []).append(
+                f"FtM {prop} not read as a date: {', '.join(repr(v) for v in odd)}")
+        return dates
+
     def notes(self, entity: dict, *extra: str) -> str | None:
         props = entity["properties"]
-        parts = [*extra]
+        parts = [*extra, *self.odd_dates.get(entity["id"], [])]
         if props.get("topics"):
             parts.append("FtM topics: " + ", ".join(sorted(props["topics"])))
         if props.get("country"):
@@ -229,7 +348,7 @@ class _Mapper:
         self.rows["persons"][entity["id"]] = {
             "id": entity["id"], "name": names[0], "aliases": list(dict.fromkeys(aliases)),
             "given_name": _first(props, "firstName"), "patronymic": _first(props, "fatherName"),
-            "surname": _first(props, "lastName"), "birth_date": _date_of(props.get("birthDate", [])),
+            "surname": _first(props, "lastName"), "birth_date": self.date_of(entity, "birthDate"),
             "gender": {"male": "m", "female": "f"}.get(gender),
             "identifiers": _identifiers(props), "notes": self.notes(entity),
             "sources": [self.source(entity)]}
@@ -280,9 +399,9 @@ class _Mapper:
         if holder is None or post is None:
             self.summary.caveats["Occupancy entities whose holder or post is not in the file, not mapped"] += 1
             return
-        start, end = _date_of(props.get("startDate", [])), _date_of(props.get("endDate", []))
+        start, end = self.date_of(entity, "startDate"), self.date_of(entity, "endDate")
         status = (_first(props, "status") or "unknown").lower()
-        notes = [f"FtM status: {status}"]
+        notes = [f"FtM status: {status}", *self.odd_dates.get(entity["id"], [])]
         if start is None:
             start = f"../{_upper(end) if end else self.as_of}"
             self.summary.caveats["occupancies without a start date (start: some day up to the end or as-of)"] += 1
@@ -313,8 +432,8 @@ class _Mapper:
                 self.summary.unknown_words[w] += 1
         self.rows["relations"][entity["id"]] = {
             "id": entity["id"], "person_id": person, "relative_id": relative, "kind": kind,
-            "start": _date_of(props.get("startDate", [])), "end": _date_of(props.get("endDate", [])),
-            "notes": notes, "sources": [self.source(entity)]}
+            "start": self.date_of(entity, "startDate"), "end": self.date_of(entity, "endDate"),
+            "notes": "; ".join([notes, *self.odd_dates.get(entity["id"], [])]), "sources": [self.source(entity)]}
 
     def finish(self) -> None:
         for row in self.rows["organizations"].values():
@@ -326,17 +445,28 @@ def _first(props: dict, name: str) -> str | None:
     return next(iter(props.get(name, [])), None)
 
 
-_DATE = re.compile(r"^(\d{4})(-\d{2})?(-\d{2})?")
+_DATE = re.compile(r"(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:T[0-9:.+\-Z]*)?")
 
 
-def _date_of(values: list[str]) -> str | None:
-    """One partial date for all the values: the most precise when they agree, else the interval spanning them."""
-    dates = sorted({m.group(0) for v in values if (m := _DATE.match(v.strip()))})
+def _dates_of(values: list[str]) -> tuple[str | None, list[str]]:
+    """One partial date for all the values (the most precise when they agree, else the interval spanning
+    them), and the values that are no date riskcheck can hold: year 0000, a five-digit year, month 13."""
+    dates, odd = set(), []
+    for value in values:
+        m = _DATE.fullmatch(value.strip())
+        try:
+            if m is None:
+                raise DateFormatError(value)
+            parse_date(m.group(1))
+            dates.add(m.group(1))
+        except DateFormatError:
+            odd.append(value)
+    dates = sorted(dates)
     if not dates:
-        return None
+        return None, odd
     if all(dates[-1].startswith(d) for d in dates):
-        return dates[-1]
-    return f"{dates[0]}/{dates[-1]}"
+        return dates[-1], odd
+    return f"{dates[0]}/{dates[-1]}", odd
 
 
 def _lower(text: str) -> str:
@@ -378,14 +508,32 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ProblemError([Problem(str(out), None, "exists and is not empty: riskcheck never writes over a "
                                                     "folder; name a new case folder")])
-    entities = read_entities(path, path.name)
+    read = read_entity_file(path, path.name)
+    entities = read.entities
+    odd_seen = 0
     if as_of is None:
-        seen = sorted(str(e["last_seen"])[:10] for e in entities.values() if e.get("last_seen"))
+        seen = []
+        for e in entities.values():
+            if e.get("last_seen"):
+                day = _day(e["last_seen"])
+                if day is None:
+                    odd_seen += 1
+                else:
+                    seen.append(day)
         if not seen:
-            raise ProblemError([Problem(path.name, None, "says nothing of when it was compiled: give the date "
-                                                         "to judge the case at with --as-of YYYY-MM-DD")])
-        as_of = date.fromisoformat(seen[-1])
+            raise ProblemError([Problem(path.name, None, "says nothing of when it was compiled" + (
+                f" (its {odd_seen:,} last_change dates are no dates from {FIRST_AS_OF} to {LAST_AS_OF})"
+                if odd_seen else "") + ": give the date to judge the case at with --as-of YYYY-MM-DD")])
+        as_of = max(seen)
     mapper = _Mapper(entities, path.stem, as_of)
+    if odd_seen:
+        mapper.summary.caveats["entities whose last_change is no date the case can be judged at, not used for "
+                               "the as-of date"] += odd_seen
+    if read.collisions:
+        named = ", ".join(f"{i!r} ({' and '.join(read.collisions[i])})" for i in sorted(read.collisions)[:5])
+        mapper.summary.caveats["ids shared by entities of unrelated schemata: the first entity of each kept, "
+                               f"the others not mapped, never merged ({named}"
+                               + (", ..." if len(read.collisions) > 5 else "") + ")"] += len(read.collisions)
     mapper.run()
     mapper.finish()
     summary = mapper.summary
@@ -402,6 +550,15 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return summary
+
+
+def _day(text: str) -> date | None:
+    """A last_change timestamp as a day a case can be judged at, or None (99999-01-01, 0000-01-01)."""
+    m = _DATE.fullmatch(text.strip())
+    try:
+        return parse_exact_date(m.group(1)) if m else None
+    except DateFormatError:
+        return None
 
 
 def _jurisdiction(props: dict) -> str | None:
