@@ -23,6 +23,27 @@ _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" +
                      "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in FORMAT_RANGES) + "]")
 
 
+# What an http(s) address may hold, one pattern for every check (validation in SQL, the report, rule files, imports):
+# no space or control, no <>"` (they end an address in text), no invisible formatting character and no Unicode
+# space or line separator (U+2028 looks like nothing and ends a line). Written so Python's re and DuckDB's RE2
+# read it alike: ASCII by escape, the rest as literal characters. An apostrophe is allowed (O'Brien in a
+# Wikipedia address); pages escape it.
+_UNICODE_SPACES = ((0x00A0, 0x00A0), (0x1680, 0x1680), (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F),
+                   (0x205F, 0x205F), (0x3000, 0x3000))
+_NOT_IN_URL = "\\x00-\\x20\\x7f-\\x9f<>\"`" + "".join(
+    chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in FORMAT_RANGES + _UNICODE_SPACES if a > 0x9F)
+URL_PATTERN = f"https?://[^{_NOT_IN_URL}]+"
+_URL = re.compile(URL_PATTERN)
+
+
+def http_url(value: str | None) -> str | None:
+    """The address if it is one riskcheck links to (http or https, nothing hidden in it), else None: a
+    javascript: or data: address never becomes a link. Spaces around it are ignored, as SQL's trim does."""
+    if isinstance(value, str) and _URL.fullmatch(value.strip(" ")):
+        return value.strip(" ")
+    return None
+
+
 def has_hidden(text: str) -> bool:
     return _HIDDEN.search(text) is not None
 

@@ -37,6 +37,35 @@ def test_a_javascript_source_address_is_not_a_link(runner, write_case, tmp_path)
     assert "not an http(s) address" in result.output
 
 
+@pytest.mark.parametrize("url, linked", [
+    ("https://en.wikipedia.org/wiki/O'Brien", True),  # validate passed it, the report refused to link it
+    ("https://example.org/a\u2028b", False),  # a line separator: the report refused it, validate passed it
+    ("https://example.org/a\u00a0b", False), ("https://example.org/\u200bx", False),
+    ("https://example.org/\u0430", True),
+])
+def test_validate_and_the_report_agree_on_every_address(runner, write_case, tmp_path, url, linked):
+    root = write_case("addr", {"case.yaml": minimal_case("addr", url=json.dumps(url)[1:-1])})
+    result = run(runner, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "addr" / "report.html").read_text()
+    warned = "is not an http(s) address" in result.output
+    assert warned is not linked
+    assert ("not http(s); not linked" not in html) is linked
+
+
+def test_one_address_pattern_reads_alike_in_python_and_in_the_store():
+    import duckdb
+
+    from riskcheck.textsafety import URL_PATTERN, http_url
+
+    conn = duckdb.connect()
+    for url in ["https://a.org/x", "https://a.org/O'Brien", "https://a.org/\u2028", "javascript:alert(1)",
+                " https://a.org ", "https://a.org\t", "https://a.org/\u202ex", "https://a.org/\U000e0041",
+                "https://ä.org/тест", "http://a.org/<b>", "https://a.org/\x85"]:
+        in_store = conn.execute("SELECT regexp_full_match(trim(?), ?)", [url, URL_PATTERN]).fetchall()[0][0]
+        assert in_store is (http_url(url) is not None), repr(url)
+
+
 def test_ids_cannot_write_outside_the_output_folder(runner, write_case, tmp_path):
     root = write_case("ok-case", {"case.yaml": minimal_case("ok-case").replace("p-son", "../../p-son")})
     (root / "evil").mkdir()

@@ -44,6 +44,7 @@ import yaml
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry.dates import DateFormatError, FIRST_AS_OF, LAST_AS_OF, parse_date, parse_exact_date
 from riskcheck.registry.schema import load_schema
+from riskcheck.textsafety import http_url
 
 ORGANIZATION_SCHEMATA = {"Organization": "organization", "PublicBody": "public_body", "Company": "company"}
 MAPPED = {"Person", "Position", "Occupancy", "Family", "Identification", "Passport", *ORGANIZATION_SCHEMATA}
@@ -294,7 +295,7 @@ class _Mapper:
     # the URL and publisher where the fact was first published.
     def source(self, entity: dict) -> str:
         props = entity["properties"]
-        url = next((u for u in props.get("sourceUrl", []) if re.match(r"https?://", u)), None)
+        url = next((http_url(u) for u in props.get("sourceUrl", []) if http_url(u)), None)
         publisher = next(iter(props.get("publisher", [])), None)
         datasets = ", ".join(sorted(entity["datasets"])) or self.dataset
         key = hashlib.sha1(json.dumps([datasets, url, publisher]).encode()).hexdigest()[:10]

@@ -16,6 +16,7 @@ import duckdb
 from riskcheck.errors import Problem
 from riskcheck.registry.store import lit, q, row_counts
 from riskcheck.registry.schema import Schema
+from riskcheck.textsafety import URL_PATTERN
 
 MAX_PROBLEMS_PER_CHECK = 200
 
@@ -146,7 +147,7 @@ def _field_checks(rtype) -> list[tuple[str, str, str, object]]:
         checks.append((end, end, f"{q(end + '__hi')} < {q(start + '__lo')}",
                        lambda v, s=start: f"{v!r} is before the {s} date"))
     if "url" in rtype.fields:
-        checks.append(("url", "url", "url IS NOT NULL AND NOT regexp_full_match(url, 'https?://[^\\s<>\"]+')",
+        checks.append(("url", "url", "url IS NOT NULL AND NOT regexp_full_match(trim(url), " + lit(URL_PATTERN) + ")",
                        lambda v: f"{v!r} is not an http(s) address; reports show it as text, not as a link"))
     checks.append(("id", "id", "id IS NOT NULL AND length(id) > 200", "an id must be at most 200 characters"))
     for f in _free_text_fields(rtype):

@@ -24,20 +24,12 @@ from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_tex
 from riskcheck.review.state import review_counts
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
-from riskcheck.textsafety import has_hidden
+from riskcheck.textsafety import http_url
 
 STATUSES = list(STATUS_ORDER)
 MAX_LISTED_RELATIONS = 300
 MAX_FINDINGS_ON_ONE_PAGE = 100  # beyond this, report.html is an index linking one page per person
 MAX_LISTED_SOURCES = 500
-_HTTP = re.compile(r"https?://[^\s<>\"']+")
-
-
-def http_url(value: str | None) -> str | None:
-    """The address if it is http(s), else None: a javascript: or data: address never becomes a link."""
-    if value and _HTTP.fullmatch(value.strip()) and not has_hidden(value):
-        return value.strip()
-    return None
 
 
 KIND_WORDS = {"risk_indicator": "Risk indicator", "legal_duty": "Legal duty"}

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
+from riskcheck.textsafety import http_url
 
 STATUSES = ("flagged", "pending", "undetermined", "complied")
 SEVERITIES = ("high", "medium", "low")
@@ -48,8 +49,8 @@ class LegalBasis(Strict):
     @field_validator("url")
     @classmethod
     def http_only(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"https?://\S+", v):
-            raise ValueError("must be an http(s) address")
+        if v is not None and http_url(v) is None:
+            raise ValueError("must be an http(s) address with no space, control or invisible character")
         return v
 
 
