@@ -1,21 +1,31 @@
-"""Mutation fuzzing of whole runs: shipped cases, damaged the ways strangers' files are damaged.
+"""Mutation fuzzing of everything riskcheck reads from strangers: cases, FollowTheMoney files, workbooks.
 
-    python bench/fuzz.py                      # 2,000 mutated cases through the whole run
-    python bench/fuzz.py --inputs 100000 --workers 2
-    python bench/fuzz.py --level load         # loaders and validator only, about 20x faster
+    python bench/fuzz.py                                  # 2,000 inputs to each target
+    python bench/fuzz.py --inputs 100000 --workers 2      # at length
+    python bench/fuzz.py --target ftm --target workbook   # some targets only
+    python bench/fuzz.py --target load                    # loaders and validator only, about 20x faster than run
 
-Each input is one shipped case with one to four mutations in its files: a value replaced by a
-hostile one (year 0000, an open date, a huge number, an alias, a control or bidi character, a path,
-a long string ...), a line deleted, doubled, truncated or re-indented, a character inserted. The
-case goes through what `riskcheck run` does (load, validate, evaluate every shipped rule, write the
-report and the index). Any exception that escapes, any file written outside the output folder, or
-an exit other than "checked" or "case failed" is counted as a failure, with its signature and the
-seed that reproduces it. tests/test_fuzz.py drives the same mutations with hypothesis in CI.
+Targets (TARGETS below; a new reader joins by adding one):
+- run: a shipped case with one to four mutations in its files (a value replaced by a hostile one: year
+  0000, an open date, a huge number, an alias, a control or bidi character, a path, a long string ...; a line
+  deleted, doubled, truncated or re-indented; a character inserted) goes through what `riskcheck run` does
+  (load, validate, evaluate every shipped rule, write the report and the index).
+- load: the same inputs through the loaders and the validator only (`riskcheck validate`).
+- ftm: the FollowTheMoney test file with its entities damaged (values replaced by hostile ones, nested
+  deeply, ids shared across schemata, dates out of range, bytes that are not UTF-8, lines cut) goes through
+  `riskcheck import ftm`, and the case it writes through `riskcheck validate`.
+- workbook: a small registry workbook with hostile cell values, formulas with and without saved values,
+  and its XML damaged (cell types, shared string indexes, declared sizes), read as a case.
+
+Any exception that escapes, any file written outside the output folder, or an outcome other than "checked"
+or "refused with a message" is counted as a failure, with its signature and the seed that reproduces it.
+tests/test_fuzz.py drives the same mutations with hypothesis in CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import shutil
@@ -27,10 +37,12 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "cases"
 RULES = REPO / "rules" / "kz"
+FTM_SEED = REPO / "tests" / "data" / "ftm" / "fictional-peps.ftm.json"
 
 TOKENS = [
     "0000", "0000-01-01", "9999-12-31", "9999", "0001-01-01", "2024-05/..", "../2021", "..", "/", "2021-13-45",
@@ -156,54 +168,273 @@ def random_input(rng: random.Random) -> tuple[str, list[tuple[int, Mutation]]]:
     return case, mutations
 
 
-def fuzz_slice(args: tuple[int, int, str]) -> tuple[int, Counter, dict]:
-    """Run inputs [start, stop) of the seeded sequence; each input's seed is its number."""
-    start, stop, level = args
+# ---------------------------------------------------------------------------------------------- FollowTheMoney
+
+FTM_OPS = ("value", "value", "date", "nest", "collide", "fragment", "drop_key", "line")
+FTM_VALUES: list = [None, True, 0, -1, 1e308, "", "x" * 3000, {}, [], [[[]]], {"id": "n", "schema": "Person"},
+                    "0000", "99999", "0000-01-01", "99999-01-01", "2021-13-45", "1961-04", "2024-05-01T10:00:00",
+                    "\u202e", "\x00", "\ud800", "javascript:alert(1)", "https://example.org/O'Brien\u2028",
+                    "Organization", "Person", "Thing", "LegalEntity", "ftm-p-father", "ftm-min-demo"]
+FTM_DATES = ["0000", "99999", "0000-01-01", "99999-01-01", "2021-02-30", "1961", "1961-04", "1961-04-02T00:00:00",
+             "../2021", "2021/2020", "", "9999-12-31", "0001-01-01", "1000-01-01", "2024-5-1"]
+
+
+def mutate_ftm(lines: list[str], rng: random.Random) -> bytes:
+    """The FtM file with one to four entities damaged; returns the file's bytes (maybe not UTF-8)."""
+    entities = [json.loads(line) for line in lines]
+    raw_tail = b""
+    for _ in range(rng.randint(1, 4)):
+        op = rng.choice(FTM_OPS)
+        entity = rng.choice(entities)
+        props = entity.setdefault("properties", {})
+        if op == "value":
+            where = rng.choice(["id", "schema", "datasets", "last_change", "properties", "prop", "prop", "prop"])
+            value = rng.choice(FTM_VALUES)
+            if where == "prop" and isinstance(props, dict) and props:
+                props[rng.choice(sorted(props))] = rng.choice([value, [value], [value, value]])
+            else:
+                entity[where] = value
+        elif op == "date":
+            prop = rng.choice(["birthDate", "startDate", "endDate", "last_change"])
+            date = rng.choice(FTM_DATES)
+            if prop == "last_change":
+                entity[prop] = date
+            elif isinstance(props, dict):
+                props[prop] = [date] * rng.randint(1, 2) + ([rng.choice(FTM_DATES)] if rng.random() < 0.5 else [])
+        elif op == "nest":
+            nested = {"id": f"deep-{rng.randrange(100)}", "schema": "Person", "properties": {"name": ["Deep"]}}
+            for level in range(rng.choice([2, 30, 40, 200])):
+                nested = {"id": f"n{level}", "schema": "Family", "properties": {"relative": [nested]}}
+            if isinstance(props, dict):
+                props["relative"] = [nested]
+        elif op == "collide":
+            other = dict(rng.choice(entities))
+            other["schema"] = rng.choice(["Organization", "Person", "Company", "LegalEntity", "Thing", "Note"])
+            entities.append(other)
+        elif op == "fragment":
+            entities += [{"id": entity.get("id"), "schema": entity.get("schema"),
+                          "properties": {"alias": [f"A{i}"]}} for i in range(rng.choice([2, 50, 2000]))]
+        elif op == "drop_key":
+            entity.pop(rng.choice(["id", "schema", "properties", "datasets"]), None)
+        elif op == "line":
+            raw_tail += rng.choice([b"\xff\xfe", b"\xc3", b"{", b"[" * 5000, b"null", b"\x00", b"\r\n\r\n",
+                                    "Ærø".encode("latin-1"), b"\xef\xbb\xbf{}"]) + b"\n"
+    text = "".join(json.dumps(e, ensure_ascii=rng.random() < 0.5) + "\n" for e in entities)
+    data = text.encode("utf-8", "surrogatepass")
+    if rng.random() < 0.2:
+        data = data[: rng.randrange(len(data) + 1)]
+    return data + raw_tail
+
+
+def check_ftm(data: bytes, workdir: Path, validate: bool = True) -> str:
+    """`riskcheck import ftm`, then (with `validate`) `riskcheck validate` of what it wrote: "checked", "refused"
+    or "FAILURE: ..."."""
+    from riskcheck.errors import ProblemError
+    from riskcheck.importers.ftm import import_ftm
+    from riskcheck.registry.load import load_case
+
+    source = workdir / "input.ftm.json"
+    source.write_bytes(data)
+    out = workdir / "cases" / "imported"
+    try:
+        import_ftm(source, out)
+    except ProblemError:
+        return "case refused"
+    except Exception as exc:
+        return "FAILURE: " + _signature(exc)
+    if not validate:
+        return "checked"
+    try:
+        load_case(out, workdir / "cases").close()
+    except ProblemError as exc:
+        return f"FAILURE: the imported case does not validate: {exc.problems[0].message[:60]}"
+    except Exception as exc:
+        return "FAILURE: " + _signature(exc)
+    return "checked"
+
+
+# ---------------------------------------------------------------------------------------------- workbooks
+
+WORKBOOK_CELLS: list = ["=A2", '=IF(TRUE,"Someone Else")', "=1/0", "#REF!", 1e308, -1, 0, True, "", " ", None,
+                        "x" * 3000, "\u202e", "2021-13-45", "0000", "p1", "p2", "s1", "parent", "spouse"]
+WORKBOOK_XML = [('t="inlineStr"', 't="e"'), ('t="inlineStr"', 't="s"'), ('t="inlineStr"', 't="b"'),
+                ('t="inlineStr"', 't="d"'), ('t="inlineStr"', 't="n"'), ("<v />", ""), ("<v />", "<v>x</v>"),
+                ("<v />", "<v>1e999</v>"), ('<dimension ref="', '<dimension ref="A1:XFD1048576" x="'),
+                ('r="A2"', 'r="XFD1048576"'), ('r="A2"', 'r="A0"'), ('r="B2"', 'r="B"'), ("<row ", "<row r=\"0\" "),
+                ("</sheetData>", '<row r="9"><c r="A9" t="s"><v>99</v></c></row></sheetData>'),
+                ("<f>", "<f t=\"shared\" si=\"0\">"), ("</c>", ""), ("<is>", "")]
+
+
+def make_workbook(path: Path, rng: random.Random) -> None:
+    """A small registry workbook with hostile cells, its XML then damaged in one to three places."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = rng.choice(["persons", "Sheet1", "relations"])
+    rows = [["id", "name", "birth_date"], ["p1", "Father", 1961], ["p2", "Son", "1990-03"]]
+    for _ in range(rng.randint(1, 4)):
+        row = rng.randrange(len(rows))
+        col = rng.randrange(4)
+        while len(rows[row]) <= col:
+            rows[row].append(None)
+        rows[row][col] = rng.choice(WORKBOOK_CELLS)
+    for row in rows:
+        book.active.append(row)
+    if rng.random() < 0.3:
+        book.create_sheet(rng.choice(["tenures", "Notes", "persons "])).append(["id", "person_id"])
+    buf = io.BytesIO()
+    book.save(buf)
+    source = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    edits = [rng.choice(WORKBOOK_XML) for _ in range(rng.randint(0, 3))]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                text = data.decode()
+                for old, new in edits:
+                    text = text.replace(old, new, 1)
+                data = text.encode()
+            out.writestr(item, data)
+
+
+def check_workbook(path: Path, root: Path, validate: bool = True) -> str:
+    """The workbook read as a case's record file (with `validate`, the whole case loaded and validated; else
+    the workbook reader alone): "checked", "refused" or "FAILURE: ..."."""
+    from riskcheck.errors import ProblemError
+    from riskcheck.registry.load import load_case
+    from riskcheck.registry.schema import load_schema
+    from riskcheck.registry.workbook import read_workbook
+
+    try:
+        if validate:
+            load_case(path.parent, root).close()
+            return "checked"
+        _, errors, warnings = read_workbook(path, f"cases/book/{path.name}", load_schema())
+    except ProblemError as exc:
+        errors, warnings = exc.problems, []
+    except Exception as exc:
+        return "FAILURE: " + _signature(exc)
+    if any(str(root) in str(p) for p in errors + warnings):
+        return "FAILURE: a message names the absolute path"
+    return "case refused" if errors else "checked"
+
+
+# ---------------------------------------------------------------------------------------------- targets
+
+@dataclass(frozen=True)
+class Target:
+    """One reader to fuzz: `prepare` loads what every input shares (once per worker), `check` runs input n."""
+
+    name: str
+    prepare: Callable[[], object]
+    check: Callable[[int, object, Path], str]
+
+
+def _case_check(level: str) -> Callable[[int, object, Path], str]:
+    def check(n: int, rules, tmp: Path) -> str:
+        case, mutations = random_input(random.Random(n))
+        root = build_input(tmp, case, mutations)
+        return check_run(root, tmp / "out", rules) if level == "run" else check_load(root)
+    return check
+
+
+def _shipped_rules():
     from riskcheck.rules.loader import load_rules
 
-    rules = load_rules(RULES)
+    return load_rules(RULES)
+
+
+def _ftm_check(validate: bool) -> Callable[[int, object, Path], str]:
+    def check(n: int, lines, tmp: Path) -> str:
+        return check_ftm(mutate_ftm(lines, random.Random(f"ftm-{n}")), tmp, validate)
+    return check
+
+
+def _workbook_check(validate: bool) -> Callable[[int, object, Path], str]:
+    def check(n: int, _, tmp: Path) -> str:
+        folder = tmp / "cases" / "book"
+        folder.mkdir(parents=True)
+        (folder / "case.yaml").write_text("id: book\nas_of: 2024-01-01\nsources: [{id: s1, title: Register}]\n")
+        make_workbook(folder / "registry.xlsx", random.Random(f"workbook-{n}"))
+        return check_workbook(folder / "registry.xlsx", tmp / "cases", validate)
+    return check
+
+
+def _ftm_seed() -> list[str]:
+    return FTM_SEED.read_text(encoding="utf-8").splitlines()
+
+
+# The readers alone are fast (hundreds of inputs a second); a `-case` target also loads and validates the case
+# the input makes (DuckDB: about a second an input on a busy machine), as `run` and `load` do.
+TARGETS = {
+    "run": Target("run", _shipped_rules, _case_check("run")),
+    "load": Target("load", lambda: None, _case_check("load")),
+    "ftm": Target("ftm", _ftm_seed, _ftm_check(validate=False)),
+    "ftm-case": Target("ftm-case", _ftm_seed, _ftm_check(validate=True)),
+    "workbook": Target("workbook", lambda: None, _workbook_check(validate=False)),
+    "workbook-case": Target("workbook-case", lambda: None, _workbook_check(validate=True)),
+}
+DEFAULT_TARGETS = ("ftm", "workbook")
+
+
+def fuzz_slice(args: tuple[int, int, str]) -> tuple[str, int, Counter, dict]:
+    """Run inputs [start, stop) of one target's seeded sequence; each input's seed is its number."""
+    start, stop, name = args
+    sys.path.insert(0, str(REPO))
+    target = TARGETS[name]
+    shared = target.prepare()
     outcomes: Counter = Counter()
     examples: dict[str, int] = {}
     for n in range(start, stop):
-        case, mutations = random_input(random.Random(n))
         with tempfile.TemporaryDirectory(prefix="riskcheck-fuzz-") as tmp:
-            root = build_input(Path(tmp), case, mutations)
-            outcome = check_run(root, Path(tmp) / "out", rules) if level == "run" else check_load(root)
+            outcome = target.check(n, shared, Path(tmp))
         outcomes[outcome] += 1
         examples.setdefault(outcome, n)
-    return stop - start, outcomes, examples
+    return name, stop - start, outcomes, examples
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", type=int, default=2000)
+    parser.add_argument("--inputs", type=int, default=2000, help="inputs to each target")
     parser.add_argument("--first", type=int, default=0, help="number of the first input (its seed)")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--level", choices=("run", "load"), default="run")
+    parser.add_argument("--target", action="append", choices=sorted(TARGETS),
+                        help=f"a target to fuzz (repeatable; default: {', '.join(DEFAULT_TARGETS)})")
+    parser.add_argument("--level", choices=("run", "load"), help="the case target only: the same as --target LEVEL")
     args = parser.parse_args(argv)
+    targets = args.target or ([args.level] if args.level else list(DEFAULT_TARGETS))
     sys.path.insert(0, str(REPO))
     started = time.perf_counter()
-    chunk = 200
-    slices = [(s, min(s + chunk, args.first + args.inputs), args.level)
-              for s in range(args.first, args.first + args.inputs, chunk)]
-    tried, outcomes, examples = 0, Counter(), {}
+    chunk = 100
+    slices = [(s, min(s + chunk, args.first + args.inputs), name)
+              for s in range(args.first, args.first + args.inputs, chunk) for name in targets]
+    tried, outcomes, examples = Counter(), {t: Counter() for t in targets}, {t: {} for t in targets}
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for done, found, seen in pool.map(fuzz_slice, slices):
-            tried += done
-            outcomes.update(found)
+        for name, done, found, seen in pool.map(fuzz_slice, slices):
+            tried[name] += done
+            outcomes[name].update(found)
             for k, v in seen.items():
-                examples.setdefault(k, v)
-            print(f"  {tried:,} inputs, {_failures(outcomes)} failures, "
+                examples[name].setdefault(k, v)
+            print(f"  {sum(tried.values()):,} inputs, {sum(_failures(o) for o in outcomes.values())} failures, "
                   f"{time.perf_counter() - started:,.0f} s", file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - started
-    print(f"level: {args.level}; inputs {args.first:,} to {args.first + args.inputs - 1:,}")
-    print(f"inputs tried: {tried:,} in {elapsed:,.0f} s ({tried / elapsed:,.1f} a second, {args.workers} worker(s))")
-    print(f"checked: {outcomes['checked']:,}; refused with a message: {outcomes['case refused']:,}")
-    failures = {k: v for k, v in outcomes.items() if k.startswith("FAILURE")}
-    print(f"unhandled failures: {_failures(outcomes)} ({len(failures)} signatures)")
-    for signature, count in sorted(failures.items(), key=lambda kv: -kv[1]):
-        print(f"  {count:6}  {signature[9:]}  (first: input {examples[signature]})")
-    return 1 if failures else 0
+    total = sum(tried.values())
+    print(f"inputs {args.first:,} to {args.first + args.inputs - 1:,} of each target: {', '.join(targets)}")
+    print(f"inputs tried: {total:,} in {elapsed:,.0f} s ({total / elapsed:,.1f} a second, {args.workers} worker(s))")
+    any_failure = False
+    for name in targets:
+        found = outcomes[name]
+        failures = {k: v for k, v in found.items() if k.startswith("FAILURE")}
+        any_failure = any_failure or bool(failures)
+        print(f"{name}: {tried[name]:,} inputs; checked: {found['checked']:,}; refused with a message: "
+              f"{found['case refused']:,}; unhandled failures: {_failures(found)} ({len(failures)} signatures)")
+        for signature, count in sorted(failures.items(), key=lambda kv: -kv[1]):
+            print(f"  {count:6}  {signature[9:]}  (first: --target {name} --first {examples[name][signature]} "
+                  "--inputs 1)")
+    return 1 if any_failure else 0
 
 
 def _failures(outcomes: Counter) -> int:

@@ -20,11 +20,14 @@ from riskcheck.yamlio import load_yaml_text
 from conftest import REPO, RULES
 
 sys.path.insert(0, str(REPO / "bench"))
-from fuzz import DATES, OPS, TOKENS, Mutation, build_input, check_load, check_run, seed_cases  # noqa: E402
+from fuzz import (DATES, FTM_SEED, OPS, TOKENS, Mutation, build_input, check_ftm, check_load, check_run,  # noqa: E402
+                  check_workbook, make_workbook, mutate_ftm, seed_cases)
 
 def ci(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
+
+
 _RULES = []
 
 
@@ -76,3 +79,34 @@ def test_a_malformed_persons_csv_is_read_or_refused_with_a_message(header, cells
         (folder / "persons.csv").write_text("\n".join([row(header)] + [row(c) for c in cells]) + "\n",
                                             encoding="utf-8", errors="surrogatepass")
         assert not check_load(Path(tmp) / "cases").startswith("FAILURE")
+
+
+FTM_LINES = FTM_SEED.read_text(encoding="utf-8").splitlines()
+
+
+@ci(80)
+@given(rng=st.randoms(use_true_random=False))
+def test_a_damaged_followthemoney_file_is_imported_or_refused_with_a_message(rng):
+    with tempfile.TemporaryDirectory(prefix="riskcheck-fuzz-") as tmp:
+        outcome = check_ftm(mutate_ftm(FTM_LINES, rng), Path(tmp), validate=False)
+        assert not outcome.startswith("FAILURE"), outcome
+
+
+@ci(8)
+@given(rng=st.randoms(use_true_random=False))
+def test_what_a_damaged_followthemoney_file_imports_to_validates(rng):
+    with tempfile.TemporaryDirectory(prefix="riskcheck-fuzz-") as tmp:
+        outcome = check_ftm(mutate_ftm(FTM_LINES, rng), Path(tmp), validate=True)
+        assert not outcome.startswith("FAILURE"), outcome
+
+
+@ci(60)
+@given(rng=st.randoms(use_true_random=False), validate=st.sampled_from([False] * 7 + [True]))
+def test_a_damaged_workbook_is_read_or_refused_with_a_message_naming_no_absolute_path(rng, validate):
+    with tempfile.TemporaryDirectory(prefix="riskcheck-fuzz-") as tmp:
+        folder = Path(tmp) / "cases" / "book"
+        folder.mkdir(parents=True)
+        (folder / "case.yaml").write_text("id: book\nas_of: 2024-01-01\nsources: [{id: s1, title: Register}]\n")
+        make_workbook(folder / "registry.xlsx", rng)
+        outcome = check_workbook(folder / "registry.xlsx", Path(tmp) / "cases", validate)
+        assert not outcome.startswith("FAILURE"), outcome

@@ -185,7 +185,16 @@ def _is_id(value) -> bool:
 
 def _texts(value) -> list[str]:
     values = value if isinstance(value, list) else [value]
-    return [str(v) for v in values if isinstance(v, str)]
+    return [_text(v) for v in values if isinstance(v, str)]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value) -> str:
+    """A value as text that can be written: JSON's "\\ud800" escapes make lone surrogates, which no UTF-8 file
+    can hold; each becomes U+FFFD (the replacement character), visibly."""
+    return _SURROGATE.sub("\ufffd", str(value))
 
 
 def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[dict]:
@@ -194,7 +203,7 @@ def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[
     if depth > MAX_NESTING:
         raise _TooDeep()
     seen = data.get("last_change") or data.get("last_seen")
-    entity = {"id": str(data["id"]), "schema": data["schema"], "properties": {},
+    entity = {"id": _text(data["id"]), "schema": _text(data["schema"]), "properties": {},
               "datasets": _texts(data.get("datasets") or []),
               "last_seen": seen if isinstance(seen, str) else None}
     if outer is not None:
@@ -207,10 +216,10 @@ def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[
         for value in values:
             if isinstance(value, dict) and _is_id(value.get("id")) and isinstance(value.get("schema"), str):
                 yield from _flatten(value, entity, depth + 1)
-                kept.append(str(value["id"]))
+                kept.append(_text(value["id"]))
             elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                kept.append(str(value))
-        entity["properties"][str(name)] = kept
+                kept.append(_text(value))
+        entity["properties"][_text(name)] = kept
     yield entity
 
 
@@ -367,7 +376,7 @@ class _Mapper:
                                      "not mapped"] += 1
                 continue
             kind = "passport" if entity["schema"] == "Passport" else _scheme_word(_first(props, "type") or "id")
-            country = (_first(props, "country") or "xx").lower()
+            country = _country(_first(props, "country"))
             out.setdefault(holder, []).append(_identifier(f"{country}-{kind}", number))
         return out
 
@@ -478,6 +487,11 @@ def _upper(text: str) -> str:
     return text.split("/")[-1] if "/" in text else text
 
 
+def _country(code: str | None) -> str:
+    """An ISO alpha-2 code in lower case for an identifier's scheme, or xx (an identifier scheme is letters)."""
+    return code.lower() if code and re.fullmatch(r"[A-Za-z]{2}", code) else "xx"
+
+
 def _scheme_word(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "id"
 
@@ -490,7 +504,7 @@ def _identifier(scheme: str, value: str) -> str:
 
 
 def _identifiers(props: dict) -> list[str]:
-    country = (_first(props, "country") or _first(props, "nationality") or "xx").lower()
+    country = _country(_first(props, "country") or _first(props, "nationality"))
     out = []
     for prop, kind in (("idNumber", "id"), ("taxNumber", "tax"), ("passportNumber", "passport")):
         for value in props.get(prop, []):
