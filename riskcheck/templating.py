@@ -5,13 +5,25 @@ A rule template can reach no Python internals and makes plain text, never markup
 shows it escapes all of it, so a shared rule pack cannot add a tag, a refresh or an overlay to a
 report. The `safe` filter is removed, and a template is compiled and its names checked when the
 rule loads, so a typo is a problem of the rule file, not a crash halfway through a run.
+
+A rule template also runs within budgets, so a shared pack cannot exhaust the machine: its text
+(MAX_RENDERED_CHARS), the steps of its loops and the time it takes (even loops that print nothing), and
+the size of what one operation may build ('x' * 100000 * 5000, a width of a billion). Nothing is computed
+when the template compiles: jinja2's optimizer, which folds constant expressions at compile time, is off.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import threading
+import time
 from functools import lru_cache
 
-from jinja2 import PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta, select_autoescape
+from jinja2 import (PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes,
+                    select_autoescape)
+from jinja2.exceptions import SecurityError
+from jinja2.visitor import NodeTransformer
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck.registry.dates import DateFormatError, parse_date
@@ -85,10 +97,99 @@ def _add_filters(env) -> None:
 
 
 MAX_RENDERED_CHARS = 20_000  # a summary or explanation longer than this is a runaway template
+MAX_LOOP_STEPS = 200_000  # steps of all loops in one render (a finding lists a few dozen records at most)
+MAX_RENDER_SECONDS = 2.0  # one summary or explanation; a national run renders 30,000 of them in seconds
+MAX_BUILT = 100_000  # characters or items one operation of a template may build, and the largest number argument
 
 
 class RenderedTooLong(Exception):
     """A rule template produced more text than any finding needs."""
+
+
+class RenderBudgetExceeded(RenderedTooLong):
+    """A rule template looped, ran or built beyond its budget."""
+
+
+class _Budget(threading.local):
+    steps = 0
+    deadline = None  # time.monotonic() at which the render in progress stops
+
+
+_BUDGET = _Budget()
+
+
+def _spend(steps: int = 1) -> None:
+    _BUDGET.steps += steps
+    if _BUDGET.steps > MAX_LOOP_STEPS:
+        raise RenderBudgetExceeded(f"a template looped more than {MAX_LOOP_STEPS:,} steps")
+    if _BUDGET.deadline is not None and _BUDGET.steps % 1000 == 0 and time.monotonic() > _BUDGET.deadline:
+        raise RenderBudgetExceeded(f"a template ran longer than {MAX_RENDER_SECONDS:g} s")
+
+
+def budgeted_loop(iterable):
+    """What a template's {% for %} iterates (put there when it compiles): each step counted against the budget."""
+    for item in iterable:
+        _spend()
+        yield item
+
+
+def budgeted_concat(*parts) -> str:
+    """A template's `~`, refusing to build a text beyond MAX_BUILT."""
+    texts = [str(p) for p in parts]
+    if sum(map(len, texts)) > MAX_BUILT:
+        raise SecurityError(f"a template joined texts of more than {MAX_BUILT:,} characters")
+    return "".join(texts)
+
+
+_WIDE = re.compile(r"[%{:][^a-zA-Z{}%]*?\d{6,}")  # a field width of a million or more in a format string
+
+
+def _too_big(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > MAX_BUILT
+    if isinstance(value, str):
+        return _WIDE.search(value) is not None
+    return False
+
+
+def _check_arguments(args, kwargs) -> None:
+    for value in (*args, *kwargs.values()):
+        if _too_big(value):
+            raise SecurityError(f"a template passed {str(value)[:40]!r}: no number above {MAX_BUILT:,} and no "
+                                "width of a million in a format")
+
+
+def _bounded_filter(name: str, function):
+    @functools.wraps(function)
+    def bounded(*args, **kwargs):
+        _check_arguments(args[1:] if getattr(function, "jinja_pass_arg", None) else args, kwargs)
+        result = function(*args, **kwargs)
+        if isinstance(result, str) and len(result) > MAX_BUILT:
+            raise SecurityError(f"the filter {name} built more than {MAX_BUILT:,} characters")
+        return result
+    return bounded
+
+
+def _bounded_size(result_size: int, what: str) -> None:
+    if result_size > MAX_BUILT:
+        raise SecurityError(f"a template's {what} would build more than {MAX_BUILT:,} characters or items")
+
+
+class _BudgetTransformer(NodeTransformer):
+    """Every loop iterates through budgeted_loop, every `~` goes through budgeted_concat."""
+
+    def visit_For(self, node: nodes.For) -> nodes.For:
+        self.generic_visit(node)
+        node.iter = nodes.Call(nodes.ImportedName("riskcheck.templating.budgeted_loop"), [node.iter], [], None, None,
+                               lineno=node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Call:
+        self.generic_visit(node)
+        return nodes.Call(nodes.ImportedName("riskcheck.templating.budgeted_concat"), node.nodes, [], None, None,
+                          lineno=node.lineno)
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
@@ -112,17 +213,62 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return verdict
 
 
+class TextSandbox(Sandbox):
+    """The sandbox for rule templates, within budgets (see the module's docstring)."""
+
+    intercepted_binops = frozenset(["*", "**", "+", "%"])
+
+    def _parse(self, source, name, filename):
+        return _BudgetTransformer().visit(super()._parse(source, name, filename))
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                    _bounded_size(len(seq) * times, "repetition")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+            _bounded_size(max(left.bit_length(), 1) * right // 3, "power")  # about a decimal digit per 3.3 bits
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            _bounded_size(len(left) + len(right), "sum")
+        elif operator == "%" and isinstance(left, str) and _too_big(left):
+            raise SecurityError("a template's format names a width of a million or more")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's signature
+        _check_arguments(args, kwargs)
+        method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        text, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+        if isinstance(text, str):
+            if name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+                count = len(text) + 1 if args[0] == "" else text.count(args[0])
+                _bounded_size(len(text) + count * len(args[1]), "replace")
+            if name in ("format", "format_map") and _too_big(text):
+                raise SecurityError("a template's format names a width of a million or more")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
 def text_environment() -> ImmutableSandboxedEnvironment:
-    """For rule templates (summaries, explanations): plain text out, strict about names, no `safe`."""
-    env = Sandbox(autoescape=False, undefined=StrictUndefined,
-                                        trim_blocks=True, lstrip_blocks=True)
+    """For rule templates (summaries, explanations): plain text out, strict about names, no `safe`, within budgets,
+    and no constant folded when a template compiles."""
+    env = TextSandbox(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      optimized=False)
     _add_filters(env)
     env.filters.pop("safe", None)
+    for name, function in list(env.filters.items()):
+        env.filters[name] = _bounded_filter(name, function)
     return env
 
 
-def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: set[str]) -> list[tuple[int, str]]:
-    """(line within the template, message) for each problem a rule template would meet at run time."""
+DICT_METHODS = frozenset({"get", "items", "keys", "values"})  # what a template may call on a record (a dict)
+
+
+def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: set[str],
+                      fields: dict[str, tuple[str, frozenset[str]]] | None = None) -> list[tuple[int, str]]:
+    """(line within the template, message) for each problem a rule template would meet at run time.
+
+    `fields` gives, for each name that is a record, what it is ("the persons record appointee") and the
+    fields it has: `appointee.nmae` is found here, when the rule loads, not once per finding mid-run.
+    """
     try:
         tree = env.parse(source)
         env.from_string(source)  # compiling also finds unknown filters and tests
@@ -131,18 +277,40 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
     except TemplateError as exc:
         return [(1, f"template error: {exc.message}")]
     unknown = sorted(meta.find_undeclared_variables(tree) - names)
-    return [(1, f"the template names {name!r}, which the rule does not define (it can use "
-                f"{', '.join(sorted(names))})") for name in unknown]
+    out = [(1, f"the template names {name!r}, which the rule does not define (it can use "
+               f"{', '.join(sorted(names))})") for name in unknown]
+    if fields:
+        assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            if not isinstance(node.node, nodes.Name) or node.node.name in assigned or node.node.name not in fields:
+                continue
+            if isinstance(node, nodes.Getattr):
+                attr = node.attr
+            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                attr = node.arg.value
+            else:
+                continue
+            what, known = fields[node.node.name]
+            if attr not in known and not (isinstance(node, nodes.Getattr) and attr in DICT_METHODS):
+                out.append((node.lineno, f"the template names {node.node.name}.{attr}, but {what} has no field "
+                                         f"{attr!r} (it has {', '.join(sorted(known))})"))
+    return sorted(set(out))
 
 
 def render_text(template, context: dict) -> str:
-    """Render a rule template, stopping once it passes MAX_RENDERED_CHARS."""
+    """Render a rule template, stopping once it passes MAX_RENDERED_CHARS, MAX_LOOP_STEPS or MAX_RENDER_SECONDS."""
     parts, size = [], 0
-    for part in template.generate(context):
-        size += len(part)
-        if size > MAX_RENDERED_CHARS:
-            raise RenderedTooLong(f"a template produced more than {MAX_RENDERED_CHARS:,} characters")
-        parts.append(part)
+    _BUDGET.steps, _BUDGET.deadline = 0, time.monotonic() + MAX_RENDER_SECONDS
+    try:
+        for part in template.generate(context):
+            size += len(part)
+            if size > MAX_RENDERED_CHARS:
+                raise RenderedTooLong(f"a template produced more than {MAX_RENDERED_CHARS:,} characters")
+            if time.monotonic() > _BUDGET.deadline:
+                raise RenderBudgetExceeded(f"a template ran longer than {MAX_RENDER_SECONDS:g} s")
+            parts.append(part)
+    finally:
+        _BUDGET.deadline = None
     return "".join(parts)
 
 

@@ -509,3 +509,103 @@ def test_a_long_rule_query_reports_its_progress():
                               "WHERE (a.range * b.range + c.range) % 7 = 3").fetchall()
     registry.close()
     assert seen and all(0 <= pct <= 100 for pct in seen)
+
+
+# --- Rule packs from strangers: checked at load, within budgets that name the rule ---
+
+@pytest.mark.parametrize("explanation, message", [
+    ("{{ who.nmae }}", "the template names who.nmae, but who (a persons record) has no field 'nmae' (it has "),
+    ("{{ tenure['strat'] | date }}", "the template names tenure.strat, but tenure (a tenures record) has no field"),
+    ("ok\n{{ params.cure }}", "the template names params.cure, but the rule has no field 'cure' "),
+])
+def test_a_template_naming_a_field_no_record_has_is_refused_when_rules_load(runner, tmp_path, explanation, message):
+    rules = shared_rules(tmp_path, "", explanation=explanation)
+    result = runner.invoke(main, ["rules", "--rules", str(rules)])
+    assert result.exit_code == 4 and "Traceback" not in result.output
+    assert f"shared-rule.yaml line 14: field 'explanation': {message}" in result.output
+
+
+def test_a_template_may_name_fields_records_have_and_its_own_loop_variables(runner, tmp_path):
+    explanation = ("{{ who.name }} {{ who.get('aliases') }} {{ tenure.start | date }} "
+                   "{% for who in [1] %}{{ who.anything }}{% endfor %}")
+    result = runner.invoke(main, ["rules", "--rules", str(shared_rules(tmp_path, "", explanation=explanation))])
+    assert result.exit_code == 0, result.output
+
+
+INLINE_TEST = """\
+tests:
+  - name: one_holder
+    as_of: 2024-01-01
+    records:
+      organizations: [{id: o1, name: Ministry}]
+      positions: [{id: pos1, title: Head, organization_id: o1}]
+      persons: [{id: p1, name: A}]
+      tenures: [{id: t1, person_id: p1, position_id: pos1, start: 2020-01-01}]
+    expect: [{status: flagged, person: p1}]
+"""
+
+
+def test_riskcheck_test_reports_a_failing_template_as_a_failed_test_never_a_traceback(runner, tmp_path):
+    rules = shared_rules(tmp_path, INLINE_TEST, explanation="{{ 'x' * 100000 * 5000 }}")
+    result = runner.invoke(main, ["test", str(rules)])
+    assert result.exit_code == 3 and "Traceback" not in result.output and result.exception is not None
+    assert "FAIL  shared-rule::one_holder" in result.output
+    assert "the test could not run: SecurityError: a template's repetition would build more than 100,000" in \
+        result.output
+
+
+@pytest.mark.parametrize("explanation, message", [
+    ("{{ 'x' * 100000 * 5000 }}", "SecurityError: a template's repetition would build more than 100,000"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+     "RenderBudgetExceeded: a template looped more than 200,000 steps"),
+    ("{{ who.name | center(1000000000) }}", "SecurityError: a template passed '1000000000'"),
+    ("{{ '{:>999999999}'.format(who.name) }}", "SecurityError: a template's format names a width of a million"),
+    ("{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+     "SecurityError: a template joined texts of more than 100,000 characters"),
+])
+def test_a_template_beyond_its_budget_loads_without_computing_and_stops_naming_the_rule(
+        runner, write_case, tmp_path, explanation, message):
+    import resource
+
+    rules = shared_rules(tmp_path, "", explanation=explanation)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    listed = runner.invoke(main, ["rules", "--rules", str(rules)])
+    assert listed.exit_code == 0, listed.output  # nothing is folded when the template compiles
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KB: the 500 MB string is not made
+    root = write_case("plain", {"case.yaml": minimal_case("plain")})
+    result = run_with(runner, rules, root, tmp_path / "out")
+    assert result.exit_code == 3
+    assert f"rule shared-rule (shared-rule.yaml): the rule could not be evaluated on this case: {message}" \
+        in result.output
+
+
+def test_a_rule_query_beyond_its_time_is_cancelled_and_named_and_the_other_cases_run(
+        runner, write_case, tmp_path, monkeypatch):
+    import riskcheck.rules.evaluation as evaluation
+
+    monkeypatch.setattr(evaluation, "MAX_QUERY_SECONDS", 0.2)
+    crossed = RULE.replace("who: {from: persons, on: {id: tenure.person_id}}",
+                           "who: {from: persons}\n" + "".join(f"  x{i}: {{from: persons}}\n" for i in range(4))
+                           + "where:\n  - check: (if x0.name < x1.name then x2.name else x3.name) = (if who.name < x0.name then 'nobody' else 'none')\n")
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "shared-rule.yaml").write_text(crossed + "\nexplanation: x\n")
+    root = write_case("crowd", {"case.yaml": minimal_case("crowd")})
+    (root / "crowd" / "more.yaml").write_text("persons:\n" + "".join(f"  - {{id: q{i}, name: Q {i}}}\n"
+                                                                      for i in range(60)))
+    result = run_with(runner, folder, root, tmp_path / "out")
+    assert result.exit_code == 3, result.output
+    assert "rule shared-rule (shared-rule.yaml): the rule could not be evaluated on this case: QueryTooSlow: " \
+           "its query ran longer than 0.2 s and was stopped" in result.output
+
+
+def test_an_alpha_needing_endless_draws_stops_naming_the_rule():
+    from riskcheck.rules.loader import load_rules
+    from riskcheck.rules.testing import run_rule_test
+
+    loaded = load_rules(REPO / "rules" / "signals" / "surname-clustering.yaml")[0]
+    test = loaded.rule.tests[0].model_copy(update={"params": {"alpha": 1e-300}})
+    result = run_rule_test(loaded, 0, test)
+    assert not result.passed
+    assert result.message.startswith("the test could not run: rule surname-clustering: alpha=1e-300")
+    assert "more than the 10,000,000 riskcheck makes" in result.message

@@ -7,6 +7,8 @@ A run takes two steps, so that what every rule's evidence needs can be fetched a
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,11 +29,48 @@ class Matched:
     findings: list[Finding] | None = None
 
 
+# The slowest shipped rule's query takes seconds on a national registry of a million persons (README); a rule
+# whose bindings are not linked to each other makes every combination of records and would run for hours.
+MAX_QUERY_SECONDS = 300.0
+
+
+class QueryTooSlow(Exception):
+    """A rule's queries ran beyond MAX_QUERY_SECONDS and were cancelled."""
+
+
+@contextmanager
+def query_budget(registry: Registry, seconds: float):
+    """Cancel the registry's query in progress (DuckDB's interrupt: it stops, it is not left running) once
+    `seconds` have passed, and say so in words."""
+    done, stopped = threading.Event(), threading.Event()
+
+    def stop() -> None:
+        if not done.wait(seconds):
+            stopped.set()
+            registry.conn.interrupt()
+
+    timer = threading.Thread(target=stop, daemon=True)
+    timer.start()
+    try:
+        yield
+    except Exception as exc:
+        if stopped.is_set():
+            raise QueryTooSlow(f"its query ran longer than {seconds:g} s and was stopped (does a binding in `match` "
+                               "lack an `on` link to the ones before it, so that every combination of records is "
+                               "tried?)") from exc
+        raise
+    finally:
+        done.set()
+        timer.join()
+
+
 def match_loaded(loaded: LoadedRule, registry: Registry, as_of: date, params: dict,
                  lookup: RecordLookup) -> Matched:
-    if loaded.is_unit_indicator:
-        return Matched(loaded, params, findings=evaluate_indicator(loaded.compiled, registry, as_of, params, lookup))
-    return Matched(loaded, params, rows=match_rule(loaded.compiled, registry, as_of, params))
+    with query_budget(registry, MAX_QUERY_SECONDS):
+        if loaded.is_unit_indicator:
+            return Matched(loaded, params,
+                           findings=evaluate_indicator(loaded.compiled, registry, as_of, params, lookup))
+        return Matched(loaded, params, rows=match_rule(loaded.compiled, registry, as_of, params))
 
 
 def prefetch_matched(matches: list[Matched], lookup: RecordLookup) -> None:

@@ -96,7 +96,7 @@ def load_rule(file: Path, schema: Schema) -> LoadedRule:
         problems += [Problem(shown, locate(doc, loc), msg, field=".".join(map(str, loc)))
                      for loc, msg in exc.problems]
         raise ProblemError(problems) from None
-    problems += _template_problems(rule, doc, shown)
+    problems += _template_problems(rule, compiled, schema, doc, shown)
     if problems:
         raise ProblemError(problems)
     return LoadedRule(rule, compiled, file, doc)
@@ -107,12 +107,21 @@ TEMPLATE_NAMES = {"status", "params", "as_of", "rule"}  # besides the rule's own
 UNIT_TEMPLATE_NAMES = {"unit", "m"}  # a unit indicator's: the organization, and its figures
 
 
-def _template_problems(rule: Rule | UnitRule, doc: YMap, shown: str) -> list[Problem]:
-    """Compile the summary and explanation now, so a typo is found by `riskcheck rules`, not mid-run."""
-    names = (UNIT_TEMPLATE_NAMES if isinstance(rule, UnitRule) else set(rule.match) | set(rule.let)) | TEMPLATE_NAMES
+def _template_problems(rule: Rule | UnitRule, compiled, schema: Schema, doc: YMap, shown: str) -> list[Problem]:
+    """Compile the summary and explanation now, so a typo is found by `riskcheck rules`, not mid-run: every name
+    the rule defines, and every field of a record or parameter the template names."""
+    unit = isinstance(rule, UnitRule)
+    names = (UNIT_TEMPLATE_NAMES if unit else set(rule.match) | set(rule.let)) | TEMPLATE_NAMES
+    var_types = {"unit": "organizations"} if unit else dict(compiled.var_types)
+    fields: dict[str, tuple[str, frozenset[str]]] = {}
+    for var, type_name in var_types.items():
+        rtype = schema.record_type(type_name)
+        if rtype is not None:
+            fields[var] = (f"{var} (a {type_name} record)", frozenset(rtype.fields))
+    fields["params"] = ("the rule", frozenset(rule.parameters))
     out = []
     for key in ("summary", "explanation"):
-        for line, message in template_problems(_TEMPLATES, getattr(rule, key), names):
+        for line, message in template_problems(_TEMPLATES, getattr(rule, key), names, fields):
             out.append(Problem(shown, doc.line_of(key), f"{message} (line {line} of the template)"
                                if line > 1 else message, field=key))
     return out
