@@ -235,6 +235,8 @@ class TextSandbox(Sandbox):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's signature
+        if __obj is budgeted_loop or __obj is budgeted_concat:
+            return __obj(*args)  # riskcheck's own, put there when the template compiled
         _check_arguments(args, kwargs)
         method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
         text, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
@@ -306,7 +308,7 @@ def render_text(template, context: dict) -> str:
             size += len(part)
             if size > MAX_RENDERED_CHARS:
                 raise RenderedTooLong(f"a template produced more than {MAX_RENDERED_CHARS:,} characters")
-            if time.monotonic() > _BUDGET.deadline:
+            if len(parts) % 64 == 63 and time.monotonic() > _BUDGET.deadline:
                 raise RenderBudgetExceeded(f"a template ran longer than {MAX_RENDER_SECONDS:g} s")
             parts.append(part)
     finally:
