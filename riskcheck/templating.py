@@ -141,30 +141,39 @@ def budgeted_concat(*parts) -> str:
     return "".join(texts)
 
 
-_WIDE = re.compile(r"[%{:][^a-zA-Z{}%]*?\d{6,}")  # a field width of a million or more in a format string
+# A field width of a million or more in a %-format or a str.format field, or a width taken from an argument
+# (`%*s`, `{:{}}`): the arguments are then checked as widths.
+_WIDE = re.compile(r"%[-+ #0]*\d{6,}|\{[^{}]*:[^{}]*?\d{6,}[^{}]*\}")
+_WIDTH_FROM_ARGUMENT = re.compile(r"%[-+ #0]*\*|\{[^{}]*\{")
+WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})  # str methods whose number is a size
+WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "batch", "slice", "truncate"})
 
 
-def _too_big(value) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) > MAX_BUILT
-    if isinstance(value, str):
-        return _WIDE.search(value) is not None
-    return False
+def _check_widths(values) -> None:
+    """Numbers that set the size of what is built (a width, a count of slices) stay within MAX_BUILT."""
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_BUILT:
+            raise SecurityError(f"a template asked for a width or count of {value:,}; at most {MAX_BUILT:,}")
+        if isinstance(value, (tuple, list)) and len(value) <= 100:
+            _check_widths(value)
 
 
-def _check_arguments(args, kwargs) -> None:
-    for value in (*args, *kwargs.values()):
-        if _too_big(value):
-            raise SecurityError(f"a template passed {str(value)[:40]!r}: no number above {MAX_BUILT:,} and no "
-                                "width of a million in a format")
+def _check_format(text: str, args) -> None:
+    """A format string (% or str.format) names no width of a million, nor takes one from its arguments."""
+    if _WIDE.search(text):
+        raise SecurityError("a template's format names a width of a million or more")
+    if _WIDTH_FROM_ARGUMENT.search(text):
+        _check_widths(args)
 
 
 def _bounded_filter(name: str, function):
     @functools.wraps(function)
     def bounded(*args, **kwargs):
-        _check_arguments(args[1:] if getattr(function, "jinja_pass_arg", None) else args, kwargs)
+        value_and_args = args[1:] if getattr(function, "jinja_pass_arg", None) else args
+        if name in WIDTH_FILTERS:
+            _check_widths([*value_and_args[1:], *kwargs.values()])
+        elif name == "format" and value_and_args and isinstance(value_and_args[0], str):
+            _check_format(value_and_args[0], [*value_and_args[1:], *kwargs.values()])
         result = function(*args, **kwargs)
         if isinstance(result, str) and len(result) > MAX_BUILT:
             raise SecurityError(f"the filter {name} built more than {MAX_BUILT:,} characters")
@@ -230,22 +239,23 @@ class TextSandbox(Sandbox):
             _bounded_size(max(left.bit_length(), 1) * right // 3, "power")  # about a decimal digit per 3.3 bits
         elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
             _bounded_size(len(left) + len(right), "sum")
-        elif operator == "%" and isinstance(left, str) and _too_big(left):
-            raise SecurityError("a template's format names a width of a million or more")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left, [right])
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's signature
         if __obj is budgeted_loop or __obj is budgeted_concat:
             return __obj(*args)  # riskcheck's own, put there when the template compiled
-        _check_arguments(args, kwargs)
         method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
         text, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
         if isinstance(text, str):
+            if name in WIDTH_METHODS:
+                _check_widths([*args, *kwargs.values()])
             if name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
                 count = len(text) + 1 if args[0] == "" else text.count(args[0])
                 _bounded_size(len(text) + count * len(args[1]), "replace")
-            if name in ("format", "format_map") and _too_big(text):
-                raise SecurityError("a template's format names a width of a million or more")
+            if name in ("format", "format_map"):
+                _check_format(text, [*args, *kwargs.values()])
         return super().call(__context, __obj, *args, **kwargs)
 
 

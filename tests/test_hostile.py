@@ -558,7 +558,7 @@ def test_riskcheck_test_reports_a_failing_template_as_a_failed_test_never_a_trac
     ("{{ 'x' * 100000 * 5000 }}", "SecurityError: a template's repetition would build more than 100,000"),
     ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
      "RenderBudgetExceeded: a template looped more than 200,000 steps"),
-    ("{{ who.name | center(1000000000) }}", "SecurityError: a template passed '1000000000'"),
+    ("{{ who.name | center(1000000000) }}", "SecurityError: a template asked for a width or count of 1,000,000,000"),
     ("{{ '{:>999999999}'.format(who.name) }}", "SecurityError: a template's format names a width of a million"),
     ("{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
      "SecurityError: a template joined texts of more than 100,000 characters"),
@@ -609,3 +609,13 @@ def test_an_alpha_needing_endless_draws_stops_naming_the_rule():
     assert not result.passed
     assert result.message.startswith("the test could not run: rule surname-clustering: alpha=1e-300")
     assert "more than the 10,000,000 riskcheck makes" in result.message
+
+
+def test_template_budgets_never_refuse_data_that_only_looks_large():
+    from riskcheck.templating import render_rule_text
+
+    context = {"who": {"name": "A", "notes": "IIN: 900101300126; %1000000s {:>9999999}"}, "m": {"pool": 2_500_000}}
+    text = ("{{ who.notes | truncate(60) }} | {{ m.pool | string }} | {{ '{:,}'.format(m.pool) }} | "
+            "{{ '%d people' % m.pool }} | {{ who.notes | upper }}")
+    assert render_rule_text(text, context) == ("IIN: 900101300126; %1000000s {:>9999999} | 2500000 | 2,500,000 | "
+                                               "2500000 people | IIN: 900101300126; %1000000S {:>9999999}")
