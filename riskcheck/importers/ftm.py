@@ -194,7 +194,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _text(value) -> str:
     """A value as text that can be written: JSON's "\\ud800" escapes make lone surrogates, which no UTF-8 file
     can hold; each becomes U+FFFD (the replacement character), visibly."""
-    return _SURROGATE.sub("\ufffd", str(value))
+    text = value if isinstance(value, str) else str(value)
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[dict]:
