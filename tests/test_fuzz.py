@@ -110,3 +110,13 @@ def test_a_damaged_workbook_is_read_or_refused_with_a_message_naming_no_absolute
         make_workbook(folder / "registry.xlsx", rng)
         outcome = check_workbook(folder / "registry.xlsx", Path(tmp) / "cases", validate)
         assert not outcome.startswith("FAILURE"), outcome
+
+
+def test_the_fuzzer_at_length_runs_its_reader_targets_and_counts_their_inputs(capsys):
+    import fuzz
+
+    assert fuzz.main(["--inputs", "12", "--target", "ftm", "--target", "workbook"]) == 0
+    printed = capsys.readouterr().out
+    assert "inputs tried: 24 in" in printed
+    assert "ftm: 12 inputs;" in printed and "workbook: 12 inputs;" in printed
+    assert "unhandled failures: 0 (0 signatures)" in printed
