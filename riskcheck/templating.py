@@ -278,8 +278,9 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
                       fields: dict[str, tuple[str, frozenset[str]]] | None = None) -> list[tuple[int, str]]:
     """(line within the template, message) for each problem a rule template would meet at run time.
 
-    `fields` gives, for each name that is a record, what it is ("the persons record appointee") and the
-    fields it has: `appointee.nmae` is found here, when the rule loads, not once per finding mid-run.
+    `fields` gives, for each name that is a record, how to say it lacks a field ("appointee (a persons record)
+    has no field") and the fields it has: `appointee.nmae` is found here, when the rule loads, not once per
+    finding mid-run.
     """
     try:
         tree = env.parse(source)
@@ -304,8 +305,8 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
                 continue
             what, known = fields[node.node.name]
             if attr not in known and not (isinstance(node, nodes.Getattr) and attr in DICT_METHODS):
-                out.append((node.lineno, f"the template names {node.node.name}.{attr}, but {what} has no field "
-                                         f"{attr!r} (it has {', '.join(sorted(known))})"))
+                out.append((node.lineno, f"the template names {node.node.name}.{attr}, but {what} {attr!r} (it has "
+                                         f"{', '.join(sorted(known)) or 'none'})"))
     return sorted(set(out))
 
 

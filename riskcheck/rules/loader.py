@@ -117,8 +117,8 @@ def _template_problems(rule: Rule | UnitRule, compiled, schema: Schema, doc: YMa
     for var, type_name in var_types.items():
         rtype = schema.record_type(type_name)
         if rtype is not None:
-            fields[var] = (f"{var} (a {type_name} record)", frozenset(rtype.fields))
-    fields["params"] = ("the rule", frozenset(rule.parameters))
+            fields[var] = (f"{var} (a {type_name} record) has no field", frozenset(rtype.fields))
+    fields["params"] = ("the rule has no parameter", frozenset(rule.parameters))
     out = []
     for key in ("summary", "explanation"):
         for line, message in template_problems(_TEMPLATES, getattr(rule, key), names, fields):
