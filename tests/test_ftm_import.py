@@ -238,3 +238,22 @@ def test_problems_are_capped_per_file_with_a_count_of_the_rest(runner, tmp_path)
     result, _ = import_text(runner, tmp_path, "not json\n" * 500)
     assert result.exit_code == 2
     assert result.output.count("is not JSON") == 50 and "450 more problems like those above" in result.output
+
+
+def test_a_pipe_is_refused_without_waiting_and_an_unwritable_folder_is_said_in_words(runner, tmp_path):
+    import os
+
+    pipe = tmp_path / "peps.json"
+    os.mkfifo(pipe)
+    result = runner.invoke(main, ["import", "ftm", str(pipe), str(tmp_path / "out")])
+    assert result.exit_code == 2 and "peps.json: is not a regular file" in result.output
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = runner.invoke(main, ["import", "ftm", str(FTM), str(locked / "cases" / "peps")])
+        if os.geteuid() != 0:  # root writes anywhere
+            assert result.exit_code == 2 and "the import could not finish" in result.output
+        assert "Traceback" not in result.output
+    finally:
+        locked.chmod(0o700)

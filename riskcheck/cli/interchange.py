@@ -46,6 +46,8 @@ def import_ftm_command(file: Path, out_case: Path, as_of: date | None, case_id: 
         summary = import_ftm(file, out_case, as_of, case_id)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:  # a file that cannot be read, a folder that cannot be written: in words
+        raise click.UsageError(reveal(f"{file.name}: the import could not finish: {exc.strerror or exc}")) from None
     for line in summary.lines():
         click.echo(reveal(line))
     click.echo(f"Wrote the case {out_case}; check it with: riskcheck validate {out_case.parent}")

@@ -524,6 +524,8 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ProblemError([Problem(str(out), None, "exists and is not empty: riskcheck never writes over a "
                                                     "folder; name a new case folder")])
+    if not path.is_file():
+        raise ProblemError([Problem(path.name, None, "is not a regular file (a pipe or a device is never read)")])
     read = read_entity_file(path, path.name)
     entities = read.entities
     odd_seen = 0
