@@ -517,6 +517,7 @@ def test_a_long_rule_query_reports_its_progress():
     ("{{ who.nmae }}", "the template names who.nmae, but who (a persons record) has no field 'nmae' (it has "),
     ("{{ tenure['strat'] | date }}", "the template names tenure.strat, but tenure (a tenures record) has no field"),
     ("ok\n{{ params.cure }}", "the template names params.cure, but the rule has no parameter 'cure' (it has none)"),
+    ("{{ rule.titel }}", "the template names rule.titel, but the rule has no field 'titel' (it has "),
 ])
 def test_a_template_naming_a_field_no_record_has_is_refused_when_rules_load(runner, tmp_path, explanation, message):
     rules = shared_rules(tmp_path, "", explanation=explanation)

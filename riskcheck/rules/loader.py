@@ -119,6 +119,7 @@ def _template_problems(rule: Rule | UnitRule, compiled, schema: Schema, doc: YMa
         if rtype is not None:
             fields[var] = (f"{var} (a {type_name} record) has no field", frozenset(rtype.fields))
     fields["params"] = ("the rule has no parameter", frozenset(rule.parameters))
+    fields["rule"] = ("the rule has no field", frozenset(type(rule).model_fields))
     out = []
     for key in ("summary", "explanation"):
         for line, message in template_problems(_TEMPLATES, getattr(rule, key), names, fields):
