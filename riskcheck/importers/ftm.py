@@ -160,7 +160,7 @@ def read_entity_file(path: Path, shown: str) -> EntityFile:
                 problem(number, f"is not JSON: {exc.msg} (column {exc.colno})")
                 continue
             except RecursionError:
-                problem(number, f"nests deeper than riskcheck reads (JSON nested beyond Python's limit); not read")
+                problem(number, "nests deeper than riskcheck reads (JSON nested beyond Python's limit); not read")
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("schema"), str) or not _is_id(data.get("id")):
                 problem(number, "is not a FollowTheMoney entity (an object with id, schema and properties)")
