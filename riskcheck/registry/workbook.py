@@ -223,7 +223,8 @@ def _read_sheet(sheet, type_name: str, schema: Schema, where: str, report: _Repo
     rows_out = []
     columns: dict[int, Field] = {}  # column index -> field
     unnamed: set[int] = set()
-    cached: list[str] = []
+    cached: list[str] = []  # the first MAX_NAMED_CELLS formula cells read from their saved values
+    formula_count = 0
     sheet.reset_dimensions()  # the size a sheet declares is not trusted: rows are padded to no declared width
     for number, row in enumerate(sheet.iter_rows(), start=1):
         budget[0] -= len(row) + 1
@@ -258,7 +259,9 @@ def _read_sheet(sheet, type_name: str, schema: Schema, where: str, report: _Repo
                     report.error(Problem(where, number, _unsaved(formula[0], index, number), field=spec.name,
                                          row_word="row"))
                     continue
-                cached.append(f"{_letter(index)}{number}")
+                formula_count += 1
+                if len(cached) < MAX_NAMED_CELLS:
+                    cached.append(f"{_letter(index)}{number}")
             if getattr(cell, "data_type", None) == "e":
                 report.error(Problem(where, number, f"cell {_letter(index)}{number} holds the Excel error "
                                                     f"{cell.value}, not a value", field=spec.name, row_word="row"))
@@ -268,8 +271,7 @@ def _read_sheet(sheet, type_name: str, schema: Schema, where: str, report: _Repo
         if values:
             rows_out.append(RawRow(where, number, values, {}, by_row=True))
     if cached:
-        named = ", ".join(cached[:MAX_NAMED_CELLS]) + (f" and {len(cached) - MAX_NAMED_CELLS:,} more"
-                                                       if len(cached) > MAX_NAMED_CELLS else "")
+        named = ", ".join(cached) + (f" and {formula_count - len(cached):,} more" if formula_count > len(cached) else "")
         report.warnings.append(Problem(where, None, f"cells {named} hold formulas: read as the values Excel saved "
                                                     "with the file, which can be older than what the sheet shows; to "
                                                     "be sure, copy the cells and paste them as values "
