@@ -65,7 +65,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
 
     def on_case(result: CaseResult, registry) -> None:
         if log is not None:
-            attach_reviews(result, log)
+            attach_reviews(result, log, registry)
         write_case(out_dir, result, registry, rules)
         stage(result.id, f"report written ({len(result.findings):,} findings)")
 

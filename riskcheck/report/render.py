@@ -21,6 +21,7 @@ from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
+from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.state import review_counts
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
@@ -110,6 +111,13 @@ def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
 
 
 def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Registry | None = None) -> dict:
+    """findings.json: each finding with the evidence a reviewer's decision is made on (its steps and facts)."""
+    if registry is not None:
+        lookup = RecordLookup(registry)
+        prefetch_evidence(result.findings, lookup)
+        evidence = lambda f: review_evidence(f, lookup)  # noqa: E731
+    else:
+        evidence = lambda f: f.to_json()  # noqa: E731
     return {
         "case": result.id,
         "title": result.title,
@@ -118,7 +126,7 @@ def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Reg
         "rules": [{"id": r.id, "version": r.rule.version} for r in rules],
         "jurisdictions": result.jurisdictions,
         "counts": _status_counts(result),
-        "findings": [_with_review(f.to_json(), result.reviews.get(f.id)) for f in result.findings],
+        "findings": [_with_review(evidence(f), result.reviews.get(f.id)) for f in result.findings],
         "identity": identity_document(registry),
         **({"reviews": {"counts": _review_counts(result),
                         "no_longer_found": [{"finding": g.finding, **g.to_json()} for g in result.reviews_gone]}}
