@@ -149,7 +149,7 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
     from riskcheck.registry.cases import discover_cases
     from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
     from riskcheck.report.output import write_bytes
-    from riskcheck.review.decisions import DecisionLog, reviews_path
+    from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
     from riskcheck.serve.cases import check_cases
 
     fmt = fmt or out_file.suffix.lstrip(".").lower()
@@ -162,7 +162,10 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
         views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
-    log = DecisionLog.open_existing(reviews_path(root))
+    try:
+        log = DecisionLog.open_existing(reviews_path(root))
+    except ReviewError as exc:
+        raise click.UsageError(str(exc)) from None
     rows = []
     try:
         for cid, view in sorted(views.items()):

@@ -14,7 +14,7 @@ from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
-from riskcheck.review.decisions import DecisionLog, reviews_path
+from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
 from riskcheck.review.state import attach_reviews
 from riskcheck.report.output import OutputBusyError, output_lock, tidy
 from riskcheck.report.render import write_case, write_index
@@ -60,7 +60,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     stage = StageLog()
     try:
         log = DecisionLog.open_existing(reviews_path(discover_cases(cases)[0]))
-    except ProblemError as exc:
+    except (ProblemError, ReviewError) as exc:
         raise click.UsageError(str(exc)) from None
 
     def on_case(result: CaseResult, registry) -> None:

@@ -10,7 +10,7 @@ import click
 from riskcheck.cli.common import as_of_date, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
-from riskcheck.review.decisions import reviews_path
+from riskcheck.review.decisions import ReviewError, check_log_path, reviews_path
 
 
 @click.command("serve")
@@ -58,6 +58,10 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, 
         click.echo("Checking the cases...", err=True)
         views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
     except ProblemError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        check_log_path(reviews_path(root))
+    except ReviewError as exc:
         raise click.UsageError(str(exc)) from None
     local = host in LOCAL_HOSTS
     app = make_app(views, reviews_path(root), {r.id: r.rule for r in rules},

@@ -21,6 +21,7 @@ from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
+from riskcheck.review.decisions import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.state import review_counts
 from riskcheck.rules.loader import LoadedRule
@@ -53,6 +54,7 @@ def _env():
     env.filters["http_url"] = http_url
     env.filters["param"] = _param
     env.filters["kind_words"] = kind_words
+    env.filters["when"] = time_words
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     return env
@@ -129,7 +131,9 @@ def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Reg
         "findings": [_with_review(evidence(f), result.reviews.get(f.id)) for f in result.findings],
         "identity": identity_document(registry),
         **({"reviews": {"counts": _review_counts(result),
-                        "no_longer_found": [{"finding": g.finding, **g.to_json()} for g in result.reviews_gone]}}
+                        "no_longer_found": [{"finding": g.finding, **g.to_json()} for g in result.reviews_gone],
+                        **({"unreadable": [{"finding": u.finding, "at": u.at, "reviewer": u.reviewer, "why": u.why}
+                                           for u in result.reviews_unreadable]} if result.reviews_unreadable else {})}}
            if result.reviewing else {}),
     }
 
@@ -313,8 +317,9 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
 
 
 def _review_context(result: CaseResult) -> dict:
-    return {"reviews": result.reviews, "reviewing": result.reviewing, "reviews_gone": [
-        {"state": g, "evidence": json.loads(g.current.evidence)} for g in result.reviews_gone]}
+    return {"reviews": result.reviews, "reviewing": result.reviewing,
+            "reviews_gone": [{"state": g, "evidence": g.was} for g in result.reviews_gone],
+            "reviews_unreadable": result.reviews_unreadable}
 
 
 def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule]) -> None:

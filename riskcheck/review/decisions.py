@@ -177,6 +177,12 @@ def parse_time(text: str) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
+def time_words(text: str) -> str:
+    """An event's time as the pages show it: '2026-01-05 09:00 UTC' (41 decisions on one day stay apart)."""
+    when = parse_time(text)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if when else text
+
+
 def check_log_path(path: Path) -> None:
     """The log, and SQLite's files beside it, must be regular files of the cases folder, not links.
 
