@@ -47,7 +47,9 @@ def test_a_decision_is_shown_in_the_report_and_counted_in_the_index(runner, case
     html = (out / "small" / "report.html").read_text()
     assert "review-dismissed" in html and "Namesake: the ministry sent his IIN" in html
     assert doc["reviews"]["counts"] == {"open": 0, "confirmed": 0, "dismissed": 1, "unsure": 0}
-    assert "0 open &middot; 0 confirmed &middot; 1 dismissed &middot; 0 unsure" in (out / "index.html").read_text()
+    index = (out / "index.html").read_text()
+    assert "0 open &middot; 0 changed &middot; 0 no longer found" in index
+    assert "0 confirmed &middot; 1 dismissed &middot; 0 unsure" in index
 
 
 def test_the_history_is_kept_and_the_latest_decision_is_current(runner, case):
@@ -126,6 +128,20 @@ def test_a_decided_finding_no_longer_found_stays_listed(runner, case):
     assert [(g["finding"], g["decision"]) for g in gone] == [(finding["id"], "confirmed")]
     html = (out / "small" / "report.html").read_text()
     assert "Reviewed leads no longer found" in html and "published 3 May" in html
+
+
+def test_the_index_and_the_run_count_what_a_desk_must_look_at(runner, case):
+    root, out = case
+    finding = the_finding(run(runner, root, out))
+    decide(runner, root, out, finding["id"], "confirmed", note="published 3 May")
+    case_file = root / "small" / "case.yaml"
+    case_file.write_text(case_file.read_text().replace("outcome: convicted", "outcome: acquitted"))
+    result = runner.invoke(main, ["run", str(root), "--out", str(out)])
+    assert "1 reviewed but no longer found" in result.output and "changed since reviewed" in result.output
+    index = (out / "index.html").read_text()
+    assert "<strong>1 no longer found</strong>" in index and "leads: high" in index and "open: high" not in index
+    doc = json.loads((out / "small" / "findings.json").read_text())
+    assert doc["reviews"]["to_look_at"]["no longer found"] == 1
 
 
 def test_same_input_and_same_decisions_give_the_same_bytes(runner, case, tmp_path):
