@@ -220,3 +220,73 @@ def test_any_well_formed_event_is_imported_or_refused_in_words(tmp_path_factory,
             return
         usable, unreadable = log.read()
         assert len(usable) + len(unreadable) <= 1
+
+
+# The desk's exports
+
+
+def export(runner, root, tmp_path, fmt, *more):
+    out = tmp_path / f"desk.{fmt}"
+    result = runner.invoke(main, ["export", "findings", str(root), "--out", str(out), *more])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_export_keeps_reviewed_findings_no_longer_found_marked(runner, case, tmp_path):
+    root, out = case
+    doc, _ = run(runner, root, out)
+    with DecisionLog(reviews_path(root)) as log:
+        log.record("small", evidence(doc), "confirmed", "Anna", note="published 3 May")
+    case_file = root / "small" / "case.yaml"
+    case_file.write_text(case_file.read_text().replace("outcome: convicted", "outcome: acquitted"))
+    import csv as csv_module
+    rows = list(csv_module.DictReader(export(runner, root, tmp_path, "csv").read_text(encoding="utf-8-sig")
+                                      .splitlines()))
+    gone = [r for r in rows if r["In this run"].startswith("no longer found")]
+    assert [(r["Finding id"], r["Review"], r["Note"]) for r in gone] == [(evidence(doc)["id"], "confirmed",
+                                                                          "published 3 May")]
+
+
+def hostile_case(write_case, tmp_path):
+    text = minimal_case("small").replace("{id: p-son, name: Son}", '{id: p-son, name: "Nurlan;=2+5;Zhaksylykov"}')
+    assert "Nurlan;=2+5" in text
+    return write_case("small", {"case.yaml": text})
+
+
+def test_the_csv_has_a_bom_and_no_part_starts_a_formula_however_excel_splits_it(runner, write_case, tmp_path):
+    root = hostile_case(write_case, tmp_path)
+    raw = export(runner, root, tmp_path, "csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "Nurlan;'=2+5;Zhaksylykov" in text and "Person or unit" in text.splitlines()[0]
+    for separator in (",", ";"):
+        for line in text.splitlines():
+            for part in line.split(separator):
+                assert not part.strip().strip('"').strip().startswith(("=", "+", "-", "@")), (separator, part)
+
+
+def test_the_xlsx_is_made_for_a_desk(runner, write_case, tmp_path):
+    from datetime import date as date_type
+
+    from openpyxl import load_workbook
+
+    root = hostile_case(write_case, tmp_path)
+    out = tmp_path / "out"
+    doc, _ = run(runner, root, out)
+    with DecisionLog(reviews_path(root)) as log:
+        log.record("small", evidence(doc), "dismissed", "Anna", note="ESC \x1b[31m red, RLO \u202e txt.exe")
+    path = export(runner, root, tmp_path, "xlsx", "--report-url", "https://desk.example.org/reports")
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Case", "Finding id", "Rule"] and "Decided at (UTC)" in header
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.column_dimensions["J"].width >= 40  # the summary
+    rows = [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
+    mine = next(r for r in rows if r["Finding id"].value == evidence(doc)["id"])
+    assert mine["Judged as of"].value.date() == date_type(2024, 1, 1) and mine["Judged as of"].is_date
+    assert mine["Decided at (UTC)"].is_date
+    assert mine["Note"].value == "ESC [U+001B][31m red, RLO [U+202E] txt.exe"
+    assert mine["Report"].hyperlink.target == ("https://desk.example.org/reports/small/report.html#"
+                                               + evidence(doc)["id"])
+    name = next(c for r in rows for c in r.values() if "Nurlan" in str(c.value))
+    assert name.data_type == "s" and name.value == "Nurlan;=2+5;Zhaksylykov"

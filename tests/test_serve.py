@@ -143,11 +143,11 @@ def test_the_desk_export_has_one_row_per_finding_with_its_review_and_no_live_for
     sheet = load_workbook(io.BytesIO(download.content)).active
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
-    assert len(rows) == 2 and {r["finding"] for r in rows} >= {first}
-    mine = next(r for r in rows if r["finding"] == first)
-    assert (mine["decision"], mine["reviewer"]) == ("dismissed", "Anna")
+    assert len(rows) == 2 and {r["Finding id"] for r in rows} >= {first}
+    mine = next(r for r in rows if r["Finding id"] == first)
+    assert (mine["Review"], mine["Reviewer"]) == ("dismissed", "Anna")
     note_cell = next(c for row in sheet.iter_rows(min_row=2) for c in row if str(c.value).startswith("=HYPER"))
-    assert note_cell.data_type == "s"  # shown as text, never run
+    assert note_cell.data_type == "s" and note_cell.quotePrefix  # shown as text, never run
     out = tmp_path / "desk.csv"
     result = runner.invoke(main, ["export", "findings", str(root), "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -332,11 +332,13 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
         view = views.get(cid)
         if view is None or not view.result.ok or fmt not in ("csv", "xlsx"):
             return not_found("export by that name")
+        base = str(request.base_url).rstrip("/")
         with DecisionLog(log_path) as log:
-            rows = desk_rows(view, log.histories(cid))
+            rows = desk_rows(view, log.histories(cid), link=lambda fid, _: f"{base}/cases/{quote(cid)}/" + (
+                f"findings/{quote(fid)}" if fid else "#reviewed-no-longer-found"))
         headers = {"Content-Disposition": f'attachment; filename="{cid}-findings.{fmt}"', "Cache-Control": "no-store"}
         if fmt == "csv":
-            return Response(csv_text(rows), media_type="text/csv; charset=utf-8", headers=headers)
+            return Response(csv_text(rows).encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)
         return Response(xlsx_bytes(rows), headers=headers,
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
