@@ -290,3 +290,27 @@ def test_the_xlsx_is_made_for_a_desk(runner, write_case, tmp_path):
                                                + evidence(doc)["id"])
     name = next(c for r in rows for c in r.values() if "Nurlan" in str(c.value))
     assert name.data_type == "s" and name.value == "Nurlan;=2+5;Zhaksylykov"
+
+
+OLD_SCHEMA = """
+CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, uid TEXT NOT NULL UNIQUE, case_id TEXT NOT NULL,
+    finding TEXT NOT NULL, decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'dismissed', 'unsure')),
+    note TEXT NOT NULL, reviewer TEXT NOT NULL, at TEXT NOT NULL, fingerprint TEXT NOT NULL, evidence TEXT NOT NULL);
+"""
+
+
+def test_a_log_written_before_kinds_and_batches_is_read_and_extended(tmp_path):
+    path = tmp_path / "reviews.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(OLD_SCHEMA)
+    ev = evidence_of({"id": "rule-1", "rule": "rule", "status": "flagged", "summary": "A lead"})
+    old = Event("small", "rule-1", "unsure", "", "Anna", "2025-01-01T00:00:00Z", fingerprint(ev), ev)
+    conn.execute("INSERT INTO events (uid, case_id, finding, decision, note, reviewer, at, fingerprint, evidence) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [old.uid, *[getattr(old, f) for f in (
+                     "case_id", "finding", "decision", "note", "reviewer", "at", "fingerprint", "evidence")]])
+    conn.commit()
+    conn.close()
+    with DecisionLog(path) as log:
+        assert [e.uid for e in log.events()] == [old.uid]  # the same content id as before
+        log.record("small", json.loads(ev), "confirmed", "Bolat")
+        assert [e.decision for e in log.history("small", "rule-1")] == ["unsure", "confirmed"]

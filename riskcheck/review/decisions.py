@@ -264,22 +264,22 @@ class DecisionLog:
 
     def add(self, events: Iterable[Event], batch: Batch | None = None) -> int:
         """Append events not already in the log (by content); return how many were new."""
-        before = self.count()
         rows = [(e.uid, e.case_id, e.finding, e.decision, e.note, e.reviewer, e.at, e.fingerprint, e.evidence,
                  e.kind, batch.batch if batch else e.batch) for e in events]
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE")  # the count below is this writer's alone
         try:
+            before = self.count()
             self.conn.executemany(f"INSERT OR IGNORE INTO events (uid, {_COLUMNS}) "
                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            added = self.conn.execute("SELECT changes()").fetchone()[0] if len(rows) == 1 else None
+            added = self.count() - before
             if batch is not None:
                 self.conn.execute("INSERT INTO batches (batch, file, at, events) VALUES (?, ?, ?, ?)",
-                                  [batch.batch, batch.file, batch.at, self.count() - before])
+                                  [batch.batch, batch.file, batch.at, added])
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        return self.count() - before if added is None else added
+        return added
 
     def import_events(self, events: list[Event], case_ids: set[str], file_name: str,
                       at: datetime | None = None) -> tuple[int, Batch]:
