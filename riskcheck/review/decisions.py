@@ -25,7 +25,7 @@ import os
 import secrets
 import sqlite3
 import stat
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator

@@ -10,7 +10,6 @@ disappears; one that only an import speaks of is marked as imported.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
