@@ -49,6 +49,7 @@ class CaseResult:
     # and the counts by review state; `reviewing` is false when the cases have no decision log.
     reviews: dict = field(default_factory=dict)
     reviews_gone: list = field(default_factory=list)
+    reviews_unreadable: list = field(default_factory=list)  # events of the log that cannot be used, with why
     reviewing: bool = False
     # The rules this case was judged by (its jurisdictions' packs), and the jurisdictions it states.
     rules: list[LoadedRule] | None = None

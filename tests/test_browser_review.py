@@ -88,7 +88,7 @@ def test_a_decision_made_in_the_browser_is_kept_by_the_next_run_and_marked_when_
         sheet = load_workbook(tmp_path / "desk.xlsx").active
         header = [c.value for c in sheet[1]]
         rows = [dict(zip(header, (c.value for c in r))) for r in sheet.iter_rows(min_row=2)]
-        assert [(r["decision"], r["reviewer"]) for r in rows if r["decision"] != "open"] == [
+        assert [(r["Review"], r["Reviewer"]) for r in rows if r["Review"] != "open"] == [
             ("dismissed", "Anna Nurlanova")]
 
         out = tmp_path / "reports"

@@ -132,14 +132,20 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
               help="The file to write.")
 @click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="The reports folder of `riskcheck run`: each row links to its finding there.")
+@click.option("--report-url", default=None, metavar="URL",
+              help="Where the reports are published (http or https): each row links there instead of to --reports.")
 def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | None, out_file: Path,
-                            as_of: date | None) -> None:
+                            as_of: date | None, reports_dir: Path, report_url: str | None) -> None:
     """Write every finding of CASES, with its review, as one table for the desk (CSV or XLSX).
 
     One row per finding: case, rule, status, severity, person and related names, summary, the
     as-of date, sources, the latest decision with reviewer, time and note, what changed since
-    it was decided, and the finding's place in the reports. Cells a spreadsheet would run as
-    formulas are neutralised.
+    it was decided, and a link to the finding in the reports. Reviewed findings this run no
+    longer gives are rows too, marked "no longer found". Cells a spreadsheet would run as
+    formulas are text-prefixed, however Excel splits the line (comma or semicolon); the CSV
+    has a byte-order mark for Excel; the XLSX has real dates, a filter and a frozen header.
 
     \b
     Examples:
@@ -149,9 +155,12 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
     from riskcheck.registry.cases import discover_cases
     from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
     from riskcheck.report.output import write_bytes
-    from riskcheck.review.decisions import DecisionLog, reviews_path
+    from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
     from riskcheck.serve.cases import check_cases
 
+    if report_url is not None and not re.match(r"https?://", report_url):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--report-url")
+    base = (report_url.rstrip("/") + "/") if report_url else reports_dir.resolve().as_uri() + "/"
     fmt = fmt or out_file.suffix.lstrip(".").lower()
     if fmt not in ("csv", "xlsx"):
         raise click.BadParameter("give --format csv or xlsx, or an --out file ending in .csv or .xlsx",
@@ -162,12 +171,15 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
         views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
-    log = DecisionLog.open_existing(reviews_path(root))
+    try:
+        log = DecisionLog.open_existing(reviews_path(root))
+    except ReviewError as exc:
+        raise click.UsageError(str(exc)) from None
     rows = []
     try:
         for cid, view in sorted(views.items()):
             if view.result.ok:
-                rows += desk_rows(view, log.histories(cid) if log else {})
+                rows += desk_rows(view, log.histories(cid) if log else {}, base)
     finally:
         if log:
             log.close()

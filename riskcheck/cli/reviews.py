@@ -17,12 +17,21 @@ from riskcheck.textsafety import reveal
 cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
-def _log(cases: Path) -> DecisionLog:
+def _cases(cases: Path) -> tuple[Path, set[str]]:
+    """(the cases folder, the ids of its cases): a case's id is its folder's name."""
     try:
-        root, _ = discover_cases(cases)
+        root, folders = discover_cases(cases)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
-    return DecisionLog(reviews_path(root))
+    return root, {f.name for f in folders}
+
+
+def _log(cases: Path) -> DecisionLog:
+    root, _ = _cases(cases)
+    try:
+        return DecisionLog(reviews_path(root))
+    except ReviewError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group("reviews")
@@ -75,6 +84,9 @@ def decide_command(cases: Path, finding: str, decision: str, reviewer: str, note
         raise click.UsageError(f"finding {finding!r} is in several cases ({', '.join(c for c, _ in matches)}): "
                                "name one with --case")
     case, finding_json = matches[0]
+    if case not in _cases(cases)[1]:
+        raise click.UsageError(f"the finding {finding!r} is of the case {case!r}, which is not in {cases}: name the "
+                               "cases folder the reports were made from")
     with _log(cases) as log:
         try:
             event = log.record(case, finding_json, decision, reviewer, note)
@@ -87,11 +99,17 @@ def decide_command(cases: Path, finding: str, decision: str, reviewer: str, note
 @cases_argument
 @click.option("--case", "case_id", default=None, help="Only this case.")
 def list_command(cases: Path, case_id: str | None) -> None:
-    """List every decision, oldest first per finding (the last one is current)."""
+    """List every decision, oldest first per finding (the last one is current).
+
+    Imported decisions are marked with their batch; decisions that cannot be used (damaged, or
+    dated after now) are listed after them with why, and count nowhere."""
     with _log(cases) as log:
-        for e in log.events(case_id):
-            click.echo(reveal(f"{e.case_id}  {e.finding}  {e.at}  {e.decision:<9}  {e.reviewer}"
-                              + (f"  {e.note}" if e.note else "")))
+        events, unreadable = log.read(case_id)
+    for e in events:
+        click.echo(reveal(f"{e.case_id}  {e.finding}  {e.at}  {e.decision:<9}  {e.reviewer}"
+                          + (f"  [imported, batch {e.batch}]" if e.batch else "") + (f"  {e.note}" if e.note else "")))
+    for u in unreadable:
+        click.secho(reveal(f"{u.case_id}  {u.finding}  {u.at}  unreadable: {u.why}"), fg="yellow")
 
 
 @reviews_group.command("export")
@@ -124,12 +142,51 @@ def import_command(cases: Path, file: Path) -> None:
     Example:
       riskcheck reviews import cases/ decisions-anna.jsonl
     """
+    _, case_ids = _cases(cases)
     try:
         with open(file, encoding="utf-8") as fh:
             events = read_events(fh, file.name)
+        with _log(cases) as log:
+            added, batch = log.import_events(events, case_ids, file.name)
     except (ReviewError, UnicodeDecodeError) as exc:
         click.secho(reveal(str(exc)), fg="red", err=True)
         sys.exit(2)
-    with _log(cases) as log:
-        added = log.add(events)
     click.echo(f"{added:,} new decision(s) from {file.name}; {len(events) - added:,} were here already")
+    if added:
+        click.echo(f"Imported as batch {batch.batch}; to take it back: riskcheck reviews withdraw {cases} {batch.batch} "
+                   "--reviewer NAME")
+
+
+@reviews_group.command("batches")
+@cases_argument
+def batches_command(cases: Path) -> None:
+    """List the imported batches of decisions, with the file each came from and whether it was withdrawn."""
+    with _log(cases) as log:
+        batches = log.batches()
+    for b in batches:
+        click.echo(reveal(f"{b.batch}  {b.at}  {b.events:,} decision(s) from {b.file}"
+                          + (f"  withdrawn {b.withdrawn}" if b.withdrawn else "")))
+    if not batches:
+        click.echo("No decisions were imported.")
+
+
+@reviews_group.command("withdraw")
+@cases_argument
+@click.argument("batch")
+@click.option("--reviewer", required=True, help="Your name, as colleagues know it.")
+@click.option("--note", default="", help="Why the batch is withdrawn.")
+def withdraw_command(cases: Path, batch: str, reviewer: str, note: str) -> None:
+    """Withdraw the imported BATCH (see `riskcheck reviews batches`): its decisions stop counting.
+
+    Nothing is deleted: the withdrawal is appended to the log, with your name and the time.
+
+    \b
+    Example:
+      riskcheck reviews withdraw cases/ 20250301T101500Z-a1b2c3 --reviewer "A. Nurlanova" --note "wrong file"
+    """
+    with _log(cases) as log:
+        try:
+            withdrawn = log.withdraw(batch, reviewer, note)
+        except ReviewError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(reveal(f"Withdrew batch {withdrawn.batch} ({withdrawn.events:,} decision(s) from {withdrawn.file})"))

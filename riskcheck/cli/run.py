@@ -14,8 +14,8 @@ from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
-from riskcheck.review.decisions import DecisionLog, reviews_path
-from riskcheck.review.state import attach_reviews
+from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
+from riskcheck.review.state import attach_reviews, desk_counts
 from riskcheck.report.output import OutputBusyError, output_lock, tidy
 from riskcheck.report.render import write_case, write_index
 from riskcheck.textsafety import reveal
@@ -60,12 +60,12 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     stage = StageLog()
     try:
         log = DecisionLog.open_existing(reviews_path(discover_cases(cases)[0]))
-    except ProblemError as exc:
+    except (ProblemError, ReviewError) as exc:
         raise click.UsageError(str(exc)) from None
 
     def on_case(result: CaseResult, registry) -> None:
         if log is not None:
-            attach_reviews(result, log)
+            attach_reviews(result, log, registry)
         write_case(out_dir, result, registry, rules)
         stage(result.id, f"report written ({len(result.findings):,} findings)")
 
@@ -95,13 +95,30 @@ def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
                       for s in ("flagged", "pending", "undetermined", "complied")}
             line = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
             click.echo(reveal(f"{r.id}: {line} (as of {r.as_of})"))
+            if r.reviewing:
+                click.echo(reveal("  review: " + _review_line(r)))
             for w in r.warnings:
                 click.secho(reveal(f"  warning: {w}"), fg="yellow", err=True)
         else:
             click.secho(reveal(f"{r.id}: not checked, {len(r.problems)} problem(s):"), fg="red", err=True)
             for p in r.problems:
                 click.echo(reveal(f"  {p}"), err=True)
+    reviewed = [r for r in results if r.ok and r.reviewing]
+    if len(reviewed) > 1:
+        totals = {k: sum(desk_counts([f.id for f in r.findings], r.reviews, r.reviews_gone)[k] for r in reviewed)
+                  for k in ("open", "changed", "no longer found")}
+        click.echo(f"Review, all cases: {totals['open']:,} open (not reviewed yet), {totals['changed']:,} changed since "
+                   f"reviewed, {totals['no longer found']:,} reviewed but no longer found")
     click.echo(reveal(f"Reports written to {out_dir / 'index.html'}"))
+
+
+def _review_line(r: CaseResult) -> str:
+    counts = desk_counts([f.id for f in r.findings], r.reviews, r.reviews_gone)
+    line = (f"{counts['open']:,} open (not reviewed yet), {counts['changed']:,} changed since reviewed, "
+            f"{counts['no longer found']:,} reviewed but no longer found")
+    if r.reviews_unreadable:
+        line += f"; {len(r.reviews_unreadable):,} decision(s) in the log cannot be read (riskcheck reviews list)"
+    return line
 
 
 @click.command("validate")

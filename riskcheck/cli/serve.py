@@ -10,7 +10,7 @@ import click
 from riskcheck.cli.common import as_of_date, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
-from riskcheck.review.decisions import reviews_path
+from riskcheck.review.decisions import ReviewError, check_log_path, reviews_path
 
 
 @click.command("serve")
@@ -41,13 +41,14 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, 
 
     import uvicorn
 
-    from riskcheck.serve.app import LOCAL_HOSTS
+    from riskcheck.serve.app import LOCAL_HOSTS, password_problem
 
     password = os.environ.get("RISKCHECK_PASSWORD") or None
-    if host not in LOCAL_HOSTS and (password is None or len(password) < 12):
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if host not in LOCAL_HOSTS and (problem := password_problem(password)):
         raise click.UsageError(f"riskcheck serves only this machine unless a password protects it: to listen on "
-                               f"{host}, set RISKCHECK_PASSWORD to a password of 12 characters or more (colleagues "
-                               "log in with it, any user name)")
+                               f"{host}, set RISKCHECK_PASSWORD to {problem} (colleagues log in with it, any user "
+                               "name; wrong guesses are slowed, then refused for 15 minutes)")
 
     from riskcheck.serve.app import make_app
     from riskcheck.serve.cases import check_cases
@@ -59,9 +60,14 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, 
         views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
+    try:
+        check_log_path(reviews_path(root))
+    except ReviewError as exc:
+        raise click.UsageError(str(exc)) from None
     local = host in LOCAL_HOSTS
     app = make_app(views, reviews_path(root), {r.id: r.rule for r in rules},
                    hosts=LOCAL_HOSTS if local else ("*",), password=None if local else password)
-    click.echo(f"Serving {len(views)} case(s) at http://{host}:{port}/ (Ctrl+C to stop)"
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {len(views)} case(s) at http://{shown}:{port}/ (Ctrl+C to stop)"
                + ("" if local else "; a password is asked for"))
     uvicorn.run(app, host=host, port=port, log_level="warning")

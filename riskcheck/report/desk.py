@@ -1,27 +1,55 @@
 """The findings as one table for the desk: CSV or XLSX, one row per finding, with its review.
 
-A cell a spreadsheet would run as a formula (text starting with = + - @, or a tab or carriage return
-before one) is neutralised: in CSV by a leading apostrophe, as OWASP advises; in XLSX by storing the
-cell as text, so it shows exactly as written and never runs.
+Reviewed findings this run no longer gives are rows too, marked, so an export never drops a decision.
+
+A spreadsheet must never run a cell as a formula. A cell that starts like one (= + - @, a tab or a
+carriage return) is text-prefixed. In CSV with an apostrophe, as OWASP advises - and so is every part of a
+cell that would start like one once Excel splits the line on a comma or a semicolon (its list separator in
+Russian and Kazakh settings), so "Nurlan;=2+5;Zhaksylykov" cannot become a `=2+5` cell; the CSV starts with
+a byte-order mark (or Excel reads UTF-8 Cyrillic as mojibake) and quotes every cell. The XLSX stores every
+text cell as text, formula-like ones with Excel's own quote prefix (shown as written, still text when
+edited); it has headers in words, real date cells, a filter, a frozen header row, column widths and links
+to the reports. In both, control and invisible formatting characters are
+shown as the pages show them: [U+202E].
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import date, datetime, timezone
 
 from riskcheck.report.render import finding_address
+from riskcheck.review.decisions import parse_time
 from riskcheck.review.state import review_states
+from riskcheck.textsafety import reveal
 
-COLUMNS = ["case", "finding", "rule", "rule_title", "status", "severity", "person", "person_id", "related",
-           "summary", "as_of", "sources", "decision", "reviewer", "decided_at", "note", "changed_since", "report"]
+# column key -> header in words (the XLSX and CSV header), width in characters (XLSX)
+COLUMNS = {
+    "case": ("Case", 22), "finding": ("Finding id", 30), "rule": ("Rule", 26), "rule_title": ("Rule title", 36),
+    "status": ("Status", 13), "severity": ("Severity", 9), "person": ("Person or unit", 26),
+    "person_id": ("Person or unit id", 16), "related": ("Related persons", 26), "summary": ("Summary", 60),
+    "as_of": ("Judged as of", 12), "sources": ("Sources", 40), "decision": ("Review", 11),
+    "reviewer": ("Reviewer", 18), "decided_at": ("Decided at (UTC)", 17), "note": ("Note", 40),
+    "changed_since": ("Changed since reviewed", 40), "in_this_run": ("In this run", 22),
+    "report": ("Report", 40),
+}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SPLIT_FORMULA = re.compile(r'([,;\t\r\n][\s"]*)([=+\-@])')  # a part after a separator, spaces or quotes
 
 
-def desk_rows(view, histories: dict, report_base: str = "") -> list[dict]:
-    """Rows for one checked case (a serve.cases.CaseView) and its decision histories."""
+def desk_rows(view, histories: dict, report_base: str = "", link=None) -> list[dict]:
+    """Rows for one checked case (a serve.cases.CaseView) and its decision histories, gone findings last.
+
+    `report_base` is put before each finding's place in the reports ("imanaliev/report.html#id"): a URL
+    or a folder's file: URI, so the link works from wherever the spreadsheet is opened; `link(finding id)`,
+    when given, is the link instead (the app links to its own pages)."""
+    link = link or (lambda fid, address: report_base + address)
     findings = view.result.findings
-    states, _ = review_states(histories, findings)
+    decided = [f for f in findings if f.id in histories]
+    states, gone = review_states(histories, decided, getattr(view, "evidence_json", None))
+    as_of = view.result.as_of.isoformat() if view.result.as_of else ""
     rows = []
     for f in findings:
         state = states.get(f.id)
@@ -31,41 +59,100 @@ def desk_rows(view, histories: dict, report_base: str = "") -> list[dict]:
             "severity": f.severity, "person": view.person_name(f.person) if f.unit is None else f.figures.get("unit_name", f.unit),
             "person_id": f.person if f.unit is None else f.unit,
             "related": "; ".join(view.person_name(r) for r in f.related), "summary": f.summary,
-            "as_of": view.result.as_of.isoformat() if view.result.as_of else "",
+            "as_of": as_of,
             "sources": "; ".join(s.get("title", "") + (f" <{s['url']}>" if s.get("url") else "") for s in sources),
-            "decision": state.decision if state else "open", "reviewer": state.current.reviewer if state else "",
-            "decided_at": state.current.at if state else "", "note": state.current.note if state else "",
-            "changed_since": "; ".join(state.changed) if state else "",
-            "report": report_base + finding_address(view.result, f)})
+            **_review_cells(state), "in_this_run": "found",
+            "report": link(f.id, finding_address(view.result, f))})
+    for g in gone:
+        was = g.was
+        rows.append({
+            "case": view.id, "finding": g.finding, "rule": str(was.get("rule", "")), "rule_title": "",
+            "status": str(was.get("status", "")), "severity": str(was.get("severity", "")),
+            "person": str(was.get("person") or was.get("unit") or ""), "person_id": str(was.get("person") or ""),
+            "related": "", "summary": str(was.get("summary", "")), "as_of": as_of, "sources": "",
+            **_review_cells(g),
+            "in_this_run": "no longer found" + (" (imported decision)" if g.current.imported else ""),
+            "report": link(None, f"{view.id}/report.html#reviewed-no-longer-found")})
     return rows
 
 
+def _review_cells(state) -> dict:
+    if state is None:
+        return {"decision": "open", "reviewer": "", "decided_at": "", "note": "", "changed_since": ""}
+    return {"decision": state.decision, "reviewer": state.current.reviewer, "decided_at": state.current.at,
+            "note": state.current.note, "changed_since": "; ".join(state.changed)}
+
+
 def neutralised(value: str) -> str:
+    """The text as a cell that no spreadsheet runs, however it splits the line: formula-like parts text-prefixed."""
+    value = _SPLIT_FORMULA.sub(lambda m: m.group(1) + "'" + m.group(2), value)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def cell_text(value) -> str:
+    return neutralised(reveal(str(value)))
+
+
 def csv_text(rows: list[dict]) -> str:
+    """The table as CSV for Excel: a byte-order mark, every cell quoted, CRLF line ends."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerow([header for header, _ in COLUMNS.values()])
     for row in rows:
-        writer.writerow([neutralised(str(row[c])) for c in COLUMNS])
+        writer.writerow([cell_text(row[c]) for c in COLUMNS])
     return out.getvalue()
+
+
+SAFE_LINK = re.compile(r"(https?|file)://", re.IGNORECASE)
 
 
 def xlsx_bytes(rows: list[dict]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
     sheet.title = "findings"
-    sheet.append(COLUMNS)
+    sheet.append([header for header, _ in COLUMNS.values()])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
     for number, row in enumerate(rows, start=2):
         for column, name in enumerate(COLUMNS, start=1):
             cell = sheet.cell(row=number, column=column)
-            cell.value = str(row[name])
+            value = row[name]
+            when = _date_value(name, value)
+            if when is not None:
+                cell.value = when
+                cell.number_format = "yyyy-mm-dd" if isinstance(when, date) and not isinstance(when, datetime) \
+                    else "yyyy-mm-dd hh:mm"
+                continue
+            text = reveal(str(value))
+            cell.value = text
             cell.data_type = "s"  # text, never a formula, whatever it starts with
+            if name == "report" and SAFE_LINK.match(text):
+                cell.hyperlink = text
+                cell.style = "Hyperlink"
+            if text.startswith(FORMULA_START):
+                cell.quotePrefix = True  # Excel's own text prefix: shown as written, kept text when edited
+    for column, (_, width) in enumerate(COLUMNS.values(), start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(1, len(rows) + 1)}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _date_value(name: str, value):
+    """A date cell for the as-of date and a UTC date-time (without zone: Excel has none) for a decision's time."""
+    if name == "as_of" and value:
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if name == "decided_at" and value:
+        when = parse_time(str(value))
+        return when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0) if when else None
+    return None

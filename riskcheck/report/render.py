@@ -21,7 +21,9 @@ from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
-from riskcheck.review.state import review_counts
+from riskcheck.review.decisions import time_words
+from riskcheck.review.evidence import prefetch_evidence, review_evidence
+from riskcheck.review.state import desk_counts, review_counts
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
 from riskcheck.textsafety import http_url
@@ -52,6 +54,7 @@ def _env():
     env.filters["http_url"] = http_url
     env.filters["param"] = _param
     env.filters["kind_words"] = kind_words
+    env.filters["when"] = time_words
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     return env
@@ -110,6 +113,13 @@ def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
 
 
 def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Registry | None = None) -> dict:
+    """findings.json: each finding with the evidence a reviewer's decision is made on (its steps and facts)."""
+    if registry is not None:
+        lookup = RecordLookup(registry)
+        prefetch_evidence(result.findings, lookup)
+        evidence = lambda f: review_evidence(f, lookup)  # noqa: E731
+    else:
+        evidence = lambda f: f.to_json()  # noqa: E731
     return {
         "case": result.id,
         "title": result.title,
@@ -118,10 +128,12 @@ def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Reg
         "rules": [{"id": r.id, "version": r.rule.version} for r in rules],
         "jurisdictions": result.jurisdictions,
         "counts": _status_counts(result),
-        "findings": [_with_review(f.to_json(), result.reviews.get(f.id)) for f in result.findings],
+        "findings": [_with_review(evidence(f), result.reviews.get(f.id)) for f in result.findings],
         "identity": identity_document(registry),
-        **({"reviews": {"counts": _review_counts(result),
-                        "no_longer_found": [{"finding": g.finding, **g.to_json()} for g in result.reviews_gone]}}
+        **({"reviews": {"counts": _review_counts(result), "to_look_at": _desk_counts(result),
+                        "no_longer_found": [{"finding": g.finding, **g.to_json()} for g in result.reviews_gone],
+                        **({"unreadable": [{"finding": u.finding, "at": u.at, "reviewer": u.reviewer, "why": u.why}
+                                           for u in result.reviews_unreadable]} if result.reviews_unreadable else {})}}
            if result.reviewing else {}),
     }
 
@@ -134,6 +146,10 @@ def _with_review(finding: dict, state) -> dict:
 
 def _review_counts(result: CaseResult) -> dict[str, int]:
     return review_counts([f.id for f in result.findings], {k: s.decision for k, s in result.reviews.items()})
+
+
+def _desk_counts(result: CaseResult) -> dict[str, int]:
+    return desk_counts([f.id for f in result.findings], result.reviews, result.reviews_gone)
 
 
 def _status_counts(result: CaseResult) -> dict[str, int]:
@@ -305,8 +321,9 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
 
 
 def _review_context(result: CaseResult) -> dict:
-    return {"reviews": result.reviews, "reviewing": result.reviewing, "reviews_gone": [
-        {"state": g, "evidence": json.loads(g.current.evidence)} for g in result.reviews_gone]}
+    return {"reviews": result.reviews, "reviewing": result.reviewing,
+            "reviews_gone": [{"state": g, "evidence": g.was} for g in result.reviews_gone],
+            "reviews_unreadable": result.reviews_unreadable}
 
 
 def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule]) -> None:
@@ -323,6 +340,7 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
                       "as_of": r.as_of.isoformat() if r.as_of else "", "problems": [str(p) for p in r.problems],
                       "status_counts": _status_counts(r), "severity_counts": _severity_counts(r),
                       "review_counts": _review_counts(r) if r.reviewing else None,
+                      "desk_counts": _desk_counts(r) if r.reviewing else None,
                       "previous": previous, "earlier": False})
     checked = {r.id for r in results}
     earlier = [c for c in _earlier_reports(out_dir) if c["id"] not in checked]
@@ -350,7 +368,8 @@ def _earlier_reports(out_dir: Path) -> list[dict]:
         out.append({"id": folder.name, "display": folder.name, "title": str(doc.get("title") or ""), "ok": True,
                     "as_of": str(doc.get("as_of") or ""), "problems": [], "status_counts": counts,
                     "severity_counts": {s: severities[s] for s in ("high", "medium", "low")},
-                    "review_counts": (doc.get("reviews") or {}).get("counts"), "previous": False, "earlier": True})
+                    "review_counts": (doc.get("reviews") or {}).get("counts"),
+                    "desk_counts": (doc.get("reviews") or {}).get("to_look_at"), "previous": False, "earlier": True})
     return out
 
 

@@ -3,46 +3,88 @@
 The log is a SQLite file beside the cases (`<cases>/reviews.sqlite`), not beside the reports, which
 are regenerated. A finding's key is its id: the rule and the records that define the situation, so a
 decision stays on its finding across runs and new data. Each event keeps the finding as it was when
-decided (its evidence) and that evidence's fingerprint, so a later run can say what changed since.
+decided (its evidence: every step's facts with their values and sources) and that evidence's fingerprint,
+so a later run can say what changed since.
 
 Two reviewers saving at the same moment both keep their decisions: SQLite serialises the writers (WAL
 journal, a generous busy timeout) and each event is one insert. Events carry a content id (`uid`), so
 importing a colleague's export twice, or exporting and importing back, never doubles one.
+
+An import cannot poison the log: every event is checked when imported (a case of this folder, evidence
+that is a finding with that id, a time no later than the import, limits on every field and on JSON
+nesting) and again whenever it is read, so an event damaged some other way is listed as unreadable and
+never stops a report. An imported batch keeps its name; withdrawing it appends a withdrawal, it deletes
+nothing. Events have a `kind` ("decision" for now), so other kinds of review can share the log.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import sqlite3
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+import stat
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
 DECISIONS = ("confirmed", "dismissed", "unsure")
+KINDS = ("decision",)  # what an event records; another kind (a decision on a name hint, ...) adds its word here
 FILE_NAME = "reviews.sqlite"
 MAX_NOTE_CHARS = 10_000
+MAX_REVIEWER_CHARS = 200
+MAX_EVIDENCE_CHARS = 2_000_000  # a finding's evidence is a few kilobytes; a national one tens
+MAX_LINE_CHARS = MAX_EVIDENCE_CHARS + 100_000
+MAX_JSON_DEPTH = 32  # a finding nests five levels; 100,000 `[` must be refused, not recursed into
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this machine's clock another machine's event may be
 
+# New logs validate the decision word in Python (other kinds of event will have other words); logs made
+# before keep their CHECK constraint, which accepts every decision this version writes.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     uid         TEXT NOT NULL UNIQUE,
     case_id     TEXT NOT NULL,
     finding     TEXT NOT NULL,
-    decision    TEXT NOT NULL CHECK (decision IN ('confirmed', 'dismissed', 'unsure')),
+    decision    TEXT NOT NULL,
     note        TEXT NOT NULL,
     reviewer    TEXT NOT NULL,
     at          TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
-    evidence    TEXT NOT NULL
+    evidence    TEXT NOT NULL,
+    kind        TEXT NOT NULL DEFAULT 'decision',
+    batch       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_by_finding ON events (case_id, finding);
 CREATE TRIGGER IF NOT EXISTS events_are_never_changed BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'a decision is never changed: record a new one'); END;
 CREATE TRIGGER IF NOT EXISTS events_are_never_deleted BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'a decision is never deleted: record a new one'); END;
+CREATE TABLE IF NOT EXISTS batches (
+    batch       TEXT PRIMARY KEY,
+    file        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    events      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS withdrawals (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch       TEXT NOT NULL,
+    reviewer    TEXT NOT NULL,
+    note        TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS batches_are_never_changed BEFORE UPDATE ON batches
+BEGIN SELECT RAISE(ABORT, 'an import is never changed: withdraw it'); END;
+CREATE TRIGGER IF NOT EXISTS batches_are_never_deleted BEFORE DELETE ON batches
+BEGIN SELECT RAISE(ABORT, 'an import is never deleted: withdraw it'); END;
+CREATE TRIGGER IF NOT EXISTS withdrawals_are_never_changed BEFORE UPDATE ON withdrawals
+BEGIN SELECT RAISE(ABORT, 'a withdrawal is never changed'); END;
+CREATE TRIGGER IF NOT EXISTS withdrawals_are_never_deleted BEFORE DELETE ON withdrawals
+BEGIN SELECT RAISE(ABORT, 'a withdrawal is never deleted'); END;
 """
+_COLUMNS = "case_id, finding, decision, note, reviewer, at, fingerprint, evidence, kind, batch"
 
 
 class ReviewError(ValueError):
@@ -59,13 +101,50 @@ class Event:
     at: str  # UTC, ISO 8601 to the microsecond
     fingerprint: str
     evidence: str  # the finding's JSON when decided
+    kind: str = "decision"
+    batch: str = ""  # the import it came in with; "" when recorded on this machine
 
     @property
     def uid(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode("utf-8")).hexdigest()[:32]
+        """The content id: the same event has the same uid on every machine, whichever batch brought it."""
+        content = {f: getattr(self, f) for f in CONTENT_FIELDS}
+        if self.kind == "decision":
+            del content["kind"]  # events written before kinds existed keep their uid
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.batch)
 
     def to_json(self) -> dict:
-        return {"uid": self.uid, **asdict(self)}
+        return {"uid": self.uid, **{f: getattr(self, f) for f in CONTENT_FIELDS}}
+
+    def evidence_json(self) -> dict:
+        """The evidence as a finding's JSON (checked: the log's reader refuses events whose evidence is not)."""
+        return json.loads(self.evidence)
+
+
+CONTENT_FIELDS = [f.name for f in fields(Event) if f.name != "batch"]
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An event in the log that cannot be used: listed with why, never allowed to stop a report."""
+
+    case_id: str
+    finding: str
+    at: str
+    reviewer: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch: str
+    file: str
+    at: str
+    events: int
+    withdrawn: str = ""  # "by <reviewer> at <time>" once withdrawn
 
 
 def evidence_of(finding_json: dict) -> str:
@@ -81,17 +160,77 @@ def reviews_path(root: Path) -> Path:
     return root / FILE_NAME
 
 
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def time_text(when: datetime) -> str:
+    return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime | None:
+    """An event's time, or None when it is not a full ISO 8601 time with its zone."""
+    try:
+        when = datetime.fromisoformat(text)
+    except (ValueError, TypeError):
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def time_words(text: str) -> str:
+    """An event's time as the pages show it: '2026-01-05 09:00 UTC' (41 decisions on one day stay apart)."""
+    when = parse_time(text)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if when else text
+
+
+def check_log_path(path: Path) -> None:
+    """The log, and SQLite's files beside it, must be regular files of the cases folder, not links.
+
+    A link would have every decision written wherever it points (another folder, another disk)."""
+    path = Path(path)
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+                      path.with_name(path.name + "-journal")):
+        try:
+            mode = os.lstat(candidate).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+            raise ReviewError(f"{candidate} is {'a link' if stat.S_ISLNK(mode) else 'not a regular file'}: the "
+                              "decision log must be a regular file in the cases folder; move it away and put the "
+                              "real file there")
+    if path.parent.is_symlink():
+        raise ReviewError(f"{path.parent} is a link: the decision log must be in the cases folder itself")
+
+
 class DecisionLog:
     def __init__(self, path: Path):
-        self.path = path
-        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.path = Path(path)
+        check_log_path(self.path)
+        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
         self.conn.executescript(_SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Logs written before kinds and batches existed get both columns, with the values their events had."""
+        have = {row[1] for row in self.conn.execute("PRAGMA table_info(events)")}
+        for column in ("kind", "batch"):
+            if column not in have:
+                default = "decision" if column == "kind" else ""
+                try:
+                    self.conn.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT NOT NULL DEFAULT '{default}'")
+                except sqlite3.OperationalError as exc:  # another process added it first
+                    if "duplicate column" not in str(exc):
+                        raise
 
     @classmethod
     def open_existing(cls, path: Path) -> "DecisionLog | None":
-        return cls(path) if path.is_file() else None
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            return None
+        return cls(path)
 
     def close(self) -> None:
         self.conn.close()
@@ -109,57 +248,124 @@ class DecisionLog:
             raise ReviewError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
         if not reviewer.strip():
             raise ReviewError("a decision needs the reviewer's name")
+        if len(reviewer.strip()) > MAX_REVIEWER_CHARS:
+            raise ReviewError(f"the reviewer's name is longer than {MAX_REVIEWER_CHARS} characters")
         if len(note) > MAX_NOTE_CHARS:
             raise ReviewError(f"the note is longer than {MAX_NOTE_CHARS:,} characters")
+        for name, text in (("note", note), ("reviewer's name", reviewer)):
+            if not _encodable(text):
+                raise ReviewError(f"the {name} holds a character that is not text (a lone surrogate)")
         evidence = evidence_of(finding_json)
-        when = (at or datetime.now(timezone.utc)).astimezone(timezone.utc)  # microseconds: two saves in one second keep their order
+        when = (at or now_utc()).astimezone(timezone.utc)  # microseconds: two saves in one second keep their order
         event = Event(case_id, finding_json["id"], decision, note.strip(), reviewer.strip(),
-                      when.isoformat().replace("+00:00", "Z"), fingerprint(evidence), evidence)
+                      time_text(when), fingerprint(evidence), evidence)
         self.add([event])
         return event
 
-    def add(self, events: Iterable[Event]) -> int:
+    def add(self, events: Iterable[Event], batch: Batch | None = None) -> int:
         """Append events not already in the log (by content); return how many were new."""
-        before = self.count()
-        rows = [(e.uid, e.case_id, e.finding, e.decision, e.note, e.reviewer, e.at, e.fingerprint, e.evidence)
-                for e in events]
-        self.conn.execute("BEGIN IMMEDIATE")
+        rows = [(e.uid, e.case_id, e.finding, e.decision, e.note, e.reviewer, e.at, e.fingerprint, e.evidence,
+                 e.kind, batch.batch if batch else e.batch) for e in events]
+        self.conn.execute("BEGIN IMMEDIATE")  # the count below is this writer's alone
         try:
-            self.conn.executemany("INSERT OR IGNORE INTO events (uid, case_id, finding, decision, note, reviewer, "
-                                  "at, fingerprint, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            before = self.count()
+            self.conn.executemany(f"INSERT OR IGNORE INTO events (uid, {_COLUMNS}) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            added = self.count() - before
+            if batch is not None:
+                self.conn.execute("INSERT INTO batches (batch, file, at, events) VALUES (?, ?, ?, ?)",
+                                  [batch.batch, batch.file, batch.at, added])
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        return self.count() - before
+        return added
+
+    def import_events(self, events: list[Event], case_ids: set[str], file_name: str,
+                      at: datetime | None = None) -> tuple[int, Batch]:
+        """Append a colleague's events as one batch, after checking each against this folder's cases.
+
+        Returns how many were new and the batch (its name is what `reviews withdraw` takes)."""
+        when = at or now_utc()
+        for number, event in enumerate(events, start=1):
+            if event.case_id not in case_ids:
+                raise ReviewError(f"{file_name} decision {number}: there is no case {event.case_id!r} in this folder")
+            why = unusable(event, when)
+            if why:
+                raise ReviewError(f"{file_name} decision {number}: {why}")
+        batch = Batch(when.strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3), file_name, time_text(when), 0)
+        return self.add(events, batch), batch
+
+    def withdraw(self, batch: str, reviewer: str, note: str = "", at: datetime | None = None) -> Batch:
+        """Withdraw an imported batch: its events stay in the log but no longer count."""
+        found = {b.batch: b for b in self.batches()}.get(batch)
+        if found is None:
+            raise ReviewError(f"there is no imported batch {batch!r}; `riskcheck reviews batches` lists them")
+        if found.withdrawn:
+            raise ReviewError(f"the batch {batch} was withdrawn already ({found.withdrawn})")
+        if not reviewer.strip() or len(reviewer) > MAX_REVIEWER_CHARS or len(note) > MAX_NOTE_CHARS:
+            raise ReviewError("a withdrawal needs the reviewer's name (and a note of at most "
+                              f"{MAX_NOTE_CHARS:,} characters)")
+        self.conn.execute("INSERT INTO withdrawals (batch, reviewer, note, at) VALUES (?, ?, ?, ?)",
+                          [batch, reviewer.strip(), note.strip(), time_text(at or now_utc())])
+        return {b.batch: b for b in self.batches()}[batch]
+
+    def batches(self) -> list[Batch]:
+        withdrawn = {b: f"by {r} at {a}" for b, r, a in
+                     self.conn.execute("SELECT batch, reviewer, at FROM withdrawals ORDER BY seq")}
+        return [Batch(b, f, a, n, withdrawn.get(b, "")) for b, f, a, n in
+                self.conn.execute("SELECT batch, file, at, events FROM batches ORDER BY at, batch")]
+
+    def _withdrawn(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT batch FROM withdrawals")}
 
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
 
-    def events(self, case_id: str | None = None) -> Iterator[Event]:
-        """Every event (of one case), oldest first; ties between machines broken by content id."""
-        sql = "SELECT case_id, finding, decision, note, reviewer, at, fingerprint, evidence FROM events"
-        args: list = []
+    def _rows(self, case_id: str | None, finding: str | None = None) -> list[Event]:
+        sql, args = f"SELECT {_COLUMNS} FROM events", []
         if case_id is not None:
             sql += " WHERE case_id = ?"
             args.append(case_id)
-        rows = self.conn.execute(sql, args).fetchall()
-        return iter(sorted((Event(*r) for r in rows), key=lambda e: (e.case_id, e.finding, e.at, e.uid)))
+            if finding is not None:
+                sql += " AND finding = ?"
+                args.append(finding)
+        return [Event(*(_text(v) for v in row)) for row in self.conn.execute(sql, args)]
+
+    def read(self, case_id: str | None = None, finding: str | None = None,
+             now: datetime | None = None) -> tuple[list[Event], list[Unreadable]]:
+        """(usable events oldest first, ties broken by content id; events that cannot be used, with why).
+
+        An event of a withdrawn batch is neither: it is simply no longer counted."""
+        now = now or now_utc()
+        withdrawn = self._withdrawn()
+        good, bad = [], []
+        for event in self._rows(case_id, finding):
+            if event.batch and event.batch in withdrawn:
+                continue
+            why = unusable(event, now)
+            if why:
+                bad.append(Unreadable(event.case_id, event.finding, event.at, event.reviewer, why))
+            else:
+                good.append(event)
+        good.sort(key=lambda e: (e.case_id, e.finding, e.at, e.uid))
+        bad.sort(key=lambda u: (u.case_id, u.finding, u.at, u.why))
+        return good, bad
+
+    def events(self, case_id: str | None = None) -> Iterator[Event]:
+        """Every usable event (of one case), oldest first; ties between machines broken by content id."""
+        return iter(self.read(case_id)[0])
+
+    def unreadable(self, case_id: str | None = None) -> list[Unreadable]:
+        return self.read(case_id)[1]
 
     def history(self, case_id: str, finding: str) -> list[Event]:
         """One finding's events, oldest first."""
-        rows = self.conn.execute("SELECT case_id, finding, decision, note, reviewer, at, fingerprint, evidence "
-                                 "FROM events WHERE case_id = ? AND finding = ?", [case_id, finding]).fetchall()
-        return sorted((Event(*r) for r in rows), key=lambda e: (e.at, e.uid))
+        return sorted(self.read(case_id, finding)[0], key=lambda e: (e.at, e.uid))
 
     def current_decisions(self, case_id: str) -> dict[str, str]:
-        """Finding key -> its latest decision, without reading the evidence (for listings)."""
-        latest: dict[str, tuple] = {}
-        for finding, decision, at, uid in self.conn.execute(
-                "SELECT finding, decision, at, uid FROM events WHERE case_id = ?", [case_id]):
-            if finding not in latest or (at, uid) > latest[finding][:2]:
-                latest[finding] = (at, uid, decision)
-        return {finding: v[2] for finding, v in latest.items()}
+        """Finding key -> its latest decision (for listings)."""
+        return {finding: history[-1].decision for finding, history in self.histories(case_id).items()}
 
     def histories(self, case_id: str) -> dict[str, list[Event]]:
         """Finding key -> its events, oldest first (the last is the current decision)."""
@@ -169,20 +375,125 @@ class DecisionLog:
         return out
 
 
+def _text(value) -> str:
+    """A column as text: a damaged row may hold a number or bytes where text belongs."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests no deeper than `limit` (checked before parsing: deep nesting crashes the parser)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+FINDING_TEXT_FIELDS = ("id", "rule", "status", "summary")
+
+
+def unusable(event: Event, now: datetime) -> str:
+    """Why an event cannot be used (in words), or "" when it can. Checked on import and on every read."""
+    if event.kind not in KINDS:
+        return f"it records a {event.kind!r}, which this version of riskcheck does not know"
+    if event.decision not in DECISIONS:
+        return f"its decision {event.decision!r} is not one of {', '.join(DECISIONS)}"
+    for name in ("case_id", "finding", "decision", "note", "reviewer", "at", "fingerprint", "evidence", "kind"):
+        if not _encodable(getattr(event, name)):
+            return f"its {name} holds a character that is not text (a lone surrogate)"
+    if not event.reviewer.strip() or len(event.reviewer) > MAX_REVIEWER_CHARS:
+        return f"the reviewer's name is empty or longer than {MAX_REVIEWER_CHARS} characters"
+    if len(event.note) > MAX_NOTE_CHARS:
+        return f"the note is longer than {MAX_NOTE_CHARS:,} characters"
+    if not event.case_id or len(event.case_id) > 200 or not event.finding or len(event.finding) > 300:
+        return "its case or finding id is empty or too long"
+    when = parse_time(event.at)
+    if when is None:
+        return f"its time {event.at[:40]!r} is not a date and time with its zone"
+    if when > now + CLOCK_SKEW:
+        return f"its time {event.at[:40]} is later than now: it would hide every later decision"
+    if len(event.evidence) > MAX_EVIDENCE_CHARS:
+        return f"its evidence is longer than {MAX_EVIDENCE_CHARS:,} characters"
+    if fingerprint(event.evidence) != event.fingerprint:
+        return "the evidence does not match its fingerprint"
+    if not json_depth_ok(event.evidence):
+        return f"its evidence nests deeper than {MAX_JSON_DEPTH} levels"
+    try:
+        finding = json.loads(event.evidence)
+    except (ValueError, RecursionError):
+        return "its evidence is not JSON"
+    if not isinstance(finding, dict) or not all(isinstance(finding.get(k), str) for k in FINDING_TEXT_FIELDS):
+        return "its evidence is not a finding (a finding has an id, a rule, a status and a summary)"
+    if finding["id"] != event.finding or not event.finding.startswith(finding["rule"] + "-"):
+        return f"its evidence is the finding {finding['id'][:80]!r}, not {event.finding[:80]!r}"
+    if not all(_encodable(s) for s in _strings(finding)):
+        return "its evidence holds a character that is not text (a lone surrogate)"
+    return ""
+
+
 def read_events(lines: Iterable[str], shown: str) -> list[Event]:
-    """Events from an export (JSON lines), each checked; a damaged line is an error naming it."""
+    """Events from an export (JSON lines), each checked for form; a damaged line is an error naming it.
+
+    What the events say (their case, time and evidence) is checked by DecisionLog.import_events."""
     out = []
-    fields = [f for f in Event.__dataclass_fields__]
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if len(line) > MAX_LINE_CHARS:
+            raise ReviewError(f"{shown} line {number}: longer than {MAX_LINE_CHARS:,} characters")
+        if not json_depth_ok(line):
+            raise ReviewError(f"{shown} line {number}: nests deeper than {MAX_JSON_DEPTH} levels")
         try:
             data = json.loads(line)
-            event = Event(**{f: data[f] for f in fields})
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (ValueError, RecursionError) as exc:
             raise ReviewError(f"{shown} line {number}: not a decision ({type(exc).__name__}: {exc})") from None
-        if not all(isinstance(getattr(event, f), str) for f in fields) or event.decision not in DECISIONS:
+        if not isinstance(data, dict):
+            raise ReviewError(f"{shown} line {number}: not a decision (not a JSON object)")
+        try:
+            event = Event(**{f: data[f] for f in CONTENT_FIELDS if f in data or f != "kind"})
+        except (KeyError, TypeError) as exc:
+            raise ReviewError(f"{shown} line {number}: not a decision (missing {exc})") from None
+        if not all(isinstance(getattr(event, f), str) for f in CONTENT_FIELDS):
             raise ReviewError(f"{shown} line {number}: not a decision (a field is missing or not text)")
+        if not all(_encodable(getattr(event, f)) for f in CONTENT_FIELDS):
+            raise ReviewError(f"{shown} line {number}: a field holds a character that is not text (a lone surrogate)")
         if data.get("uid") not in (None, event.uid):
             raise ReviewError(f"{shown} line {number}: the decision was altered after it was exported "
                               "(its content no longer matches its uid)")

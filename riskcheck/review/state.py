@@ -1,18 +1,22 @@
 """A finding's review state on this run: the latest decision, its history, and what changed since.
 
 "Changed since reviewed" compares the finding as it is now with the evidence the latest decision was
-made on, field by field, in words a reviewer can act on ("status was flagged, now undetermined").
-A decided finding that this run no longer gives stays listed, so no decision silently disappears.
+made on, fact by fact, in words a reviewer can act on ("the appointment date moved from 1 April 2023 to
+1 September 2023", "status was flagged, now undetermined"). Evidence saved by an earlier version carries
+less (no facts, no steps): only what it carries is compared, so an old decision is not marked changed for
+lack of a field. A decided finding that this run no longer gives stays listed, so no decision silently
+disappears; one that only an import speaks of is marked as imported.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 from riskcheck.review.decisions import DECISIONS, Event, evidence_of, fingerprint
+from riskcheck.review.evidence import fact_changes, step_changes
 
+# A finding's review state: "open" is a finding no one has decided on yet, and nothing else.
 REVIEW_STATES = ("open", *DECISIONS)
 
 
@@ -31,18 +35,31 @@ class ReviewState:
     def decision(self) -> str:
         return self.current.decision
 
+    @property
+    def imported_only(self) -> bool:
+        """Every event on it came in an import: nothing on this machine vouches for the finding."""
+        return all(e.imported for e in self.history)
+
+    @property
+    def was(self) -> dict:
+        """The finding as the current decision saw it (the log's reader has checked it is a finding)."""
+        return self.current.evidence_json()
+
     def to_json(self) -> dict:
         return {"decision": self.decision, "reviewer": self.current.reviewer, "at": self.current.at,
-                "note": self.current.note, "changed_since": self.changed, "decisions": len(self.history)}
+                "note": self.current.note, "changed_since": self.changed, "decisions": len(self.history),
+                **({"imported": True} if self.current.imported else {})}
 
 
-def review_states(histories: dict[str, list[Event]], findings: list) -> tuple[dict[str, ReviewState],
-                                                                              list[ReviewState]]:
+def review_states(histories: dict[str, list[Event]], findings: list, evidence_for=None
+                  ) -> tuple[dict[str, ReviewState], list[ReviewState]]:
     """(finding id -> state for the decided findings among `findings`, states of decided findings not among them).
 
-    `findings` are engine Findings; only the decided ones are turned into JSON to compare with their evidence,
-    so a national case with few decisions costs little.
+    `findings` are engine Findings; only the decided ones are turned into evidence (`evidence_for`, by
+    default the finding's JSON) to compare with what the decision saw, so a national case with few
+    decisions costs little.
     """
+    evidence_for = evidence_for or (lambda f: f.to_json())
     now = {f.id: f for f in findings}
     states = {}
     for key, history in histories.items():
@@ -50,9 +67,9 @@ def review_states(histories: dict[str, list[Event]], findings: list) -> tuple[di
         if finding is None:
             continue
         current = history[-1]
-        finding_json = finding.to_json()
-        changed = [] if fingerprint(evidence_of(finding_json)) == current.fingerprint else \
-            what_changed(json.loads(current.evidence), finding_json)
+        evidence = evidence_for(finding)
+        changed = [] if fingerprint(evidence_of(evidence)) == current.fingerprint else \
+            what_changed(current.evidence_json(), evidence)
         states[key] = ReviewState(key, history, changed)
     gone = [ReviewState(key, history, gone=True) for key, history in sorted(histories.items()) if key not in now]
     return states, gone
@@ -64,39 +81,80 @@ def review_counts(finding_ids: list[str], decision_of: dict[str, str]) -> dict[s
     return {s: counts.get(s, 0) for s in REVIEW_STATES}
 
 
+def desk_counts(finding_ids: list[str], states: dict[str, ReviewState], gone: list) -> dict[str, int]:
+    """What a desk must look at: open leads, decisions whose evidence changed, and decided leads no longer found."""
+    return {"open": sum(1 for fid in finding_ids if fid not in states),
+            "changed": sum(1 for s in states.values() if s.changed), "no longer found": len(gone)}
+
+
 _WORDS = {"summary": "the summary", "caveats": "the caveats", "undecided": "what the data cannot decide",
           "weak_facts": "the weak facts", "identity_links": "the identity links", "related": "the related persons",
-          "person": "the person", "severity": "the severity"}
+          "person": "the person", "severity": "the severity", "figures": "the figures"}
 
 
 def what_changed(then: dict, now: dict) -> list[str]:
+    """What differs between the evidence a decision saw and the finding now, in words; [] when nothing does.
+
+    Only what `then` carries is compared: evidence saved before facts were kept is not marked for lacking them."""
+    now = {k: v for k, v in now.items() if k in then}
+    if evidence_of(then) == evidence_of(now):
+        return []
     out = []
     if then.get("status") != now.get("status"):
         out.append(f"status was {then.get('status')}, now {now.get('status')}")
     if then.get("rule_version") != now.get("rule_version"):
         out.append(f"rule version was {then.get('rule_version')}, now {now.get('rule_version')}")
-    old_sources, new_sources = set(then.get("sources") or []), set(now.get("sources") or [])
-    if old_sources != new_sources:
-        parts = ([f"added {', '.join(sorted(new_sources - old_sources))}"] if new_sources - old_sources else []) + \
-                ([f"removed {', '.join(sorted(old_sources - new_sources))}"] if old_sources - new_sources else [])
+    titles = {**(then.get("source_titles") or {}), **(now.get("source_titles") or {})}
+    facts = fact_changes(then, now)
+    old_sources, new_sources = set(_list(then.get("sources"))), set(_list(now.get("sources")))
+    if old_sources != new_sources and not any("'s sources: " in line for line in facts):  # said of the fact
+        parts = ([f"added {_titles(new_sources - old_sources, titles)}"] if new_sources - old_sources else []) + \
+                ([f"removed {_titles(old_sources - new_sources, titles)}"] if old_sources - new_sources else [])
         out.append("sources: " + "; ".join(parts))
+    out += facts
     old_records, new_records = then.get("records") or {}, now.get("records") or {}
-    for name in sorted(set(old_records) | set(new_records)):
-        if old_records.get(name) != new_records.get(name):
-            out.append(f"records behind {name}: were {_ids(old_records.get(name))}, now {_ids(new_records.get(name))}")
+    if isinstance(old_records, dict) and isinstance(new_records, dict):
+        for name in sorted(set(old_records) | set(new_records)):
+            if old_records.get(name) != new_records.get(name):
+                out.append(f"records behind {name}: were {_ids(old_records.get(name))}, "
+                           f"now {_ids(new_records.get(name))}")
+    out += step_changes(then, now)
     for key, words in _WORDS.items():
         if then.get(key) != now.get(key):
             out.append(f"{words} changed")
     return out or ["the evidence changed"]
 
 
+def _list(value) -> list:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _titles(ids, titles: dict) -> str:
+    """Sources by title, as a reader knows them ("Court register"), the id only when the title is unknown."""
+    return ", ".join(str(titles[i]) if titles.get(i) else i for i in sorted(ids))
+
+
 def _ids(value) -> str:
     if value is None:
         return "none"
-    return ", ".join(value) if isinstance(value, list) else str(value)
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def attach_reviews(result, log) -> None:
-    """Give a checked case (pipeline.CaseResult) its review states from the decision log."""
-    states, gone = review_states(log.histories(result.id), result.findings)
+def attach_reviews(result, log, registry=None) -> None:
+    """Give a checked case (pipeline.CaseResult) its review states from the decision log.
+
+    With the case's registry the evidence holds every fact's values, so changes are named fact by fact."""
+    evidence_for = None
+    if registry is not None:
+        from riskcheck.engine.evaluate import RecordLookup
+        from riskcheck.review.evidence import review_evidence
+
+        lookup = RecordLookup(registry)
+        evidence_for = lambda f: review_evidence(f, lookup)  # noqa: E731
+    histories, unreadable = log.read(result.id)
+    grouped: dict[str, list[Event]] = {}
+    for event in histories:
+        grouped.setdefault(event.finding, []).append(event)
+    states, gone = review_states(grouped, result.findings, evidence_for)
     result.reviews, result.reviews_gone, result.reviewing = states, gone, True
+    result.reviews_unreadable = unreadable

@@ -6,12 +6,15 @@ first, so a page never queries the store and paging through 15,000 findings stay
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.pipeline import CaseResult, RunOptions, run_cases
+from riskcheck.review.decisions import evidence_of
+from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.rules.loader import LoadedRule
 
 
@@ -20,6 +23,13 @@ class CaseView:
     result: CaseResult
     names: dict[str, str] = field(default_factory=dict)
     sources: dict[str, dict] = field(default_factory=dict)
+    # finding id -> its evidence as a decision saves it (review.evidence), written canonically: a decision made
+    # in the app binds every fact the reviewer saw, and "changed since" is named fact by fact.
+    evidence: dict[str, str] = field(default_factory=dict)
+
+    def evidence_json(self, finding) -> dict:
+        text = self.evidence.get(finding.id)
+        return json.loads(text) if text is not None else finding.to_json()
 
     @property
     def id(self) -> str:
@@ -40,9 +50,11 @@ def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
         cited = {s for f in result.findings for s in f.sources} | \
                 {s for f in result.findings for step in f.steps for s in step.sources}
         lookup.prefetch("sources", cited)
+        prefetch_evidence(result.findings, lookup)
         views[result.id] = CaseView(
             result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
-            {sid: rec for sid in cited if (rec := lookup("sources", sid))})
+            {sid: rec for sid in cited if (rec := lookup("sources", sid))},
+            {f.id: evidence_of(review_evidence(f, lookup)) for f in result.findings})
 
     for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep):
         if result.id not in views:

@@ -1,0 +1,168 @@
+"""What a reviewer saw: a finding with every step of its reasoning, the facts behind them and their sources.
+
+A decision is made on this evidence, so a later run can name any fact that moved since ("the appointment
+date moved from 1 April 2023 to 1 September 2023"), not only ids. It holds the finding as findings.json
+writes it, plus each step (its words, its record, sources, flags and outcome), each fact's record as the
+data states it (values, dates, sources) and the titles of the sources cited. Built only from data already
+in the case, so the same data gives the same evidence byte for byte.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+# What a record of each type is to a reader, and its fields' names where the field name alone would not do.
+RECORD_WORDS = {"tenures": "the appointment", "verdicts": "the verdict", "relations": "the family link",
+                "persons": "the person", "positions": "the post", "organizations": "the organization",
+                "resignations": "the resignation", "programs": "the programme", "memberships": "the membership",
+                "sources": "the source", "kinship": "the kinship path"}
+FIELD_WORDS = {("tenures", "start"): "date", ("tenures", "end"): "end date",
+               ("verdicts", "in_force_date"): "in-force date", ("verdicts", "verdict_date"): "verdict date",
+               ("relations", "kind"): "kind", "person_id": "person", "relative_id": "relative",
+               "position_id": "post", "organization_id": "organization", "birth_date": "birth date",
+               "start": "start date", "end": "end date", "sources": "sources"}
+
+
+def review_evidence(finding, lookup) -> dict:
+    """The evidence of an engine Finding, its records read through `lookup` (engine.evaluate.RecordLookup)."""
+    out = finding.to_json()
+    steps, facts, cited = [], {}, set(finding.sources)
+    known = lookup.registry.schema.types
+    wanted: dict[str, set[str]] = {}
+    for step in finding.steps:
+        if step.record_type in known and step.record_id:
+            wanted.setdefault(step.record_type, set()).add(step.record_id)
+    for type_name, ids in sorted(wanted.items()):
+        lookup.prefetch(type_name, ids, depth=0)
+    for step in finding.steps:
+        ref = f"{step.record_type}/{step.record_id}" if step.record_type and step.record_id else None
+        steps.append({"kind": step.kind, "text": step.text, "record": ref, "sources": list(step.sources),
+                      "flags": list(step.flags), "outcome": step.outcome})
+        cited.update(step.sources)
+        if step.record_type in known and step.record_id and ref not in facts:
+            record = lookup(step.record_type, step.record_id)
+            if record is not None:
+                facts[ref] = {k: _plain(v) for k, v in sorted(record.items()) if v is not None and v != []}
+                value = record.get("sources")
+                cited.update(value if isinstance(value, list) else [])
+    lookup.prefetch("sources", cited, depth=0)
+    out["steps"] = steps
+    out["facts"] = facts
+    out["source_titles"] = {sid: str((lookup("sources", sid) or {}).get("title") or sid) for sid in sorted(cited)}
+    return out
+
+
+def prefetch_evidence(findings, lookup) -> None:
+    """Fetch the records behind many findings' steps in one query per record type (not one per finding)."""
+    known = lookup.registry.schema.types
+    wanted: dict[str, set[str]] = {}
+    for finding in findings:
+        for step in finding.steps:
+            if step.record_type in known and step.record_id:
+                wanted.setdefault(step.record_type, set()).add(step.record_id)
+    for type_name, ids in sorted(wanted.items()):
+        lookup.prefetch(type_name, ids, depth=0)
+    cited = {s for f in findings for step in f.steps for s in step.sources} | {s for f in findings for s in f.sources}
+    for type_name in sorted(wanted):
+        for record in lookup.cache.get(type_name, {}).values():
+            value = (record or {}).get("sources")
+            cited.update(value if isinstance(value, list) else [])
+    lookup.prefetch("sources", cited, depth=0)
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def date_in_words(text) -> str:
+    """'2023-04-01' -> '1 April 2023'; anything else as the data wrote it."""
+    if isinstance(text, str) and len(text) == 10:
+        try:
+            d = date.fromisoformat(text)
+        except ValueError:
+            return text
+        return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    return _shown(text)
+
+
+def _shown(value) -> str:
+    if value is None or value == [] or value == "":
+        return "nothing"
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _field_words(type_name: str, name: str) -> str:
+    return FIELD_WORDS.get((type_name, name)) or FIELD_WORDS.get(name) or name.replace("_", " ")
+
+
+def _titles(ids, titles: dict) -> str:
+    return ", ".join(f"“{titles.get(i, i)}”" for i in ids)
+
+
+def fact_changes(then: dict, now: dict) -> list[str]:
+    """How each fact both evidences hold moved, in words; facts added or dropped are named."""
+    out = []
+    old, new = then.get("facts") or {}, now.get("facts") or {}
+    titles = {**(then.get("source_titles") or {}), **(now.get("source_titles") or {})}
+    for ref in sorted(set(old) | set(new)):
+        type_name, _, record_id = ref.partition("/")
+        what = RECORD_WORDS.get(type_name, type_name)
+        if ref not in old:
+            out.append(f"{what} {record_id} is now part of the evidence")
+            continue
+        if ref not in new:
+            out.append(f"{what} {record_id} is no longer part of the evidence")
+            continue
+        a, b = old[ref] if isinstance(old[ref], dict) else {}, new[ref] if isinstance(new[ref], dict) else {}
+        for name in sorted(set(a) | set(b)):
+            if name == "id" or a.get(name) == b.get(name):
+                continue
+            words = f"{what} {_field_words(type_name, name)}"
+            if name == "sources":
+                was, now_ = set(a.get(name) or []), set(b.get(name) or [])
+                parts = ([f"added {_titles(sorted(now_ - was), titles)}"] if now_ - was else []) + \
+                        ([f"removed {_titles(sorted(was - now_), titles)}"] if was - now_ else [])
+                out.append(f"{what}'s sources: " + "; ".join(parts or ["reordered"]))
+            elif name not in a:
+                out.append(f"{words} is now recorded: {date_in_words(b.get(name))}")
+            elif name not in b:
+                out.append(f"{words} is no longer recorded (was {date_in_words(a.get(name))})")
+            else:
+                out.append(f"{words} moved from {date_in_words(a.get(name))} to {date_in_words(b.get(name))}")
+    return out
+
+
+def step_changes(then: dict, now: dict) -> list[str]:
+    """Computed values and checks whose words or outcome changed (facts are named by fact_changes)."""
+    def keyed(evidence):
+        out = {}
+        for step in evidence.get("steps") or []:
+            if isinstance(step, dict) and step.get("kind") in ("value", "check"):
+                out.setdefault(str(step.get("kind")), []).append(step)
+        return out
+    old, new = keyed(then), keyed(now)
+    out = []
+    for kind in ("value", "check"):
+        a, b = old.get(kind, []), new.get(kind, [])
+        for x, y in zip(a, b):
+            if x.get("text") != y.get("text"):
+                out.append(f"the {'computed value' if kind == 'value' else 'check'} “{x.get('text')}” "
+                           f"now reads “{y.get('text')}”")
+            elif x.get("outcome") != y.get("outcome"):
+                out.append(f"the check “{y.get('text')}” was {x.get('outcome')}, now {y.get('outcome')}")
+        if len(a) != len(b):
+            out.append(f"the {kind}s were {len(a)}, now {len(b)}")
+    return out
