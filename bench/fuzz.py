@@ -16,6 +16,10 @@ Targets (TARGETS below; a new reader joins by adding one):
   `riskcheck import ftm`, and the case it writes through `riskcheck validate`.
 - workbook: a small registry workbook with hostile cell values, formulas with and without saved values,
   and its XML damaged (cell types, shared string indexes, declared sizes), read as a case.
+- reviews-import: a file of real decisions (made on a shipped case, then exported) with its events damaged
+  (fields replaced by hostile values, evidence that is not the finding, times far ahead, deep JSON, lines cut,
+  bytes that are not UTF-8) goes through `riskcheck reviews import`; then `riskcheck run` must still write the
+  case's report and `riskcheck export findings` its sheet, whatever was imported.
 
 Any exception that escapes, any file written outside the output folder, or an outcome other than "checked"
 or "refused with a message" is counted as a failure, with its signature and the seed that reproduces it.
@@ -322,6 +326,102 @@ def check_workbook(path: Path, root: Path, validate: bool = True) -> str:
     return "case refused" if errors else "checked"
 
 
+# ---------------------------------------------------------------------------------------------- review logs
+
+REVIEW_CASE = "fictional-ministry-family"
+REVIEW_VALUES: list = ["", "x" * 70_000, "\ud800", "\u202e", None, 0, 1e309, [], {}, [1], "not json", "9999-12-31",
+                       "9999-12-31T23:59:59+00:00", "0000-01-01T00:00:00", "2020-01-01T00:00:00+00:00", "confirmed",
+                       "dismissed", "unsure", "maybe", "no-such-case", "../../etc", "=2+5", "Nurlan;=2+5;Zhaksylykov"]
+REVIEW_FIELDS = ("case_id", "finding", "decision", "note", "reviewer", "at", "fingerprint", "evidence", "kind",
+                 "batch", "uid")
+
+
+def review_seed() -> list[str]:
+    """Decisions of every kind on the findings of a shipped case, as `riskcheck reviews export` writes them."""
+    from click.testing import CliRunner
+    from riskcheck.cli import main
+
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory(prefix="riskcheck-fuzz-seed-") as tmp:
+        cases = Path(tmp) / "cases"
+        shutil.copytree(CASES / REVIEW_CASE, cases / REVIEW_CASE)
+        runner.invoke(main, ["run", str(cases), "--out", str(Path(tmp) / "out")], catch_exceptions=False)
+        findings = json.loads((Path(tmp) / "out" / REVIEW_CASE / "findings.json").read_text(encoding="utf-8"))
+        for finding, decision in zip(findings["findings"], ("confirmed", "dismissed", "unsure") * 3):
+            runner.invoke(main, ["reviews", "decide", str(cases), finding["id"], "--decision", decision,
+                                 "--reviewer", "Анна", "--note", "seen in the court's register",
+                                 "--reports", str(Path(tmp) / "out")],
+                          catch_exceptions=False)
+        runner.invoke(main, ["reviews", "export", str(cases), "--out", str(Path(tmp) / "seed.jsonl")],
+                      catch_exceptions=False)
+        return (Path(tmp) / "seed.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def mutate_reviews(lines: list[str], rng: random.Random) -> bytes:
+    """The exported decisions with one to four events damaged; returns the file's bytes (maybe not UTF-8)."""
+    events = [json.loads(line) for line in lines]
+    raw_tail = b""
+    for _ in range(rng.randint(1, 4)):
+        event = rng.choice(events)
+        op = rng.choice(("value", "value", "evidence", "copy", "drop", "line"))
+        if op == "value":
+            event[rng.choice(REVIEW_FIELDS)] = rng.choice(REVIEW_VALUES)
+        elif op == "evidence" and isinstance(event.get("evidence"), str):
+            try:
+                evidence = json.loads(event["evidence"])
+            except ValueError:
+                continue
+            if isinstance(evidence, dict) and evidence:
+                evidence[rng.choice(sorted(evidence))] = rng.choice(REVIEW_VALUES)
+            event["evidence"] = json.dumps(evidence)
+            if rng.random() < 0.5:  # a forger who also mends the fingerprint
+                from riskcheck.review.decisions import fingerprint
+                event["fingerprint"] = fingerprint(event["evidence"])
+        elif op == "copy":
+            events.append(dict(event, at=rng.choice(REVIEW_VALUES[9:14])))
+        elif op == "drop":
+            event.pop(rng.choice(REVIEW_FIELDS), None)
+        else:
+            raw_tail += rng.choice([b"\xff\xfe", b"\xc3", b"{", b"[" * 5000, b"null", b"\x00", b"[1]", b'"not json"',
+                                    b"\xef\xbb\xbf{}"]) + b"\n"
+    data = "".join(json.dumps(e, ensure_ascii=rng.random() < 0.5) + "\n" for e in events).encode("utf-8", "surrogatepass")
+    if rng.random() < 0.2:
+        data = data[: rng.randrange(len(data) + 1)]
+    return data + raw_tail
+
+
+def check_reviews(data: bytes, tmp: Path) -> str:
+    """`riskcheck reviews import`, then `run` and `export findings` of the case: "checked", "case refused" (the
+    import refused in words; the run and the export must work all the same) or "FAILURE: ..."."""
+    from click.testing import CliRunner
+    from riskcheck.cli import main
+
+    runner = CliRunner()
+    cases = tmp / "cases"
+    shutil.copytree(CASES / REVIEW_CASE, cases / REVIEW_CASE)
+    (tmp / "in.jsonl").write_bytes(data)
+    imported = runner.invoke(main, ["reviews", "import", str(cases), str(tmp / "in.jsonl")])
+    if imported.exception is not None and not isinstance(imported.exception, SystemExit):
+        return "FAILURE: import: " + _signature(imported.exception)
+    ran = runner.invoke(main, ["run", str(cases), "--out", str(tmp / "out")])
+    if ran.exception is not None and not isinstance(ran.exception, SystemExit) or ran.exit_code != 0:
+        return "FAILURE: run after the import: " + (_signature(ran.exception) if ran.exception else ran.output[-60:])
+    if not (tmp / "out" / REVIEW_CASE / "report.html").is_file():
+        return "FAILURE: no report after the import"
+    exported = runner.invoke(main, ["export", "findings", str(cases), "--out", str(tmp / "desk.xlsx"),
+                                    "--reports", str(tmp / "out")])
+    if exported.exit_code != 0:
+        return "FAILURE: export after the import: " + (_signature(exported.exception) if exported.exception
+                                                       else exported.output[-60:])
+    if any(p.is_file() and tmp not in p.resolve().parents for p in tmp.rglob("*")):
+        return "FAILURE: a file written outside the work folder"
+    return "checked" if imported.exit_code == 0 else "case refused"
+
+
+def _reviews_check(n: int, lines, tmp: Path) -> str:
+    return check_reviews(mutate_reviews(lines, random.Random(f"reviews-{n}")), tmp)
+
+
 # ---------------------------------------------------------------------------------------------- targets
 
 @dataclass(frozen=True)
@@ -376,6 +476,7 @@ TARGETS = {
     "ftm-case": Target("ftm-case", _ftm_seed, _ftm_check(validate=True)),
     "workbook": Target("workbook", lambda: None, _workbook_check(validate=False)),
     "workbook-case": Target("workbook-case", lambda: None, _workbook_check(validate=True)),
+    "reviews-import": Target("reviews-import", review_seed, _reviews_check),
 }
 DEFAULT_TARGETS = ("ftm", "workbook")
 
