@@ -32,7 +32,7 @@ from riskcheck.textsafety import page_value
 
 KINSHIP_WORDS = {
     "parent": "parent", "child": "child", "sibling": "sibling", "half_sibling": "half-sibling",
-    "spouse": "spouse", "grandparent": "grandparent", "grandchild": "grandchild",
+    "spouse": "spouse", "partner": "partner (living together or in a civil union)", "grandparent": "grandparent", "grandchild": "grandchild",
     "uncle_aunt": "uncle or aunt", "nephew_niece": "nephew or niece", "cousin": "cousin",
     "parent_in_law": "parent-in-law", "child_in_law": "child-in-law", "sibling_in_law": "sibling-in-law",
     "grandparent_in_law": "grandparent-in-law", "grandchild_in_law": "grandchild-in-law",
@@ -57,6 +57,8 @@ def degree_words(kin: dict) -> str:
     degree, line = kin.get("degree"), kin.get("line")
     if line == "spouse":
         return "spouse, no degree"
+    if line == "partner":
+        return "partner, no degree"
     if degree is None:
         return f"{line} line, degree not known from the record" if line else "degree and line not known from the record"
     suffix = {1: "st", 2: "nd", 3: "rd"}.get(degree if degree < 20 else degree % 10, "th")

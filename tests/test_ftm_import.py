@@ -257,3 +257,14 @@ def test_a_pipe_is_refused_without_waiting_and_an_unwritable_folder_is_said_in_w
         assert "Traceback" not in result.output
     finally:
         locked.chmod(0o700)
+
+
+def test_a_partner_word_maps_to_partner_never_to_spouse():
+    from riskcheck.importers.ftm import _word, relationship_kinds
+    from riskcheck.registry.schema import load_schema
+
+    kinds = relationship_kinds()
+    for word in ("partner", "Domestic partner", "сожительница", "Гражданская жена", "companheiro", "співмешканець"):
+        assert kinds[_word(word)] == "partner", word
+    # every kind the table names is one the contract knows
+    assert set(kinds.values()) <= set(load_schema().types["relations"].fields["kind"].values)

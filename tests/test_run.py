@@ -125,7 +125,7 @@ def test_the_report_shows_reasoning_sources_and_caveats(reports):
     assert "Cannot be decided from the data: the conviction had entered into legal force" in html
     assert "some day between 2021-10-15 and 2025-10-15" in html
     assert "Close relative of a convicted official appointed" in html  # the rule by its title
-    assert "rule kinship-convicted-official v1.0" in html             # its id and version in small print
+    assert "rule kinship-convicted-official v1.1" in html             # its id and version in small print
     assert "coalesce(" not in html.split("For rule authors")[0]      # no formula before the authors' detail
     assert 'class="flag alleged"' in html                       # the alleged in-law link is visible
     assert "Caspian Institute for Strategic Studies" in html     # the registry's source is cited

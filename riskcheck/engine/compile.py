@@ -40,6 +40,7 @@ class Check:
     kind: str = "condition"  # or scope, exemption, contested (how the report words it)
     law: str | None = None
     reason: str | None = None
+    relations: tuple[tuple[str, str], ...] = ()  # (kinship variable, relations parameter) read by listed()
 
 
 @dataclass
@@ -149,7 +150,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
                 own.append(f"({sql}) IS NOT FALSE")
             else:
                 col = f"c__{len(checks)}"
-                checks.append(Check(cond.check, cond.means, col))
+                checks.append(Check(cond.check, cond.means, col, relations=_relations_read(scope, cond.check)))
                 conditions.append(sql)
         if binding.from_ == "kinship" and not binding.optional:
             # Engine-wide reading, not a rule's choice: a rumour never establishes a finding. A link below
@@ -175,7 +176,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     for j, cond in enumerate(rule.where):
         sql = condition_sql(cond.check, ("where", j))
         if sql is not None:
-            checks.append(Check(cond.check, cond.means, f"c__{len(checks)}"))
+            checks.append(Check(cond.check, cond.means, f"c__{len(checks)}", relations=_relations_read(scope, cond.check)))
             conditions.append(sql)
 
     for j, limit in enumerate(rule.scope):
@@ -283,6 +284,12 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
             fields_used |= {(var, rtype.period[0]), (var, rtype.period[1])}
     return CompiledRule(rule, sql, var_types, optional_vars, lets, checks, clauses, params_used, fields_used,
                         kin_vars)
+
+
+def _relations_read(scope: Scope, text: str) -> tuple[tuple[str, str], ...]:
+    """The (kinship variable, relations parameter) pairs a condition reads through listed()."""
+    return tuple(dict.fromkeys((v, p) for v, p in scope.relation_uses
+                               if re.search(rf"listed\(\s*{v}\s*,\s*\${p}\b", text)))
 
 
 _FIELD_REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")

@@ -14,6 +14,7 @@ from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
+from riskcheck.rules.relations import reason as relation_reason, tokens as relation_tokens
 from riskcheck.templating import degree_words, kinship_word, render_rule_text
 
 MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule
@@ -76,7 +77,9 @@ def resolve_params(compiled: CompiledRule, overrides: dict) -> dict:
 
 def bind_params(compiled: CompiledRule, params: dict, as_of: date) -> dict:
     """The values the rule's query names: its parameters, and the as-of date where it is used."""
-    bind = {name: params[name] for name in compiled.params_used if name != "as_of"}
+    types = {name: p.type for name, p in compiled.rule.parameters.items()}
+    bind = {name: relation_tokens(params[name]) if types.get(name) == "relations" else params[name]
+            for name in compiled.params_used if name != "as_of"}
     if "as_of" in compiled.params_used:
         bind["as_of"] = as_of
     return bind
@@ -255,6 +258,10 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         value = row[check.column]
         holds, unknown = _check_words(check)
         if value is None:
+            why = [w for var, pname in check.relations
+                   if (w := relation_reason(params[pname], (records.get(var) or {}).get("kind")))]
+            if why:
+                unknown += " (" + "; ".join(why) + ")"
             undecided.append(unknown)
             steps.append(Step("check", f"Cannot be decided from the data: {unknown}.", outcome="unknown",
                               formula=check.text if check.means else None))

@@ -11,7 +11,7 @@ type mismatches are reported with the expression's text, before any data is touc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Callable
@@ -22,6 +22,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_date
 from riskcheck.registry.schema import RecordType, Schema
 from riskcheck.registry.store import lit, q
+from riskcheck.rules.relations import lasting_sql, listed_sql
 
 SHIFT_LIMITS = {"DAY": 3_660_000, "MONTH": 120_000, "YEAR": 10_000}
 UNITS = {"day": "DAY", "days": "DAY", "month": "MONTH", "months": "MONTH", "year": "YEAR", "years": "YEAR"}
@@ -34,7 +35,8 @@ class ExprError(ValueError):
 
 @dataclass(frozen=True)
 class Val:
-    """A compiled value: kind is 'date' (lo, hi), 'bool', 'text', 'int', 'list' or 'record'."""
+    """A compiled value: kind is 'date' (lo, hi), 'bool', 'text', 'int', 'list', 'record' or 'relations'
+    (a statute's list of relations, usable only in listed())."""
 
     kind: str
     sql: str = ""
@@ -56,6 +58,9 @@ class Scope:
     params: dict[str, str]  # parameter name -> its type (date, int, text, list, bool, status)
     lets: dict[str, Val]
     param_ref: Callable[[str], str]  # SQL for a parameter value (a prepared-statement placeholder)
+    # (kinship variable, relations parameter) of every listed() compiled, so a finding can say why a vague link
+    # could not be decided
+    relation_uses: list[tuple[str, str]] = field(default_factory=list)
 
 
 @cache
@@ -90,7 +95,7 @@ def as_condition(val: Val, text: str) -> str:
 
 
 _KIND_WORD = {"date": "date", "bool": "condition", "text": "text", "int": "number", "list": "list",
-              "record": "record"}
+              "record": "record", "relations": "list of relations (use it in listed(kin, $param))"}
 
 
 # Three-valued comparison of date intervals.
@@ -147,6 +152,8 @@ class _Compiler:
         ref = self.scope.param_ref(name)
         if ptype == "date":
             return Val("date", f"{ref}::DATE", f"{ref}::DATE")
+        if ptype == "relations":
+            return Val("relations", f"{ref}::VARCHAR[]", record=name)
         return Val({"int": "int", "list": "list", "bool": "bool"}.get(ptype, "text"),
                    ref + ("::BIGINT" if ptype == "int" else "::VARCHAR[]" if ptype == "list" else
                           "::BOOLEAN" if ptype == "bool" else "::VARCHAR"))
@@ -210,7 +217,18 @@ class _Compiler:
         return Val("date", f"DATE '{pd.lo}'", f"DATE '{pd.hi}'")
 
     def f_during(self, args: list[Val]) -> Val:
-        """during(record, date): the record's period (e.g. a tenure) covers the date; an absent end is open."""
+        """during(record, date): the record's period (e.g. a tenure) covers the date; an absent end is open.
+        during(kin, date, $relations): as the statute's list counts it (direct-line affinity may outlive the
+        marriage: riskcheck.rules.relations)."""
+        if len(args) == 3:
+            kin, day, rel = args
+            if rel.kind != "relations" or kin.kind != "record" or kin.rtype is None or kin.rtype.name != "kinship":
+                raise self.fail("during() with three arguments takes a kinship variable, a date and a parameter "
+                                "of type `relations`: during(kin, tenure.start, $close_relatives)")
+            held = self.f_during([kin, day])
+            v = q(kin.record)
+            begun = date_compare(Val("date", f"{v}.valid_from__lo", f"{v}.valid_from__hi"), "<=", day)
+            return Val("bool", f"({held.sql} OR ({lasting_sql(v, rel.sql)} AND {begun}))")
         self._arity("during", args, 2)
         rec, day = args
         if rec.kind != "record" or not rec.rtype.period:
@@ -267,6 +285,19 @@ class _Compiler:
         self._dates("on_or_before", args)
         return Val("date", f"(CASE WHEN {args[0].hi} IS NOT NULL THEN {MIN_SQL} END)", args[0].hi)
 
+    def f_listed(self, args: list[Val]) -> Val:
+        """listed(kin, $relations): the kinship link is one the statute's list names, read from either side;
+        unknown for a vague kind (`in_law`, `relative`) some of whose meanings are listed, or one the list
+        names as unsure (riskcheck.rules.relations)."""
+        self._arity("listed", args, 2)
+        kin, rel = args
+        if kin.kind != "record" or kin.rtype is None or kin.rtype.name != "kinship":
+            raise self.fail("listed() takes a kinship variable first, e.g. listed(kin, $close_relatives)")
+        if rel.kind != "relations":
+            raise self.fail("listed() takes a parameter of type `relations` second, e.g. listed(kin, $close_relatives)")
+        self.scope.relation_uses.append((kin.record, rel.record))
+        return Val("bool", listed_sql(q(kin.record), rel.sql))
+
     def f_at_least(self, args: list[Val]) -> Val:
         """at_least(status, minimum): a relation status is at least as strong as the minimum."""
         self._arity("at_least", args, 2)
@@ -293,6 +324,9 @@ class _Compiler:
 
     def v_in(self, item, collection) -> Val:
         a, b = self.visit(item), self.visit(collection)
+        if b.kind == "relations":
+            raise self.fail(f"${b.record} is a list of relations: write listed(kin, ${b.record}), which reads "
+                            "it from both sides")
         if b.kind != "list" or a.kind not in ("text", "int", "record"):
             raise self.fail("`x in y` needs a text on the left and a list on the right")
         return Val("bool", f"(CASE WHEN {a.sql} IS NULL OR {b.sql} IS NULL THEN NULL "

@@ -44,6 +44,7 @@ class Kinship:
     exact: frozenset[str]
     degrees: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)
     derived_blood: tuple[tuple[int, int, str], ...] = ()  # (generations up, down, kind)
+    couples: frozenset[str] = frozenset({"spouse"})  # kinds through which in-laws are derived
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def load_schema() -> Schema:
     for kind in [*inverse, *(b[2] for b in blood)]:
         assert kind in degrees, f"schema.yaml: kinship kind {kind} has no degree"
     kinship = Kinship(inverse, frozenset(k["through_marriage"]), dict(k["through_spouse"]), frozenset(k["exact"]),
-                      degrees, blood)
+                      degrees, blood, frozenset(k.get("couples") or ["spouse"]))
     return Schema(types, derived, kinship, tuple(raw["relation_statuses"]))
 
 

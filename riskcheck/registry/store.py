@@ -401,7 +401,7 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
     # cost more than the few scans of them the derivations and rules make.
     conn.execute(f"""
         CREATE VIEW kin_direct AS
-        SELECT l.*, g.degree, g.line FROM (
+        SELECT l.*, g.degree, g.line, NULL::VARCHAR AS affinity_via FROM (
             SELECT r.id || '>' AS id, r.person_id, r.relative_id, r.kind, r.status, r.status_rank,
                    NULL::VARCHAR AS via, []::VARCHAR[] AS through, [r.id] AS relations,
                    {valid_from.format(b='lo')} AS valid_from__lo, {valid_from.format(b='hi')} AS valid_from__hi,
@@ -415,7 +415,9 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
         ) l LEFT JOIN kin_degree g ON g.kind = l.kind
     """)
     create_blood_links(conn, schema)
-    # A spouse's close blood relative is an in-law, for as long as the marriage (and the blood link) holds.
+    # A spouse's close blood relative is an in-law, for as long as the marriage (and the blood link) holds;
+    # so is a partner's (`affinity_via` says which: laws differ on in-laws through a partner, and a rule's
+    # list of relations decides whether they count).
     # Where a recorded relation of an exact kind, or of the same kind, already joins the two (a father is
     # not also his child's step-parent through his wife), the derived link is left out: one tie, one link.
     # A vaguer recorded relation (`relative`, `cousin`) does not hide it: rules see every path.
@@ -423,18 +425,19 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
     # spouse in between may be anyone): a national registry's in-laws of everyone were 1.7 million links,
     # three seconds to derive and a third of every kinship scan, and no rule could use the ones outside.
     exact = ", ".join(lit(x) for x in sorted(k.exact))
+    couples = ", ".join(lit(x) for x in sorted(k.couples))
     status, period = _path_of_two("s", "b")
     conn.execute(f"""
         CREATE TABLE kin_spouse AS
         SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind, {status},
                s.relative_id AS via, [s.relative_id] || b.through AS through, s.relations || b.relations AS relations,
-               {period}, g.degree, g.line
+               {period}, g.degree, g.line, s.kind AS affinity_via
         FROM kin_direct s
         JOIN (SELECT * FROM kin_direct UNION ALL SELECT * FROM kin_blood) b
           ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
         JOIN kin_through_spouse t ON t.kind = b.kind
         JOIN kin_degree g ON g.kind = t.inlaw
-        WHERE s.kind = 'spouse' AND s.person_id IN (SELECT id FROM kin_anchor)
+        WHERE s.kind IN ({couples}) AND s.person_id IN (SELECT id FROM kin_anchor)
           AND b.relative_id IN (SELECT id FROM kin_anchor)
           -- two anti-joins on equalities: one NOT EXISTS with an OR inside costs DuckDB a second more
           AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
@@ -479,7 +482,7 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
             for fname, f in rtype.fields.items() if f.type == "ref" and f.to == "persons"]
     conn.execute(f"CREATE TEMP TABLE kin_anchor AS WITH a AS ({' UNION '.join(refs)}) "
                  "SELECT id FROM a UNION SELECT d.relative_id FROM kin_direct d JOIN a ON a.id = d.person_id "
-                 "WHERE d.kind = 'spouse'")
+                 f"WHERE d.kind IN ({', '.join(lit(x) for x in sorted(k.couples))})")
     conn.execute("CREATE TABLE kin_blood_kind (up INTEGER, down INTEGER, kind VARCHAR)")
     conn.executemany("INSERT INTO kin_blood_kind VALUES (?, ?, ?)", sorted((u, d, kind) for (u, d), kind in names.items()))
     # One step up: a recorded parent (one generation), grandparent (two), great-grandparent (three); and a
@@ -552,7 +555,8 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
         )
         SELECT 'derived:' || h.person_id || '>' || h.relative_id AS id, h.person_id, h.relative_id, h.kind,
                h.status, h.status_rank, CASE WHEN len(h.through) > 0 THEN h.through[1] END AS via, h.through,
-               h.relations, h.valid_from__lo, h.valid_from__hi, h.valid_to__lo, h.valid_to__hi, g.degree, g.line
+               h.relations, h.valid_from__lo, h.valid_from__hi, h.valid_to__lo, h.valid_to__hi, g.degree, g.line,
+               NULL::VARCHAR AS affinity_via
         FROM chosen h JOIN kin_degree g ON g.kind = h.kind
         ANTI JOIN recorded r ON r.person_id = h.person_id AND r.relative_id = h.relative_id
     """)
@@ -575,7 +579,7 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
                'parent' AS kind, 'inferred' AS status, 0 AS status_rank, NULL::VARCHAR AS via,
                []::VARCHAR[] AS through, []::VARCHAR[] AS relations, DATE '{MIN_DAY}' AS valid_from__lo,
                DATE '{MIN_DAY}' AS valid_from__hi, NULL::DATE AS valid_to__lo, NULL::DATE AS valid_to__hi,
-               1 AS degree, 'direct' AS line
+               1 AS degree, 'direct' AS line, NULL::VARCHAR AS affinity_via
         FROM kin_hints h
     """)  # kin_hints holds no pair a recorded relation joins (riskcheck.registry.identity.insert_hints)
     # Each hint read from both sides: the child's (`parent`) and the parent's (`child`).
@@ -584,7 +588,8 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
         SELECT * FROM kin_hint_links
         UNION ALL
         SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
-               via, through, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi, degree, line
+               via, through, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi, degree, line,
+               affinity_via
         FROM kin_hint_links
     """)
     conn.execute("""
@@ -596,7 +601,7 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via,
                list_reverse(k.through), k.relations, k.valid_from__lo, k.valid_from__hi, k.valid_to__lo,
-               k.valid_to__hi, k.degree, k.line
+               k.valid_to__hi, k.degree, k.line, k.affinity_via
         FROM kin_spouse k JOIN kin_inverse i ON i.kind = k.kind
     """)
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).

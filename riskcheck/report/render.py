@@ -16,6 +16,7 @@ from pathlib import Path
 from riskcheck import __version__
 from riskcheck.names.resolve import listed_hints
 from riskcheck.engine.evaluate import RecordLookup
+from riskcheck.rules.relations import words as relations_words
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
 from riskcheck.pipeline import CaseResult
@@ -42,6 +43,8 @@ def kind_words(kind: str) -> str:
 
 
 def _param(value) -> str:
+    if isinstance(value, dict) and "listed" in value:  # a statute's list of relations
+        return relations_words(value)
     if isinstance(value, list):
         return ", ".join(value)
     if isinstance(value, date):

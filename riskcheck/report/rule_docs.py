@@ -7,10 +7,13 @@ from datetime import date
 import click
 
 from riskcheck.rules.loader import LoadedRule
+from riskcheck.rules.relations import matched as matched_kinds, table as relations_table
 from riskcheck.rules.shipped import shown_rule_path
 
 
 def _value(v) -> str:
+    if isinstance(v, dict) and "listed" in v:  # a relations parameter: its table follows
+        return ", ".join(f"`{x}`" for x in v["listed"]) + " (each from both sides; the table below)"
     if isinstance(v, list):
         return ", ".join(f"`{x}`" for x in v)
     if isinstance(v, date):
@@ -108,9 +111,32 @@ def _configuration(loaded: LoadedRule) -> list[str]:
     for name, p in r.parameters.items():
         out.append(f"| `{name}` | {p.type} | {_value(p.default)} | {' '.join(p.description.split())} |")
     out += ["", f"Override for one run: `riskcheck run cases/ --param {r.id}.NAME=VALUE`.", ""]
+    for name, p in r.parameters.items():
+        if p.type == "relations":
+            out += _relations_table(name, p.default)
     if r.exclusions:
         out += ["## Exclusions", ""] + [f"- {' '.join(e.split())}" for e in r.exclusions] + [""]
     return out
+
+
+def _relations_table(name: str, value: dict) -> list[str]:
+    """A statute's list as relations between two people, both directions, and what the rule does with each."""
+    out = [f"### Relations counted (`{name}`)", "",
+           "Each row is one relation between two people, read from both sides: the rule matches whichever of "
+           "the two holds the post concerned.", "",
+           "| one person is the other's | and the other is the first's | reading |", "|---|---|---|"]
+    out += [f"| {one} | {other} | {how} |" for one, other, how in relations_table(value)]
+    notes = []
+    if "partner" in matched_kinds(value):
+        notes.append("In-laws through a partner " + ("count as through a spouse." if value.get("through_partner")
+                                                     else "do not count: only a spouse's relatives are in-laws."))
+    if value.get("direct_affinity_outlives_marriage"):
+        notes.append("Affinity in the direct line (a spouse's parents, grandparents and children, and a "
+                     "child's spouse) outlives the marriage or union; a sibling-in-law is one only while it lasts.")
+    else:
+        notes.append("An in-law is one while the marriage lasts.")
+    notes.append("Any other relation gives no finding.")
+    return out + ["", " ".join(notes), ""]
 
 
 def _examples(loaded: LoadedRule) -> list[str]:

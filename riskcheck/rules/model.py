@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
+from riskcheck.rules.relations import coerce_relations
 from riskcheck.textsafety import http_url
 
 STATUSES = ("flagged", "pending", "undetermined", "complied")
@@ -55,7 +56,7 @@ class LegalBasis(Strict):
 
 
 class Parameter(Strict):
-    type: Literal["int", "number", "date", "text", "list", "bool", "status"]
+    type: Literal["int", "number", "date", "text", "list", "bool", "status", "relations"]
     default: Any
     description: str
 
@@ -67,6 +68,8 @@ class Parameter(Strict):
 
 def coerce_param(ptype: str, value: Any) -> Any:
     """Check and convert a parameter value (from a rule file, a test or --param) to its type."""
+    if ptype == "relations":
+        return coerce_relations(value)
     if ptype == "list":
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
