@@ -153,8 +153,9 @@ def test_the_desk_export_has_one_row_per_finding_with_its_review_and_no_live_for
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and "dismissed" in text
-    # The header and the shipped cases' 28 findings (the Brazilian secretary of health's is undetermined).
-    assert out.read_bytes().count(b"\r\n") == 1 + 28
+    # The header and the shipped cases' 25 findings (family-cluster now weighs a unit against chance, so the
+    # Russian, Ukrainian and Uzbek examples, whose families hold every post of their case, give it no finding).
+    assert out.read_bytes().count(b"\r\n") == 1 + 25
 
 
 def test_serving_beyond_this_machine_needs_a_password(runner, monkeypatch):
