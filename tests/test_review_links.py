@@ -155,3 +155,35 @@ def test_an_unknown_kind_or_one_person_twice_is_refused_in_words(runner, case):
     result = runner.invoke(main, ["reviews", "link", str(root), "p-son", "p-son", "--as", "parent",
                                   "--reviewer", "A"])
     assert result.exit_code == 2 and "two different person ids" in result.output
+
+
+def test_the_desk_takes_a_word_only_on_a_listed_pair_from_its_own_form(write_case):
+    import re
+
+    from starlette.testclient import TestClient
+
+    from riskcheck.rules.loader import load_rules
+    from riskcheck.serve.app import make_app
+    from riskcheck.serve.cases import check_cases
+    from conftest import RULES
+
+    root = write_case("hint", {"case.yaml": CASE})
+    rules = load_rules(RULES)
+    client = TestClient(make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules}),
+                        base_url="http://127.0.0.1")
+    assert "1 hint to check" in client.get("/").text
+    page = client.get("/cases/hint/links").text
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    form = {"token": token, "person": "p-son", "relative": "p-court", "decision": "relatives", "relation": "parent",
+            "reviewer": "Anna"}
+    assert client.post("/cases/hint/links/review", data={**form, "token": "guess"}).status_code == 403
+    assert client.post("/cases/hint/links/review", data={**form, "relative": "p-press"}).status_code == 404
+    said = client.post("/cases/hint/links/review", data={**form, "decision": "same_as"})  # not a word for a hint
+    assert "Choose relatives (with the kind), not related or unsure" in said.text
+    assert not reviews_path(root).exists() or DecisionLog(reviews_path(root)).count() == 0
+    client.post("/cases/hint/links/review", data={**form, "decision": "not_related", "note": "Another Serik"})
+    with DecisionLog(reviews_path(root)) as log:
+        [event] = log.events("hint", kind="link")
+    assert (event.decision, event.reviewer, event.note) == ("not_related", "Anna", "Another Serik")
+    assert event.evidence_json()["hint"]  # what the run said of the pair when decided is kept
+    assert "0 hints to check" in client.get("/").text
