@@ -187,3 +187,22 @@ def test_the_desk_takes_a_word_only_on_a_listed_pair_from_its_own_form(write_cas
     assert (event.decision, event.reviewer, event.note) == ("not_related", "Anna", "Another Serik")
     assert event.evidence_json()["hint"]  # what the run said of the pair when decided is kept
     assert "0 hints to check" in client.get("/").text
+
+
+def test_the_desk_marks_a_word_whose_hint_changed_since(write_case):
+    from starlette.testclient import TestClient
+
+    from riskcheck.rules.loader import load_rules
+    from riskcheck.serve.app import make_app
+    from riskcheck.serve.cases import check_cases
+    from conftest import RULES
+
+    root = write_case("hint", {"case.yaml": CASE})
+    with DecisionLog(reviews_path(root)) as log:
+        log.record_link("hint", "p-son", "p-court", "unsure", "Anna", hint=["what an earlier run said"])
+    rules = load_rules(RULES)
+    client = TestClient(make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules}),
+                        base_url="http://127.0.0.1")
+    page = client.get("/cases/hint/links").text
+    assert "Changed since decided" in page
+    assert "1 hint to check" in client.get("/").text  # an unsure settles nothing

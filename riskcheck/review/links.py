@@ -61,6 +61,11 @@ class LinkDecision:
     note: str
     uid: str
     imported: bool = False
+    hint: tuple[str, ...] = ()  # what the run said of the pair when the reviewer decided (empty from the CLI)
+
+    def changed(self, now_said: list[str]) -> bool:
+        """Whether what the run says of the pair now differs from what the reviewer saw."""
+        return bool(self.hint) and list(self.hint) != list(now_said)
 
     @property
     def words(self) -> str:
@@ -85,5 +90,5 @@ def current_links(log: DecisionLog | None, case_id: str) -> list[LinkDecision]:
         e = latest[key]
         data = json.loads(e.evidence)
         out.append(LinkDecision(data["person"], data["relative"], e.decision, e.reviewer, e.at, e.note, e.uid,
-                                e.imported))
+                                e.imported, tuple(data.get("hint", []))))
     return out
