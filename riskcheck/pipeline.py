@@ -25,7 +25,7 @@ from riskcheck.registry.cases import discover_cases, display_path, read_case_met
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
 from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
-from riskcheck.review.links import current_links
+from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                       rules_for_case)
 from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, prefetch_matched
@@ -53,6 +53,7 @@ class CaseResult:
     reviews_gone: list = field(default_factory=list)
     reviews_unreadable: list = field(default_factory=list)  # events of the log that cannot be used, with why
     reviewing: bool = False
+    hints_to_check: int = 0  # possible relatives and same persons listed and not settled by a reviewer
     # The rules this case was judged by (its jurisdictions' packs), and the jurisdictions it states.
     rules: list[LoadedRule] | None = None
     jurisdictions: list[str] = field(default_factory=list)
@@ -239,6 +240,7 @@ def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options
                            f"{result.counts['tenures']:,} tenures)")
         result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage,
                                         scope_by_organization=options.match_jurisdiction)
+        result.hints_to_check = hints_to_check(registry.identity.resolution, registry.reviewed)
     except ProblemError as exc:
         result.problems = exc.problems
     except Exception as exc:  # any failure is this case's alone: the others still run

@@ -69,6 +69,7 @@ def test_confirming_a_patronymic_hint_flags_the_appointment_citing_the_reviewer(
     assert any("recorded by the reviewer" in c and "not in the case's data" in c for c in finding["caveats"])
     html = (out / "hint" / "report.html").read_text()
     assert "Decision of the reviewer A. Nurlanova" in html
+    assert "0 hints to check" in (out / "index.html").read_text()  # the confirmed hint is a relation now
     # The decision survives another run, unchanged.
     assert flagged(run(runner, root, out)) == [finding]
 
@@ -88,6 +89,8 @@ def test_not_related_clears_the_hint_and_a_later_word_replaces_an_earlier_one(ru
         return [(h["left"], h["right"]) for h in seen["doc"]["hints"]]
 
     assert hints() == [("p-son", "p-court")]
+    link(runner, root, "p-son", "p-court", "unsure")
+    assert "1 hint to check" in (run(runner, root, out) and (out / "index.html").read_text())
     link(runner, root, "p-court", "p-son", "not_related", note="The family denies it; another Serik")
     assert hints() == []
     link(runner, root, "p-son", "p-court", "unsure", reviewer="Editor")  # the latest word: unsure changes nothing

@@ -92,3 +92,13 @@ def current_links(log: DecisionLog | None, case_id: str) -> list[LinkDecision]:
         out.append(LinkDecision(data["person"], data["relative"], e.decision, e.reviewer, e.at, e.note, e.uid,
                                 e.imported, tuple(data.get("hint", []))))
     return out
+
+
+def hints_to_check(resolution, decisions: list[LinkDecision]) -> int:
+    """Listed pairs no reviewer has settled: hints that would change a finding and possible same persons
+    (an `unsure` settles nothing). A confirmed or rejected hint is no longer a hint on the next run."""
+    from riskcheck.names.resolve import listed_hints
+
+    settled = {frozenset((d.person, d.relative)) for d in decisions if d.decision != "unsure"}
+    return sum(1 for x in [*listed_hints(resolution), *resolution.possible]
+               if frozenset((x.left, x.right)) not in settled)
