@@ -209,3 +209,27 @@ def test_the_desk_marks_a_word_whose_hint_changed_since(write_case):
     page = client.get("/cases/hint/links").text
     assert "Changed since decided" in page
     assert "1 hint to check" in client.get("/").text  # an unsure settles nothing
+
+
+def test_a_log_made_when_only_three_decision_words_existed_takes_link_decisions(tmp_path):
+    import sqlite3
+
+    from test_review_log import OLD_SCHEMA
+    from riskcheck.review.decisions import evidence_of
+
+    path = tmp_path / "reviews.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(OLD_SCHEMA)
+    ev = evidence_of({"id": "rule-1", "rule": "rule", "status": "flagged", "summary": "A lead"})
+    old = Event("hint", "rule-1", "unsure", "", "Anna", "2025-01-01T00:00:00Z", fingerprint(ev), ev)
+    conn.execute("INSERT INTO events (uid, case_id, finding, decision, note, reviewer, at, fingerprint, evidence) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [old.uid, *[getattr(old, f) for f in (
+                     "case_id", "finding", "decision", "note", "reviewer", "at", "fingerprint", "evidence")]])
+    conn.commit()
+    conn.close()
+    with DecisionLog(path) as log:
+        log.record_link("hint", "p-son", "p-court", "parent", "Bolat")
+        assert [e.uid for e in log.events()] == [old.uid]  # the old decision is kept as it was
+        assert [e.decision for e in log.events(kind="link")] == ["parent"]
+        with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
+            log.conn.execute("DELETE FROM events")

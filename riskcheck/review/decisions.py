@@ -43,8 +43,8 @@ MAX_LINE_CHARS = MAX_EVIDENCE_CHARS + 100_000
 MAX_JSON_DEPTH = 32  # a finding nests five levels; 100,000 `[` must be refused, not recursed into
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this machine's clock another machine's event may be
 
-# New logs validate the decision word in Python (other kinds of event will have other words); logs made
-# before keep their CHECK constraint, which accepts every decision this version writes.
+# The decision word is validated in Python (each kind of event has its words); a log made with a CHECK on
+# it is copied into a table without it when opened (DecisionLog._drop_decision_check).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -226,6 +226,32 @@ class DecisionLog:
                 except sqlite3.OperationalError as exc:  # another process added it first
                     if "duplicate column" not in str(exc):
                         raise
+        self._drop_decision_check()
+
+    def _drop_decision_check(self) -> None:
+        """Logs written before link decisions allow only 'confirmed', 'dismissed' and 'unsure' in `decision`.
+
+        SQLite cannot drop a CHECK, so the table is copied, row for row with its sequence numbers, into one
+        without it, in one transaction: every event is kept as it was (the same uids), then the index and the
+        triggers that keep the log append-only are made again."""
+        row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()
+        if not row or "CHECK" not in (row[0] or ""):
+            return
+        columns = "seq, uid, " + _COLUMNS
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()
+            if "CHECK" in (row[0] or ""):  # another process may have done it while this one waited
+                table = _SCHEMA.split("CREATE TABLE IF NOT EXISTS events (", 1)[1].split(");", 1)[0]
+                self.conn.execute(f"CREATE TABLE events_without_check ({table})")
+                self.conn.execute(f"INSERT INTO events_without_check ({columns}) SELECT {columns} FROM events")
+                self.conn.execute("DROP TABLE events")
+                self.conn.execute("ALTER TABLE events_without_check RENAME TO events")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.executescript(_SCHEMA)
 
     @classmethod
     def open_existing(cls, path: Path) -> "DecisionLog | None":
