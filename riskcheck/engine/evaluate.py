@@ -177,7 +177,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
             canonical = identity.resolution.canonical[merged_id]
             merged = identity.merged_records.get(merged_id, {})
             link = identity.link_of(merged_id)
-            decided = reviewed_same.get(frozenset((link.left, link.right))) if link else None
+            decided = reviewed_same.get(frozenset((link.left, link.right))) if link and link.kind == "same_as" else None
             if decided is not None:
                 why = f"a reviewer decided so ({decided.cited()})"
                 caveats.append(f"Step {len(steps) + 1}: the two records are one person by a reviewer's decision, "

@@ -69,7 +69,7 @@ class LinkDecision:
 
     @property
     def words(self) -> str:
-        """'Kairat Zhaksylykov (p2) is the parent of p1', as far as ids go; callers name the persons."""
+        """The decision in words: 'parent', 'not related', 'the same person', ... (callers name the persons)."""
         return RELATION_WORDS.get(self.decision, self.decision.replace("_", " "))
 
     def cited(self) -> str:
