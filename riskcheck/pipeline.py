@@ -24,6 +24,8 @@ from riskcheck.indicators.compile import override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
+from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
+from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                       rules_for_case)
 from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, prefetch_matched
@@ -51,6 +53,7 @@ class CaseResult:
     reviews_gone: list = field(default_factory=list)
     reviews_unreadable: list = field(default_factory=list)  # events of the log that cannot be used, with why
     reviewing: bool = False
+    hints_to_check: int = 0  # possible relatives and same persons listed and not settled by a reviewer
     # The rules this case was judged by (its jurisdictions' packs), and the jurisdictions it states.
     rules: list[LoadedRule] | None = None
     jurisdictions: list[str] = field(default_factory=list)
@@ -190,49 +193,65 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
     schema = load_schema()
     root, folders = discover_cases(cases_path)
     results: list[CaseResult] = []
-    for i, folder in enumerate(folders):
-        if progress:
-            progress(folder.name, i, len(folders))
-        result = CaseResult(id=folder.name, display=display_path(folder, root))
-        registry = None
-        try:
-            meta = read_case_meta(folder, root)
-            result.title, result.summary = meta.title, meta.summary
-            result.as_of = options.as_of or meta.as_of
-            undated = [] if result.as_of else [Problem(
-                f"{meta.display}/case.yaml", None, "no as_of date: the case is judged as of a stated date; add "
-                "`as_of: YYYY-MM-DD` or run with --as-of", field="as_of")]
-            try:  # the data's own problems are listed with a missing as_of, not hidden behind it
-                registry = load_sources(meta, root, schema, stage)
-            except ProblemError as exc:
-                raise ProblemError(exc.problems + undated) from None
-            if undated:
-                raise ProblemError(undated)
-            result.jurisdictions = case_jurisdictions(registry)
-            result.rules, notes, result.rules_why = rules_for_case(
-                rules, result.jurisdictions, options.match_jurisdiction, f"{meta.display}/case.yaml")
-            result.warnings = registry.warnings + notes
-            result.counts = registry.counts()
-            if stage:
-                stage(meta.id, f"built the store: {sum(result.counts.values()):,} records "
-                               f"({result.counts['persons']:,} persons, {result.counts['relations']:,} relations, "
-                               f"{result.counts['tenures']:,} tenures)")
-            result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage,
-                                            scope_by_organization=options.match_jurisdiction)
-        except ProblemError as exc:
-            result.problems = exc.problems
-        except Exception as exc:  # any failure is this case's alone: the others still run
-            result.problems = [Problem(result.display, None, f"could not be checked: {failure_words(exc)}")]
-        try:
-            if on_case and result.ok:
-                on_case(result, registry)
-        except Exception as exc:
-            result.problems = [Problem(result.display, None, f"the report could not be written: "
-                                                             f"{failure_words(exc)}")]
-        finally:
-            if registry is not None:
-                registry.close()
-        results.append(result)
+    try:  # reviewers' decisions on pairs of persons are applied as the cases load
+        log = DecisionLog.open_existing(reviews_path(root))
+    except ReviewError:  # a linked log: the report's review pass says so, and no decision is applied
+        log = None
+    try:
+        for i, folder in enumerate(folders):
+            results.append(_run_case(folder, root, schema, rules, options, log, on_case, stage,
+                                     progress, i, len(folders)))
+    finally:
+        if log is not None:
+            log.close()
     if progress:
         progress("", len(folders), len(folders))
     return results
+
+
+def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options: RunOptions,
+              log: DecisionLog | None, on_case, stage, progress, i: int, total: int) -> CaseResult:
+    """One case, start to report: whatever goes wrong is this case's problem alone."""
+    if progress:
+        progress(folder.name, i, total)
+    result = CaseResult(id=folder.name, display=display_path(folder, root))
+    registry = None
+    try:
+        meta = read_case_meta(folder, root)
+        result.title, result.summary = meta.title, meta.summary
+        result.as_of = options.as_of or meta.as_of
+        undated = [] if result.as_of else [Problem(
+            f"{meta.display}/case.yaml", None, "no as_of date: the case is judged as of a stated date; add "
+            "`as_of: YYYY-MM-DD` or run with --as-of", field="as_of")]
+        try:  # the data's own problems are listed with a missing as_of, not hidden behind it
+            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name))
+        except ProblemError as exc:
+            raise ProblemError(exc.problems + undated) from None
+        if undated:
+            raise ProblemError(undated)
+        result.jurisdictions = case_jurisdictions(registry)
+        result.rules, notes, result.rules_why = rules_for_case(
+            rules, result.jurisdictions, options.match_jurisdiction, f"{meta.display}/case.yaml")
+        result.warnings = registry.warnings + notes
+        result.counts = registry.counts()
+        if stage:
+            stage(meta.id, f"built the store: {sum(result.counts.values()):,} records "
+                           f"({result.counts['persons']:,} persons, {result.counts['relations']:,} relations, "
+                           f"{result.counts['tenures']:,} tenures)")
+        result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage,
+                                        scope_by_organization=options.match_jurisdiction)
+        result.hints_to_check = hints_to_check(registry.identity.resolution, registry.reviewed)
+    except ProblemError as exc:
+        result.problems = exc.problems
+    except Exception as exc:  # any failure is this case's alone: the others still run
+        result.problems = [Problem(result.display, None, f"could not be checked: {failure_words(exc)}")]
+    try:
+        if on_case and result.ok:
+            on_case(result, registry)
+    except Exception as exc:
+        result.problems = [Problem(result.display, None, f"the report could not be written: "
+                                                         f"{failure_words(exc)}")]
+    finally:
+        if registry is not None:
+            registry.close()
+    return result

@@ -11,7 +11,8 @@ import click
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
 from riskcheck.report.output import SAFE_NAME, write_text
-from riskcheck.review.decisions import DECISIONS, DecisionLog, ReviewError, read_events, reviews_path
+from riskcheck.review.decisions import (DECISIONS, DecisionLog, ReviewError, link_decisions, read_events,
+                                       reviews_path)
 from riskcheck.textsafety import reveal
 
 cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -95,6 +96,48 @@ def decide_command(cases: Path, finding: str, decision: str, reviewer: str, note
     click.echo(reveal(f"{case}: {finding} {event.decision} by {event.reviewer} at {event.at}"))
 
 
+@reviews_group.command("link")
+@cases_argument
+@click.argument("person")
+@click.argument("relative")
+@click.option("--as", "kind", type=click.Choice(link_decisions()), required=True, metavar="KIND",
+              help="RELATIVE is PERSON's KIND (a relation kind: parent, child, spouse, sibling, ...), or "
+                   "not_related, same_as, not_same_as, unsure.")
+@click.option("--reviewer", required=True, help="Your name, as colleagues know it.")
+@click.option("--case", "case_id", default=None, help="The case (needed when the folder holds several).")
+@click.option("--note", default="", help="Why: the birth record seen, the family's denial, the two IINs.")
+def link_command(cases: Path, person: str, relative: str, kind: str, reviewer: str, case_id: str | None,
+                 note: str) -> None:
+    """Record your word on two person records (ids as in the report): RELATIVE is PERSON's KIND.
+
+    The next `riskcheck run` uses it: a relation enters the case as a relation of status
+    `reported` whose source is your decision; same_as and not_same_as act as they do in the
+    data; not_related drops the hint from names. Data that contradicts a decision wins, and
+    the report says so.
+
+    \b
+    Examples:
+      riskcheck reviews link cases/ p-son p-court --as parent --reviewer "A. Nurlanova" \\
+          --note "Birth record seen at the registry office"
+      riskcheck reviews link cases/ p-a p-b --as not_same_as --reviewer "A. Nurlanova" --note "Two IINs"
+    """
+    root, case_ids = _cases(cases)
+    if case_id is None:
+        if len(case_ids) != 1:
+            raise click.UsageError(f"{cases} holds {len(case_ids)} cases: name one with --case")
+        [case_id] = case_ids
+    elif case_id not in case_ids:
+        raise click.UsageError(f"there is no case {case_id!r} in {cases}")
+    with _log(cases) as log:
+        try:
+            event = log.record_link(case_id, person, relative, kind, reviewer, note)
+        except ReviewError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(reveal(f"{case_id}: {relative} is {person}'s {kind} by {event.reviewer} at {event.at}"
+                      if kind not in ("not_related", "same_as", "not_same_as", "unsure") else
+                      f"{case_id}: {person} and {relative}: {kind} by {event.reviewer} at {event.at}"))
+
+
 @reviews_group.command("list")
 @cases_argument
 @click.option("--case", "case_id", default=None, help="Only this case.")
@@ -104,7 +147,7 @@ def list_command(cases: Path, case_id: str | None) -> None:
     Imported decisions are marked with their batch; decisions that cannot be used (damaged, or
     dated after now) are listed after them with why, and count nowhere."""
     with _log(cases) as log:
-        events, unreadable = log.read(case_id)
+        events, unreadable = log.read(case_id, kind=None)
     for e in events:
         click.echo(reveal(f"{e.case_id}  {e.finding}  {e.at}  {e.decision:<9}  {e.reviewer}"
                           + (f"  [imported, batch {e.batch}]" if e.batch else "") + (f"  {e.note}" if e.note else "")))
@@ -124,7 +167,7 @@ def export_command(cases: Path, out_file: Path) -> None:
       riskcheck reviews export cases/ --out decisions-anna.jsonl
     """
     with _log(cases) as log:
-        lines = [json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) for e in log.events()]
+        lines = [json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) for e in log.events(kind=None)]
     write_text(out_file, "".join(line + "\n" for line in lines))
     click.echo(f"Wrote {len(lines):,} decision(s) to {out_file}")
 

@@ -116,6 +116,8 @@ def _review_line(r: CaseResult) -> str:
     counts = desk_counts([f.id for f in r.findings], r.reviews, r.reviews_gone)
     line = (f"{counts['open']:,} open (not reviewed yet), {counts['changed']:,} changed since reviewed, "
             f"{counts['no longer found']:,} reviewed but no longer found")
+    if r.hints_to_check:
+        line += f"; {r.hints_to_check:,} hint(s) to check (possible relatives and same persons)"
     if r.reviews_unreadable:
         line += f"; {len(r.reviews_unreadable):,} decision(s) in the log cannot be read (riskcheck reviews list)"
     return line

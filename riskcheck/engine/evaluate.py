@@ -156,6 +156,8 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     shown: set[tuple[str, str]] = set()
     schema = lookup.registry.schema
     identity = lookup.registry.identity
+    reviewed_same = {frozenset((d.person, d.relative)): d for d in getattr(lookup.registry, "reviewed", ())
+                     if d.decision == "same_as"}
 
     def fact(type_name: str, record: dict | None, used: set[str]) -> None:
         if record is None or (type_name, record["id"]) in shown:
@@ -175,7 +177,12 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
             canonical = identity.resolution.canonical[merged_id]
             merged = identity.merged_records.get(merged_id, {})
             link = identity.link_of(merged_id)
-            if link is None or link.kind == "same_as":
+            decided = reviewed_same.get(frozenset((link.left, link.right))) if link and link.kind == "same_as" else None
+            if decided is not None:
+                why = f"a reviewer decided so ({decided.cited()})"
+                caveats.append(f"Step {len(steps) + 1}: the two records are one person by a reviewer's decision, "
+                               "not by the case's data.")
+            elif link is None or link.kind == "same_as":
                 why = "the registry says so (same_as)"
             elif link.kind == "identifier":
                 why = link.explanation[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from riskcheck.registry.reviewed import SOURCE_PREFIX as REVIEWER_SOURCE
 from riskcheck.templating import FIELD_WORDS, date_words, kinship_word
 
 Lookup = Callable[[str, str | None], dict | None]
@@ -33,6 +34,12 @@ def step_flags(type_name: str, record: dict, number: int, lookup: Lookup, schema
     if any((lookup("sources", s) or {}).get("kind") == "allegation" for s in sources):
         flags.append("alleged")
         caveats.append(f"Step {number} rests on an allegation: its source names no one who vouches for it.")
+    reviewed = [lookup("sources", s) or {} for s in sources if s.startswith(REVIEWER_SOURCE)]
+    if type_name == "relations" and reviewed:
+        flags.append("reviewer's decision")
+        caveats.append(f"Step {number}: the family link is recorded by the reviewer ("
+                       f"{'; '.join(r.get('notes') or r.get('title', '') for r in reviewed)}), not in the case's "
+                       "data: it rests on their decision, not on a document of the case.")
     if type_name == "relations" and record.get("status") in ("reported", "alleged", "inferred"):
         flags.append(record["status"])
         if record["status"] != "reported":

@@ -11,10 +11,12 @@ from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
 from riskcheck.registry.identity import Identity, apply_identities, insert_hints, resolve_identities
+from riskcheck.registry.reviewed import apply_after_resolution, apply_before_resolution
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.yamlio import YMap
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.registry.validate import validate_raw
+from riskcheck.review.links import LinkDecision
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Registry:
     schema: Schema
     warnings: list[Problem] = field(default_factory=list)
     identity: Identity = field(default_factory=Identity)
+    reviewed: list[LinkDecision] = field(default_factory=list)  # reviewers' decisions on pairs of persons, applied
 
     def counts(self) -> dict[str, int]:
         return store.row_counts(self.conn, self.schema)
@@ -88,11 +91,15 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
     return _load(meta, sources, schema)
 
 
-def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None) -> Registry:
-    return _load(meta, collect_sources(meta, root, schema), schema, stage)
+def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None,
+                 links: list[LinkDecision] = ()) -> Registry:
+    """`links`: the reviewers' current decisions on pairs of persons of this case (riskcheck.review.links)."""
+    return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links))
 
 
-def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> Registry:
+def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
+          links: list[LinkDecision] | None = None) -> Registry:
+    links = links or []
     stage = stage or (lambda case, text: None)
     conn = store.connect()
     try:
@@ -122,12 +129,14 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None) -> R
             raise ProblemError(problems + errors + sources.warnings)
         stage(meta.id, "validated")
         store.create_typed_tables(conn, schema)
+        warnings += apply_before_resolution(conn, schema, links)
         identity = apply_identities(conn, schema, resolve_identities(conn, lambda text: stage(meta.id, text)))
         store.create_recorded_kinship(conn, schema)
+        warnings += apply_after_resolution(conn, links, identity.resolution.canonical)
         insert_hints(conn, identity.resolution)
         store.create_kinship(conn)
         store.create_org_within(conn)
     except BaseException:
         conn.close()
         raise
-    return Registry(meta, conn, schema, warnings, identity)
+    return Registry(meta, conn, schema, warnings, identity, links)

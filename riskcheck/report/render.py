@@ -344,6 +344,7 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
                       "status_counts": _status_counts(r), "severity_counts": _severity_counts(r),
                       "review_counts": _review_counts(r) if r.reviewing else None,
                       "desk_counts": _desk_counts(r) if r.reviewing else None,
+                      "hints_to_check": r.hints_to_check,
                       "previous": previous, "earlier": False})
     checked = {r.id for r in results}
     earlier = [c for c in _earlier_reports(out_dir) if c["id"] not in checked]

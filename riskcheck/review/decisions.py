@@ -14,7 +14,9 @@ An import cannot poison the log: every event is checked when imported (a case of
 that is a finding with that id, a time no later than the import, limits on every field and on JSON
 nesting) and again whenever it is read, so an event damaged some other way is listed as unreadable and
 never stops a report. An imported batch keeps its name; withdrawing it appends a withdrawal, it deletes
-nothing. Events have a `kind` ("decision" for now), so other kinds of review can share the log.
+nothing. Events have a `kind`: "decision" on a finding, or "link" on a pair of person records (a
+reviewer's word on a kinship hint or a possible same person, see riskcheck.review.links); both share the
+log, its checks and its batches.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 DECISIONS = ("confirmed", "dismissed", "unsure")
-KINDS = ("decision",)  # what an event records; another kind (a decision on a name hint, ...) adds its word here
+KINDS = ("decision", "link")  # what an event records: a decision on a finding, or on a pair of person records
+LINK_WORDS = ("not_related", "same_as", "not_same_as", "unsure")  # a link decision is one of these or a relation kind
 FILE_NAME = "reviews.sqlite"
 MAX_NOTE_CHARS = 10_000
 MAX_REVIEWER_CHARS = 200
@@ -40,8 +43,8 @@ MAX_LINE_CHARS = MAX_EVIDENCE_CHARS + 100_000
 MAX_JSON_DEPTH = 32  # a finding nests five levels; 100,000 `[` must be refused, not recursed into
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this machine's clock another machine's event may be
 
-# New logs validate the decision word in Python (other kinds of event will have other words); logs made
-# before keep their CHECK constraint, which accepts every decision this version writes.
+# The decision word is validated in Python (each kind of event has its words); a log made with a CHECK on
+# it is copied into a table without it when opened (DecisionLog._drop_decision_check).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -223,6 +226,32 @@ class DecisionLog:
                 except sqlite3.OperationalError as exc:  # another process added it first
                     if "duplicate column" not in str(exc):
                         raise
+        self._drop_decision_check()
+
+    def _drop_decision_check(self) -> None:
+        """Logs written before link decisions allow only 'confirmed', 'dismissed' and 'unsure' in `decision`.
+
+        SQLite cannot drop a CHECK, so the table is copied, row for row with its sequence numbers, into one
+        without it, in one transaction: every event is kept as it was (the same uids), then the index and the
+        triggers that keep the log append-only are made again."""
+        row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()
+        if not row or "CHECK" not in (row[0] or ""):
+            return
+        columns = "seq, uid, " + _COLUMNS
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()
+            if "CHECK" in (row[0] or ""):  # another process may have done it while this one waited
+                table = _SCHEMA.split("CREATE TABLE IF NOT EXISTS events (", 1)[1].split(");", 1)[0]
+                self.conn.execute(f"CREATE TABLE events_without_check ({table})")
+                self.conn.execute(f"INSERT INTO events_without_check ({columns}) SELECT {columns} FROM events")
+                self.conn.execute("DROP TABLE events")
+                self.conn.execute("ALTER TABLE events_without_check RENAME TO events")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.executescript(_SCHEMA)
 
     @classmethod
     def open_existing(cls, path: Path) -> "DecisionLog | None":
@@ -322,25 +351,31 @@ class DecisionLog:
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
 
-    def _rows(self, case_id: str | None, finding: str | None = None) -> list[Event]:
-        sql, args = f"SELECT {_COLUMNS} FROM events", []
+    def _rows(self, case_id: str | None, finding: str | None = None, kind: str | None = None) -> list[Event]:
+        sql, where, args = f"SELECT {_COLUMNS} FROM events", [], []
         if case_id is not None:
-            sql += " WHERE case_id = ?"
+            where.append("case_id = ?")
             args.append(case_id)
             if finding is not None:
-                sql += " AND finding = ?"
+                where.append("finding = ?")
                 args.append(finding)
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         return [Event(*(_text(v) for v in row)) for row in self.conn.execute(sql, args)]
 
     def read(self, case_id: str | None = None, finding: str | None = None,
-             now: datetime | None = None) -> tuple[list[Event], list[Unreadable]]:
+             now: datetime | None = None, kind: str | None = "decision") -> tuple[list[Event], list[Unreadable]]:
         """(usable events oldest first, ties broken by content id; events that cannot be used, with why).
 
-        An event of a withdrawn batch is neither: it is simply no longer counted."""
+        Only events of `kind` (decisions on findings unless told; None reads every kind). An event of a
+        withdrawn batch is neither usable nor unreadable: it is simply no longer counted."""
         now = now or now_utc()
         withdrawn = self._withdrawn()
         good, bad = [], []
-        for event in self._rows(case_id, finding):
+        for event in self._rows(case_id, finding, kind):
             if event.batch and event.batch in withdrawn:
                 continue
             why = unusable(event, now)
@@ -352,9 +387,41 @@ class DecisionLog:
         bad.sort(key=lambda u: (u.case_id, u.finding, u.at, u.why))
         return good, bad
 
-    def events(self, case_id: str | None = None) -> Iterator[Event]:
+    def events(self, case_id: str | None = None, kind: str | None = "decision") -> Iterator[Event]:
         """Every usable event (of one case), oldest first; ties between machines broken by content id."""
-        return iter(self.read(case_id)[0])
+        return iter(self.read(case_id, kind=kind)[0])
+
+    def record_link(self, case_id: str, person: str, relative: str, decision: str, reviewer: str, note: str = "",
+                    hint: list[str] | None = None, at: datetime | None = None) -> Event:
+        """Record a reviewer's word on two person records: `relative` is `person`'s DECISION (a relation
+        kind), or they are not related, the same person, not the same, or the reviewer is unsure.
+
+        `hint` is what the run said about the pair when the reviewer decided (its reasons, in words)."""
+        from riskcheck.review.links import link_evidence, link_key  # links imports this module
+
+        decision = decision.strip().lower()
+        self._check_words(reviewer, note)
+        evidence = link_evidence(person, relative, decision, hint or [])
+        when = (at or now_utc()).astimezone(timezone.utc)
+        event = Event(case_id, link_key(person, relative), decision, note.strip(), reviewer.strip(),
+                      time_text(when), fingerprint(evidence), evidence, kind="link")
+        why = unusable(event, when)
+        if why:
+            raise ReviewError(why)
+        self.add([event])
+        return event
+
+    @staticmethod
+    def _check_words(reviewer: str, note: str) -> None:
+        if not reviewer.strip():
+            raise ReviewError("a decision needs the reviewer's name")
+        if len(reviewer.strip()) > MAX_REVIEWER_CHARS:
+            raise ReviewError(f"the reviewer's name is longer than {MAX_REVIEWER_CHARS} characters")
+        if len(note) > MAX_NOTE_CHARS:
+            raise ReviewError(f"the note is longer than {MAX_NOTE_CHARS:,} characters")
+        for name, text in (("note", note), ("reviewer's name", reviewer)):
+            if not _encodable(text):
+                raise ReviewError(f"the {name} holds a character that is not text (a lone surrogate)")
 
     def unreadable(self, case_id: str | None = None) -> list[Unreadable]:
         return self.read(case_id)[1]
@@ -433,8 +500,11 @@ def unusable(event: Event, now: datetime) -> str:
     """Why an event cannot be used (in words), or "" when it can. Checked on import and on every read."""
     if event.kind not in KINDS:
         return f"it records a {event.kind!r}, which this version of riskcheck does not know"
-    if event.decision not in DECISIONS:
+    if event.kind == "decision" and event.decision not in DECISIONS:
         return f"its decision {event.decision!r} is not one of {', '.join(DECISIONS)}"
+    if event.kind == "link" and event.decision not in link_decisions():
+        return (f"its decision on two persons {event.decision[:40]!r} is not a relation kind nor one of "
+                f"{', '.join(LINK_WORDS)}")
     for name in ("case_id", "finding", "decision", "note", "reviewer", "at", "fingerprint", "evidence", "kind"):
         if not _encodable(getattr(event, name)):
             return f"its {name} holds a character that is not text (a lone surrogate)"
@@ -459,6 +529,9 @@ def unusable(event: Event, now: datetime) -> str:
         finding = json.loads(event.evidence)
     except (ValueError, RecursionError):
         return "its evidence is not JSON"
+    if event.kind == "link":
+        from riskcheck.review.links import link_problem
+        return link_problem(event, finding)
     if not isinstance(finding, dict) or not all(isinstance(finding.get(k), str) for k in FINDING_TEXT_FIELDS):
         return "its evidence is not a finding (a finding has an id, a rule, a status and a summary)"
     if finding["id"] != event.finding or not event.finding.startswith(finding["rule"] + "-"):
@@ -466,6 +539,12 @@ def unusable(event: Event, now: datetime) -> str:
     if not all(_encodable(s) for s in _strings(finding)):
         return "its evidence holds a character that is not text (a lone surrogate)"
     return ""
+
+
+def link_decisions() -> tuple[str, ...]:
+    """What a decision on two person records may say: a relation kind of the contract, or a LINK_WORD."""
+    from riskcheck.registry.schema import load_schema
+    return tuple(load_schema().types["relations"].fields["kind"].values) + LINK_WORDS
 
 
 def read_events(lines: Iterable[str], shown: str) -> list[Event]:

@@ -27,7 +27,9 @@ from starlette.routing import Route
 
 from riskcheck.engine.findings import SEVERITY_ORDER
 from riskcheck.report.render import _env
-from riskcheck.review.decisions import DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, DecisionLog, ReviewError
+from riskcheck.review.decisions import (DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, DecisionLog, ReviewError,
+                                       link_decisions)
+from riskcheck.review.links import current_links
 from riskcheck.review.state import REVIEW_STATES, desk_counts, review_counts, review_states
 from riskcheck.serve.cases import CaseView
 
@@ -55,7 +57,13 @@ MESSAGES = {
     "note-long": f"The note is longer than {MAX_NOTE_CHARS:,} characters.",
     "not-text": "The note or the name holds a character that is not text.",
     "invalid": "The decision could not be recorded as given.",
+    "link": "Choose relatives (with the kind), not related or unsure; or same person, not the same or unsure.",
+    "link-recorded": "Recorded. The next run of riskcheck uses it (restart the app to see its findings).",
 }
+HINT_CHOICES = ("relatives", "not_related", "unsure")  # what a reviewer may say of a kinship hint
+PAIR_CHOICES = ("same_as", "not_same_as", "unsure")  # and of a possible same person
+CHOICE_WORDS = {"relatives": "relatives", "not_related": "not related", "unsure": "unsure",
+                "same_as": "same person", "not_same_as": "not the same"}
 SECURITY_HEADERS = [(b"content-security-policy", b"frame-ancestors 'none'"), (b"x-frame-options", b"DENY"),
                     (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
 
@@ -191,6 +199,11 @@ async def read_form(request: Request) -> dict[str, str]:
     return form
 
 
+def _relation_kinds() -> tuple[str, ...]:
+    from riskcheck.registry.schema import load_schema
+    return load_schema().types["relations"].fields["kind"].values
+
+
 def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
              hosts: tuple[str, ...] = LOCAL_HOSTS, password: str | None = None,
              guess_delay: float = 0.25) -> Starlette:
@@ -214,8 +227,20 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
             history = log.history(case_id, finding.id)
         return review_states({finding.id: history}, [finding], views[case_id].evidence_json)[0] if history else {}
 
+    def link_states(case_id: str) -> dict[tuple[str, str], object]:
+        """(person, relative) of each pair, either way round -> its current decision."""
+        with DecisionLog(log_path) as log:
+            found = current_links(log, case_id)
+        return {pair: d for d in found for pair in ((d.person, d.relative), (d.relative, d.person))}
+
+    def to_check(case_id: str) -> int:
+        """Listed pairs no reviewer has settled yet (an 'unsure' is not settled)."""
+        decided = link_states(case_id)
+        return sum(1 for p in views[case_id].pairs
+                   if getattr(decided.get((p["person"], p["relative"])), "decision", "unsure") == "unsure")
+
     for name in ("served_cases.html", "served_case.html", "served_finding.html", "served_message.html",
-                 "served_rules.html"):
+                 "served_rules.html", "served_links.html"):
         env.get_template(name)  # compiled now, not on a reviewer's first click
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
@@ -234,6 +259,7 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
                           "findings": len(view.result.findings),
                           "review_counts": review_counts(ids, {k: s.decision for k, s in decided.items()}),
                           "desk_counts": desk_counts(ids, decided, gone),
+                          "to_check": to_check(cid) if view.result.ok else 0,
                           "problems": [str(p) for p in view.result.problems[:20]]})
         return page("served_cases.html", cases=cases)
 
@@ -325,6 +351,62 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
         response.set_cookie("reviewer", quote(reviewer, safe=""), samesite="strict", httponly=True)
         return response
 
+    async def links_page(request: Request) -> Response:
+        """The hints that would change a finding (most telling first) and the possible same persons, paged."""
+        cid = request.path_params["case"]
+        view = views.get(cid)
+        if view is None or not view.result.ok:
+            return not_found("checked case by that name")
+        decided = link_states(cid)
+        pages = max(1, math.ceil(len(view.pairs) / PAGE_SIZE))
+        try:
+            number = min(max(1, int(request.query_params.get("page", "1"))), pages)
+        except ValueError:
+            number = 1
+        shown = view.pairs[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        code = request.query_params.get("error") or request.query_params.get("notice") or ""
+        return page("served_links.html", case=view.result, pairs=shown, total=len(view.pairs), page=number,
+                    pages=pages, decided=decided, to_check=to_check(cid), hint_choices=HINT_CHOICES,
+                    pair_choices=PAIR_CHOICES, words=CHOICE_WORDS, relation_kinds=_relation_kinds(),
+                    reviewer=unquote(request.cookies.get("reviewer", ""))[:MAX_REVIEWER_CHARS],
+                    message=MESSAGES.get(code, ""), error=bool(request.query_params.get("error")),
+                    page_link=lambda n: "?" + urlencode({"page": n}))
+
+    async def record_link(request: Request) -> Response:
+        cid = request.path_params["case"]
+        view = views.get(cid)
+        if view is None or not view.result.ok:
+            return not_found("checked case by that name")
+        try:
+            form = await read_form(request)
+        except FormRefused as exc:
+            return page("served_message.html", exc.status, title="Refused", message=exc.message)
+        if not secrets.compare_digest(form.get("token", "").encode("utf-8"), token.encode("utf-8")):
+            return page("served_message.html", 403, title="Refused",
+                        message="This form did not come from this riskcheck app. Reload the page and try again.")
+        pair = next((p for p in view.pairs if (p["person"], p["relative"]) == (form.get("person"),
+                                                                                form.get("relative"))), None)
+        if pair is None:
+            return not_found("pair of persons listed by that name")
+        reviewer, note, choice = form.get("reviewer", "").strip(), form.get("note", ""), form.get("decision", "")
+        choices = HINT_CHOICES if pair["kind"] == "hint" else PAIR_CHOICES
+        decision = form.get("relation", "") if choice == "relatives" else choice
+        code = ("link" if choice not in choices or decision not in link_decisions() else "reviewer" if not reviewer
+                else "reviewer-long" if len(reviewer) > MAX_REVIEWER_CHARS
+                else "note-long" if len(note) > MAX_NOTE_CHARS else "")
+        back = f"/cases/{cid}/links"
+        if code:
+            return RedirectResponse(back + "?" + urlencode({"error": code}), status_code=303)
+        try:
+            with DecisionLog(log_path) as log:
+                log.record_link(cid, pair["person"], pair["relative"], decision, reviewer, note,
+                                hint=pair["why"] + pair["changes"])
+        except ReviewError:
+            return RedirectResponse(back + "?" + urlencode({"error": "invalid"}), status_code=303)
+        response = RedirectResponse(back + "?" + urlencode({"notice": "link-recorded"}), status_code=303)
+        response.set_cookie("reviewer", quote(reviewer, safe=""), samesite="strict", httponly=True)
+        return response
+
     async def download(request: Request) -> Response:
         from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
 
@@ -350,7 +432,8 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
 
     return Starlette(
         routes=[Route("/", index), Route("/cases/{case}/", case_page), Route("/cases/{case}/rules", rules_page),
-                Route("/cases/{case}/findings.{fmt}", download),
+                Route("/cases/{case}/findings.{fmt}", download), Route("/cases/{case}/links", links_page),
+                Route("/cases/{case}/links/review", record_link, methods=["POST"]),
                 Route("/cases/{case}/findings/{finding}", finding_page),
                 Route("/cases/{case}/findings/{finding}/review", record, methods=["POST"])],
         middleware=[Middleware(SecurityHeaders), Middleware(HostCheck, hosts=tuple(h.lower() for h in hosts)),

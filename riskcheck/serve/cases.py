@@ -26,6 +26,9 @@ class CaseView:
     # finding id -> its evidence as a decision saves it (review.evidence), written canonically: a decision made
     # in the app binds every fact the reviewer saw, and "changed since" is named fact by fact.
     evidence: dict[str, str] = field(default_factory=dict)
+    # The pairs of person records a reviewer may settle (see person_pairs): kinship hints that would change a
+    # finding, most telling first, then the possible same persons riskcheck refused to merge.
+    pairs: list[dict] = field(default_factory=list)
 
     def evidence_json(self, finding) -> dict:
         text = self.evidence.get(finding.id)
@@ -37,6 +40,29 @@ class CaseView:
 
     def person_name(self, pid: str) -> str:
         return self.names.get(pid) or pid
+
+
+def person_pairs(registry, lookup: RecordLookup) -> list[dict]:
+    """Each listed hint and possible same-person pair with its names, reasons and the decisions it may take.
+
+    A hint reads "right may be left's parent" (riskcheck.names.resolve), so its relation kind is `parent`."""
+    from riskcheck.names.resolve import listed_hints
+
+    res = registry.identity.resolution
+    hints, possible = listed_hints(res), list(res.possible)
+    lookup.prefetch("persons", {i for x in hints + possible for i in (x.left, x.right)})
+
+    def name(pid: str) -> str:
+        record = registry.identity.merged_records.get(pid) or lookup("persons", pid) or {}
+        return record.get("name") or pid
+
+    out = [{"kind": "hint", "person": h.left, "relative": h.right, "relation": "parent", "rank": h.rank,
+            "person_name": name(h.left), "relative_name": name(h.right), "why": list(h.explanation),
+            "changes": list(h.changes)} for h in hints]
+    out += [{"kind": "possible", "person": p.left, "relative": p.right, "relation": "", "rank": None,
+             "person_name": name(p.left), "relative_name": name(p.right), "why": list(p.explanation),
+             "changes": list(p.changes or [])} for p in possible]
+    return out
 
 
 def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
@@ -54,7 +80,7 @@ def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
         views[result.id] = CaseView(
             result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
             {sid: rec for sid in cited if (rec := lookup("sources", sid))},
-            {f.id: evidence_of(review_evidence(f, lookup)) for f in result.findings})
+            {f.id: evidence_of(review_evidence(f, lookup)) for f in result.findings}, person_pairs(registry, lookup))
 
     for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep):
         if result.id not in views:

@@ -1,0 +1,121 @@
+"""Reviewers' decisions on pairs of persons, applied to a case's store as data a reader can tell apart.
+
+Applied in two moments of loading (riskcheck.registry.load): before identity resolution, a confirmed
+relation becomes an ordinary relation row of status `reported` whose source is the decision (who, when,
+the note), and `same_as` / `not_same_as` are added to the person record as the data would write them; after
+resolution, `not_related` drops the kinship hint between the two. Kinship is then derived from the rows as
+from any others, so nothing downstream needs to know a reviewer was involved except to say so.
+
+Data always wins over a decision it contradicts: a reviewer's `same_as` against a recorded `not_same_as`
+(or the reverse), or a relation where the data records one already. Such a decision is not applied, and a
+warning says which and why; so does a decision naming a person the case no longer has.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from riskcheck.errors import Problem
+from riskcheck.registry import store
+from riskcheck.registry.schema import Schema
+from riskcheck.review.decisions import FILE_NAME
+from riskcheck.review.links import LinkDecision
+
+SOURCE_PREFIX = "reviewer-decision-"  # the id of a decision's source record; steps and caveats look for it
+
+
+def source_id(decision: LinkDecision) -> str:
+    return SOURCE_PREFIX + decision.uid[:16]
+
+
+def _names(conn: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    found = conn.execute("SELECT id, name FROM persons WHERE id IN (SELECT unnest(?))", [sorted(ids)]).fetchall()
+    return dict(found)
+
+
+def _recorded(conn: duckdb.DuckDBPyConnection, a: str, b: str) -> list[str]:
+    """The kinds of the relations the data records between a and b, either way."""
+    rows = conn.execute("SELECT DISTINCT kind FROM relations WHERE (person_id = ? AND relative_id = ?) "
+                        "OR (person_id = ? AND relative_id = ?) ORDER BY kind", [a, b, b, a]).fetchall()
+    return [r[0] for r in rows]
+
+
+def _listed(conn: duckdb.DuckDBPyConnection, column: str, a: str, b: str) -> bool:
+    """Whether a's or b's record lists the other in `column` (same_as or not_same_as)."""
+    col = store.q(column)
+    return conn.execute(f"SELECT count(*) FROM persons WHERE (id = ? AND list_contains({col}, ?)) "
+                        f"OR (id = ? AND list_contains({col}, ?))", [a, b, b, a]).fetchall()[0][0] > 0
+
+
+def _warn(decision: LinkDecision, names: dict[str, str], why: str) -> Problem:
+    a, b = (f"{names.get(x, x)} ({x})" for x in (decision.person, decision.relative))
+    said = (f"that {b} is the {decision.words} of {a}" if decision.decision not in
+            ("not_related", "same_as", "not_same_as") else f"that {a} and {b} are {decision.words}")
+    return Problem(FILE_NAME, None, f"the reviewer's decision {said} ({decision.cited()}) is not applied: {why}")
+
+
+def apply_before_resolution(conn: duckdb.DuckDBPyConnection, schema: Schema,
+                            decisions: list[LinkDecision]) -> list[Problem]:
+    """Relations and same/not-same decisions into the typed tables; returns the warnings of those not applied."""
+    warnings: list[Problem] = []
+    names = _names(conn, {x for d in decisions for x in (d.person, d.relative)})
+    relation_kinds = set(schema.types["relations"].fields["kind"].values)
+    sources, relations = [], []
+    for d in decisions:
+        if d.decision == "unsure":
+            continue
+        missing = [x for x in (d.person, d.relative) if x not in names]
+        if missing:
+            warnings.append(_warn(d, names, f"the case has no person {', '.join(repr(m) for m in missing)}"))
+            continue
+        if d.decision in relation_kinds:
+            recorded = _recorded(conn, d.person, d.relative)
+            if recorded:
+                warnings.append(_warn(d, names, "the data records a relation between them already "
+                                                f"({', '.join(recorded)}), and the data is used"))
+                continue
+            sources.append([source_id(d), f"Decision of the reviewer {d.reviewer}, {d.at[:10]}",
+                            "other", d.cited(), FILE_NAME, 0])
+            relations.append(["reviewer-relation-" + d.uid[:16], d.person, d.relative, d.decision,
+                              "reported", f"Recorded by the reviewer {d.cited()}", [source_id(d)],
+                              schema.status_rank("reported"), FILE_NAME, 0])
+        elif d.decision == "same_as":
+            if _listed(conn, "not_same_as", d.person, d.relative):
+                warnings.append(_warn(d, names, "the data records them as not the same person (not_same_as), "
+                                                "and the data wins"))
+                continue
+            conn.execute("UPDATE persons SET same_as = list_append(coalesce(same_as, []::VARCHAR[]), ?) "
+                         "WHERE id = ?", [d.relative, d.person])
+        elif d.decision == "not_same_as":
+            if _listed(conn, "same_as", d.person, d.relative):
+                warnings.append(_warn(d, names, "the data records them as the same person (same_as), "
+                                                "and the data wins"))
+                continue
+            conn.execute("UPDATE persons SET not_same_as = list_append(coalesce(not_same_as, []::VARCHAR[]), ?) "
+                         "WHERE id = ?", [d.relative, d.person])
+    if sources:
+        conn.executemany("INSERT INTO sources (id, title, kind, notes, _file, _line) VALUES (?, ?, ?, ?, ?, ?)",
+                         sources)
+        conn.executemany("INSERT INTO relations (id, person_id, relative_id, kind, status, notes, sources, "
+                         "status_rank, _file, _line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", relations)
+    return warnings
+
+
+def apply_after_resolution(conn: duckdb.DuckDBPyConnection, decisions: list[LinkDecision],
+                           canonical: dict[str, str]) -> list[Problem]:
+    """`not_related` drops the kinship hint between the two (by the ids they were merged into, if any)."""
+    warnings: list[Problem] = []
+    for d in decisions:
+        if d.decision != "not_related":
+            continue
+        a, b = canonical.get(d.person, d.person), canonical.get(d.relative, d.relative)
+        recorded = _recorded(conn, a, b)
+        if recorded:
+            warnings.append(_warn(d, _names(conn, {a, b}), "the data records a relation between them "
+                                                          f"({', '.join(recorded)}), and the data wins; "
+                                                          "'not related' only drops a hint from names"))
+        conn.execute("DELETE FROM nk_hints WHERE (child = ? AND parent = ?) OR (child = ? AND parent = ?)",
+                     [a, b, b, a])
+    return warnings
