@@ -30,7 +30,7 @@ from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organizati
                                       rules_for_case)
 from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, prefetch_matched
 from riskcheck.rules.loader import LoadedRule
-from riskcheck.rules.model import coerce_param
+from riskcheck.grammar.model import coerce_param
 
 Progress = Callable[[str, int, int], None]  # (case, done, total): one call per case
 Stage = Callable[[str, str], None]  # (case, what has just been done, with counts)

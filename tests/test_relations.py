@@ -1,5 +1,5 @@
 """A statute's list of relations: read from both sides, adoption as birth, vague links undetermined with the
-reason in words, partners apart from spouses (riskcheck.rules.relations, listed() and the kinship store)."""
+reason in words, partners apart from spouses (riskcheck.grammar.relations, listed() and the kinship store)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from riskcheck.engine.compile import RuleCompileError, compile_rule
 from riskcheck.registry.load import load_documents
 from riskcheck.registry.schema import load_schema
 from riskcheck.rules.loader import load_rules
-from riskcheck.rules.model import Rule, coerce_param
-from riskcheck.rules.relations import reason, table, tokens
+from riskcheck.grammar.model import Rule, coerce_param
+from riskcheck.grammar.relations import reason, table, tokens
 from riskcheck.rules.testing import test_findings
 from riskcheck.yamlio import load_yaml_text
 

@@ -14,7 +14,7 @@ from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
-from riskcheck.rules.relations import reason as relation_reason, tokens as relation_tokens
+from riskcheck.grammar.relations import reason as relation_reason, tokens as relation_tokens
 from riskcheck.templating import degree_words, kinship_word, render_rule_text
 
 MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule

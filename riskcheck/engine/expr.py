@@ -22,7 +22,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_date
 from riskcheck.registry.schema import RecordType, Schema
 from riskcheck.registry.store import lit, q
-from riskcheck.rules.relations import lasting_sql, listed_sql
+from riskcheck.grammar.relations import lasting_sql, listed_sql
 
 SHIFT_LIMITS = {"DAY": 3_660_000, "MONTH": 120_000, "YEAR": 10_000}
 UNITS = {"day": "DAY", "days": "DAY", "month": "MONTH", "months": "MONTH", "year": "YEAR", "years": "YEAR"}
@@ -219,7 +219,7 @@ class _Compiler:
     def f_during(self, args: list[Val]) -> Val:
         """during(record, date): the record's period (e.g. a tenure) covers the date; an absent end is open.
         during(kin, date, $relations): as the statute's list counts it (direct-line affinity may outlive the
-        marriage: riskcheck.rules.relations)."""
+        marriage: riskcheck.grammar.relations)."""
         if len(args) == 3:
             kin, day, rel = args
             if rel.kind != "relations" or kin.kind != "record" or kin.rtype is None or kin.rtype.name != "kinship":
@@ -288,7 +288,7 @@ class _Compiler:
     def f_listed(self, args: list[Val]) -> Val:
         """listed(kin, $relations): the kinship link is one the statute's list names, read from either side;
         unknown for a vague kind (`in_law`, `relative`) some of whose meanings are listed, or one the list
-        names as unsure (riskcheck.rules.relations)."""
+        names as unsure (riskcheck.grammar.relations)."""
         self._arity("listed", args, 2)
         kin, rel = args
         if kin.kind != "record" or kin.rtype is None or kin.rtype.name != "kinship":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskcheck.registry.schema import Schema, load_schema
-from riskcheck.rules.model import PARAM_REF, STRATA_FIELD, UnitRule, coerce_param
+from riskcheck.grammar.model import PARAM_REF, STRATA_FIELD, UnitRule, coerce_param
 
 # The type a setting's value must have, whether written in the rule or named as a `$parameter`.
 SETTING_TYPES = {

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from riskcheck.rules.loader import LoadedRule
-from riskcheck.rules.relations import matched as matched_kinds, table as relations_table
+from riskcheck.grammar.relations import matched as matched_kinds, table as relations_table
 from riskcheck.rules.shipped import shown_rule_path
 
 

@@ -15,7 +15,7 @@ from riskcheck.engine.compile import CompiledRule, RuleCompileError, compile_rul
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.indicators.compile import CompiledIndicator, IndicatorError, compile_indicator
 from riskcheck.registry.schema import Schema, load_schema
-from riskcheck.rules.model import Rule, UnitRule, rule_model
+from riskcheck.grammar.model import Rule, UnitRule, rule_model
 from riskcheck.templating import template_problems, text_environment
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 

@@ -17,7 +17,7 @@ from riskcheck.errors import ProblemError
 from riskcheck.registry.load import load_documents
 from riskcheck.rules.evaluation import evaluate_loaded
 from riskcheck.rules.loader import LoadedRule, locate
-from riskcheck.rules.model import RuleTest, coerce_param
+from riskcheck.grammar.model import RuleTest, coerce_param
 from riskcheck.yamlio import load_yaml_file
 
 

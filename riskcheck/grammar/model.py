@@ -15,11 +15,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
-from riskcheck.rules.relations import coerce_relations
+from riskcheck.grammar.relations import coerce_relations
+from riskcheck.grammar.vocabulary import STATUSES, Severity, Status
 from riskcheck.textsafety import http_url
 
-STATUSES = ("flagged", "pending", "undetermined", "complied")
-SEVERITIES = ("high", "medium", "low")
 NAME = re.compile(r"[a-z_][a-z0-9_]*")
 RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_INT_PARAM = 1_000_000  # days, months, counts: anything larger is a typo, and overflows date arithmetic
@@ -197,7 +196,7 @@ class Binding(Strict):
 
 
 class StatusClause(Strict):
-    status: Literal["flagged", "pending", "complied", "undetermined"]
+    status: Status
     when: str
     means: str | None = None
 
@@ -215,7 +214,7 @@ class StatusClause(Strict):
 
 
 class ExpectedFinding(Strict):
-    status: Literal["flagged", "pending", "complied", "undetermined"]
+    status: Status
     person: str | None = None
     unit: str | None = None  # for a unit indicator: the organization the finding is about
     related: list[str] | None = None
@@ -269,7 +268,7 @@ class RuleCommon(Strict):
     id: str
     version: str
     title: str
-    severity: Literal["high", "medium", "low"]
+    severity: Severity
     jurisdiction: str | None = None
     description: str
     rationale: str
