@@ -10,7 +10,7 @@ import click
 
 from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, as_of_date,
                                   load_rules_or_exit, rule_paths, rules_option)
-from riskcheck.engine.findings import SEVERITY_ORDER
+from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, SEVERITY_ORDER, STATUSES
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
@@ -32,7 +32,7 @@ cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=
               help="Judge every case as of this date instead of each case's own as_of.")
 @click.option("--param", "params", multiple=True, metavar="RULE.NAME=VALUE",
               help="Override a rule parameter for this run (repeatable; lists are comma-separated).")
-@click.option("--fail-on", type=click.Choice(list(SEVERITY_ORDER)), default=None,
+@click.option("--fail-on", type=click.Choice(list(SEVERITIES)), default=None,
               help="Exit with code 1 if a flagged or pending finding has this severity or higher.")
 def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path, as_of: date | None, params: tuple[str, ...],
                 fail_on: str | None) -> None:
@@ -83,7 +83,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     _print_summary(results, out_dir)
     if any(not r.ok for r in results):
         sys.exit(EXIT_CASE_FAILED)
-    if fail_on and any(f.status in ("flagged", "pending") and SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on]
+    if fail_on and any(f.status in LEAD_STATUSES and SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on]
                        for r in results for f in r.findings):
         sys.exit(EXIT_FAIL_ON)
 
@@ -92,7 +92,7 @@ def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
     for r in results:
         if r.ok:
             counts = {s: sum(1 for f in r.findings if f.status == s)
-                      for s in ("flagged", "pending", "undetermined", "complied")}
+                      for s in STATUSES}
             line = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
             click.echo(reveal(f"{r.id}: {line} (as of {r.as_of})"))
             if r.reviewing:

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
-from riskcheck.engine.findings import STATUS_ORDER
 from riskcheck.registry.schema import Schema
 from riskcheck.registry.store import lit, q
-from riskcheck.rules.model import Rule
+from riskcheck.grammar.model import Rule
+from riskcheck.grammar.vocabulary import STATUS_ORDER
 
 
 ESTABLISHED_MEANS = ("the family link is established (reported or confirmed), not only alleged or inferred")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-
-STATUS_ORDER = {"flagged": 0, "pending": 1, "undetermined": 2, "complied": 3}
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+from riskcheck.grammar.vocabulary import STATUS_ORDER, severity_rank
 
 
 @dataclass
@@ -54,7 +52,7 @@ class Finding:
     limits: str = ""  # what the unit's statistic cannot show, in the rule's words, shown beside the figure
 
     def sort_key(self) -> tuple:
-        return (STATUS_ORDER[self.status], SEVERITY_ORDER.get(self.severity, 9), self.rule, self.person, self.id)
+        return (STATUS_ORDER[self.status], severity_rank(self.severity), self.rule, self.person, self.id)
 
     def to_json(self) -> dict:
         return {

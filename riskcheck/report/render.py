@@ -16,9 +16,9 @@ from pathlib import Path
 from riskcheck import __version__
 from riskcheck.names.resolve import listed_hints
 from riskcheck.engine.evaluate import RecordLookup
-from riskcheck.rules.relations import words as relations_words
+from riskcheck.grammar.relations import words as relations_words
 from riskcheck.engine.facts import describe
-from riskcheck.engine.findings import SEVERITY_ORDER, STATUS_ORDER
+from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
@@ -29,7 +29,6 @@ from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
 from riskcheck.textsafety import http_url
 
-STATUSES = list(STATUS_ORDER)
 MAX_LISTED_RELATIONS = 300
 MAX_FINDINGS_ON_ONE_PAGE = 100  # beyond this, report.html is an index linking one page per person
 MAX_LISTED_SOURCES = 500
@@ -60,6 +59,7 @@ def _env():
     env.filters["when"] = time_words
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
+    env.globals["severities"] = SEVERITIES
     return env
 
 
@@ -161,8 +161,8 @@ def _status_counts(result: CaseResult) -> dict[str, int]:
 
 
 def _severity_counts(result: CaseResult) -> dict[str, int]:
-    counts = Counter(f.severity for f in result.findings if f.status in ("flagged", "pending"))
-    return {s: counts[s] for s in sorted(counts, key=lambda s: SEVERITY_ORDER.get(s, 9))}
+    counts = Counter(f.severity for f in result.findings if f.status in LEAD_STATUSES)
+    return {s: counts[s] for s in sorted(counts, key=severity_rank)}
 
 
 def _rules_context(rules: list[LoadedRule], findings: list, every_rule: bool = True) -> dict:
@@ -366,12 +366,12 @@ def _earlier_reports(out_dir: Path) -> list[dict]:
         try:
             doc = json.loads(doc_path.read_text(encoding="utf-8"))
             counts = {s: int(doc["counts"].get(s, 0)) for s in STATUSES}
-            severities = Counter(f.get("severity") for f in doc["findings"] if f.get("status") in ("flagged", "pending"))
+            severities = Counter(f.get("severity") for f in doc["findings"] if f.get("status") in LEAD_STATUSES)
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # not a report riskcheck wrote: not listed
         out.append({"id": folder.name, "display": folder.name, "title": str(doc.get("title") or ""), "ok": True,
                     "as_of": str(doc.get("as_of") or ""), "problems": [], "status_counts": counts,
-                    "severity_counts": {s: severities[s] for s in ("high", "medium", "low")},
+                    "severity_counts": {s: severities[s] for s in SEVERITIES},
                     "review_counts": (doc.get("reviews") or {}).get("counts"),
                     "desk_counts": (doc.get("reviews") or {}).get("to_look_at"), "previous": False, "earlier": True})
     return out

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from riskcheck.engine.findings import SEVERITY_ORDER
+from riskcheck.grammar.vocabulary import severity_rank
 from riskcheck.report.render import _env
 from riskcheck.review.decisions import (DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, DecisionLog, ReviewError,
                                        link_decisions)
@@ -295,7 +295,7 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
                     pages=pages, chosen=chosen, text=text, gone=gone, review_states=(*REVIEW_STATES, "changed"),
                     desk_counts=desk_counts([f.id for f in view.result.findings], decided, gone),
                     case_rules=sorted({f.rule for f in view.result.findings}),
-                    severities=sorted({f.severity for f in view.result.findings}, key=lambda s: SEVERITY_ORDER.get(s, 9)),
+                    severities=sorted({f.severity for f in view.result.findings}, key=severity_rank),
                     page_link=lambda n: "?" + urlencode({**keep, "page": n}))
 
     async def finding_page(request: Request) -> Response:
