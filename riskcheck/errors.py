@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from riskcheck.textsafety import reveal
 
 
+class RiskcheckError(Exception):
+    """The root of every exception riskcheck defines, so a caller can tell riskcheck's own refusals and
+    failures from a library's or Python's; each also keeps the built-in base (ValueError, ...) code catches."""
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with the input, located as precisely as the input allows."""
@@ -34,7 +39,7 @@ class Problem:
         return reveal(f"{where}: {subject + ': ' if subject else ''}{self.message}")
 
 
-class ProblemError(Exception):
+class ProblemError(RiskcheckError):
     """Raised with every problem found; str() lists them one per line."""
 
     def __init__(self, problems: list[Problem]):

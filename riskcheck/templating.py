@@ -26,6 +26,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.visitor import NodeTransformer
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from riskcheck.errors import RiskcheckError
 from riskcheck.registry.dates import DateFormatError, parse_date
 from riskcheck.registry.schema import load_schema
 from riskcheck.textsafety import page_value
@@ -104,7 +105,7 @@ MAX_RENDER_SECONDS = 2.0  # one summary or explanation; a national run renders 3
 MAX_BUILT = 100_000  # characters or items one operation of a template may build, and the largest number argument
 
 
-class RenderedTooLong(Exception):
+class RenderedTooLong(RiskcheckError):
     """A rule template produced more text than any finding needs."""
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from riskcheck.engine.compile import Check, CompiledRule
 from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
+from riskcheck.errors import RiskcheckError
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
 from riskcheck.grammar.relations import reason as relation_reason, tokens as relation_tokens
@@ -20,7 +21,7 @@ from riskcheck.templating import degree_words, kinship_word, render_rule_text
 MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule
 
 
-class TooManyFindings(Exception):
+class TooManyFindings(RiskcheckError):
     """A rule matched far more rows than any review could use: almost always a missing link in `match`."""
 
 

@@ -19,6 +19,7 @@ from typing import Callable
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
+from riskcheck.errors import RiskcheckError
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_date
 from riskcheck.registry.schema import RecordType, Schema
 from riskcheck.registry.store import lit, q
@@ -29,7 +30,7 @@ UNITS = {"day": "DAY", "days": "DAY", "month": "MONTH", "months": "MONTH", "year
 MIN_SQL, MAX_SQL = f"DATE '{MIN_DAY}'", f"DATE '{MAX_DAY}'"
 
 
-class ExprError(ValueError):
+class ExprError(RiskcheckError, ValueError):
     """An expression that cannot be compiled; the message says why in the author's terms."""
 
 

@@ -41,7 +41,7 @@ from typing import Iterator
 
 import yaml
 
-from riskcheck.errors import Problem, ProblemError
+from riskcheck.errors import Problem, ProblemError, RiskcheckError
 from riskcheck.registry.dates import DateFormatError, FIRST_AS_OF, LAST_AS_OF, parse_date, parse_exact_date
 from riskcheck.registry.schema import load_schema
 from riskcheck.textsafety import http_url
@@ -101,7 +101,7 @@ def _ancestors(schema: str) -> set[str]:
     return out
 
 
-class _TooDeep(Exception):
+class _TooDeep(RiskcheckError):
     pass
 
 

@@ -12,10 +12,12 @@ import os
 import stat
 from pathlib import Path
 
+from riskcheck.errors import RiskcheckError
+
 GLOB_CHARACTERS = frozenset("*?[]{}")
 
 
-class Refused(Exception):
+class Refused(RiskcheckError):
     """A path a case may not read; the message says why in words that name no outside path."""
 
 

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from riskcheck.errors import RiskcheckError
+
 # The open ends of intervals. Kept inside DuckDB's and Python's date range so arithmetic never overflows.
 MIN_DAY = date(1, 1, 1)
 MAX_DAY = date(9999, 12, 31)
@@ -22,7 +24,7 @@ MAX_DAY = date(9999, 12, 31)
 _POINT = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
-class DateFormatError(ValueError):
+class DateFormatError(RiskcheckError, ValueError):
     """The text is not a date in one of the accepted forms."""
 
 

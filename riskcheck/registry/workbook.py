@@ -26,7 +26,7 @@ from xml.etree.ElementTree import ParseError, iterparse
 from datetime import date, datetime, time
 from pathlib import Path
 
-from riskcheck.errors import Problem
+from riskcheck.errors import Problem, RiskcheckError
 from riskcheck.registry.schema import Field, Schema
 
 MAX_COLUMNS = 200  # a record type has about 20 fields; a sheet wider than this is not a record sheet
@@ -40,7 +40,7 @@ MAX_PROBLEMS = 100  # problems listed per workbook; the count of the rest is giv
 MAX_NAMED_CELLS = 20  # formula cells named in one warning
 
 
-class _Refused(Exception):
+class _Refused(RiskcheckError):
     """The workbook is beyond a budget or cannot be read; the message says which and what to do."""
 
 

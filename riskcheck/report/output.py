@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from riskcheck.errors import RiskcheckError
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are not guarded
@@ -28,11 +30,11 @@ STAGING, REPLACED = ".staging-", ".replaced-"
 LOCK_NAME = ".riskcheck.lock"
 
 
-class OutputPathError(ValueError):
+class OutputPathError(RiskcheckError, ValueError):
     """A name that would place a file outside the output folder."""
 
 
-class OutputBusyError(RuntimeError):
+class OutputBusyError(RiskcheckError, RuntimeError):
     """Another run is writing to the same output folder."""
 
 

@@ -32,6 +32,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from riskcheck.errors import RiskcheckError
+
 DECISIONS = ("confirmed", "dismissed", "unsure")
 KINDS = ("decision", "link")  # what an event records: a decision on a finding, or on a pair of person records
 LINK_WORDS = ("not_related", "same_as", "not_same_as", "unsure")  # a link decision is one of these or a relation kind
@@ -90,7 +92,7 @@ BEGIN SELECT RAISE(ABORT, 'a withdrawal is never deleted'); END;
 _COLUMNS = "case_id, finding, decision, note, reviewer, at, fingerprint, evidence, kind, batch"
 
 
-class ReviewError(ValueError):
+class ReviewError(RiskcheckError, ValueError):
     """A decision that cannot be recorded as given (unknown decision, no reviewer, ...)."""
 
 

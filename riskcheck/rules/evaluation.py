@@ -14,6 +14,7 @@ from datetime import date
 
 from riskcheck.engine.evaluate import RecordLookup, findings_of_rows, match_rule, prefetch_rows
 from riskcheck.engine.findings import Finding
+from riskcheck.errors import RiskcheckError
 from riskcheck.indicators.evaluate import evaluate_indicator
 from riskcheck.registry.load import Registry
 from riskcheck.rules.loader import LoadedRule
@@ -34,7 +35,7 @@ class Matched:
 MAX_QUERY_SECONDS = 300.0
 
 
-class QueryTooSlow(Exception):
+class QueryTooSlow(RiskcheckError):
     """A rule's queries ran beyond MAX_QUERY_SECONDS and were cancelled."""
 
 

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from riskcheck.errors import RiskcheckError
 from riskcheck.grammar.vocabulary import severity_rank
 from riskcheck.report.render import _env
 from riskcheck.review.decisions import (DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, DecisionLog, ReviewError,
@@ -166,7 +167,7 @@ class PasswordRequired:
         return secrets.compare_digest(given.encode("utf-8"), self.password.encode("utf-8"))
 
 
-class FormRefused(Exception):
+class FormRefused(RiskcheckError):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status, self.message = status, message
