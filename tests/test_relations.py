@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from riskcheck.engine.compile import RuleCompileError, compile_rule
+from riskcheck.engine.compile import compile_rule
+from riskcheck.grammar.errors import RuleError
 from riskcheck.registry.load import load_documents
 from riskcheck.registry.schema import load_schema
 from riskcheck.rules.loader import load_rules
@@ -104,7 +105,7 @@ explanation: e
 ])
 def test_a_relations_list_is_read_only_through_listed_and_during(check, words):
     rule = Rule.model_validate(load_yaml_text(RULE.replace("CHECK", check)))
-    with pytest.raises(RuleCompileError, match=re.escape(words)):
+    with pytest.raises(RuleError, match=re.escape(words)):
         compile_rule(rule, load_schema())
 
 

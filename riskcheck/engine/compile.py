@@ -15,19 +15,12 @@ from dataclasses import dataclass, field
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
 from riskcheck.registry.schema import Schema
 from riskcheck.registry.store import lit, q
+from riskcheck.grammar.errors import RuleError
 from riskcheck.grammar.model import Rule
 from riskcheck.grammar.vocabulary import STATUS_ORDER
 
 
 ESTABLISHED_MEANS = ("the family link is established (reported or confirmed), not only alleged or inferred")
-
-
-class RuleCompileError(ValueError):
-    """Problems found while compiling one rule: a list of (location in the rule file, message)."""
-
-    def __init__(self, problems: list[tuple[tuple, str]]):
-        self.problems = problems
-        super().__init__("; ".join(m for _, m in problems))
 
 
 @dataclass
@@ -79,7 +72,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
         variables[name] = rtype
         var_types[name] = binding.from_
     if problems:
-        raise RuleCompileError(problems)
+        raise RuleError(problems)
 
     def param_ref(pname: str) -> str:
         params_used.add(pname)
@@ -228,7 +221,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     if var_types.get(rule.subject) != "persons" or rule.subject in optional_vars:
         problems.append((("subject",), f"subject {rule.subject!r} must be a (non-optional) persons variable"))
     if problems:
-        raise RuleCompileError(problems)
+        raise RuleError(problems)
 
     select = [f"{q(v)}.id AS {q('v__' + v)}" for v in rule.match]
     lets: dict[str, str] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskcheck.registry.schema import Schema, load_schema
+from riskcheck.grammar.errors import RuleError
 from riskcheck.grammar.model import PARAM_REF, STRATA_FIELD, UnitRule, coerce_param
 
 # The type a setting's value must have, whether written in the rule or named as a `$parameter`.
@@ -22,12 +23,6 @@ STRATA_TABLES = {"organization": "organizations", "position": "positions"}
 class CompiledIndicator:
     rule: UnitRule
     var_types: dict[str, str]  # what the finding binds: the unit, an organization
-
-
-class IndicatorError(ValueError):
-    def __init__(self, problems: list[tuple[tuple, str]]):
-        self.problems = problems
-        super().__init__("; ".join(m for _, m in problems))
 
 
 def compile_indicator(rule: UnitRule, schema: Schema) -> CompiledIndicator:
@@ -54,7 +49,7 @@ def compile_indicator(rule: UnitRule, schema: Schema) -> CompiledIndicator:
             if param_name == name:
                 problems += _meaning_problems(("parameters", name, "default"), setting, p.default, schema)
     if problems:
-        raise IndicatorError(problems)
+        raise RuleError(problems)
     return CompiledIndicator(rule, {"unit": "organizations"})
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from riskcheck.engine.compile import CompiledRule, RuleCompileError, compile_rule
+from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.errors import Problem, ProblemError
-from riskcheck.indicators.compile import CompiledIndicator, IndicatorError, compile_indicator
+from riskcheck.indicators.compile import CompiledIndicator, compile_indicator
 from riskcheck.registry.schema import Schema, load_schema
+from riskcheck.grammar.errors import RuleError
 from riskcheck.grammar.model import Rule, UnitRule, rule_model
 from riskcheck.templating import template_problems, text_environment
 from riskcheck.yamlio import YList, YMap, load_yaml_file
@@ -92,7 +93,7 @@ def load_rule(file: Path, schema: Schema) -> LoadedRule:
                                                           f"{file.stem!r}", field="id"))
     try:
         compiled = compile_indicator(rule, schema) if isinstance(rule, UnitRule) else compile_rule(rule, schema)
-    except (RuleCompileError, IndicatorError) as exc:
+    except RuleError as exc:
         problems += [Problem(shown, locate(doc, loc), msg, field=".".join(map(str, loc)))
                      for loc, msg in exc.problems]
         raise ProblemError(problems) from None
