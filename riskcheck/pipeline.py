@@ -18,7 +18,6 @@ from typing import Callable
 
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
-from riskcheck.engine.what_if import mark_hints_that_change_findings
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.indicators.compile import override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
@@ -26,10 +25,11 @@ from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
 from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
 from riskcheck.review.links import current_links, hints_to_check
-from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
-                                      rules_for_case)
+from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
+                                            rules_for_case)
 from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, prefetch_matched
 from riskcheck.rules.loader import LoadedRule
+from riskcheck.rules.what_if import mark_hints_that_change_findings
 from riskcheck.grammar.model import coerce_param
 
 Progress = Callable[[str, int, int], None]  # (case, done, total): one call per case
@@ -157,7 +157,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
                   overrides: dict[str, dict], stage: Stage | None = None,
                   scope_by_organization: bool = False) -> list[Finding]:
     """Every rule's findings on one case. With `scope_by_organization`, a finding of a country's rule about
-    bodies that all state another country's jurisdiction is left out (see riskcheck.jurisdictions)."""
+    bodies that all state another country's jurisdiction is left out (see riskcheck.rules.jurisdictions)."""
     lookup = RecordLookup(registry)
     org_law = organization_jurisdictions(registry) if scope_by_organization else {}
     matches: list[Matched] = []

@@ -58,7 +58,11 @@ class CompiledRule:
     kinship_vars: list[str] = field(default_factory=list)  # whose every path is listed (column p__<var>)
 
 
-def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
+def compile_rule(rule: Rule, schema: Schema, kinship_relation: str = "kinship") -> CompiledRule:
+    """The rule as one SQL query over the registry's store, with what its findings need to be worded.
+
+    `kinship_relation` is the table or view the rule's kinship bindings read: another one gives the same rule
+    over other links (riskcheck.rules.what_if runs it over the kinship hints taken as reported links)."""
     problems: list[tuple[tuple, str]] = []
     params_used: set[str] = set()
     variables = {}
@@ -121,7 +125,7 @@ def compile_rule(rule: Rule, schema: Schema) -> CompiledRule:
     order_by: list[str] = []
     for i, (name, binding) in enumerate(rule.match.items()):
         visible = list(rule.match)[: i + 1]
-        table = f"{q(binding.from_)} AS {q(name)}"
+        table = f"{q(kinship_relation if binding.from_ == 'kinship' else binding.from_)} AS {q(name)}"
         on_sql = []
         for fname, text in binding.on.items():
             if fname not in variables[name].fields:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from riskcheck.engine.compile import compile_rule
 from riskcheck.engine.evaluate import bind_params, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
@@ -32,9 +33,10 @@ def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule],
             if not any(str(x).startswith("hint:") for v in f.records.values() for x in (v if isinstance(v, list) else [v]))}
     found: list[tuple[str, str, str, list[str]]] = []  # (rule title, person, status, hint link ids)
     for loaded in kin_rules:
-        compiled = loaded.compiled
+        # The same rule over the hints: compiled again, its kinship bindings reading the view above.
+        compiled = compile_rule(loaded.rule, registry.schema, kinship_relation="kinship_what_if")
         bind = bind_params(compiled, resolve_params(compiled, overrides.get(loaded.id, {})), as_of)
-        cursor = conn.execute(compiled.sql.replace('"kinship" AS "', '"kinship_what_if" AS "'), bind)
+        cursor = conn.execute(compiled.sql, bind)
         columns = [d[0] for d in cursor.description]
         for row in (dict(zip(columns, r)) for r in cursor.fetchall()):
             person = row["v__" + compiled.rule.subject]
