@@ -8,7 +8,6 @@ date), never overwritten by a half-made one.
 
 from __future__ import annotations
 
-import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Callable
 
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
-from riskcheck.errors import Problem, ProblemError
+from riskcheck.errors import Problem, ProblemError, failure_words
 from riskcheck.indicators.compile import override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
@@ -94,16 +93,6 @@ def watch_progress(registry: Registry, report: Callable[[float], None], first: f
         done.set()
         watcher.join()
         registry.conn.execute("SET enable_progress_bar = false")
-
-
-def failure_words(exc: BaseException) -> str:
-    """An unexpected error in one line a reader can act on (no traceback, no paths of this machine)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if "Out of Memory" in text or isinstance(exc, MemoryError):
-        return ("it needed more memory than riskcheck may use (a rule that joins too many records, or a "
-                "very large case)")
-    text = re.sub(r"(/[^\s/'\"]+)+/", "", text)[:300]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def rule_display(loaded: LoadedRule) -> str:

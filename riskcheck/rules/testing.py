@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from riskcheck.engine.evaluate import resolve_params
 from riskcheck.engine.findings import Finding
-from riskcheck.errors import ProblemError
+from riskcheck.errors import ProblemError, failure_words
 from riskcheck.registry.load import load_documents
 from riskcheck.rules.evaluation import evaluate_loaded
 from riskcheck.rules.loader import LoadedRule, locate
@@ -48,8 +48,6 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
         result.message = f"the test could not run: {exc}"
         return result
     except Exception as exc:  # a rule from a stranger may fail in any way: a failed test, never a traceback
-        from riskcheck.pipeline import failure_words  # the pipeline imports this module's neighbours
-
         result.message = f"the test could not run: {failure_words(exc)}"
         return result
     expected = Counter((e.status, e.about, tuple(sorted(e.related)) if e.related is not None else None)
