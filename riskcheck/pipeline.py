@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -22,7 +21,9 @@ from riskcheck.indicators.compile import override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
-from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
+from riskcheck.results import CaseResult, CaseView, RunOptions
+from riskcheck.review.decisions import DecisionLog, ReviewError, evidence_of, reviews_path
+from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                             rules_for_case)
@@ -33,42 +34,6 @@ from riskcheck.grammar.model import coerce_param
 
 Progress = Callable[[str, int, int], None]  # (case, done, total): one call per case
 Stage = Callable[[str, str], None]  # (case, what has just been done, with counts)
-
-
-@dataclass
-class CaseResult:
-    id: str
-    display: str
-    title: str = ""
-    summary: str = ""
-    as_of: date | None = None
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    # Reviewers' decisions (riskcheck.review): finding id -> state, decided findings this run no longer gives,
-    # and the counts by review state; `reviewing` is false when the cases have no decision log.
-    reviews: dict = field(default_factory=dict)
-    reviews_gone: list = field(default_factory=list)
-    reviews_unreadable: list = field(default_factory=list)  # events of the log that cannot be used, with why
-    reviewing: bool = False
-    hints_to_check: int = 0  # possible relatives and same persons listed and not settled by a reviewer
-    # The rules this case was judged by (its jurisdictions' packs), and the jurisdictions it states.
-    rules: list[LoadedRule] | None = None
-    jurisdictions: list[str] = field(default_factory=list)
-    rules_why: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class RunOptions:
-    as_of: date | None = None
-    params: dict[str, dict] = field(default_factory=dict)  # rule id -> {name: value}
-    # Apply only the rule packs of the jurisdictions a case states; off when rules were picked by hand.
-    match_jurisdiction: bool = True
 
 
 @contextmanager
@@ -244,3 +209,49 @@ def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options
         if registry is not None:
             registry.close()
     return result
+
+
+def person_pairs(registry, lookup: RecordLookup) -> list[dict]:
+    """Each listed hint and possible same-person pair with its names, reasons and the decisions it may take.
+
+    A hint reads "right may be left's parent" (riskcheck.names.resolve), so its relation kind is `parent`."""
+    from riskcheck.names.resolve import listed_hints
+
+    res = registry.identity.resolution
+    hints, possible = listed_hints(res), list(res.possible)
+    lookup.prefetch("persons", {i for x in hints + possible for i in (x.left, x.right)})
+
+    def name(pid: str) -> str:
+        record = registry.identity.merged_records.get(pid) or lookup("persons", pid) or {}
+        return record.get("name") or pid
+
+    out = [{"kind": "hint", "person": h.left, "relative": h.right, "relation": "parent", "rank": h.rank,
+            "person_name": name(h.left), "relative_name": name(h.right), "why": list(h.explanation),
+            "changes": list(h.changes)} for h in hints]
+    out += [{"kind": "possible", "person": p.left, "relative": p.right, "relation": "", "rank": None,
+             "person_name": name(p.left), "relative_name": name(p.right), "why": list(p.explanation),
+             "changes": list(p.changes or [])} for p in possible]
+    return out
+
+
+def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
+                match_jurisdiction: bool = True) -> dict[str, CaseView]:
+    views: dict[str, CaseView] = {}
+
+    def keep(result: CaseResult, registry) -> None:
+        lookup = RecordLookup(registry)
+        people = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
+        lookup.prefetch("persons", people)
+        cited = {s for f in result.findings for s in f.sources} | \
+                {s for f in result.findings for step in f.steps for s in step.sources}
+        lookup.prefetch("sources", cited)
+        prefetch_evidence(result.findings, lookup)
+        views[result.id] = CaseView(
+            result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
+            {sid: rec for sid in cited if (rec := lookup("sources", sid))},
+            {f.id: evidence_of(review_evidence(f, lookup)) for f in result.findings}, person_pairs(registry, lookup))
+
+    for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep):
+        if result.id not in views:
+            views[result.id] = CaseView(result)
+    return views

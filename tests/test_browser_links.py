@@ -15,7 +15,7 @@ from riskcheck.cli import main
 from riskcheck.review.decisions import reviews_path
 from riskcheck.rules.loader import load_rules
 from riskcheck.serve.app import make_app
-from riskcheck.serve.cases import check_cases
+from riskcheck.pipeline import check_cases
 
 from conftest import RULES
 from test_browser import ARGS, CHROMIUM, LAYOUT_PROBLEMS, sync_playwright

@@ -3,7 +3,8 @@
 from datetime import date
 
 from riskcheck.names.resolve import PersonNames, resolve
-from riskcheck.pipeline import RunOptions, run_cases
+from riskcheck.pipeline import run_cases
+from riskcheck.results import RunOptions
 from riskcheck.rules.loader import load_rules
 
 from conftest import RULES

@@ -75,7 +75,8 @@ def test_confirming_a_patronymic_hint_flags_the_appointment_citing_the_reviewer(
 
 
 def test_not_related_clears_the_hint_and_a_later_word_replaces_an_earlier_one(runner, case):
-    from riskcheck.pipeline import RunOptions, run_cases
+    from riskcheck.pipeline import run_cases
+    from riskcheck.results import RunOptions
     from riskcheck.report.render import identity_document
     from riskcheck.rules.loader import load_rules
     from conftest import RULES
@@ -167,7 +168,7 @@ def test_the_desk_takes_a_word_only_on_a_listed_pair_from_its_own_form(write_cas
 
     from riskcheck.rules.loader import load_rules
     from riskcheck.serve.app import make_app
-    from riskcheck.serve.cases import check_cases
+    from riskcheck.pipeline import check_cases
     from conftest import RULES
 
     root = write_case("hint", {"case.yaml": CASE})
@@ -197,7 +198,7 @@ def test_the_desk_marks_a_word_whose_hint_changed_since(write_case):
 
     from riskcheck.rules.loader import load_rules
     from riskcheck.serve.app import make_app
-    from riskcheck.serve.cases import check_cases
+    from riskcheck.pipeline import check_cases
     from conftest import RULES
 
     root = write_case("hint", {"case.yaml": CASE})

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from riskcheck.review.decisions import DecisionLog, reviews_path
 from riskcheck.rules.loader import load_rules
 from riskcheck.serve.app import make_app
-from riskcheck.serve.cases import check_cases
+from riskcheck.pipeline import check_cases
 
 from conftest import CASES, RULES
 

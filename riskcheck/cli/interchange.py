@@ -86,9 +86,10 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
     from collections import Counter
 
     from riskcheck.importers.ftm_export import case_entities, dumps, not_exported
-    from riskcheck.pipeline import RunOptions, run_cases
+    from riskcheck.pipeline import run_cases
     from riskcheck.report.output import write_text
     from riskcheck.report.render import finding_address
+    from riskcheck.results import RunOptions
 
     if report_url is not None and not re.match(r"https?://", report_url):
         raise click.BadParameter("must start with http:// or https://", param_hint="--report-url")
@@ -152,11 +153,11 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
       riskcheck export findings cases/ --out findings.xlsx
       riskcheck export findings cases/ --format csv --out findings.csv
     """
+    from riskcheck.pipeline import check_cases
     from riskcheck.registry.cases import discover_cases
     from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
     from riskcheck.report.output import write_bytes
     from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
-    from riskcheck.serve.cases import check_cases
 
     if report_url is not None and not re.match(r"https?://", report_url):
         raise click.BadParameter("must start with http:// or https://", param_hint="--report-url")

@@ -12,8 +12,9 @@ from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, Stag
                                   load_rules_or_exit, rule_paths, rules_option)
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, SEVERITY_ORDER, STATUSES
 from riskcheck.errors import ProblemError
-from riskcheck.pipeline import CaseResult, RunOptions, parse_param_overrides, run_cases
+from riskcheck.pipeline import parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
+from riskcheck.results import CaseResult, RunOptions
 from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
 from riskcheck.review.state import attach_reviews, desk_counts
 from riskcheck.report.output import OutputBusyError, output_lock, tidy

@@ -51,7 +51,7 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, 
                                "name; wrong guesses are slowed, then refused for 15 minutes)")
 
     from riskcheck.serve.app import make_app
-    from riskcheck.serve.cases import check_cases
+    from riskcheck.pipeline import check_cases
 
     rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     try:

@@ -40,7 +40,7 @@ _SPLIT_FORMULA = re.compile(r'([,;\t\r\n][\s"]*)([=+\-@])')  # a part after a se
 
 
 def desk_rows(view, histories: dict, report_base: str = "", link=None) -> list[dict]:
-    """Rows for one checked case (a serve.cases.CaseView) and its decision histories, gone findings last.
+    """Rows for one checked case (a riskcheck.results.CaseView) and its decision histories, gone findings last.
 
     `report_base` is put before each finding's place in the reports ("imanaliev/report.html#id"): a URL
     or a folder's file: URI, so the link works from wherever the spreadsheet is opened; `link(finding id)`,

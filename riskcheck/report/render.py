@@ -19,8 +19,8 @@ from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.grammar.relations import words as relations_words
 from riskcheck.engine.facts import describe
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
-from riskcheck.pipeline import CaseResult
 from riskcheck.registry.load import Registry
+from riskcheck.results import CaseResult
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.review.decisions import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
@@ -51,7 +51,8 @@ def _param(value) -> str:
     return str(value)
 
 
-def _env():
+def report_environment():
+    """The report's page environment with its filters and words; the review app renders its pages with it too."""
     env = page_environment()
     env.filters["http_url"] = http_url
     env.filters["param"] = _param
@@ -63,7 +64,7 @@ def _env():
     return env
 
 
-_ENV = _env()
+_ENV = report_environment()
 
 
 MAX_LINKS_PER_NAME = 20  # on the names page; a ministry can be in thousands of findings

@@ -141,7 +141,7 @@ def _ids(value) -> str:
 
 
 def attach_reviews(result, log, registry=None) -> None:
-    """Give a checked case (pipeline.CaseResult) its review states from the decision log.
+    """Give a checked case (riskcheck.results.CaseResult) its review states from the decision log.
 
     With the case's registry the evidence holds every fact's values, so changes are named fact by fact."""
     evidence_for = None

@@ -27,12 +27,12 @@ from starlette.routing import Route
 
 from riskcheck.errors import RiskcheckError
 from riskcheck.grammar.vocabulary import severity_rank
-from riskcheck.report.render import _env
+from riskcheck.report.render import report_environment
 from riskcheck.review.decisions import (DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, DecisionLog, ReviewError,
                                        link_decisions)
+from riskcheck.results import CaseView
 from riskcheck.review.links import current_links
 from riskcheck.review.state import REVIEW_STATES, desk_counts, review_counts, review_states
-from riskcheck.serve.cases import CaseView
 
 PAGE_SIZE = 50
 MAX_QUERY_CHARS = 200
@@ -208,7 +208,7 @@ def _relation_kinds() -> tuple[str, ...]:
 def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
              hosts: tuple[str, ...] = LOCAL_HOSTS, password: str | None = None,
              guess_delay: float = 0.25) -> Starlette:
-    env = _env()
+    env = report_environment()
     token = secrets.token_urlsafe(32)
     by_id = {cid: {f.id: f for f in v.result.findings} for cid, v in views.items()}
     folded = {cid: {f.id: _fold(" ".join([v.person_name(f.person), *(v.person_name(r) for r in f.related),
