@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 from riskcheck.errors import RiskcheckError
 
@@ -122,3 +122,18 @@ def describe_interval(lo: date | None, hi: date | None) -> str:
     if hi >= MAX_DAY:
         return f"on or after {lo.isoformat()}"
     return f"between {lo.isoformat()} and {hi.isoformat()}"
+
+
+def parse_time(text: str) -> datetime | None:
+    """An event's time, or None when it is not a full ISO 8601 time with its zone."""
+    try:
+        when = datetime.fromisoformat(text)
+    except (ValueError, TypeError):
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def time_words(text: str) -> str:
+    """An event's time as the pages show it: '2026-01-05 09:00 UTC' (41 decisions on one day stay apart)."""
+    when = parse_time(text)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if when else text

@@ -11,12 +11,11 @@ from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
 from riskcheck.registry.identity import Identity, apply_identities, insert_hints, resolve_identities
-from riskcheck.registry.reviewed import apply_after_resolution, apply_before_resolution
+from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, apply_before_resolution
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.yamlio import YMap
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.registry.validate import validate_raw
-from riskcheck.review.links import LinkDecision
 
 
 @dataclass

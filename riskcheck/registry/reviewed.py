@@ -13,15 +13,49 @@ warning says which and why; so does a decision naming a person the case no longe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 from riskcheck.errors import Problem
 from riskcheck.registry import store
+from riskcheck.registry.dates import time_words
 from riskcheck.registry.schema import Schema
-from riskcheck.review.decisions import FILE_NAME
-from riskcheck.review.links import LinkDecision
 
+FILE_NAME = "reviews.sqlite"  # the reviewers' decision log in the cases folder (riskcheck.review.decisions)
 SOURCE_PREFIX = "reviewer-decision-"  # the id of a decision's source record; steps and caveats look for it
+
+RELATION_WORDS = {"not_related": "not related", "same_as": "the same person", "not_same_as": "not the same person",
+                  "unsure": "unsure"}
+
+
+@dataclass(frozen=True)
+class LinkDecision:
+    """The current decision on one pair: `relative` is `person`'s `decision` (or not related, same, ...)."""
+
+    person: str
+    relative: str
+    decision: str
+    reviewer: str
+    at: str
+    note: str
+    uid: str
+    imported: bool = False
+    hint: tuple[str, ...] = ()  # what the run said of the pair when the reviewer decided (empty from the CLI)
+
+    def changed(self, now_said: list[str]) -> bool:
+        """Whether what the run says of the pair now differs from what the reviewer saw."""
+        return bool(self.hint) and list(self.hint) != list(now_said)
+
+    @property
+    def words(self) -> str:
+        """The decision in words: 'parent', 'not related', 'the same person', ... (callers name the persons)."""
+        return RELATION_WORDS.get(self.decision, self.decision.replace("_", " "))
+
+    def cited(self) -> str:
+        """Who decided, when, and their note: what a step, a caveat and a source title say."""
+        text = f"{self.reviewer}, {time_words(self.at)}"
+        return text + (f": {self.note}" if self.note else "")
 
 
 def source_id(decision: LinkDecision) -> str:

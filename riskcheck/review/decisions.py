@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from riskcheck.errors import RiskcheckError
+from riskcheck.registry.dates import parse_time, time_words
+from riskcheck.registry.reviewed import FILE_NAME
 
 DECISIONS = ("confirmed", "dismissed", "unsure")
 KINDS = ("decision", "link")  # what an event records: a decision on a finding, or on a pair of person records
 LINK_WORDS = ("not_related", "same_as", "not_same_as", "unsure")  # a link decision is one of these or a relation kind
-FILE_NAME = "reviews.sqlite"
 MAX_NOTE_CHARS = 10_000
 MAX_REVIEWER_CHARS = 200
 MAX_EVIDENCE_CHARS = 2_000_000  # a finding's evidence is a few kilobytes; a national one tens
@@ -171,21 +172,6 @@ def now_utc() -> datetime:
 
 def time_text(when: datetime) -> str:
     return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def parse_time(text: str) -> datetime | None:
-    """An event's time, or None when it is not a full ISO 8601 time with its zone."""
-    try:
-        when = datetime.fromisoformat(text)
-    except (ValueError, TypeError):
-        return None
-    return when if when.tzinfo is not None else None
-
-
-def time_words(text: str) -> str:
-    """An event's time as the pages show it: '2026-01-05 09:00 UTC' (41 decisions on one day stay apart)."""
-    when = parse_time(text)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if when else text
 
 
 def check_log_path(path: Path) -> None:

@@ -13,12 +13,9 @@ data of a kind a reader must be able to tell apart, so every one is shown with w
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
-from riskcheck.review.decisions import DecisionLog, Event, time_words
-
-RELATION_WORDS = {"not_related": "not related", "same_as": "the same person", "not_same_as": "not the same person",
-                  "unsure": "unsure"}
+from riskcheck.registry.reviewed import LinkDecision
+from riskcheck.review.decisions import DecisionLog, Event
 
 
 def link_key(person: str, relative: str) -> str:
@@ -47,35 +44,6 @@ def link_problem(event: Event, evidence) -> str:
     if link_key(person, relative) != event.finding:
         return f"its evidence is the pair {person[:60]!r} and {relative[:60]!r}, not {event.finding[:80]!r}"
     return ""
-
-
-@dataclass(frozen=True)
-class LinkDecision:
-    """The current decision on one pair: `relative` is `person`'s `decision` (or not related, same, ...)."""
-
-    person: str
-    relative: str
-    decision: str
-    reviewer: str
-    at: str
-    note: str
-    uid: str
-    imported: bool = False
-    hint: tuple[str, ...] = ()  # what the run said of the pair when the reviewer decided (empty from the CLI)
-
-    def changed(self, now_said: list[str]) -> bool:
-        """Whether what the run says of the pair now differs from what the reviewer saw."""
-        return bool(self.hint) and list(self.hint) != list(now_said)
-
-    @property
-    def words(self) -> str:
-        """The decision in words: 'parent', 'not related', 'the same person', ... (callers name the persons)."""
-        return RELATION_WORDS.get(self.decision, self.decision.replace("_", " "))
-
-    def cited(self) -> str:
-        """Who decided, when, and their note: what a step, a caveat and a source title say."""
-        text = f"{self.reviewer}, {time_words(self.at)}"
-        return text + (f": {self.note}" if self.note else "")
 
 
 def current_links(log: DecisionLog | None, case_id: str) -> list[LinkDecision]:
