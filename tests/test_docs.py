@@ -4,7 +4,8 @@ import json
 import shutil
 
 from riskcheck.cli import main
-from riskcheck.report.rule_docs import cli_reference, rule_page, rules_index
+from riskcheck.cli.docs import cli_reference
+from riskcheck.report.rule_docs import rule_page, rules_index
 from riskcheck.rules.loader import load_rules
 from riskcheck.rules.testing import run_rule_tests
 
