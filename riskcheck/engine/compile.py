@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
 from riskcheck.engine.findings import STATUS_ORDER
 from riskcheck.registry.schema import Schema
-from riskcheck.registry.store import lit, q
+from riskcheck.sqlio import lit, q
 from riskcheck.rules.model import Rule
 
 

@@ -14,8 +14,9 @@ from datetime import date
 import duckdb
 
 from riskcheck.errors import Problem
-from riskcheck.registry.store import lit, q, row_counts
+from riskcheck.registry.store import row_counts
 from riskcheck.registry.schema import Schema
+from riskcheck.sqlio import lit, q
 from riskcheck.textsafety import URL_PATTERN
 
 MAX_PROBLEMS_PER_CHECK = 200

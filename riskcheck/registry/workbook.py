@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from riskcheck.errors import Problem
+from riskcheck.registry.raw_row import RawRow
 from riskcheck.registry.schema import Field, Schema
 
 MAX_COLUMNS = 200  # a record type has about 20 fields; a sheet wider than this is not a record sheet
@@ -217,8 +218,6 @@ def _record_sheets(book, stem: str, schema: Schema, shown: str, warnings: list[P
 
 def _read_sheet(sheet, type_name: str, schema: Schema, where: str, report: _Report,
                 formulas: dict[tuple[int, int], tuple[str, bool]], budget: list[int]):
-    from riskcheck.registry.reader import RawRow
-
     fields = schema.types[type_name].fields
     rows_out = []
     columns: dict[int, Field] = {}  # column index -> field
