@@ -57,7 +57,8 @@ def cluster_links(persons: list[PersonNames], by_id: dict[str, int], proposed: l
     def sources(ids: list[str]) -> set[str]:
         return {s for x in ids for s in persons[by_id[x]].sources or ()}
 
-    made, refused = [], []
+    made: list[PairResult] = []
+    refused: list[tuple[PairResult, str | None]] = []
     for link in sorted(proposed, key=lambda x: (order[x.kind], x.left, x.right)):
         ra, rb = find(link.left), find(link.right)
         if ra == rb:

@@ -66,7 +66,9 @@ class ParsedName(NamedTuple):
 
     @classmethod
     def of_parts(cls, written: str, parts: list[NamePart] | tuple[NamePart, ...]) -> ParsedName:
-        core, patronymics, gender, clash = [], [], None, False
+        core: list[NamePart] = []
+        patronymics: list[NamePart] = []
+        gender, clash = None, False
         for p in parts:
             (patronymics if p.role == "patronymic" else core).append(p)
             if p.gender:

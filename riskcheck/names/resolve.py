@@ -232,8 +232,9 @@ def _list_possible(out: Resolution, persons: list[PersonNames], by_id: dict[str,
     for i, j, score in possible:
         if (i, j) in apart:
             continue  # the data says they are two people: nothing to review
-        ends = tuple(sorted((out.canonical.get(persons[i].id, persons[i].id),
-                             out.canonical.get(persons[j].id, persons[j].id))))
+        first, second = sorted((out.canonical.get(persons[i].id, persons[i].id),
+                                out.canonical.get(persons[j].id, persons[j].id)))
+        ends = (first, second)
         if ends[0] != ends[1] and (ends not in best or score > best[ends][2]):
             best[ends] = (i, j, score)
     for n, (i, j, score) in enumerate(sorted(best.values())):

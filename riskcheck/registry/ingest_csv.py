@@ -152,15 +152,15 @@ def _insert_csv_row_by_row(conn: duckdb.DuckDBPyConnection, schema: Schema, type
             for number, cells in enumerate(records, start=2):
                 extra = [c for c in cells[len(header):] if c.strip()]
                 if extra:
-                    values = dict(zip(header, cells))
+                    written = dict(zip(header, cells))
                     problems.append(Problem(shown, number, f"has {len(cells)} cells but the header names "
                                                            f"{len(header)} columns; this row is not read (a "
                                                            f"'{delim}' inside a cell that is not in quotes?)",
-                                            record=(values.get("id") or "").strip() or None, row_word="row"))
-                    if (values.get("id") or "").strip():
-                        unread.append(values["id"].strip())
+                                            record=(written.get("id") or "").strip() or None, row_word="row"))
+                    if (written.get("id") or "").strip():
+                        unread.append(written["id"].strip())
                     continue
-                values = {}
+                values: dict[str, str | list[str] | None] = {}
                 for name, cell in zip(header, cells):
                     if cell.strip():
                         values[name] = ([p.strip() for p in cell.split(";") if p.strip()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import duckdb
 
@@ -99,7 +100,7 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
 
 
 def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None,
-                 links: list[LinkDecision] = ()) -> Registry:
+                 links: Sequence[LinkDecision] = ()) -> Registry:
     """`links`: the reviewers' current decisions on pairs of persons of this case (riskcheck.review.links)."""
     return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links))
 

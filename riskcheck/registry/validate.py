@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from typing import Callable, Union
 
 import duckdb
 
@@ -52,7 +53,7 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
         _check_fields(conn, rtype, field_lines, errors, warnings)
         for f in rtype.fields.values():
             if f.type in ("ref", "reflist"):
-                _check_refs(conn, report, errors, rtype.name, f.name, f.type == "reflist", f.to)
+                _check_refs(conn, report, errors, rtype.name, f.name, f.type == "reflist", f.to or "")
 
     if "persons" in filled:
         _check_identifiers(conn, report, errors, warnings)
@@ -136,9 +137,12 @@ def _check_plausible(conn: duckdb.DuckDBPyConnection, report, errors: list[Probl
                                       "future of the date the case is judged at (a typo in the year?)")
 
 
-def _field_checks(rtype) -> list[tuple[str, str, str, object]]:
+Message = Union[str, Callable[..., str]]  # a problem's words, or a function of the value that words it
+
+
+def _field_checks(rtype: RecordType) -> list[tuple[str, str, str, Message]]:
     """(column shown, field, SQL condition that flags a problem, message) for one record type's fields."""
-    checks = []
+    checks: list[tuple[str, str, str, Message]] = []
     for f in rtype.fields.values():
         col = q(f.name)
         if f.required:
@@ -194,8 +198,9 @@ def _invisible_message(value: str) -> str:
             "other text; reports show it marked")
 
 
-_invisible_message.warning = True
-_control_message.text_check = _invisible_message.text_check = True
+setattr(_invisible_message, "warning", True)
+setattr(_control_message, "text_check", True)
+setattr(_invisible_message, "text_check", True)
 
 
 def _free_text_fields(rtype) -> list:
