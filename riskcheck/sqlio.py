@@ -1,4 +1,8 @@
-"""Moving many Python rows into DuckDB quickly."""
+"""SQL text from Python: quoting names and values, and moving many Python rows into DuckDB quickly.
+
+Every module that writes SQL (the store, validation, the rule compiler, the indicators) quotes through
+here, so there is one spelling of a quoted name and one of a quoted value.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,17 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+
+
+def q(name: str) -> str:
+    """Quote an identifier (field names like `end` are SQL keywords)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """Quote a text value as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
 
 
 def bulk_insert(conn: duckdb.DuckDBPyConnection, table: str, rows) -> int:

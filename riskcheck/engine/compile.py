@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
 from riskcheck.registry.schema import Schema
-from riskcheck.registry.store import lit, q
+from riskcheck.sqlio import lit, q
 from riskcheck.grammar.errors import RuleError
 from riskcheck.grammar.model import Rule
 from riskcheck.grammar.vocabulary import STATUS_ORDER

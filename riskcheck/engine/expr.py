@@ -22,7 +22,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 from riskcheck.errors import RiskcheckError
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_date
 from riskcheck.registry.schema import RecordType, Schema
-from riskcheck.registry.store import lit, q
+from riskcheck.sqlio import lit, q
 from riskcheck.grammar.relations import lasting_sql, listed_sql
 
 SHIFT_LIMITS = {"DAY": 3_660_000, "MONTH": 120_000, "YEAR": 10_000}

@@ -12,7 +12,7 @@ from datetime import date
 
 from riskcheck.registry.dates import add_months
 from riskcheck.registry.load import Registry
-from riskcheck.registry.store import lit, q
+from riskcheck.sqlio import lit, q
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from riskcheck.names.parse import _field_parts, given_key, parse_name
+from riskcheck.names.parse import field_parts, given_key, parse_name
 
 # A record's `name` is parsed as well as its structured fields only when it says more than they do.
 NEEDS_PARSE = """name IS NOT NULL AND (
@@ -45,7 +45,7 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
     rows: list[tuple] = []
     for field, role in (("surname", "surname"), ("given_name", "given"), ("patronymic", "patronymic")):
         for (value,) in conn.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL").fetchall():
-            _parts_keys(_field_parts(role, value), rows, field, value)
+            _parts_keys(field_parts(role, value), rows, field, value)
     texts = conn.execute(f"""
         SELECT DISTINCT t FROM (SELECT name AS t FROM persons WHERE {NEEDS_PARSE}
                                 UNION ALL SELECT unnest(aliases) FROM persons WHERE aliases IS NOT NULL)

@@ -185,8 +185,39 @@ def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True, fold_gend
             out.parts = [PartResult("name", a.written, b.written, 0.0, "nothing to compare")]
         return out
 
-    # Pair words greedily, most alike first (same roles first among equals); a handful of words
-    # makes this as good as an optimal assignment.
+    total, weight, weakest, only_initials, used_l, used_r = _pair_words(left, right, out, results, explain)
+    weight, weakest = _unpaired_words(left, right, used_l, used_r, weight, weakest, results, explain)
+    # The least alike pair of words bounds the whole: Marat Sarsenov is not Murat Sarsenov, however
+    # alike the rest.
+    score = (total / weight) * (_WEAKEST_FLOOR + (1 - _WEAKEST_FLOOR) * weakest) if used_l else 0.0
+    out.weakest = weakest if used_l and not only_initials else 0.0
+    if used_l and only_initials:
+        score = min(score, _INITIALS_CAP)  # N. N. is not enough to name anyone
+    if len(a.parts) != len(b.parts):
+        score = _word_breaks(a, b, score, results, explain)
+    score = _patronymics(a, b, score, out, results, explain)
+    if a.gender and b.gender and a.gender != b.gender:
+        out.gender_conflict = True
+    if out.gender_conflict and not fold_gender:  # a search folds it: "Zhaksybekov" finds Dana Zhaksybekova
+        score = min(score, _GENDER_CAP)
+        if explain:
+            results.append(PartResult("gender", a.gender or "", b.gender or "", None,
+                                      "the name forms say another gender"))
+    out.score = round(min(max(score, 0.0), 1.0), 4)
+    if explain:
+        out.parts = sorted(results, key=lambda r: _ORDER.get(r.role.split("/")[0], 9))
+    return out
+
+
+def _pair_words(left: tuple[NamePart, ...], right: tuple[NamePart, ...], out: NameComparison,
+                results: list[PartResult], explain: bool
+                ) -> tuple[float, float, float, bool, set[int], set[int]]:
+    """Pair the two names' words greedily, most alike first (same roles first among equals); a handful of
+    words makes this as good as an optimal assignment. Marks a gender clash in `out`.
+
+    Returns the weighted sum of the pairs' similarity, its weight, the weakest pair of full words, whether
+    only initials paired, and the indexes of the words paired on each side.
+    """
     scored = []
     for i, x in enumerate(left):
         for j, y in enumerate(right):
@@ -220,6 +251,13 @@ def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True, fold_gend
             note = _pair_note(x, y, sim) + ("; other gender" if clash else "")
             role = x.role if x.role == y.role else f"{x.role}/{y.role}"
             results.append(PartResult(role, x.written, y.written, round(sim, 2), note))
+    return total, weight, weakest, only_initials, used_l, used_r
+
+
+def _unpaired_words(left: tuple[NamePart, ...], right: tuple[NamePart, ...], used_l: set[int], used_r: set[int],
+                    weight: float, weakest: float, results: list[PartResult], explain: bool) -> tuple[float, float]:
+    """Weigh the words left without a partner: a word of the shorter name counts fully against the match
+    (and is the weakest pair), the longer name's extra words lightly. Returns (weight, weakest)."""
     short_is_left = len(left) <= len(right)
     short, long_ = (left, right) if short_is_left else (right, left)
     used_short, used_long = (used_l, used_r) if short_is_left else (used_r, used_l)
@@ -240,24 +278,27 @@ def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True, fold_gend
             weight += _EXTRA_WEIGHT if extra else 1.0
             if explain:
                 results.append(_unpaired(p, not short_is_left, "extra word" if extra else "no partner"))
-    # The least alike pair of words bounds the whole: Marat Sarsenov is not Murat Sarsenov, however
-    # alike the rest.
-    score = (total / weight) * (_WEAKEST_FLOOR + (1 - _WEAKEST_FLOOR) * weakest) if used_l else 0.0
-    out.weakest = weakest if used_l and not only_initials else 0.0
-    if used_l and only_initials:
-        score = min(score, _INITIALS_CAP)  # N. N. is not enough to name anyone
-    if len(a.parts) != len(b.parts):
-        # Words run together or split apart: Ramimakhlouf, Patr ushev.
-        joined_a = "".join(p.skeleton for p in left)
-        joined_b = "".join(p.skeleton for p in right)
-        joined = word_similarity(joined_a, joined_b) if min(len(joined_a), len(joined_b)) >= 8 else 0.0
-        if joined >= 0.85 and joined * 0.95 > score:
-            score = joined * 0.95
-            if explain:
-                results.append(PartResult("name", a.written, b.written, round(joined, 2),
-                                          "same letters, other word breaks"))
+    return weight, weakest
 
-    # Patronymics pair in order (a father's name, then a grandfather's in Arabic nasab chains).
+
+def _word_breaks(a: ParsedName, b: ParsedName, score: float, results: list[PartResult], explain: bool) -> float:
+    """The score raised where the words run together or split apart (Ramimakhlouf, Patr ushev) and the
+    letters joined are alike."""
+    joined_a = "".join(p.skeleton for p in a.core)
+    joined_b = "".join(p.skeleton for p in b.core)
+    joined = word_similarity(joined_a, joined_b) if min(len(joined_a), len(joined_b)) >= 8 else 0.0
+    if joined >= 0.85 and joined * 0.95 > score:
+        score = joined * 0.95
+        if explain:
+            results.append(PartResult("name", a.written, b.written, round(joined, 2),
+                                      "same letters, other word breaks"))
+    return score
+
+
+def _patronymics(a: ParsedName, b: ParsedName, score: float, out: NameComparison, results: list[PartResult],
+                 explain: bool) -> float:
+    """The score after the patronymics, paired in order (a father's name, then a grandfather's in Arabic
+    nasab chains): raised where they agree, cut where they differ (marked in `out`)."""
     pats_a, pats_b = a.patronymics, b.patronymics
     for pa, pb in zip(pats_a, pats_b):
         if pa.gender and pb.gender and pa.gender != pb.gender:
@@ -278,17 +319,7 @@ def compare_parsed(a: ParsedName, b: ParsedName, explain: bool = True, fold_gend
             results.append(_unpaired(p, True, "only one name has it"))
         for p in pats_b[len(pats_a):]:
             results.append(_unpaired(p, False, "only one name has it"))
-    if a.gender and b.gender and a.gender != b.gender:
-        out.gender_conflict = True
-    if out.gender_conflict and not fold_gender:  # a search folds it: "Zhaksybekov" finds Dana Zhaksybekova
-        score = min(score, _GENDER_CAP)
-        if explain:
-            results.append(PartResult("gender", a.gender or "", b.gender or "", None,
-                                      "the name forms say another gender"))
-    out.score = round(min(max(score, 0.0), 1.0), 4)
-    if explain:
-        out.parts = sorted(results, key=lambda r: _ORDER.get(r.role.split("/")[0], 9))
-    return out
+    return score
 
 
 _ORDER = {"surname": 0, "given": 1, "initial": 2, "patronymic": 3, "gender": 5}

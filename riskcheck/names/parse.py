@@ -66,7 +66,9 @@ class ParsedName(NamedTuple):
 
     @classmethod
     def of_parts(cls, written: str, parts: list[NamePart] | tuple[NamePart, ...]) -> ParsedName:
-        core, patronymics, gender, clash = [], [], None, False
+        core: list[NamePart] = []
+        patronymics: list[NamePart] = []
+        gender, clash = None, False
         for p in parts:
             (patronymics if p.role == "patronymic" else core).append(p)
             if p.gender:
@@ -150,14 +152,14 @@ def _field_words(text: str) -> list[str]:
 def parse_name(text: str, surname: str = "", given: str = "", patronymic: str = "") -> ParsedName:
     """Parse a written name; structured fields, when a record has them, are taken as they are."""
     if surname or given or patronymic:
-        parts = _field_parts("surname", surname) + _field_parts("given", given) + \
-            _field_parts("patronymic", patronymic)
+        parts = field_parts("surname", surname) + field_parts("given", given) + \
+            field_parts("patronymic", patronymic)
         return ParsedName.of_parts(text or " ".join(x for x in (surname, given, patronymic) if x), parts)
     return ParsedName.of_parts(text, _parse_words(text))
 
 
 @lru_cache(maxsize=100_000)
-def _field_parts(role: str, text: str) -> tuple[NamePart, ...]:
+def field_parts(role: str, text: str) -> tuple[NamePart, ...]:
     """The parts of one structured field (surname, given_name or patronymic), cached: registries repeat them."""
     if role == "surname":
         return tuple(_surname_part(w) for w in _field_words(text))

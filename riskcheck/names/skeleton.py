@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Callable
 
 from anyascii import anyascii
 
 # (label, pattern, replacement), applied in order to a lower-case ASCII word.
-FOLDS: tuple[tuple[str, re.Pattern, str], ...] = tuple(
+FOLDS: tuple[tuple[str, re.Pattern, str | Callable[[re.Match], str]], ...] = tuple(
     (label, re.compile(pattern), repl) for label, pattern, repl in (
         ("dzh/j", r"dzh|dj", "j"),
         ("zh/j", r"zh", "j"),

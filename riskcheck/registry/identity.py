@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from riskcheck.names.resolve import PairResult, Resolution, hint_results, resolve_in_store
-from riskcheck.registry import store
 from riskcheck.registry.schema import Schema
-from riskcheck.sqlio import bulk_insert
+from riskcheck.sqlio import bulk_insert, q
 
 
 @dataclass
@@ -77,7 +76,7 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
         return
     conn.execute("CREATE TEMP TABLE person_merge (id VARCHAR, canonical VARCHAR)")
     bulk_insert(conn, "person_merge", sorted(canonical.items()))
-    cols = ", ".join(store.q(f) for f in schema.types["persons"].fields)
+    cols = ", ".join(q(f) for f in schema.types["persons"].fields)
     cursor = conn.execute(f"SELECT {cols} FROM persons WHERE id IN (SELECT id FROM person_merge) ORDER BY id")
     names = [d[0] for d in cursor.description]
     identity.merged_records = {r[0]: dict(zip(names, r)) for r in cursor.fetchall()}
@@ -86,8 +85,8 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
         for f in rtype.fields.values():
             if f.to != "persons" or f.name in ("same_as", "not_same_as"):
                 continue
-            col = store.q(f.name)
-            table = store.q(rtype.name)
+            col = q(f.name)
+            table = q(rtype.name)
             if f.type == "ref":
                 found = conn.execute(f"SELECT t.id, t.{col} FROM {table} t JOIN person_merge m ON m.id = t.{col}").fetchall()
                 conn.execute(f"UPDATE {table} SET {col} = m.canonical FROM person_merge m WHERE m.id = {table}.{col}")

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import duckdb
 
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
+from riskcheck.registry.hierarchy import create_org_within
 from riskcheck.registry.identity import Identity, apply_identities, insert_hints, resolve_identities
 from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, apply_before_resolution
+from riskcheck.registry.ingest_csv import insert_csv
+from riskcheck.registry.kinship import create_kinship, create_recorded_kinship
+from riskcheck.registry.raw import create_raw_tables, insert_rows
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
-from riskcheck.yamlio import YMap
 from riskcheck.registry.schema import Schema, load_schema
+from riskcheck.registry.spellings import dotted_date_notes
+from riskcheck.registry.typed import create_typed_tables
 from riskcheck.registry.validate import validate_raw
+from riskcheck.sqlio import lit, q
+from riskcheck.yamlio import YMap
 
 
 @dataclass
@@ -36,19 +44,19 @@ class Registry:
         """The first `limit` records of a type by id, and how many there are in all."""
         total = self.counts_of(type_name)
         rtype = self.schema.record_type(type_name)
-        cols = ", ".join(store.q(f) for f in rtype.fields)
-        cursor = self.conn.execute(f"SELECT {cols} FROM {store.q(type_name)} ORDER BY id LIMIT {int(limit)}")
+        cols = ", ".join(q(f) for f in rtype.fields)
+        cursor = self.conn.execute(f"SELECT {cols} FROM {q(type_name)} ORDER BY id LIMIT {int(limit)}")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, r)) for r in cursor.fetchall()], total
 
     def counts_of(self, type_name: str) -> int:
-        return self.conn.execute(f"SELECT count(*) FROM {store.q(type_name)}").fetchall()[0][0]
+        return self.conn.execute(f"SELECT count(*) FROM {q(type_name)}").fetchall()[0][0]
 
     def records(self, type_name: str, ids: list[str] | None = None) -> dict[str, dict]:
         """Records of one type by id (all of them when `ids` is None), with values as written."""
         rtype = self.schema.record_type(type_name)
-        cols = ", ".join(store.q(f) for f in rtype.fields)
-        table = "kinship_records" if type_name == "kinship" else store.q(type_name)
+        cols = ", ".join(q(f) for f in rtype.fields)
+        table = "kinship_records" if type_name == "kinship" else q(type_name)
         sql = f"SELECT {cols} FROM {table}"
         if ids is None:
             return self._fetch(sql + " ORDER BY id")
@@ -57,7 +65,7 @@ class Registry:
         # Literal IN lists let DuckDB skip row groups by their min/max id (tables are stored sorted by id);
         # a joined list would scan the whole table for every lookup.
         for i in range(0, len(wanted), 2000):
-            chunk = ", ".join(store.lit(x) for x in wanted[i:i + 2000])
+            chunk = ", ".join(lit(x) for x in wanted[i:i + 2000])
             out.update(self._fetch(f"{sql} WHERE id IN ({chunk}) ORDER BY id"))
         return out
 
@@ -91,7 +99,7 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
 
 
 def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None,
-                 links: list[LinkDecision] = ()) -> Registry:
+                 links: Sequence[LinkDecision] = ()) -> Registry:
     """`links`: the reviewers' current decisions on pairs of persons of this case (riskcheck.review.links)."""
     return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links))
 
@@ -102,18 +110,18 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
     stage = stage or (lambda case, text: None)
     conn = store.connect()
     try:
-        store.create_raw_tables(conn, schema)
+        create_raw_tables(conn, schema)
         field_lines = {}
         for type_name, rows in sources.rows.items():
-            store.insert_rows(conn, schema, type_name, rows)
+            insert_rows(conn, schema, type_name, rows)
             for row in rows:
                 field_lines[(row.file, row.line)] = row.field_lines
         problems: list[Problem] = list(sources.problems)
         for type_name, path, shown in sources.csv_files:
-            errors, notes = store.insert_csv(conn, schema, type_name, path, shown)
+            errors, notes = insert_csv(conn, schema, type_name, path, shown)
             problems += errors
             sources.warnings += notes
-        sources.warnings += store.dotted_date_notes(conn, schema)
+        sources.warnings += dotted_date_notes(conn, schema)
         stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
         errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
                                         meta.as_of)
@@ -127,14 +135,14 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         if problems or errors:
             raise ProblemError(problems + errors + sources.warnings)
         stage(meta.id, "validated")
-        store.create_typed_tables(conn, schema)
+        create_typed_tables(conn, schema)
         warnings += apply_before_resolution(conn, schema, links)
         identity = apply_identities(conn, schema, resolve_identities(conn, lambda text: stage(meta.id, text)))
-        store.create_recorded_kinship(conn, schema)
+        create_recorded_kinship(conn, schema)
         warnings += apply_after_resolution(conn, links, identity.resolution.canonical)
         insert_hints(conn, identity.resolution)
-        store.create_kinship(conn)
-        store.create_org_within(conn)
+        create_kinship(conn)
+        create_org_within(conn)
     except BaseException:
         conn.close()
         raise

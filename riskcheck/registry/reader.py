@@ -15,20 +15,10 @@ from pathlib import Path
 from riskcheck.errors import Problem
 from riskcheck.registry.cases import META_KEYS, READ_SUFFIXES, RECORD_LIKE, CaseMeta, display_path
 from riskcheck.registry.confine import Refused, admit
+from riskcheck.registry.raw_row import RawRow
 from riskcheck.registry.schema import Schema
 from riskcheck.registry.workbook import read_workbook
 from riskcheck.yamlio import YList, YMap, load_yaml_file
-
-
-@dataclass
-class RawRow:
-    """One record as written: field -> text, list of texts, or None."""
-
-    file: str
-    line: int
-    values: dict[str, str | list[str] | None]
-    field_lines: dict[str, int]
-    by_row: bool = False  # a spreadsheet row (problems say "row N"), not a YAML line
 
 
 @dataclass

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from typing import Callable, Union
 
 import duckdb
 
 from riskcheck.errors import Problem
-from riskcheck.registry.store import lit, q, row_counts
-from riskcheck.registry.schema import Schema
+from riskcheck.registry.store import row_counts
+from riskcheck.registry.schema import RecordType, Schema
+from riskcheck.sqlio import lit, q
 from riskcheck.textsafety import URL_PATTERN
 
 MAX_PROBLEMS_PER_CHECK = 200
@@ -48,35 +50,54 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
     for rtype in schema.types.values():
         if rtype.name not in filled:
             continue
-        checks = _field_checks(rtype)
-        table = q("raw_" + rtype.name)
-        cols = ", ".join(f"CASE WHEN {cond} THEN coalesce(CAST({q(col)} AS VARCHAR), '') END AS c{i}"
-                         for i, (col, _, cond, _) in enumerate(checks))
-        # The text checks run on every field of every row; one pattern over all of a row's text finds the
-        # rare row that needs them, and the per-field checks then say which field (a third of validation
-        # time at a million persons, done field by field).
-        any_failed = " OR ".join([f"({cond}) IS TRUE" for _, _, cond, message in checks
-                                  if not getattr(message, "text_check", False)] + [_any_text_problem(rtype)])
-        # Each date's bounds are computed once here: DuckDB plans every expansion of a macro afresh.
-        bounds = "".join(f", pd_lo({q(f.name)}) AS {q(f.name + '__lo')}, pd_hi({q(f.name)}) AS {q(f.name + '__hi')}"
-                         for f in rtype.fields.values() if f.type == "date")
-        rows = conn.execute(f"SELECT _file, _line, _csv, id, {cols} FROM (SELECT *{bounds} FROM {table}) "
-                            f"WHERE {any_failed} ORDER BY _file, _line LIMIT {MAX_PROBLEMS_PER_CHECK * 5}").fetchall()
-        for file, line, csv, record, *values in rows:
-            for (col, field, _, message), value in zip(checks, values):
-                if value is None:
-                    continue
-                sink = warnings if field == "url" or getattr(message, "warning", False) else errors
-                at = line if csv else field_lines.get((file, line), {}).get(field, line)
-                sink.append(Problem(file, at, message(value) if callable(message) else message,
-                                    record=record, field=field, row_word="row" if csv else "line"))
+        _check_fields(conn, rtype, field_lines, errors, warnings)
         for f in rtype.fields.values():
             if f.type in ("ref", "reflist"):
-                _check_refs(conn, report, errors, rtype.name, f.name, f.type == "reflist", f.to)
+                _check_refs(conn, report, errors, rtype.name, f.name, f.type == "reflist", f.to or "")
 
     if "persons" in filled:
         _check_identifiers(conn, report, errors, warnings)
 
+    _check_duplicates(conn, report, errors)
+    _check_plausible(conn, report, errors, warnings, filled, as_of)
+
+    for subject in subjects:
+        if not conn.execute("SELECT 1 FROM raw_persons WHERE id = ?", [subject]).fetchall():
+            errors.append(Problem(case_file, None, f"subject {subject!r} names no person", field="subjects"))
+    conn.execute("DROP VIEW all_ids; DROP VIEW IF EXISTS person_identifiers; DROP TABLE IF EXISTS dup_ids")
+    return errors, warnings
+
+
+def _check_fields(conn: duckdb.DuckDBPyConnection, rtype: RecordType, field_lines: FieldLines, errors: list[Problem],
+                  warnings: list[Problem]) -> None:
+    """The checks of each field's value in one record type (required, enum, date, number, text), in one
+    query over its raw table; each failure is an error or a warning naming its line and field."""
+    checks = _field_checks(rtype)
+    table = q("raw_" + rtype.name)
+    cols = ", ".join(f"CASE WHEN {cond} THEN coalesce(CAST({q(col)} AS VARCHAR), '') END AS c{i}"
+                     for i, (col, _, cond, _) in enumerate(checks))
+    # The text checks run on every field of every row; one pattern over all of a row's text finds the
+    # rare row that needs them, and the per-field checks then say which field (a third of validation
+    # time at a million persons, done field by field).
+    any_failed = " OR ".join([f"({cond}) IS TRUE" for _, _, cond, message in checks
+                              if not getattr(message, "text_check", False)] + [_any_text_problem(rtype)])
+    # Each date's bounds are computed once here: DuckDB plans every expansion of a macro afresh.
+    bounds = "".join(f", pd_lo({q(f.name)}) AS {q(f.name + '__lo')}, pd_hi({q(f.name)}) AS {q(f.name + '__hi')}"
+                     for f in rtype.fields.values() if f.type == "date")
+    rows = conn.execute(f"SELECT _file, _line, _csv, id, {cols} FROM (SELECT *{bounds} FROM {table}) "
+                        f"WHERE {any_failed} ORDER BY _file, _line LIMIT {MAX_PROBLEMS_PER_CHECK * 5}").fetchall()
+    for file, line, csv, record, *values in rows:
+        for (col, field, _, message), value in zip(checks, values):
+            if value is None:
+                continue
+            sink = warnings if field == "url" or getattr(message, "warning", False) else errors
+            at = line if csv else field_lines.get((file, line), {}).get(field, line)
+            sink.append(Problem(file, at, message(value) if callable(message) else message,
+                                record=record, field=field, row_word="row" if csv else "line"))
+
+
+def _check_duplicates(conn: duckdb.DuckDBPyConnection, report, errors: list[Problem]) -> None:
+    """An error for every record whose id an earlier record (in file and line order) already uses."""
     # Duplicates are rare: find the ids cheaply first, and say where each was first used only for those.
     dups = [r[0] for r in conn.execute("SELECT id FROM all_ids WHERE id IS NOT NULL GROUP BY id "
                                        f"HAVING count(*) > 1 LIMIT {MAX_PROBLEMS_PER_CHECK}").fetchall()]
@@ -95,9 +116,12 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
         """
         report(errors, dup_sql, "id", lambda v: f"the id is used already (by the {v})")
 
-    # What a careful editor would catch: a person recorded as their own relative (an error), and events dated
-    # after the date the case is judged at that cannot lie in its future (a birth, a verdict: a warning, since
-    # one typo in a national registry should not stop the whole case from being checked).
+
+def _check_plausible(conn: duckdb.DuckDBPyConnection, report, errors: list[Problem], warnings: list[Problem],
+                     filled: set[str], as_of: date | None) -> None:
+    """What a careful editor would catch: a person recorded as their own relative (an error), and events dated
+    after the date the case is judged at that cannot lie in its future (a birth, a verdict: a warning, since
+    one typo in a national registry should not stop the whole case from being checked)."""
     if "relations" in filled:
         report(errors, "SELECT _file, _line, _csv, id, relative_id FROM raw_relations WHERE person_id = relative_id",
                "relative_id", lambda v: f"{v!r} is the person themself: a person cannot be their own relative")
@@ -112,16 +136,13 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
                    lambda v, w=words: f"{v!r} is after the case's as_of date {as_of}: nobody is {w} in the "
                                       "future of the date the case is judged at (a typo in the year?)")
 
-    for subject in subjects:
-        if not conn.execute("SELECT 1 FROM raw_persons WHERE id = ?", [subject]).fetchall():
-            errors.append(Problem(case_file, None, f"subject {subject!r} names no person", field="subjects"))
-    conn.execute("DROP VIEW all_ids; DROP VIEW IF EXISTS person_identifiers; DROP TABLE IF EXISTS dup_ids")
-    return errors, warnings
+
+Message = Union[str, Callable[..., str]]  # a problem's words, or a function of the value that words it
 
 
-def _field_checks(rtype) -> list[tuple[str, str, str, object]]:
+def _field_checks(rtype: RecordType) -> list[tuple[str, str, str, Message]]:
     """(column shown, field, SQL condition that flags a problem, message) for one record type's fields."""
-    checks = []
+    checks: list[tuple[str, str, str, Message]] = []
     for f in rtype.fields.values():
         col = q(f.name)
         if f.required:
@@ -177,8 +198,9 @@ def _invisible_message(value: str) -> str:
             "other text; reports show it marked")
 
 
-_invisible_message.warning = True
-_control_message.text_check = _invisible_message.text_check = True
+setattr(_invisible_message, "warning", True)
+setattr(_control_message, "text_check", True)
+setattr(_invisible_message, "text_check", True)
 
 
 def _free_text_fields(rtype) -> list:

@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from riskcheck.errors import Problem, RiskcheckError
+from riskcheck.registry.raw_row import RawRow
 from riskcheck.registry.schema import Field, Schema
 
 MAX_COLUMNS = 200  # a record type has about 20 fields; a sheet wider than this is not a record sheet
@@ -85,7 +86,9 @@ class _Report:
     """A workbook's errors, at most MAX_PROBLEMS of them listed and the rest counted."""
 
     def __init__(self, shown: str):
-        self.shown, self.errors, self.warnings, self.more = shown, [], [], 0
+        self.shown, self.more = shown, 0
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def error(self, problem: Problem) -> None:
         if len(self.errors) < MAX_PROBLEMS:
@@ -217,8 +220,6 @@ def _record_sheets(book, stem: str, schema: Schema, shown: str, warnings: list[P
 
 def _read_sheet(sheet, type_name: str, schema: Schema, where: str, report: _Report,
                 formulas: dict[tuple[int, int], tuple[str, bool]], budget: list[int]):
-    from riskcheck.registry.reader import RawRow
-
     fields = schema.types[type_name].fields
     rows_out = []
     columns: dict[int, Field] = {}  # column index -> field
@@ -271,8 +272,8 @@ def _read_sheet(sheet, type_name: str, schema: Schema, where: str, report: _Repo
         if values:
             rows_out.append(RawRow(where, number, values, {}, by_row=True))
     if cached:
-        named = ", ".join(cached) + (f" and {formula_count - len(cached):,} more" if formula_count > len(cached) else "")
-        report.warnings.append(Problem(where, None, f"cells {named} hold formulas: read as the values Excel saved "
+        cells_named = ", ".join(cached) + (f" and {formula_count - len(cached):,} more" if formula_count > len(cached) else "")
+        report.warnings.append(Problem(where, None, f"cells {cells_named} hold formulas: read as the values Excel saved "
                                                     "with the file, which can be older than what the sheet shows; to "
                                                     "be sure, copy the cells and paste them as values "
                                                     "(Paste Special > Values), then save"))

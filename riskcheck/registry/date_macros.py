@@ -1,0 +1,45 @@
+"""Partial dates in SQL: the DuckDB macros that turn a date as written into the bounds of its interval.
+
+They are created on every connection (riskcheck.registry.store.connect) and used by the typed tables and
+the compiled rules; riskcheck.registry.dates.parse_date is their twin in Python.
+"""
+
+from __future__ import annotations
+
+from riskcheck.registry.dates import MAX_DAY, MIN_DAY
+
+# Partial dates in SQL: the twin of riskcheck.registry.dates.parse_date (tests keep them in step).
+# pd_lo/pd_hi give NULL for text that is no date; an interval that ends before it starts (lo > hi) is
+# caught by validation. They are kept small because DuckDB plans every use of a macro afresh.
+DATE_MACROS = f"""
+CREATE OR REPLACE MACRO pd_point_lo(s) AS CASE
+  WHEN starts_with(s, '0000') THEN NULL
+  WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-01-01' AS DATE)
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}') THEN try_cast(s || '-01' AS DATE)
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+CREATE OR REPLACE MACRO pd_point_hi(s) AS CASE
+  WHEN starts_with(s, '0000') THEN NULL
+  WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-12-31' AS DATE)
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}') THEN last_day(try_cast(s || '-01' AS DATE))
+  WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+CREATE OR REPLACE MACRO pd_lo_raw(s) AS CASE
+  WHEN length(s) - length(replace(s, '/', '')) > 1 THEN NULL
+  WHEN trim(s) = '..' THEN DATE '{MIN_DAY}'
+  WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 1)) IN ('', '..') THEN DATE '{MIN_DAY}'
+                                  ELSE pd_point_lo(trim(split_part(s, '/', 1))) END
+  ELSE pd_point_lo(trim(s)) END;
+CREATE OR REPLACE MACRO pd_hi_raw(s) AS CASE
+  WHEN length(s) - length(replace(s, '/', '')) > 1 THEN NULL
+  WHEN trim(s) = '..' THEN DATE '{MAX_DAY}'
+  WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 2)) IN ('', '..') THEN DATE '{MAX_DAY}'
+                                  ELSE pd_point_hi(trim(split_part(s, '/', 2))) END
+  ELSE pd_point_hi(trim(s)) END;
+CREATE OR REPLACE MACRO pd_day(s) AS CASE WHEN NOT starts_with(s, '0000') AND regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
+-- Date arithmetic: an open end stays open, and no result leaves the range Python and reports can show.
+CREATE OR REPLACE MACRO pd_shift(d, delta) AS CASE
+  WHEN d <= DATE '{MIN_DAY}' THEN DATE '{MIN_DAY}' WHEN d >= DATE '{MAX_DAY}' THEN DATE '{MAX_DAY}'
+  ELSE greatest(DATE '{MIN_DAY}', least(DATE '{MAX_DAY}', CAST(d + delta AS DATE))) END;
+CREATE OR REPLACE MACRO pd_lo(s) AS coalesce(pd_day(s), pd_lo_raw(s));
+CREATE OR REPLACE MACRO pd_hi(s) AS coalesce(pd_day(s), pd_hi_raw(s));
+"""
+

@@ -1,0 +1,275 @@
+"""Kinship derived in the store: every recorded relation read from both sides, the blood links and in-laws
+they imply, and the `kinship` view the rules bind.
+
+Each link carries the period it holds, the weakest status along its path and its civil-law degree and
+line (schema.yaml, `kinship`). Bounded to the people the registry records something of, so a national
+registry's derivation stays a few seconds.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from riskcheck.registry.dates import MIN_DAY
+from riskcheck.registry.schema import Schema
+from riskcheck.sqlio import lit, q
+
+
+def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """The links the recorded relations give: both directions, blood links derived through recorded
+    parents and siblings (kin_blood), and in-laws through a spouse; each with its civil-law degree and line.
+
+    Built once, after identity resolution has rewritten the references of merged person records.
+    """
+    k = schema.kinship
+    conn.execute("CREATE TABLE kin_inverse (kind VARCHAR, inverse VARCHAR)")
+    conn.executemany("INSERT INTO kin_inverse VALUES (?, ?)", sorted(k.inverse.items()))
+    conn.execute("CREATE TABLE kin_through_spouse (kind VARCHAR, inlaw VARCHAR)")
+    conn.executemany("INSERT INTO kin_through_spouse VALUES (?, ?)", sorted(k.through_spouse.items()))
+    conn.execute("CREATE TABLE kin_degree (kind VARCHAR, degree INTEGER, line VARCHAR)")
+    conn.executemany("INSERT INTO kin_degree VALUES (?, ?, ?)", sorted((kind, d, line) for kind, (d, line)
+                                                                     in k.degrees.items()))
+    marriage = ", ".join(lit(x) for x in sorted(k.through_marriage))
+    # A link through marriage with no recorded start is unknown; a blood link has held "always".
+    valid_from = (f"CASE WHEN r.start IS NOT NULL THEN r.start__{{b}} WHEN r.kind IN ({marriage}) THEN NULL "
+                  f"ELSE DATE '{MIN_DAY}' END")
+    # A view: read both ways, a national registry's relations were 870 MB more to hold, and building them
+    # cost more than the few scans of them the derivations and rules make.
+    conn.execute(f"""
+        CREATE VIEW kin_direct AS
+        SELECT l.*, g.degree, g.line, NULL::VARCHAR AS affinity_via FROM (
+            SELECT r.id || '>' AS id, r.person_id, r.relative_id, r.kind, r.status, r.status_rank,
+                   NULL::VARCHAR AS via, []::VARCHAR[] AS through, [r.id] AS relations,
+                   {valid_from.format(b='lo')} AS valid_from__lo, {valid_from.format(b='hi')} AS valid_from__hi,
+                   r."end__lo" AS valid_to__lo, r."end__hi" AS valid_to__hi
+            FROM relations r
+            UNION ALL
+            SELECT r.id || '<', r.relative_id, r.person_id, i.inverse, r.status, r.status_rank,
+                   NULL, []::VARCHAR[], [r.id],
+                   {valid_from.format(b='lo')}, {valid_from.format(b='hi')}, r."end__lo", r."end__hi"
+            FROM relations r JOIN kin_inverse i ON i.kind = r.kind
+        ) l LEFT JOIN kin_degree g ON g.kind = l.kind
+    """)
+    create_blood_links(conn, schema)
+    create_inlaws(conn, schema)
+
+
+def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """`kin_spouse`: the in-laws a recorded marriage or partnership implies, from kin_direct and kin_blood.
+
+    Called after create_blood_links, whose people of interest (kin_anchor) bound it too; drops them.
+    """
+    k = schema.kinship
+    # A spouse's close blood relative is an in-law, for as long as the marriage (and the blood link) holds;
+    # so is a partner's (`affinity_via` says which: laws differ on in-laws through a partner, and a rule's
+    # list of relations decides whether they count).
+    # Where a recorded relation of an exact kind, or of the same kind, already joins the two (a father is
+    # not also his child's step-parent through his wife), the derived link is left out: one tie, one link.
+    # A vaguer recorded relation (`relative`, `cousin`) does not hide it: rules see every path.
+    # Bounded as blood links are, to the people the registry records something of and their spouses (the
+    # spouse in between may be anyone): a national registry's in-laws of everyone were 1.7 million links,
+    # three seconds to derive and a third of every kinship scan, and no rule could use the ones outside.
+    exact = ", ".join(lit(x) for x in sorted(k.exact))
+    couples = ", ".join(lit(x) for x in sorted(k.couples))
+    status, period = _path_of_two("s", "b")
+    conn.execute(f"""
+        CREATE TABLE kin_spouse AS
+        SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind, {status},
+               s.relative_id AS via, [s.relative_id] || b.through AS through, s.relations || b.relations AS relations,
+               {period}, g.degree, g.line, s.kind AS affinity_via
+        FROM kin_direct s
+        JOIN (SELECT * FROM kin_direct UNION ALL SELECT * FROM kin_blood) b
+          ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
+        JOIN kin_through_spouse t ON t.kind = b.kind
+        JOIN kin_degree g ON g.kind = t.inlaw
+        WHERE s.kind IN ({couples}) AND s.person_id IN (SELECT id FROM kin_anchor)
+          AND b.relative_id IN (SELECT id FROM kin_anchor)
+          -- two anti-joins on equalities: one NOT EXISTS with an OR inside costs DuckDB a second more
+          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
+                          AND d.kind IN ({exact}))
+          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
+                          AND d.kind = t.inlaw)
+          -- a grandmother is not also her grandchild's grandparent-in-law through the grandfather
+          AND NOT EXISTS (SELECT 1 FROM kin_blood d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id)
+    """)
+    conn.execute("DROP TABLE kin_anchor")
+
+
+def _path_of_two(a: str, b: str) -> tuple[str, str]:
+    """SQL columns for a path of two links: its status (the weaker link's), and the period it holds (from
+    the later start, unknown if either is, to the earlier end). Two parts, as the tables place them apart."""
+    status = (f"CASE WHEN {a}.status_rank <= {b}.status_rank THEN {a}.status ELSE {b}.status END AS status, "
+              f"least({a}.status_rank, {b}.status_rank) AS status_rank")
+    period = ", ".join(
+        [f"CASE WHEN {a}.valid_from__{x} IS NOT NULL AND {b}.valid_from__{x} IS NOT NULL "
+         f"THEN greatest({a}.valid_from__{x}, {b}.valid_from__{x}) END AS valid_from__{x}" for x in ("lo", "hi")]
+        + [f"least({a}.valid_to__{x}, {b}.valid_to__{x}) AS valid_to__{x}" for x in ("lo", "hi")])
+    return status, period
+
+
+def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """`kin_blood`: blood links no record states, derived the civil-law way through a nearest common ancestor.
+
+    A grandchild known only through two `parent` records (or an `adoptive_parent` one: adoption makes kin
+    as birth does), an uncle through a parent's recorded sibling, a first cousin through two: each named by the generations up to the common ancestor and down again
+    (schema.yaml, `derived_blood`), with the people it passes through, its relations and the weakest
+    status along it. Bounded twice, so a national registry stays fast: three generations up, and only
+    between people the registry records something of beside their family (a person reference in any record
+    type but relations: a tenure, appointing someone, a verdict, a membership, a resignation) and their
+    spouses. One link per pair, the nearest; none where a recorded link of an exact kind joins them.
+    """
+    k = schema.kinship
+    names = {(up, down): kind for up, down, kind in k.derived_blood}
+    max_up = max(up for up, _ in names)
+    max_degree = max(up + down for up, down in names)
+    _create_anchors(conn, schema)
+    conn.execute("CREATE TABLE kin_blood_kind (up INTEGER, down INTEGER, kind VARCHAR)")
+    conn.executemany("INSERT INTO kin_blood_kind VALUES (?, ?, ?)", sorted((u, d, kind) for (u, d), kind in names.items()))
+    _climb(conn, max_up)
+    _create_nearest_blood(conn, schema, max_degree)
+    for n in range(2, max_up + 1):
+        conn.execute(f"DROP TABLE kin_up_{n}")
+    conn.execute("DROP TABLE kin_step; DROP TABLE kin_up")  # kin_anchor bounds the in-laws next
+
+
+def _create_anchors(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """`kin_anchor`: the people the registry records something of beside their family, and their spouses;
+    the derived links are bounded to them."""
+    k = schema.kinship
+    refs = [f"SELECT {q(fname)} AS id FROM {q(tname)} WHERE {q(fname)} IS NOT NULL"
+            for tname, rtype in schema.types.items() if tname not in ("persons", "relations")
+            for fname, f in rtype.fields.items() if f.type == "ref" and f.to == "persons"]
+    conn.execute(f"CREATE TEMP TABLE kin_anchor AS WITH a AS ({' UNION '.join(refs)}) "
+                 "SELECT id FROM a UNION SELECT d.relative_id FROM kin_direct d JOIN a ON a.id = d.person_id "
+                 f"WHERE d.kind IN ({', '.join(lit(x) for x in sorted(k.couples))})")
+
+
+def _climb(conn: duckdb.DuckDBPyConnection, max_up: int) -> None:
+    """`kin_up`: every path up to `max_up` generations from an anchored person, through recorded parents,
+    grandparents and siblings; the levels above the first are left in `kin_up_<n>` for the caller to drop."""
+    # One step up: a recorded parent (one generation), grandparent (two), great-grandparent (three); and a
+    # recorded sibling, read as a common parent nobody recorded, shared by the two (a node, not a person).
+    # Plain columns (one relation id, not lists): the lists are built only on the few hundred thousand
+    # paths climbed from the anchored people, not on the millions of links of a national registry.
+    conn.execute("""
+        CREATE TEMP TABLE kin_step AS
+        SELECT person_id, relative_id AS up_id, FALSE AS node,
+               CASE kind WHEN 'grandparent' THEN 2 WHEN 'great_grandparent' THEN 3 ELSE 1 END AS gens,
+               relations[1] AS rel, status, status_rank, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
+        FROM kin_direct
+        -- adoption makes kin as birth does, with the adopter's family too (civil codes say so)
+        WHERE kind IN ('parent', 'adoptive_parent', 'grandparent', 'great_grandparent') AND person_id <> relative_id
+        UNION ALL
+        SELECT person_id, 'sibling of ' || relations[1], TRUE, 1, relations[1], status, status_rank,
+               valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
+        FROM kin_direct WHERE kind IN ('sibling', 'half_sibling')
+    """)
+    conn.execute("CREATE TEMP TABLE kin_up AS SELECT s.person_id, s.up_id, s.node, s.gens, "
+                 "CASE WHEN s.node THEN []::VARCHAR[] ELSE [s.up_id] END AS chain, [s.rel] AS relations, s.status, "
+                 "s.status_rank, s.valid_from__lo, s.valid_from__hi, s.valid_to__lo, s.valid_to__hi "
+                 f"FROM kin_step s JOIN kin_anchor a ON a.id = s.person_id WHERE s.gens <= {max_up}")
+    level = "kin_up"
+    for n in range(2, max_up + 1):
+        conn.execute(f"""
+            CREATE TEMP TABLE kin_up_{n} AS
+            SELECT u.person_id, s.up_id, s.node, u.gens + s.gens AS gens,
+                   u.chain || CASE WHEN s.node THEN []::VARCHAR[] ELSE [s.up_id] END AS chain,
+                   list_append(u.relations, s.rel) AS relations, {', '.join(_path_of_two('u', 's'))}
+            FROM {level} u JOIN kin_step s ON s.person_id = u.up_id
+            WHERE NOT u.node AND u.gens + s.gens <= {max_up} AND s.up_id <> u.person_id
+        """)
+        conn.execute(f"INSERT INTO kin_up SELECT * FROM kin_up_{n}")
+        level = f"kin_up_{n}"
+
+
+def _create_nearest_blood(conn: duckdb.DuckDBPyConnection, schema: Schema, max_degree: int) -> None:
+    """`kin_blood` from the climbed paths: the nearest common ancestor of each pair, named by kin_blood_kind,
+    and none where a recorded link of an exact (or the same) kind already joins the two."""
+    k = schema.kinship
+    exact = ", ".join(lit(x) for x in sorted(k.exact))
+    conn.execute(f"""
+        CREATE TABLE kin_blood AS
+        WITH pairs AS (
+            -- the direct line: an anchored ancestor, and the same link read from the ancestor's side
+            SELECT person_id, up_id AS relative_id, gens AS up, 0 AS down, list_slice(chain, 1, len(chain) - 1)
+                   AS through, relations, status, status_rank, valid_from__lo, valid_from__hi, valid_to__lo,
+                   valid_to__hi
+            FROM kin_up WHERE NOT node AND gens >= 2 AND up_id IN (SELECT id FROM kin_anchor)
+            UNION ALL
+            SELECT up_id, person_id, 0, gens, list_reverse(list_slice(chain, 1, len(chain) - 1)), relations,
+                   status, status_rank, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
+            FROM kin_up WHERE NOT node AND gens >= 2 AND up_id IN (SELECT id FROM kin_anchor)
+            UNION ALL
+            -- the collateral line: up from one to a common ancestor, down to the other
+            SELECT a.person_id, b.person_id, a.gens, b.gens,
+                   a.chain || list_reverse(CASE WHEN b.node THEN b.chain ELSE list_slice(b.chain, 1, len(b.chain) - 1) END),
+                   a.relations || b.relations, {', '.join(_path_of_two('a', 'b'))}
+            FROM kin_up a JOIN kin_up b ON b.up_id = a.up_id AND b.node = a.node
+            WHERE a.person_id <> b.person_id AND a.gens + b.gens <= {max_degree}
+              AND NOT list_contains(a.chain, b.person_id) AND NOT list_contains(b.chain, a.person_id)
+        ),
+        nearest AS (
+            SELECT p.*, n.kind, row_number() OVER (PARTITION BY p.person_id, p.relative_id
+                                                   ORDER BY p.up + p.down, len(p.through), p.relations) AS n
+            FROM pairs p JOIN kin_blood_kind n ON n.up = p.up AND n.down = p.down
+        ),
+        chosen AS (SELECT * FROM nearest WHERE n = 1),
+        -- the pairs a recorded link of an exact kind (or of the same kind) already joins: found by joining
+        -- the few derived pairs to the records, where an anti-join would hash every recorded link
+        recorded AS (
+            SELECT DISTINCT h.person_id, h.relative_id
+            FROM chosen h JOIN kin_direct d ON d.person_id = h.person_id AND d.relative_id = h.relative_id
+            WHERE d.kind IN ({exact}) OR d.kind = h.kind
+        )
+        SELECT 'derived:' || h.person_id || '>' || h.relative_id AS id, h.person_id, h.relative_id, h.kind,
+               h.status, h.status_rank, CASE WHEN len(h.through) > 0 THEN h.through[1] END AS via, h.through,
+               h.relations, h.valid_from__lo, h.valid_from__hi, h.valid_to__lo, h.valid_to__hi, g.degree, g.line,
+               NULL::VARCHAR AS affinity_via
+        FROM chosen h JOIN kin_degree g ON g.kind = h.kind
+        ANTI JOIN recorded r ON r.person_id = h.person_id AND r.relative_id = h.relative_id
+    """)
+
+
+def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
+    """The `kinship` view rules bind: the recorded links plus the kinship hints in `kin_hints`.
+
+    A view over the link tables rather than one more table: a national registry's links run to millions
+    of rows, and copying them cost seconds and a gigabyte for nothing a scan of the union does not give.
+    """
+    # Kinship hints (parent and child by name, see riskcheck.names.resolve) where nothing is recorded.
+    conn.execute("CREATE TABLE IF NOT EXISTS kin_hints (child VARCHAR, parent VARCHAR)")
+    conn.execute(f"""
+        CREATE TABLE kin_hint_links AS
+        SELECT 'hint:' || h.child || '>' || h.parent AS id, h.child AS person_id, h.parent AS relative_id,
+               'parent' AS kind, 'inferred' AS status, 0 AS status_rank, NULL::VARCHAR AS via,
+               []::VARCHAR[] AS through, []::VARCHAR[] AS relations, DATE '{MIN_DAY}' AS valid_from__lo,
+               DATE '{MIN_DAY}' AS valid_from__hi, NULL::DATE AS valid_to__lo, NULL::DATE AS valid_to__hi,
+               1 AS degree, 'direct' AS line, NULL::VARCHAR AS affinity_via
+        FROM kin_hints h
+    """)  # kin_hints holds no pair a recorded relation joins (riskcheck.registry.identity.insert_hints)
+    # Each hint read from both sides: the child's (`parent`) and the parent's (`child`).
+    conn.execute("""
+        CREATE VIEW kin_hint_links_both AS
+        SELECT * FROM kin_hint_links
+        UNION ALL
+        SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
+               via, through, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi, degree, line,
+               affinity_via
+        FROM kin_hint_links
+    """)
+    conn.execute("""
+        CREATE VIEW kinship AS
+        SELECT * FROM kin_direct WHERE person_id <> relative_id
+        UNION ALL SELECT * FROM kin_hint_links_both
+        UNION ALL SELECT * FROM kin_blood
+        UNION ALL SELECT * FROM kin_spouse
+        UNION ALL
+        SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via,
+               list_reverse(k.through), k.relations, k.valid_from__lo, k.valid_from__hi, k.valid_to__lo,
+               k.valid_to__hi, k.degree, k.line, k.affinity_via
+        FROM kin_spouse k JOIN kin_inverse i ON i.kind = k.kind
+    """)
+    # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
+    conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
+                 "NULL::VARCHAR AS valid_to FROM kinship")
+
