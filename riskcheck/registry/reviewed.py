@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from riskcheck.errors import Problem
-from riskcheck.registry import store
+from riskcheck.sqlio import q
 from riskcheck.registry.dates import time_words
 from riskcheck.registry.schema import Schema
 
@@ -78,7 +78,7 @@ def _recorded(conn: duckdb.DuckDBPyConnection, a: str, b: str) -> list[str]:
 
 def _listed(conn: duckdb.DuckDBPyConnection, column: str, a: str, b: str) -> bool:
     """Whether a's or b's record lists the other in `column` (same_as or not_same_as)."""
-    col = store.q(column)
+    col = q(column)
     return conn.execute(f"SELECT count(*) FROM persons WHERE (id = ? AND list_contains({col}, ?)) "
                         f"OR (id = ? AND list_contains({col}, ?))", [a, b, b, a]).fetchall()[0][0] > 0
 
