@@ -143,9 +143,9 @@ class _Compiler:
         return fn(self, [self.visit(a) for a in args if a is not None])
 
     # -- operators ------------------------------------------------------------------------------
-    def v_compare(self, left, op: Token, right) -> Val:
+    def v_compare(self, left, op_token: Token, right) -> Val:
         a, b = self.visit(left), self.visit(right)
-        op = str(op)
+        op = str(op_token)
         if a.kind == "date" or b.kind == "date":
             if a.kind != b.kind:
                 raise self.fail(f"cannot compare a {KIND_WORD[a.kind]} with a {KIND_WORD[b.kind]} "

@@ -118,8 +118,8 @@ def _meaning_problems(loc: tuple, name: str, value, schema: Schema) -> list[tupl
                                  f"{', '.join('organization.' + f for f in _usable(schema, 'organizations'))}, "
                                  f"{', '.join('position.' + f for f in _usable(schema, 'positions'))}"))
     elif name == "close_relatives":
-        known = set(schema.kinship.degrees)
-        unknown = [k for k in value if k not in known]
+        kinds = set(schema.kinship.degrees)
+        unknown = [k for k in value if k not in kinds]
         if unknown:
             out.append((loc, f"not kinship kinds: {', '.join(unknown)}"))
     elif name == "exclude_categories":

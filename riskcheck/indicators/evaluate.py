@@ -36,8 +36,8 @@ def evaluate_indicator(compiled: CompiledIndicator, registry: Registry, as_of: d
     # Every record the findings will show, fetched in a few queries: one query per finding cost seconds at
     # national scale (a family-cluster finding for each planted unit and each unit above it).
     lookup.prefetch("organizations", {r.unit for r in found})
-    lookup.prefetch("tenures", {t for r in found for t in r.steps_for.tenures})
-    kinship = {k for r in found for k in r.steps_for.kinship}
+    lookup.prefetch("tenures", {t for r in found for t in r.tenures})
+    kinship = {k for r in found for k in r.kinship}
     if kinship:
         lookup.prefetch("kinship", kinship)
         lookup.prefetch("relations", {r for k in kinship for r in (lookup("kinship", k) or {}).get("relations") or ()})

@@ -16,6 +16,7 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.findings import Step
 from riskcheck.indicators.null import bounded_draws, curtailed_stop
 from riskcheck.indicators.staff import StaffMember
@@ -33,13 +34,15 @@ class MethodSettings(BaseModel):
 @dataclass(frozen=True)
 class UnitResult:
     """A unit the method flags (or cannot decide), with the figures its finding shows and the steps that put
-    people behind them. `steps_for(fact, lookup)` is called once the records are fetched; it carries the
-    `tenures` and `kinship` ids it will show, so the evaluator fetches them all in a few queries."""
+    people behind them. `steps_for(fact, lookup)` is called once the records are fetched; `tenures` and
+    `kinship` are the ids it will show, so the evaluator fetches every finding's records in a few queries."""
 
     unit: str
     status: str
     figures: dict[str, Any]
-    steps_for: Callable
+    steps_for: Callable[[Callable, RecordLookup], list[Step]]
+    tenures: set[str]
+    kinship: set[str]
 
 
 @dataclass(frozen=True)

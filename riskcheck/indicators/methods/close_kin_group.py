@@ -107,7 +107,9 @@ class CloseKinGroup(IndicatorMethod):
                        "correction": settings["correction"], "alpha": settings["alpha"],
                        "strata": settings.get("strata", [])}
             member_of = {m.person: m for m in by_unit[unit]}
-            out.append(UnitResult(unit, status, figures, _group_steps(people, inside, member_of)))
+            out.append(UnitResult(unit, status, figures, _group_steps(people, inside, member_of),
+                                  tenures={member_of[p].tenure for p in people},
+                                  kinship={k.kinship_id for k in inside}))
         return out
 
     def figure_steps(self, figures: dict) -> tuple[list[Step], str]:
@@ -188,8 +190,6 @@ def _group_steps(people: list[str], inside: list[KinLink], member_of: dict[str, 
                 steps.append(Step("fact", words.strip(), "kinship", k.kinship_id,
                                   outcome=None if k.certain else "unknown"))
         return steps
-    steps_for.tenures = {member_of[p].tenure for p in people}  # type: ignore[attr-defined]
-    steps_for.kinship = {k.kinship_id for k in inside}  # type: ignore[attr-defined]
     return steps_for
 
 

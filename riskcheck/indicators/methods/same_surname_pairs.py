@@ -93,7 +93,8 @@ class SameSurnamePairs(IndicatorMethod):
             }
             if test.score is not None:
                 figures.update(score=round(test.score, 2), expected_score=round(test.expected_score, 2))
-            out.append(UnitResult(unit, status, figures, _surname_steps(group, stems, figures)))
+            out.append(UnitResult(unit, status, figures, _surname_steps(group, stems, figures),
+                                  tenures={m.tenure for m in group}, kinship=set()))
         return out
 
     def figure_steps(self, figures: dict) -> tuple[list[Step], str]:
@@ -181,8 +182,6 @@ def _surname_steps(group: list[StaffMember], stems: dict, figures: dict):
             steps.append(Step("fact", f"{len(shared) - MAX_PAIRS_SHOWN} more shared stems are counted in the "
                                       "figures but not listed here."))
         return steps
-    steps_for.tenures = {m.tenure for m in group}  # type: ignore[attr-defined]
-    steps_for.kinship = set()  # type: ignore[attr-defined]
     return steps_for
 
 
