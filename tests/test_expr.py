@@ -62,3 +62,30 @@ def test_three_valued_date_logic(expr, expected):
 def test_compile_errors_say_what_is_wrong(expr, message):
     with pytest.raises(ExprError, match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
         compile_expr(expr, scope())
+
+
+def test_an_unknown_function_lists_every_function_of_the_table():
+    from riskcheck.engine.functions import FUNCTIONS
+
+    with pytest.raises(ExprError) as info:
+        compile_expr("frobnicate(t.start)", scope())
+    assert "(functions: at_least, coalesce, date, during, earliest, latest, listed, on_or_after, on_or_before, " \
+           "pair)" in str(info.value)
+    assert sorted(FUNCTIONS) == ["at_least", "coalesce", "date", "during", "earliest", "latest", "listed",
+                                 "on_or_after", "on_or_before", "pair"]
+
+
+@pytest.mark.parametrize("expr,message", [
+    ("date('2021', '2022') < as_of", "date() takes 1 argument(s)"),
+    ("earliest(t.start) < as_of", "earliest() takes at least 2 argument(s)"),
+    ("latest(t.start, 'x') < as_of", "latest() works on dates, not on a text"),
+    ("pair('a') in ['a:b']", "pair() takes 2 argument(s)"),
+    ("listed(t, $rel)", "listed() takes a kinship variable first"),
+    ("at_least('reported') ", "at_least() takes 2 argument(s)"),
+    ("coalesce(t.start, 'x') < as_of", "coalesce() takes values of one kind"),
+    ("on_or_before('x') < as_of", "on_or_before() works on dates, not on a text"),
+])
+def test_each_function_checks_its_arguments_in_the_authors_words(expr, message):
+    with pytest.raises(ExprError) as info:
+        compile_expr(expr, scope(rel="relations"))
+    assert message in str(info.value) and expr.strip() in str(info.value)

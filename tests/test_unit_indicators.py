@@ -171,6 +171,39 @@ def test_a_probability_outside_zero_and_one_is_an_error(tmp_path):
     assert "not a probability" in problem
 
 
+def test_a_measure_that_is_no_method_names_the_methods_with_its_line(tmp_path):
+    text = BASE.replace("  same_surname_pairs:", "  same_surname_pears:")
+    (problem,) = _problems(tmp_path, text)
+    line = text.splitlines().index("  same_surname_pears:") + 1
+    assert f"line {line}" in problem and "measure.same_surname_pears" in problem
+    assert "same_surname_pairs or close_kin_group" in problem
+
+
+def test_a_setting_the_method_does_not_read_is_named_with_its_line(tmp_path):
+    text = BASE.replace("    names: $names", "    names: $names\n    nmaes: surname")
+    (problem,) = _problems(tmp_path, text)
+    line = text.splitlines().index("    nmaes: surname") + 1
+    assert f"line {line}" in problem and "measure.same_surname_pairs.nmaes" in problem and "unknown key" in problem
+
+
+def test_a_method_setting_of_the_wrong_type_is_named_with_its_line(tmp_path):
+    text = BASE.replace("    min_pairs: $min_pairs", "    min_pairs: two")
+    (problem,) = _problems(tmp_path, text)
+    line = text.splitlines().index("    min_pairs: two") + 1
+    assert f"line {line}" in problem and "measure.same_surname_pairs.min_pairs" in problem
+    assert "'two' is not a whole number" in problem
+
+
+def test_every_method_is_found_by_the_name_a_rule_gives_and_documents_its_steps():
+    from riskcheck.indicators.methods import METHODS
+
+    assert list(METHODS) == ["same_surname_pairs", "close_kin_group"]
+    for name, method in METHODS.items():
+        assert method.name == name
+        assert set(method.setting_types) == set(method.Settings.model_fields)
+        assert all(line.startswith(f"{i}. ") for i, line in enumerate(method.doc_steps, 1))
+
+
 def test_a_bad_override_on_the_command_line_names_the_setting(tmp_path, runner):
     result = runner.invoke(main, ["run", str(EXAMPLE), "--out", str(tmp_path),
                                   "--param", "surname-clustering.strata=position.colour"])

@@ -11,57 +11,20 @@ type mismatches are reported with the expression's text, before any data is touc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
-from riskcheck.errors import RiskcheckError
-from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, parse_date
-from riskcheck.registry.schema import RecordType, Schema
+from riskcheck.engine.expr_types import KIND_WORD, ExprError, Scope, Val, date_compare
+from riskcheck.engine.functions import FUNCTIONS
 from riskcheck.sqlio import lit, q
-from riskcheck.grammar.relations import lasting_sql, listed_sql
 
 SHIFT_LIMITS = {"DAY": 3_660_000, "MONTH": 120_000, "YEAR": 10_000}
 UNITS = {"day": "DAY", "days": "DAY", "month": "MONTH", "months": "MONTH", "year": "YEAR", "years": "YEAR"}
-MIN_SQL, MAX_SQL = f"DATE '{MIN_DAY}'", f"DATE '{MAX_DAY}'"
 
-
-class ExprError(RiskcheckError, ValueError):
-    """An expression that cannot be compiled; the message says why in the author's terms."""
-
-
-@dataclass(frozen=True)
-class Val:
-    """A compiled value: kind is 'date' (lo, hi), 'bool', 'text', 'int', 'list', 'record' or 'relations'
-    (a statute's list of relations, usable only in listed())."""
-
-    kind: str
-    sql: str = ""
-    hi: str = ""  # for dates: `sql` is lo, `hi` the upper bound
-    record: str = ""  # for records: the variable name
-    rtype: RecordType | None = None
-
-    @property
-    def lo(self) -> str:
-        return self.sql
-
-
-@dataclass
-class Scope:
-    """What names mean while compiling one rule."""
-
-    schema: Schema
-    variables: dict[str, RecordType]  # variable name -> its record type, in binding order
-    params: dict[str, str]  # parameter name -> its type (date, int, text, list, bool, status)
-    lets: dict[str, Val]
-    param_ref: Callable[[str], str]  # SQL for a parameter value (a prepared-statement placeholder)
-    # (kinship variable, relations parameter) of every listed() compiled, so a finding can say why a vague link
-    # could not be decided
-    relation_uses: list[tuple[str, str]] = field(default_factory=list)
+__all__ = ["ExprError", "Scope", "Val", "as_condition", "compile_expr", "date_compare", "parse"]
 
 
 @cache
@@ -91,34 +54,14 @@ def compile_expr(text: str, scope: Scope) -> Val:
 
 def as_condition(val: Val, text: str) -> str:
     if val.kind != "bool":
-        raise ExprError(f"{text!r} is a {_KIND_WORD[val.kind]}, not a condition that is true or false")
+        raise ExprError(f"{text!r} is a {KIND_WORD[val.kind]}, not a condition that is true or false")
     return val.sql
 
 
-_KIND_WORD = {"date": "date", "bool": "condition", "text": "text", "int": "number", "list": "list",
-              "record": "record", "relations": "list of relations (use it in listed(kin, $param))"}
-
-
-# Three-valued comparison of date intervals.
-def date_compare(a: Val, op: str, b: Val) -> str:
-    sure, impossible = {
-        "<": (f"{a.hi} < {b.lo}", f"{a.lo} >= {b.hi}"),
-        "<=": (f"{a.hi} <= {b.lo}", f"{a.lo} > {b.hi}"),
-        ">": (f"{a.lo} > {b.hi}", f"{a.hi} <= {b.lo}"),
-        ">=": (f"{a.lo} >= {b.hi}", f"{a.hi} < {b.lo}"),
-        "=": (f"({a.lo} = {a.hi} AND {b.lo} = {b.hi} AND {a.lo} = {b.lo})", f"({a.hi} < {b.lo} OR {b.hi} < {a.lo})"),
-        "!=": (f"({a.hi} < {b.lo} OR {b.hi} < {a.lo})", f"({a.lo} = {a.hi} AND {b.lo} = {b.hi} AND {a.lo} = {b.lo})"),
-    }[op]
-    return f"(CASE WHEN {sure} THEN TRUE WHEN {impossible} THEN FALSE END)"
-
-
-def _null_if_any(vals: list[Val], expr: str) -> str:
-    """A date bound that is unknown when any input is missing (SQL's greatest/least skip NULLs)."""
-    checks = " OR ".join(f"{v.lo} IS NULL" for v in vals)
-    return f"(CASE WHEN {checks} THEN NULL ELSE {expr} END)"
-
-
 class _Compiler:
+    """One expression's tree walked to SQL: a `v_` method per construct of the grammar (expr.lark); calls go
+    to the table of functions, which get this compiler for its scope and its `fail`."""
+
     def __init__(self, scope: Scope, text: str):
         self.scope, self.text = scope, text
 
@@ -192,135 +135,26 @@ class _Compiler:
 
     # -- calls --------------------------------------------------------------------------------
     def v_call(self, name: Token, *args) -> Val:
+        """A function of the language (riskcheck.engine.functions), given this compiler as its call."""
         fname = str(name)
-        fn = getattr(self, "f_" + fname, None)
+        fn = FUNCTIONS.get(fname)
         if fn is None:
-            raise self.fail(f"unknown function {fname}() (functions: {', '.join(FUNCTIONS)})")
-        return fn([self.visit(a) for a in args if a is not None])
-
-    def _arity(self, fname: str, args: list[Val], n: int | None = None, least: int = 1) -> None:
-        if (n is not None and len(args) != n) or len(args) < least:
-            raise self.fail(f"{fname}() takes {n if n is not None else f'at least {least}'} argument(s)")
-
-    def _dates(self, fname: str, args: list[Val]) -> None:
-        for a in args:
-            if a.kind != "date":
-                raise self.fail(f"{fname}() works on dates, not on a {_KIND_WORD[a.kind]}")
-
-    def f_date(self, args: list[Val]) -> Val:
-        self._arity("date", args, 1)
-        if args[0].kind != "text" or not args[0].sql.startswith("'"):
-            raise self.fail("date() takes a quoted date, e.g. date('2019-12-10')")
-        try:
-            pd = parse_date(args[0].sql[1:-1].replace("''", "'"))
-        except DateFormatError as exc:
-            raise self.fail(str(exc)) from exc
-        return Val("date", f"DATE '{pd.lo}'", f"DATE '{pd.hi}'")
-
-    def f_during(self, args: list[Val]) -> Val:
-        """during(record, date): the record's period (e.g. a tenure) covers the date; an absent end is open.
-        during(kin, date, $relations): as the statute's list counts it (direct-line affinity may outlive the
-        marriage: riskcheck.grammar.relations)."""
-        if len(args) == 3:
-            kin, day, rel = args
-            if rel.kind != "relations" or kin.kind != "record" or kin.rtype is None or kin.rtype.name != "kinship":
-                raise self.fail("during() with three arguments takes a kinship variable, a date and a parameter "
-                                "of type `relations`: during(kin, tenure.start, $close_relatives)")
-            held = self.f_during([kin, day])
-            v = q(kin.record)
-            begun = date_compare(Val("date", f"{v}.valid_from__lo", f"{v}.valid_from__hi"), "<=", day)
-            return Val("bool", f"({held.sql} OR ({lasting_sql(v, rel.sql)} AND {begun}))")
-        self._arity("during", args, 2)
-        rec, day = args
-        if rec.kind != "record" or not rec.rtype.period:
-            raise self.fail("during() takes a record with a period first (a tenure, relation, kinship or "
-                            "membership)")
-        self._dates("during", [day])
-        start, end = rec.rtype.period
-        v = q(rec.record)
-        s = Val("date", f"{v}.{q(start + '__lo')}", f"{v}.{q(start + '__hi')}")
-        e = Val("date", f"{v}.{q(end + '__lo')}", f"{v}.{q(end + '__hi')}")
-        return Val("bool", f"({date_compare(s, '<=', day)} AND "
-                           f"(CASE WHEN {e.lo} IS NULL THEN TRUE ELSE {date_compare(day, '<=', e)} END))")
-
-    def _extreme(self, fname: str, args: list[Val], fn: str) -> Val:
-        self._arity(fname, args, least=2)
-        self._dates(fname, args)
-        lo = _null_if_any(args, f"{fn}({', '.join(a.lo for a in args)})")
-        hi = _null_if_any(args, f"{fn}({', '.join(a.hi for a in args)})")
-        return Val("date", lo, hi)
-
-    def f_earliest(self, args: list[Val]) -> Val:
-        return self._extreme("earliest", args, "least")
-
-    def f_latest(self, args: list[Val]) -> Val:
-        return self._extreme("latest", args, "greatest")
-
-    def f_coalesce(self, args: list[Val]) -> Val:
-        self._arity("coalesce", args, least=2)
-        kinds = {a.kind for a in args}
-        if kinds == {"date"}:
-            lo = "CASE " + " ".join(f"WHEN {a.lo} IS NOT NULL THEN {a.lo}" for a in args) + " END"
-            hi = "CASE " + " ".join(f"WHEN {a.lo} IS NOT NULL THEN {a.hi}" for a in args) + " END"
-            return Val("date", f"({lo})", f"({hi})")
-        if len(kinds) != 1 or kinds & {"record", "list"}:
-            raise self.fail("coalesce() takes values of one kind (all dates, all texts or all numbers)")
-        return Val(args[0].kind, f"coalesce({', '.join(a.sql for a in args)})")
-
-    def f_pair(self, args: list[Val]) -> Val:
-        """pair(a, b): the texts joined as 'a:b', missing if either is; a rule matches pairs a law lists
-        (a head's post kind and a subordinate's) against a list parameter of such pairs."""
-        self._arity("pair", args, 2)
-        if any(a.kind != "text" for a in args):
-            raise self.fail("pair() joins two texts (e.g. two post kinds)")
-        return Val("text", f"({args[0].sql} || ':' || {args[1].sql})")
-
-    def f_on_or_after(self, args: list[Val]) -> Val:
-        """on_or_after(d): some day from d on (e.g. a verdict enters into force on or after its date)."""
-        self._arity("on_or_after", args, 1)
-        self._dates("on_or_after", args)
-        return Val("date", args[0].lo, f"(CASE WHEN {args[0].lo} IS NOT NULL THEN {MAX_SQL} END)")
-
-    def f_on_or_before(self, args: list[Val]) -> Val:
-        self._arity("on_or_before", args, 1)
-        self._dates("on_or_before", args)
-        return Val("date", f"(CASE WHEN {args[0].hi} IS NOT NULL THEN {MIN_SQL} END)", args[0].hi)
-
-    def f_listed(self, args: list[Val]) -> Val:
-        """listed(kin, $relations): the kinship link is one the statute's list names, read from either side;
-        unknown for a vague kind (`in_law`, `relative`) some of whose meanings are listed, or one the list
-        names as unsure (riskcheck.grammar.relations)."""
-        self._arity("listed", args, 2)
-        kin, rel = args
-        if kin.kind != "record" or kin.rtype is None or kin.rtype.name != "kinship":
-            raise self.fail("listed() takes a kinship variable first, e.g. listed(kin, $close_relatives)")
-        if rel.kind != "relations":
-            raise self.fail("listed() takes a parameter of type `relations` second, e.g. listed(kin, $close_relatives)")
-        self.scope.relation_uses.append((kin.record, rel.record))
-        return Val("bool", listed_sql(q(kin.record), rel.sql))
-
-    def f_at_least(self, args: list[Val]) -> Val:
-        """at_least(status, minimum): a relation status is at least as strong as the minimum."""
-        self._arity("at_least", args, 2)
-        if any(a.kind != "text" for a in args):
-            raise self.fail("at_least() compares two relation statuses (texts)")
-        statuses = ["inferred", *self.scope.schema.relation_statuses]
-        rank = lambda s: "(CASE " + s + " " + " ".join(f"WHEN {lit(x)} THEN {i}" for i, x in enumerate(statuses)) + " END)"
-        return Val("bool", f"({rank(args[0].sql)} >= {rank(args[1].sql)})")
+            raise self.fail(f"unknown function {fname}() (functions: {', '.join(sorted(FUNCTIONS))})")
+        return fn(self, [self.visit(a) for a in args if a is not None])
 
     # -- operators ------------------------------------------------------------------------------
-    def v_compare(self, left, op: Token, right) -> Val:
+    def v_compare(self, left, op_token: Token, right) -> Val:
         a, b = self.visit(left), self.visit(right)
-        op = str(op)
+        op = str(op_token)
         if a.kind == "date" or b.kind == "date":
             if a.kind != b.kind:
-                raise self.fail(f"cannot compare a {_KIND_WORD[a.kind]} with a {_KIND_WORD[b.kind]} "
+                raise self.fail(f"cannot compare a {KIND_WORD[a.kind]} with a {KIND_WORD[b.kind]} "
                                 "(write a date as date('2019-12-10'))")
             return Val("bool", date_compare(a, op, b))
         if {a.kind, b.kind} & {"list", "bool"}:
-            raise self.fail(f"cannot compare a {_KIND_WORD[a.kind]} with {op}")
+            raise self.fail(f"cannot compare a {KIND_WORD[a.kind]} with {op}")
         if a.kind != b.kind and {a.kind, b.kind} != {"text", "record"}:
-            raise self.fail(f"cannot compare a {_KIND_WORD[a.kind]} with a {_KIND_WORD[b.kind]}")
+            raise self.fail(f"cannot compare a {KIND_WORD[a.kind]} with a {KIND_WORD[b.kind]}")
         return Val("bool", f"({a.sql} {'<>' if op == '!=' else op} {b.sql})")
 
     def v_in(self, item, collection) -> Val:
@@ -347,7 +181,7 @@ class _Compiler:
     def _bool(self, tree) -> str:
         v = self.visit(tree)
         if v.kind != "bool":
-            raise self.fail(f"`and`, `or`, `not` and `if` need conditions, not a {_KIND_WORD[v.kind]}")
+            raise self.fail(f"`and`, `or`, `not` and `if` need conditions, not a {KIND_WORD[v.kind]}")
         return v.sql
 
     def v_and(self, a, b) -> Val:
@@ -388,5 +222,3 @@ class _Compiler:
     def v_subtract(self, base, amount, unit) -> Val:
         return self._shift(base, amount, unit, "-")
 
-
-FUNCTIONS = sorted(n[2:] for n in dir(_Compiler) if n.startswith("f_"))

@@ -355,65 +355,27 @@ class StaffScope(Strict):
     exclude_categories: list[str] | str = []
 
 
-def _strata_fields(v: list[str] | str) -> list[str] | str:
-    for item in ([] if isinstance(v, str) else v):
-        if not STRATA_FIELD.fullmatch(item):
-            raise ValueError(f"{item!r}: a stratum is organization.FIELD or position.FIELD "
-                             "(organization.region, position.rank)")
-    return v
-
-
-class SurnamePairs(Strict):
-    names: Literal["surname", "patronymic", "surname_and_patronymic"] | str = "surname"
-    strata: list[str] | str = []
-    alpha: float | str = 0.05
-    correction: Literal["bonferroni", "none"] | str = "bonferroni"
-    weighting: Literal["none", "rarity"] | str = "none"
-    min_pairs: int | str = 2
-    permutations: int | str = 0  # 0: as many as the correction needs to reach alpha
-    seed: int | str = 1
-
-    @field_validator("strata")
-    @classmethod
-    def strata_fields(cls, v: list[str] | str) -> list[str] | str:
-        return _strata_fields(v)
-
-
-class KinGroup(Strict):
-    close_relatives: list[str] | str
-    min_relation_status: str = "reported"
-    min_group: int | str = 3
-    # The null: staff shuffled within strata, the families kept (riskcheck.indicators.null.KinNull).
-    strata: list[str] | str = []
-    alpha: float | str = 0.05
-    correction: Literal["bonferroni", "none"] | str = "bonferroni"
-    permutations: int | str = 0
-    seed: int | str = 1
-
-    @field_validator("strata")
-    @classmethod
-    def strata_fields(cls, v: list[str] | str) -> list[str] | str:
-        return _strata_fields(v)
-
-
 class Measure(Strict):
-    same_surname_pairs: SurnamePairs | None = None
-    close_kin_group: KinGroup | None = None
+    """The method that measures the unit, named as the only key, with its settings as the file writes them.
 
-    @model_validator(mode="after")
-    def exactly_one(self) -> "Measure":
-        chosen = [k for k in ("same_surname_pairs", "close_kin_group") if getattr(self, k) is not None]
-        if len(chosen) != 1:
-            raise ValueError("name exactly one measure: same_surname_pairs or close_kin_group")
-        return self
+    The grammar keeps them as data: the methods are riskcheck's (riskcheck.indicators.methods), which sit
+    above the grammar, and the method named checks its settings, with their lines, when the rule compiles."""
 
-    @property
-    def method(self) -> str:
-        return "same_surname_pairs" if self.same_surname_pairs is not None else "close_kin_group"
+    method: str
+    settings: dict[str, Any] = {}
 
-    @property
-    def settings(self) -> SurnamePairs | KinGroup:
-        return getattr(self, self.method)
+    @model_validator(mode="before")
+    @classmethod
+    def from_key(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        if len(v) != 1:
+            raise ValueError("name exactly one measure: the method as the key, its settings under it "
+                             "(same_surname_pairs: {names: surname})")
+        ((method, settings),) = v.items()
+        if not isinstance(settings, dict):
+            raise ValueError(f"{method}: the method's settings are a mapping ({{}} for its defaults)")
+        return {"method": method, "settings": settings}
 
 
 class UnitRule(RuleCommon):
@@ -429,7 +391,7 @@ class UnitRule(RuleCommon):
 
     @model_validator(mode="after")
     def settings_name_parameters(self) -> "UnitRule":
-        for part in (self.unit, self.staff, self.measure.settings):
+        for part in (self.unit, self.staff, self.measure.settings.items()):
             for name, value in part:
                 ref = PARAM_REF.fullmatch(value) if isinstance(value, str) else None
                 if ref and ref.group(1) not in self.parameters:

@@ -1,21 +1,27 @@
-"""Checking a unit indicator against the schema when it loads, and reading its settings for a run."""
+"""Checking a unit indicator against the schema when it loads, and reading its settings for a run.
+
+The rule grammar keeps a measure's settings as written; here the method the rule names
+(riskcheck.indicators.methods) reads them with its own model, so a wrong setting is reported with its file,
+line and field as any other mistake in a rule file.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import ValidationError
+
+from riskcheck.indicators.methods import METHODS, IndicatorMethod, method_named
+from riskcheck.indicators.methods.base import MethodSettings
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.grammar.errors import RuleError
 from riskcheck.grammar.model import PARAM_REF, STRATA_FIELD, UnitRule, coerce_param
 
-# The type a setting's value must have, whether written in the rule or named as a `$parameter`.
-SETTING_TYPES = {
-    "include_units_under": "bool", "min_staff": "int", "within_months": "int", "exclude_categories": "list",
-    "names": "text", "alpha": "number", "min_pairs": "int", "permutations": "int", "seed": "int",
-    "close_relatives": "list", "min_relation_status": "status", "min_group": "int", "correction": "text",
-    "weighting": "text",
-    "strata": "list",  # and each one checked against the schema
-}
+# The type a setting of every unit indicator must have, whether written in the rule or named as a
+# `$parameter`; a method's own are its `setting_types`.
+COMMON_SETTING_TYPES = {"include_units_under": "bool", "min_staff": "int", "within_months": "int",
+                        "exclude_categories": "list"}
 STRATA_TABLES = {"organization": "organizations", "position": "positions"}
 
 
@@ -23,16 +29,23 @@ STRATA_TABLES = {"organization": "organizations", "position": "positions"}
 class CompiledIndicator:
     rule: UnitRule
     var_types: dict[str, str]  # what the finding binds: the unit, an organization
+    method: IndicatorMethod
+    settings: MethodSettings  # the measure's settings as written, read with the method's model
 
 
 def compile_indicator(rule: UnitRule, schema: Schema) -> CompiledIndicator:
+    method = method_named(rule.measure.method)
+    if method is None:
+        raise RuleError([(("measure", rule.measure.method), f"{rule.measure.method!r} is not a method "
+                                                                 f"riskcheck provides: {' or '.join(METHODS)}")])
+    settings = _read_settings(method, rule)
+    compiled = CompiledIndicator(rule, {"unit": "organizations"}, method, settings)
     problems: list[tuple[tuple, str]] = []
-    measure = rule.measure.method
-    for section, part in (("unit", rule.unit), ("staff", rule.staff), (("measure", measure), rule.measure.settings)):
-        loc = section if isinstance(section, tuple) else (section,)
+    types = setting_types(method)
+    for loc, part in ((("unit",), rule.unit), (("staff",), rule.staff), (("measure", method.name), settings)):
         for name, value in part:
             ref = PARAM_REF.fullmatch(value) if isinstance(value, str) else None
-            want = SETTING_TYPES[name]
+            want = types[name]
             if ref:
                 have = rule.parameters[ref.group(1)].type
                 if have != want and not (want == "number" and have == "int"):
@@ -45,16 +58,42 @@ def compile_indicator(rule: UnitRule, schema: Schema) -> CompiledIndicator:
                 continue
             problems += _meaning_problems(loc + (name,), name, value, schema)
     for name, p in rule.parameters.items():
-        for setting, param_name in _named_settings(rule):
+        for setting, param_name in _named_settings(compiled):
             if param_name == name:
                 problems += _meaning_problems(("parameters", name, "default"), setting, p.default, schema)
     if problems:
         raise RuleError(problems)
-    return CompiledIndicator(rule, {"unit": "organizations"})
+    return compiled
 
 
-def _named_settings(rule: UnitRule):
-    for part in (rule.unit, rule.staff, rule.measure.settings):
+def setting_types(method: IndicatorMethod) -> dict[str, str]:
+    return {**COMMON_SETTING_TYPES, **method.setting_types}
+
+
+def _read_settings(method: IndicatorMethod, rule: UnitRule) -> MethodSettings:
+    """The measure's settings read with the method's model; its complaints located as the loader locates
+    the grammar's (an unknown key, a required setting left out, a stratum that is no field)."""
+    try:
+        return method.Settings.model_validate(rule.measure.settings)
+    except ValidationError as exc:
+        raise RuleError([_settings_problem(method, err) for err in exc.errors()]) from None
+
+
+def _settings_problem(method: IndicatorMethod, err: Any) -> tuple[tuple, str]:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "is required"
+    elif message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    return ("measure", method.name, *loc), message
+
+
+def _named_settings(compiled: CompiledIndicator):
+    """(setting, parameter) for each setting written as a `$parameter`."""
+    for part in (compiled.rule.unit, compiled.rule.staff, compiled.settings):
         for name, value in part:
             ref = PARAM_REF.fullmatch(value) if isinstance(value, str) else None
             if ref:
@@ -74,8 +113,8 @@ def _meaning_problems(loc: tuple, name: str, value, schema: Schema) -> list[tupl
                                  f"{', '.join('organization.' + f for f in _usable(schema, 'organizations'))}, "
                                  f"{', '.join('position.' + f for f in _usable(schema, 'positions'))}"))
     elif name == "close_relatives":
-        known = set(schema.kinship.degrees)
-        unknown = [k for k in value if k not in known]
+        kinds = set(schema.kinship.degrees)
+        unknown = [k for k in value if k not in kinds]
         if unknown:
             out.append((loc, f"not kinship kinds: {', '.join(unknown)}"))
     elif name == "exclude_categories":
@@ -100,7 +139,7 @@ def _meaning_problems(loc: tuple, name: str, value, schema: Schema) -> list[tupl
 
 def override_problem(compiled: CompiledIndicator, param: str, value) -> str | None:
     """What is wrong with a parameter value given on the command line, for the settings that name it."""
-    for setting, name in _named_settings(compiled.rule):
+    for setting, name in _named_settings(compiled):
         if name == param:
             problems = _meaning_problems((setting,), setting, value, load_schema())
             if problems:
@@ -115,12 +154,13 @@ def _usable(schema: Schema, table: str) -> list[str]:
 def resolve_settings(compiled: CompiledIndicator, params: dict) -> dict:
     """Every setting of the rule as a value for this run (a `$parameter` replaced by its value)."""
     rule = compiled.rule
+    types = setting_types(compiled.method)
     out = {}
-    for part in (rule.unit, rule.staff, rule.measure.settings):
+    for part in (rule.unit, rule.staff, compiled.settings):
         for name, value in part:
             ref = PARAM_REF.fullmatch(value) if isinstance(value, str) else None
             value = params[ref.group(1)] if ref else value
-            want = SETTING_TYPES[name]
+            want = types[name]
             out[name] = value if want == "text" else coerce_param(want, value)
             problems = _meaning_problems((name,), name, out[name], load_schema())
             if problems:  # a --param override the rule file could not check

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -99,7 +100,7 @@ class SurnameNull:
     def rarity(self, composition: dict[tuple, int]) -> np.ndarray:
         """-ln(q) per stem, q the share of the stem among the unit's staff expected under the null."""
         staff = sum(composition.values())
-        q = sum(composition[t] * self.shares[t] / len(self.pools[t]) for t in composition) / staff
+        q = cast(np.ndarray, sum(composition[t] * self.shares[t] / len(self.pools[t]) for t in composition) / staff)
         out = np.zeros(len(self.codes))
         out[q > 0] = -np.log(q[q > 0])
         return out
@@ -110,7 +111,7 @@ class SurnameNull:
         expected, observed = float(by_stem.sum()), pairs_of(stems)
         weights = self.rarity(composition) if weighted else None
         score = expected_score = None
-        statistic = observed
+        statistic: float = observed
         if weights is not None:
             counts: dict[int, int] = {}
             for s in stems:

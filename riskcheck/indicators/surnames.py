@@ -27,13 +27,14 @@ def name_stems(registry: Registry, persons: set[str], which: str) -> dict[str, t
     """).fetchall()
     registry.conn.execute("DROP TABLE ind_persons")
     stems: dict[tuple, tuple[str, str] | None] = {}
-    out = {}
-    for pid, *written in rows:
-        key = tuple(written)
+    out: dict[str, tuple[str, str]] = {}
+    for pid, name, surname, given, patronymic in rows:
+        key = (name, surname, given, patronymic)
         if key not in stems:
-            stems[key] = _stem(*written, which)
-        if stems[key] is not None:
-            out[pid] = stems[key]
+            stems[key] = _stem(name, surname, given, patronymic, which)
+        stem = stems[key]
+        if stem is not None:
+            out[pid] = stem
     return out
 
 

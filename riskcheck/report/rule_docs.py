@@ -147,52 +147,9 @@ def _examples(loaded: LoadedRule) -> list[str]:
     return out
 
 
-UNIT_METHODS = {
-    "same_surname_pairs": [
-        "1. **Staff.** Everyone holding a post in the unit on the as-of date (or in the `within_months` before it), "
-        "with the units under it when `include_units_under` is set; a person counts once. A tenure whose partial "
-        "dates may or may not cover the date makes a *possible* member, kept apart.",
-        "2. **Stems.** Each person's surname (or the part `names` chooses: the patronymic, or surname and "
-        "patronymic together) is read with riskcheck's names module and folded to its stem across gender, script "
-        "and the -uly/-kyzy and -ov/-ev forms.",
-        "3. **Observed.** The pairs of staff sharing a stem: the sum over stems of k(k-1)/2.",
-        "4. **Null.** Stems are shuffled among everyone serving in the same stratum ({strata}) across the case: a "
-        "unit's staff in each stratum are a random sample, without replacement, of that stratum's people. The "
-        "expected number of pairs is computed exactly; the p-value, P(pairs >= observed), from random draws "
-        "seeded by the rule's `seed` and the unit's id, stopped early once 20 draws reach the observed count "
-        "(Besag and Clifford).",
-        "5. **Correction.** The p-value is multiplied by the number of units tested ({correction}).",
-        "6. **Status.** *flagged* when the corrected p-value is at most `alpha` and the unit has at least "
-        "`min_pairs` pairs; *undetermined* when that holds only if possible members are counted. Other units give "
-        "no finding.",
-    ],
-    "close_kin_group": [
-        "1. **Staff.** Everyone holding a post in the unit on the as-of date (or in the `within_months` before it), "
-        "with the units under it when `include_units_under` is set.",
-        "2. **Links.** Recorded and derived kinship (see the rule language) of a kind in `close_relatives` and a "
-        "status of at least `min_relation_status`, between two of the unit's staff, in force during the period.",
-        "3. **Observed.** Staff joined to each other by such links, directly or through another member, form a "
-        "group; the figure tested is the number of staff in groups of at least `min_group`.",
-        "4. **Null.** The unit's posts filled at random from everyone serving in the same stratum ({strata}) "
-        "across the case, each person keeping their family links: the families and the units' sizes are kept. "
-        "The expected figure is the mean of the draws; the p-value, P(figure >= observed), comes from random "
-        "draws seeded by the rule's `seed` and the unit's id, stopped early once 20 draws reach the observed "
-        "figure (Besag and Clifford) or the unit can no longer pass its corrected threshold.",
-        "5. **Correction.** The p-value is multiplied by the number of units tested ({correction}): units with at "
-        "least `min_group` staff whose strata's people hold a group of `min_group` relatives. A unit that holds "
-        "every post of its strata (a region's akimat, when the region is a stratum) is its own null, is not "
-        "tested and gives no finding.",
-        "6. **Status.** *flagged* when the largest group of certain members joined by established links "
-        "(reported or confirmed, surely in force) has at least `min_group` people and the corrected p-value is at "
-        "most `alpha`; *undetermined* when that holds only with a member whose tenure may not cover the date, or "
-        "a link that is alleged or whose dates may not reach it. Other units give no finding.",
-    ],
-}
-
-
 def _unit_method(loaded: LoadedRule) -> list[str]:
-    r = loaded.rule
-    settings = {name: value for name, value in r.measure.settings}
+    r, method = loaded.rule, loaded.compiled.method
+    settings = {name: value for name, value in loaded.compiled.settings}
 
     def named(value) -> str:  # a `$parameter` as words
         is_param = isinstance(value, str) and value.startswith("$")
@@ -201,9 +158,9 @@ def _unit_method(loaded: LoadedRule) -> list[str]:
     words = {"strata": named(settings["strata"]) if isinstance(settings.get("strata"), str)
              else ", ".join(settings.get("strata") or []),
              "correction": named(settings.get("correction", ""))}
-    out = [f"A unit indicator: the finding is about an organizational unit as a whole (`{r.measure.method}`), "
+    out = [f"A unit indicator: the finding is about an organizational unit as a whole (`{method.name}`), "
            "never about a person; people appear only as the pairs or the group behind the unit's figure.", ""]
-    out += [line.format(**words) for line in UNIT_METHODS[r.measure.method]]
+    out += [line.format(**words) for line in method.doc_steps]
     return out + [""]
 
 
