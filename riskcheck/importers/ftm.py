@@ -42,7 +42,9 @@ import yaml
 
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.importers.ftm_read import read_entity_file
-from riskcheck.registry.dates import DateFormatError, FIRST_AS_OF, LAST_AS_OF, parse_date, parse_exact_date
+from riskcheck.importers.ftm_values import (country_code, dates_of, day_of, first_value, identifier, identifiers_of,
+                                            lower_bound, scheme_word, upper_bound)
+from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
 from riskcheck.registry.schema import load_schema
 from riskcheck.textsafety import http_url
 
@@ -138,7 +140,7 @@ class _Mapper:
     def date_of(self, entity: dict, prop: str) -> str | None:
         """The entity's date `prop` as a partial date; values that are no date riskcheck can hold (year 0000,
         99999) are kept in the notes and counted, never cut to a date they do not say."""
-        dates, odd = _dates_of(entity["properties"].get(prop, []))
+        dates, odd = dates_of(entity["properties"].get(prop, []))
         if odd:
             self.summary.caveats["dates that are no calendar date from 0001 to 9999, not read as dates "
                                  "(kept in the record's notes)"] += len(odd)
@@ -176,10 +178,10 @@ class _Mapper:
         gender = next((g.lower() for g in props.get("gender", []) if g.lower() in ("male", "female")), None)
         self.rows["persons"][entity["id"]] = {
             "id": entity["id"], "name": names[0], "aliases": list(dict.fromkeys(aliases)),
-            "given_name": _first(props, "firstName"), "patronymic": _first(props, "fatherName"),
-            "surname": _first(props, "lastName"), "birth_date": self.date_of(entity, "birthDate"),
+            "given_name": first_value(props, "firstName"), "patronymic": first_value(props, "fatherName"),
+            "surname": first_value(props, "lastName"), "birth_date": self.date_of(entity, "birthDate"),
             "gender": {"male": "m", "female": "f"}.get(gender),
-            "identifiers": _identifiers(props), "notes": self.notes(entity),
+            "identifiers": identifiers_of(props), "notes": self.notes(entity),
             "sources": [self.source(entity)]}
 
     def identifications(self) -> dict[str, list[str]]:
@@ -189,14 +191,14 @@ class _Mapper:
                 continue
             props = entity["properties"]
             holder = next((h for h in props.get("holder", []) if h in self.rows["persons"]), None)
-            number = _first(props, "number") or _first(props, "passportNumber")
+            number = first_value(props, "number") or first_value(props, "passportNumber")
             if holder is None or not number:
                 self.summary.caveats[f"{entity['schema']} entities without a known holder or number, "
                                      "not mapped"] += 1
                 continue
-            kind = "passport" if entity["schema"] == "Passport" else _scheme_word(_first(props, "type") or "id")
-            country = _country(_first(props, "country"))
-            out.setdefault(holder, []).append(_identifier(f"{country}-{kind}", number))
+            kind = "passport" if entity["schema"] == "Passport" else scheme_word(first_value(props, "type") or "id")
+            country = country_code(first_value(props, "country"))
+            out.setdefault(holder, []).append(identifier(f"{country}-{kind}", number))
         return out
 
     def position(self, entity: dict) -> None:
@@ -206,7 +208,7 @@ class _Mapper:
             return
         org = next((o for o in props.get("organization", []) if o in self.rows["organizations"]), None)
         if org is None:
-            country = (_first(props, "country") or "").lower()
+            country = (first_value(props, "country") or "").lower()
             org = f"ftm-country-{country or 'unknown'}"
             if org not in self.rows["organizations"]:
                 self.rows["organizations"][org] = {
@@ -229,16 +231,16 @@ class _Mapper:
             self.summary.caveats["Occupancy entities whose holder or post is not in the file, not mapped"] += 1
             return
         start, end = self.date_of(entity, "startDate"), self.date_of(entity, "endDate")
-        status = (_first(props, "status") or "unknown").lower()
+        status = (first_value(props, "status") or "unknown").lower()
         notes = [f"FtM status: {status}", *self.odd_dates.get(entity["id"], [])]
         if start is None:
-            start = f"../{_upper(end) if end else self.as_of}"
+            start = f"../{upper_bound(end) if end else self.as_of}"
             self.summary.caveats["occupancies without a start date (start: some day up to the end or as-of)"] += 1
         if end is None and status == "ended":
             end = f"../{self.as_of}"
             self.summary.caveats["ended occupancies without an end date (end: some day up to the as-of date)"] += 1
         elif end is None and status != "current":
-            end = f"{_lower(start)}/.."
+            end = f"{lower_bound(start)}/.."
             self.summary.caveats["occupancies of unknown status without an end date (end left open)"] += 1
         self.rows["tenures"][entity["id"]] = {
             "id": entity["id"], "person_id": holder, "position_id": post, "start": start, "end": end,
@@ -270,71 +272,6 @@ class _Mapper:
             row["parent_id"] = parents[0] if parents else None
 
 
-def _first(props: dict, name: str) -> str | None:
-    return next(iter(props.get(name, [])), None)
-
-
-_DATE = re.compile(r"(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:T[0-9:.+\-Z]*)?")
-
-
-def _dates_of(values: list[str]) -> tuple[str | None, list[str]]:
-    """One partial date for all the values (the most precise when they agree, else the interval spanning
-    them), and the values that are no date riskcheck can hold: year 0000, a five-digit year, month 13."""
-    dates, odd = set(), []
-    for value in values:
-        m = _DATE.fullmatch(value.strip())
-        try:
-            if m is None:
-                raise DateFormatError(value)
-            parse_date(m.group(1))
-            dates.add(m.group(1))
-        except DateFormatError:
-            odd.append(value)
-    dates = sorted(dates)
-    if not dates:
-        return None, odd
-    if all(dates[-1].startswith(d) for d in dates):
-        return dates[-1], odd
-    return f"{dates[0]}/{dates[-1]}", odd
-
-
-def _lower(text: str) -> str:
-    return text.split("/")[0] if "/" in text else text
-
-
-def _upper(text: str) -> str:
-    return text.split("/")[-1] if "/" in text else text
-
-
-def _country(code: str | None) -> str:
-    """An ISO alpha-2 code in lower case for an identifier's scheme, or xx (an identifier scheme is letters)."""
-    return code.lower() if code and re.fullmatch(r"[A-Za-z]{2}", code) else "xx"
-
-
-def _scheme_word(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "id"
-
-
-_NOT_IN_IDENTIFIER = re.compile(r"[\s;]+")
-
-
-def _identifier(scheme: str, value: str) -> str:
-    return f"{scheme}:{_NOT_IN_IDENTIFIER.sub('', value)}"
-
-
-def _identifiers(props: dict) -> list[str]:
-    country = _country(_first(props, "country") or _first(props, "nationality"))
-    out = []
-    for prop, kind in (("idNumber", "id"), ("taxNumber", "tax"), ("passportNumber", "passport")):
-        for value in props.get(prop, []):
-            digits = re.sub(r"\s", "", value)
-            scheme = "kz-iin" if country == "kz" and prop == "idNumber" and re.fullmatch(r"\d{12}", digits) \
-                else f"{country}-{kind}"
-            out.append(_identifier(scheme, value))
-    out += [_identifier("ru-inn", v) for v in props.get("innCode", [])]
-    return sorted(set(out))
-
-
 # ---------------------------------------------------------------------------------------------- writing
 
 def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | None = None) -> ImportSummary:
@@ -351,7 +288,7 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
         seen = []
         for e in entities.values():
             if e.get("last_seen"):
-                day = _day(e["last_seen"])
+                day = day_of(e["last_seen"])
                 if day is None:
                     odd_seen += 1
                 else:
@@ -386,15 +323,6 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return summary
-
-
-def _day(text: str) -> date | None:
-    """A last_change timestamp as a day a case can be judged at, or None (99999-01-01, 0000-01-01)."""
-    m = _DATE.fullmatch(text.strip())
-    try:
-        return parse_exact_date(m.group(1)) if m else None
-    except DateFormatError:
-        return None
 
 
 def _jurisdiction(props: dict) -> str | None:
