@@ -92,6 +92,8 @@ class _RuleCompiler:
     written only when there are none.
     """
 
+    scope: Scope  # the names expressions may use, made by bind_variables
+
     def __init__(self, rule: Rule, schema: Schema):
         self.rule, self.schema = rule, schema
         self.problems: list[tuple[tuple, str]] = []
@@ -105,7 +107,6 @@ class _RuleCompiler:
         self.order_by: list[str] = []  # which candidate an optional binding keeps
         self.clauses: list[Clause] = []
         self.clause_sql: list[str] = []
-        self.scope: Scope | None = None
 
     def bind_variables(self) -> None:
         """The record type of each `match` variable; nothing else can be compiled while one is unknown."""
