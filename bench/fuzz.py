@@ -125,7 +125,8 @@ def build_input(workdir: Path, case: str, mutations: list[tuple[int, Mutation]])
 def check_run(root: Path, out: Path, rules) -> str:
     """Run as `riskcheck run` does; return the outcome: "checked", "case refused", or "FAILURE: <signature>"."""
     from riskcheck.errors import ProblemError
-    from riskcheck.pipeline import RunOptions, run_cases
+    from riskcheck.pipeline import run_cases
+    from riskcheck.results import RunOptions
     from riskcheck.report.output import output_lock, tidy
     from riskcheck.report.render import write_case, write_index
 
@@ -154,7 +155,8 @@ def check_load(root: Path) -> str:
     from datetime import date
 
     from riskcheck.errors import ProblemError
-    from riskcheck.pipeline import RunOptions, run_cases
+    from riskcheck.pipeline import run_cases
+    from riskcheck.results import RunOptions
 
     try:
         results = run_cases(root, [], RunOptions(as_of=date(2025, 1, 1)))

@@ -29,7 +29,7 @@ from riskcheck.review.decisions import DecisionLog, reviews_path  # noqa: E402
 from riskcheck.rules.loader import load_rules  # noqa: E402
 from riskcheck.rules.shipped import shipped_rules_dir  # noqa: E402
 from riskcheck.serve.app import make_app  # noqa: E402
-from riskcheck.serve.cases import check_cases  # noqa: E402
+from riskcheck.pipeline import check_cases  # noqa: E402
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, 
 
     import uvicorn
 
-    from riskcheck.serve.app import LOCAL_HOSTS, password_problem
+    from riskcheck.serve.guards import LOCAL_HOSTS, password_problem
 
     password = os.environ.get("RISKCHECK_PASSWORD") or None
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host

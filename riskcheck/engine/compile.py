@@ -59,201 +59,290 @@ class CompiledRule:
 
 
 def compile_rule(rule: Rule, schema: Schema, kinship_relation: str = "kinship") -> CompiledRule:
-    """The rule as one SQL query over the registry's store, with what its findings need to be worded.
+    """One query for the rule, or every problem found in it at once (RuleError).
 
     `kinship_relation` is the table or view the rule's kinship bindings read: another one gives the same rule
-    over other links (riskcheck.rules.what_if runs it over the kinship hints taken as reported links)."""
-    problems: list[tuple[tuple, str]] = []
-    params_used: set[str] = set()
-    variables = {}
-    var_types: dict[str, str] = {}
-    for name, binding in rule.match.items():
-        rtype = schema.record_type(binding.from_)
-        if rtype is None:
-            known = ", ".join(list(schema.types) + list(schema.derived))
-            problems.append((("match", name, "from"), f"{binding.from_!r} is not a record type ({known})"))
-            continue
-        variables[name] = rtype
-        var_types[name] = binding.from_
-    if problems:
-        raise RuleError(problems)
+    over other links (riskcheck.rules.what_if runs it over the kinship hints taken as reported links).
 
-    def param_ref(pname: str) -> str:
-        params_used.add(pname)
+    The steps follow the rule file's reasoning: its variables, `let` values, the joins of `match`, then
+    `where`, scope, exemptions and the period the rule is in force, then the status clauses. The order of
+    the checks is the order the report gives them in, and their column names (c__0, c__1, ...) follow it.
+    """
+    compiler = _RuleCompiler(rule, schema, kinship_relation)
+    compiler.bind_variables()
+    compiler.compile_lets()
+    compiler.compile_match()
+    compiler.compile_where()
+    compiler.compile_scope()
+    compiler.compile_exemptions()
+    compiler.compile_effective()
+    compiler.compile_status()
+    compiler.check_people()
+    return compiler.result()
+
+
+class _RuleCompiler:
+    """The state of one rule's compilation: the problems found so far, and the checks and joins written so far.
+
+    Every step records its problems and goes on, so a rule's author sees all of them in one run; the query is
+    written only when there are none.
+    """
+
+    scope: Scope  # the names expressions may use, made by bind_variables
+
+    def __init__(self, rule: Rule, schema: Schema, kinship_relation: str = "kinship"):
+        self.rule, self.schema = rule, schema
+        self.kinship_relation = kinship_relation
+        self.problems: list[tuple[tuple, str]] = []
+        self.params_used: set[str] = set()
+        self.variables: dict = {}
+        self.var_types: dict[str, str] = {}
+        self.checks: list[Check] = []
+        self.conditions: list[str] = []  # the SQL of each check, in the same order
+        self.joins: list[str] = []
+        self.optional_vars: set[str] = set()
+        self.order_by: list[str] = []  # which candidate an optional binding keeps
+        self.clauses: list[Clause] = []
+        self.clause_sql: list[str] = []
+
+    def bind_variables(self) -> None:
+        """The record type of each `match` variable; nothing else can be compiled while one is unknown."""
+        for name, binding in self.rule.match.items():
+            rtype = self.schema.record_type(binding.from_)
+            if rtype is None:
+                known = ", ".join(list(self.schema.types) + list(self.schema.derived))
+                self.problems.append((("match", name, "from"),
+                                      f"{binding.from_!r} is not a record type ({known})"))
+                continue
+            self.variables[name] = rtype
+            self.var_types[name] = binding.from_
+        if self.problems:
+            raise RuleError(self.problems)
+        ptypes = {n: p.type for n, p in self.rule.parameters.items()}
+        self.scope = Scope(self.schema, self.variables, ptypes, {}, self._param_ref)
+
+    def _param_ref(self, pname: str) -> str:
+        self.params_used.add(pname)
         return "$" + pname
 
-    ptypes = {n: p.type for n, p in rule.parameters.items()}
-    scope = Scope(schema, variables, ptypes, {}, param_ref)
-
-    def compiled(text: str, loc: tuple, visible: list[str] | None = None) -> Val | None:
+    def compiled(self, text: str, loc: tuple, visible: list[str] | None = None) -> Val | None:
+        """An expression compiled, or None with its problem recorded. With `visible`, an expression that names
+        a variable bound later in `match` is a problem: a join can use only the tables before it."""
         try:
-            val = compile_expr(text, scope)
+            val = compile_expr(text, self.scope)
         except ExprError as exc:
-            problems.append((loc, str(exc)))
+            self.problems.append((loc, str(exc)))
             return None
         if visible is not None:
-            later = [v for v in variables if v not in visible and f'{q(v)}.' in _sql_of(val)]
+            later = [v for v in self.variables if v not in visible and f'{q(v)}.' in _sql_of(val)]
             if later:
-                problems.append((loc, f"in {text!r}: {', '.join(later)} is bound later in `match`; "
-                                      "a binding may use only the variables before it"))
+                self.problems.append((loc, f"in {text!r}: {', '.join(later)} is bound later in `match`; "
+                                           "a binding may use only the variables before it"))
                 return None
         return val
 
-    for name, text in rule.let.items():
-        val = compiled(text, ("let", name))
-        if val is not None:
-            if val.kind == "record":
-                problems.append((("let", name), f"{text!r} is a record; bind records in `match`"))
-            scope.lets[name] = val
-
-    checks: list[Check] = []
-    conditions: list[str] = []
-
-    def condition_sql(text: str, loc: tuple, visible=None) -> str | None:
-        val = compiled(text, loc, visible)
+    def condition_sql(self, text: str, loc: tuple, visible=None) -> str | None:
+        """A condition compiled to SQL that is true, false or NULL, or None with its problem recorded."""
+        val = self.compiled(text, loc, visible)
         if val is None:
             return None
         try:
             sql = as_condition(val, text)
         except ExprError as exc:
-            problems.append((loc, str(exc)))
+            self.problems.append((loc, str(exc)))
             return None
         return sql
 
-    joins: list[str] = []
-    optional_vars: set[str] = set()
-    order_by: list[str] = []
-    for i, (name, binding) in enumerate(rule.match.items()):
-        visible = list(rule.match)[: i + 1]
-        table = f"{q(kinship_relation if binding.from_ == 'kinship' else binding.from_)} AS {q(name)}"
+    def column(self) -> str:
+        """The column of the next check, named by its place among the checks (c__<n>)."""
+        return f"c__{len(self.checks)}"
+
+    def add_check(self, sql: str, check: Check) -> None:
+        self.checks.append(check)
+        self.conditions.append(sql)
+
+    def compile_lets(self) -> None:
+        """The `let` values, each visible by name in what follows it."""
+        for name, text in self.rule.let.items():
+            val = self.compiled(text, ("let", name))
+            if val is not None:
+                if val.kind == "record":
+                    self.problems.append((("let", name), f"{text!r} is a record; bind records in `match`"))
+                self.scope.lets[name] = val
+
+    def compile_match(self) -> None:
+        """The FROM and JOIN clauses of `match`, each binding's `where` a check of the finding (or, for an
+        optional binding, a condition of its join)."""
+        for i, (name, binding) in enumerate(self.rule.match.items()):
+            visible = list(self.rule.match)[: i + 1]
+            table = f"{q(self.kinship_relation if binding.from_ == 'kinship' else binding.from_)} AS {q(name)}"
+            on_sql = self._join_on(name, binding, visible)
+            own = self._binding_where(name, binding, visible)
+            if binding.from_ == "kinship" and not binding.optional:
+                # Engine-wide reading, not a rule's choice: a rumour never establishes a finding. A link below
+                # `reported` that a rule admits leaves the finding undetermined, naming the weak link.
+                self.add_check(f"(CASE WHEN {q(name)}.status_rank >= {self.schema.status_rank('reported')} "
+                               "THEN TRUE END)",
+                               Check(f"established({name})", ESTABLISHED_MEANS, self.column()))
+            if binding.optional:
+                self.optional_vars.add(name)
+                if i == 0:
+                    self.problems.append((("match", name, "optional"), "the first binding cannot be optional"))
+                self.joins.append(f"LEFT JOIN {table} ON {' AND '.join(on_sql + own) or 'TRUE'}")
+                if binding.first_by:
+                    val = self.compiled(binding.first_by, ("match", name, "first_by"), visible)
+                    if val is not None:
+                        self.order_by.append(val.lo if val.kind == "date" else val.sql)
+                self.order_by.append(f"{q(name)}.id")
+            elif i == 0:
+                self.joins.append(f"FROM {table}")
+            else:
+                self.joins.append(f"JOIN {table} ON {' AND '.join(on_sql) or 'TRUE'}")
+
+    def _join_on(self, name: str, binding, visible: list[str]) -> list[str]:
+        """The equalities of a binding's `on`: each a field of its record equal to a record or id bound before."""
         on_sql = []
         for fname, text in binding.on.items():
-            if fname not in variables[name].fields:
-                problems.append((("match", name, "on", fname),
-                                 f"{binding.from_} have no field {fname!r}"))
+            if fname not in self.variables[name].fields:
+                self.problems.append((("match", name, "on", fname), f"{binding.from_} have no field {fname!r}"))
                 continue
-            val = compiled(text, ("match", name, "on", fname), visible[:-1])
+            val = self.compiled(text, ("match", name, "on", fname), visible[:-1])
             if val is not None:
                 if val.kind not in ("text", "record"):
-                    problems.append((("match", name, "on", fname), f"{text!r} must name a record or an id"))
+                    self.problems.append((("match", name, "on", fname), f"{text!r} must name a record or an id"))
                     continue
                 on_sql.append(f"{q(name)}.{q(fname)} = {val.sql}")
+        return on_sql
+
+    def _binding_where(self, name: str, binding, visible: list[str]) -> list[str]:
+        """A binding's own conditions: checks of the finding, or (optional binding) conditions of its join,
+        returned, where an unknown one keeps the candidate."""
         own = []
         for j, cond in enumerate(binding.where):
-            sql = condition_sql(cond.check, ("match", name, "where", j), visible)
+            sql = self.condition_sql(cond.check, ("match", name, "where", j), visible)
             if sql is None:
                 continue
             if binding.optional:
                 own.append(f"({sql}) IS NOT FALSE")
             else:
-                col = f"c__{len(checks)}"
-                checks.append(Check(cond.check, cond.means, col, relations=_relations_read(scope, cond.check)))
-                conditions.append(sql)
-        if binding.from_ == "kinship" and not binding.optional:
-            # Engine-wide reading, not a rule's choice: a rumour never establishes a finding. A link below
-            # `reported` that a rule admits leaves the finding undetermined, naming the weak link.
-            checks.append(Check(f"established({name})", ESTABLISHED_MEANS, f"c__{len(checks)}"))
-            conditions.append(f"(CASE WHEN {q(name)}.status_rank >= {schema.status_rank('reported')} "
-                              "THEN TRUE END)")
-        if binding.optional:
-            optional_vars.add(name)
-            if i == 0:
-                problems.append((("match", name, "optional"), "the first binding cannot be optional"))
-            joins.append(f"LEFT JOIN {table} ON {' AND '.join(on_sql + own) or 'TRUE'}")
-            if binding.first_by:
-                val = compiled(binding.first_by, ("match", name, "first_by"), visible)
-                if val is not None:
-                    order_by.append(val.lo if val.kind == "date" else val.sql)
-            order_by.append(f"{q(name)}.id")
-        elif i == 0:
-            joins.append(f"FROM {table}")
-        else:
-            joins.append(f"JOIN {table} ON {' AND '.join(on_sql) or 'TRUE'}")
+                self.add_check(sql, Check(cond.check, cond.means, self.column(),
+                                          relations=_relations_read(self.scope, cond.check)))
+        return own
 
-    for j, cond in enumerate(rule.where):
-        sql = condition_sql(cond.check, ("where", j))
-        if sql is not None:
-            checks.append(Check(cond.check, cond.means, f"c__{len(checks)}", relations=_relations_read(scope, cond.check)))
-            conditions.append(sql)
+    def compile_where(self) -> None:
+        """The rule's own conditions."""
+        for j, cond in enumerate(self.rule.where):
+            sql = self.condition_sql(cond.check, ("where", j))
+            if sql is not None:
+                self.add_check(sql, Check(cond.check, cond.means, self.column(),
+                                          relations=_relations_read(self.scope, cond.check)))
 
-    for j, limit in enumerate(rule.scope):
-        sql = condition_sql(limit.check, ("scope", j))
-        if sql is not None:
-            checks.append(Check(limit.check, limit.means, f"c__{len(checks)}", "scope", limit.law))
-            conditions.append(sql)
-    for j, ex in enumerate(rule.exemptions):
-        # An exemption holds the finding back where it applies: the check is "the exemption does not apply",
-        # unknown where the data cannot tell. A contested one never decides: where it applies, or may, the
-        # finding is undetermined (the check is unknown), and it stands only where it surely does not apply.
-        sql = condition_sql(ex.applies, ("exemptions", j, "applies"))
-        if sql is None:
-            continue
-        sql = f"(NOT ({sql}))" if ex.effect == "exempt" else f"(CASE WHEN ({sql}) IS FALSE THEN TRUE END)"
-        kind = "exemption" if ex.effect == "exempt" else "contested"
-        checks.append(Check(ex.applies, ex.means, f"c__{len(checks)}", kind, ex.law, ex.reason))
-        conditions.append(sql)
+    def compile_scope(self) -> None:
+        """The limits of the law's scope, each worded with the law that sets it."""
+        for j, limit in enumerate(self.rule.scope):
+            sql = self.condition_sql(limit.check, ("scope", j))
+            if sql is not None:
+                self.add_check(sql, Check(limit.check, limit.means, self.column(), "scope", limit.law))
 
-    if rule.effective:
-        eff = rule.effective
+    def compile_exemptions(self) -> None:
+        """The exemptions, each a check that it does not apply."""
+        for j, ex in enumerate(self.rule.exemptions):
+            # An exemption holds the finding back where it applies: the check is "the exemption does not apply",
+            # unknown where the data cannot tell. A contested one never decides: where it applies, or may, the
+            # finding is undetermined (the check is unknown), and it stands only where it surely does not apply.
+            sql = self.condition_sql(ex.applies, ("exemptions", j, "applies"))
+            if sql is None:
+                continue
+            sql = f"(NOT ({sql}))" if ex.effect == "exempt" else f"(CASE WHEN ({sql}) IS FALSE THEN TRUE END)"
+            kind = "exemption" if ex.effect == "exempt" else "contested"
+            self.add_check(sql, Check(ex.applies, ex.means, self.column(), kind, ex.law, ex.reason))
+
+    def compile_effective(self) -> None:
+        """The period the rule is in force, as checks on the date of the event it judges."""
+        if not self.rule.effective:
+            return
+        eff = self.rule.effective
         # The event date is compiled on its own and must be a date: it is never pasted into other text
         # before it has parsed whole, so `x) or (true` cannot widen the condition around it.
-        event = compiled(eff.date, ("effective", "date"))
+        event = self.compiled(eff.date, ("effective", "date"))
         if event is not None and event.kind != "date":
-            problems.append((("effective", "date"), f"{eff.date!r} must be a date (e.g. tenure.start)"))
+            self.problems.append((("effective", "date"), f"{eff.date!r} must be a date (e.g. tenure.start)"))
             event = None
         for bound, op, word in ((eff.from_, ">=", "on or after"), (eff.until, "<=", "on or before")):
             if bound is None or event is None:
                 continue
             text = f"({eff.date}) {op} date('{bound.isoformat()}')"
-            sql = condition_sql(text, ("effective",))
+            sql = self.condition_sql(text, ("effective",))
             if sql is not None:
-                checks.append(Check(text, f"the rule is in force for events {word} {bound.isoformat()}",
-                                    f"c__{len(checks)}"))
-                conditions.append(sql)
+                self.add_check(sql, Check(text, f"the rule is in force for events {word} {bound.isoformat()}",
+                                          self.column()))
 
-    clauses: list[Clause] = []
-    clause_sql: list[str] = []
-    for j, clause in enumerate(rule.status):
-        sql = condition_sql(clause.when, ("status", j))
-        if sql is not None:
-            clauses.append(Clause(clause.status, clause.when, clause.means, f"s__{j}"))
-            clause_sql.append(sql)
+    def compile_status(self) -> None:
+        """A duty's status clauses, each a column (s__<n>) the query's CASE reads in order."""
+        for j, clause in enumerate(self.rule.status):
+            sql = self.condition_sql(clause.when, ("status", j))
+            if sql is not None:
+                self.clauses.append(Clause(clause.status, clause.when, clause.means, f"s__{j}"))
+                self.clause_sql.append(sql)
 
-    for name in rule.related:
-        if var_types.get(name) != "persons" or name in optional_vars:
-            problems.append((("related",), f"related {name!r} must be a (non-optional) persons variable"))
-    if var_types.get(rule.subject) != "persons" or rule.subject in optional_vars:
-        problems.append((("subject",), f"subject {rule.subject!r} must be a (non-optional) persons variable"))
-    if problems:
-        raise RuleError(problems)
+    def check_people(self) -> None:
+        """The subject and the related are persons every finding has; then any problem found stops here."""
+        rule = self.rule
+        for name in rule.related:
+            if self.var_types.get(name) != "persons" or name in self.optional_vars:
+                self.problems.append((("related",), f"related {name!r} must be a (non-optional) persons variable"))
+        if self.var_types.get(rule.subject) != "persons" or rule.subject in self.optional_vars:
+            self.problems.append((("subject",), f"subject {rule.subject!r} must be a (non-optional) persons variable"))
+        if self.problems:
+            raise RuleError(self.problems)
 
-    select = [f"{q(v)}.id AS {q('v__' + v)}" for v in rule.match]
-    lets: dict[str, str] = {}
-    for name, val in scope.lets.items():
-        lets[name] = val.kind
-        if val.kind == "date":
-            select += [f"{val.lo} AS {q('l__' + name + '__lo')}", f"{val.hi} AS {q('l__' + name + '__hi')}"]
-        else:
-            select.append(f"{val.sql} AS {q('l__' + name)}")
-    select += [f"{sql} AS {c.column}" for sql, c in zip(conditions, checks)]
-    select += [f"{sql} AS {c.column}" for sql, c in zip(clause_sql, clauses)]
-    where = " AND ".join(f"({c}) IS NOT FALSE" for c in conditions) or "TRUE"
-    required = [f"{q(v)}.id" for v in rule.match if v not in optional_vars]
-    qualify = ""
-    if optional_vars:
-        qualify = (f"QUALIFY row_number() OVER (PARTITION BY {', '.join(required)} "
-                   f"ORDER BY {', '.join(o + ' NULLS LAST' for o in order_by)}) = 1")
+    def result(self) -> CompiledRule:
+        """The compiled rule, its query written from the parts compiled."""
+        kin_vars = [v for v in self.rule.match if self.var_types[v] == "kinship" and v not in self.optional_vars]
+        lets = {name: val.kind for name, val in self.scope.lets.items()}
+        return CompiledRule(self.rule, self._query(kin_vars), self.var_types, self.optional_vars, lets,
+                            self.checks, self.clauses, self.params_used, self._fields_used(), kin_vars)
 
-    unknown = " OR ".join(f"{c.column} IS NULL" for c in checks)
-    decide = [f"WHEN {unknown} THEN 'undetermined'"] if unknown else []
-    for c in clauses:
-        decide += [f"WHEN {c.column} THEN {lit(c.status)}", f"WHEN {c.column} IS NULL THEN 'undetermined'"]
-    default = "'flagged'" if not clauses else "NULL"
-    # A rule with no conditions at all (every match is a lead) has nothing to decide: no empty CASE.
-    status = f"CASE {' '.join(decide)} ELSE {default} END" if decide else default
-    ids = ", ".join(q("v__" + v) for v in rule.match)
-    kin_vars = [v for v in rule.match if var_types[v] == "kinship" and v not in optional_vars]
-    if kin_vars:
+    def _select(self) -> list[str]:
+        """The columns: each bound record's id (v__), each let value (l__, a date as its bounds), each check
+        (c__) and each status clause (s__)."""
+        select = [f"{q(v)}.id AS {q('v__' + v)}" for v in self.rule.match]
+        for name, val in self.scope.lets.items():
+            if val.kind == "date":
+                select += [f"{val.lo} AS {q('l__' + name + '__lo')}", f"{val.hi} AS {q('l__' + name + '__hi')}"]
+            else:
+                select.append(f"{val.sql} AS {q('l__' + name)}")
+        select += [f"{sql} AS {c.column}" for sql, c in zip(self.conditions, self.checks)]
+        select += [f"{sql} AS {c.column}" for sql, c in zip(self.clause_sql, self.clauses)]
+        return select
+
+    def _status(self) -> str:
+        """The SQL that decides a row's status: undetermined where a check is unknown, then the first status
+        clause that holds (a duty), else flagged; NULL where no clause holds, so the row is no finding."""
+        unknown = " OR ".join(f"{c.column} IS NULL" for c in self.checks)
+        decide = [f"WHEN {unknown} THEN 'undetermined'"] if unknown else []
+        for c in self.clauses:
+            decide += [f"WHEN {c.column} THEN {lit(c.status)}", f"WHEN {c.column} IS NULL THEN 'undetermined'"]
+        default = "'flagged'" if not self.clauses else "NULL"
+        # A rule with no conditions at all (every match is a lead) has nothing to decide: no empty CASE.
+        return f"CASE {' '.join(decide)} ELSE {default} END" if decide else default
+
+    def _query(self, kin_vars: list[str]) -> str:
+        """The whole query: the matches (m), their status (d), and, where the rule binds kinship, one row per
+        situation (g)."""
+        rule = self.rule
+        where = " AND ".join(f"({c}) IS NOT FALSE" for c in self.conditions) or "TRUE"
+        required = [f"{q(v)}.id" for v in rule.match if v not in self.optional_vars]
+        qualify = ""
+        if self.optional_vars:
+            qualify = (f"QUALIFY row_number() OVER (PARTITION BY {', '.join(required)} "
+                       f"ORDER BY {', '.join(o + ' NULLS LAST' for o in self.order_by)}) = 1")
+        status = self._status()
+        ids = ", ".join(q("v__" + v) for v in rule.match)
+        matches = f"WITH m AS (SELECT {', '.join(self._select())} {' '.join(self.joins)} WHERE {where} {qualify}), "
+        if not kin_vars:
+            return (matches + f"d AS (SELECT *, {status} AS status FROM m) "
+                    f"SELECT * FROM d WHERE status IS NOT NULL ORDER BY {ids}")
         # Several kinship paths between the same two people (a recorded `relative` and a sibling-in-law
         # derived through a spouse) are one situation: one finding, the most serious path deciding its
         # status, every path listed in its evidence.
@@ -261,26 +350,24 @@ def compile_rule(rule: Rule, schema: Schema, kinship_relation: str = "kinship") 
         rank = "CASE status " + " ".join(f"WHEN {lit(s)} THEN {n}" for s, n in STATUS_ORDER.items()) + " END"
         paths = ", ".join(f"list(DISTINCT {q('v__' + v)}) OVER (PARTITION BY {others}) AS {q('p__' + v)}"
                           for v in kin_vars)
-        sql = (f"WITH m AS (SELECT {', '.join(select)} {' '.join(joins)} WHERE {where} {qualify}), "
-               f"d AS (SELECT *, {status} AS status FROM m), "
-               f"g AS (SELECT *, {paths}, row_number() OVER (PARTITION BY {others} ORDER BY {rank}, {ids}) "
-               f"AS g__rank FROM d WHERE status IS NOT NULL) "
-               f"SELECT * EXCLUDE (g__rank) FROM g WHERE g__rank = 1 ORDER BY {ids}")
-    else:
-        sql = (f"WITH m AS (SELECT {', '.join(select)} {' '.join(joins)} WHERE {where} {qualify}), "
-               f"d AS (SELECT *, {status} AS status FROM m) "
-               f"SELECT * FROM d WHERE status IS NOT NULL ORDER BY {ids}")
-    texts = [*rule.let.values(), *(c.check for c in rule.where), *(c.when for c in rule.status),
-             *(t for b in rule.match.values() for t in [*b.on.values(), *(c.check for c in b.where)])]
-    if rule.effective:
-        texts.append(rule.effective.date)
-    texts += [c.check for c in rule.scope] + [e.applies for e in rule.exemptions]
-    fields_used = {(m[1], m[2]) for t in texts for m in _FIELD_REF.finditer(t) if m[1] in variables}
-    for var, rtype in variables.items():  # during(x, ...) reads x's period
-        if rtype.period and any(re.search(rf"during\(\s*{var}\b", t) for t in texts):
-            fields_used |= {(var, rtype.period[0]), (var, rtype.period[1])}
-    return CompiledRule(rule, sql, var_types, optional_vars, lets, checks, clauses, params_used, fields_used,
-                        kin_vars)
+        return (matches + f"d AS (SELECT *, {status} AS status FROM m), "
+                f"g AS (SELECT *, {paths}, row_number() OVER (PARTITION BY {others} ORDER BY {rank}, {ids}) "
+                f"AS g__rank FROM d WHERE status IS NOT NULL) "
+                f"SELECT * EXCLUDE (g__rank) FROM g WHERE g__rank = 1 ORDER BY {ids}")
+
+    def _fields_used(self) -> set[tuple[str, str]]:
+        """The (variable, field) pairs the rule's expressions read, so the evidence shows those facts' sources."""
+        rule = self.rule
+        texts = [*rule.let.values(), *(c.check for c in rule.where), *(c.when for c in rule.status),
+                 *(t for b in rule.match.values() for t in [*b.on.values(), *(c.check for c in b.where)])]
+        if rule.effective:
+            texts.append(rule.effective.date)
+        texts += [c.check for c in rule.scope] + [e.applies for e in rule.exemptions]
+        fields_used = {(m[1], m[2]) for t in texts for m in _FIELD_REF.finditer(t) if m[1] in self.variables}
+        for var, rtype in self.variables.items():  # during(x, ...) reads x's period
+            if rtype.period and any(re.search(rf"during\(\s*{var}\b", t) for t in texts):
+                fields_used |= {(var, rtype.period[0]), (var, rtype.period[1])}
+        return fields_used
 
 
 def _relations_read(scope: Scope, text: str) -> tuple[tuple[str, str], ...]:

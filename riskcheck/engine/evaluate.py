@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 from riskcheck.engine.compile import Check, CompiledRule
-from riskcheck.engine.facts import describe, step_flags
-from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
+from riskcheck.engine.evidence import Evidence
 from riskcheck.errors import RiskcheckError
+from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
 from riskcheck.grammar.relations import reason as relation_reason, tokens as relation_tokens
-from riskcheck.templating import degree_words, kinship_word, render_rule_text
+from riskcheck.templating import render_rule_text
 
 MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule
 
@@ -140,127 +140,66 @@ def findings_of_rows(compiled: CompiledRule, rows: list[dict], lookup: RecordLoo
 
 
 def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: dict, as_of: date) -> Finding:
+    """One row of the rule's query as a finding: its evidence in the order of the rule's reasoning (records,
+    computed values, checks, decision), then the texts and the ids a report and an export read."""
     rule = compiled.rule
     bound = {var: row["v__" + var] for var in rule.match}
     records = {var: lookup(compiled.var_types[var], rid) for var, rid in bound.items()}
+    lets = _let_words(compiled, row)
+    status = row["status"]
+    evidence = Evidence(lookup)
+    evidence.bound_records(compiled, row, records)
+    steps = evidence.steps
+    steps += _value_steps(compiled, row, lets)
+    undecided = _check_steps(compiled, row, records, params, steps)
+    steps.append(Step("decision", _decision(compiled, row, status)))
+
+    context = {var: _template_record(rec) for var, rec in records.items()}
+    context.update(lets)
+    context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
+    summary = render_rule_text(rule.summary, context)
+    explanation = render_rule_text(rule.explanation, context)
+
+    person = bound[rule.subject]
+    related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})
+    sources = sorted({s for step in steps for s in step.sources})
+    key = {var: rid for var, rid in bound.items()
+           if var not in compiled.kinship_vars and rule.match[var].key}
+    return Finding(
+        id=finding_id(rule.id, key), records=_records_json(compiled, row, bound, lookup), rule=rule.id,
+        rule_version=rule.version, rule_title=rule.title,
+        kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
+        summary=summary, explanation=explanation, steps=steps, sources=sources,
+        caveats=list(dict.fromkeys(evidence.caveats)), undecided=undecided, params=params, bound=bound,
+        identity_links=evidence.used_links, weak_facts=weak_facts(steps),
+    )
+
+
+def _let_words(compiled: CompiledRule, row: dict) -> dict:
+    """The `let` values of a row as a template and a reader see them (a date as the interval it may be)."""
     lets = {}
     for name, kind in compiled.lets.items():
         if kind == "date":
             lets[name] = describe_interval(row[f"l__{name}__lo"], row[f"l__{name}__hi"])
         else:
             lets[name] = row[f"l__{name}"]
-    status = row["status"]
+    return lets
 
-    steps: list[Step] = []
-    caveats: list[str] = []
-    used_links: list[dict] = []
-    shown: set[tuple[str, str]] = set()
-    schema = lookup.registry.schema
-    identity = lookup.registry.identity
-    reviewed_same = {frozenset((d.person, d.relative)): d for d in getattr(lookup.registry, "reviewed", ())
-                     if d.decision == "same_as"}
 
-    def fact(type_name: str, record: dict | None, used: set[str]) -> None:
-        if record is None or (type_name, record["id"]) in shown:
-            return
-        shown.add((type_name, record["id"]))
-        sources, flags, notes = step_flags(type_name, record, len(steps) + 1, lookup, schema, used)
-        caveats.extend(notes)
-        steps.append(Step("fact", describe(type_name, record, lookup), type_name, record["id"], sources, flags))
-        for original in identity.rewritten.get((type_name, record["id"]), {}).values():
-            identity_step(original if isinstance(original, list) else [original])
-
-    def identity_step(recorded_ids: list[str]) -> None:
-        for merged_id in recorded_ids:
-            if merged_id not in identity.resolution.canonical or ("link", merged_id) in shown:
-                continue
-            shown.add(("link", merged_id))
-            canonical = identity.resolution.canonical[merged_id]
-            merged = identity.merged_records.get(merged_id, {})
-            link = identity.link_of(merged_id)
-            decided = reviewed_same.get(frozenset((link.left, link.right))) if link and link.kind == "same_as" else None
-            if decided is not None:
-                why = f"a reviewer decided so ({decided.cited()})"
-                caveats.append(f"Step {len(steps) + 1}: the two records are one person by a reviewer's decision, "
-                               "not by the case's data.")
-            elif link is None or link.kind == "same_as":
-                why = "the registry says so (same_as)"
-            elif link.kind == "identifier":
-                why = link.explanation[0]
-            else:
-                why = "; ".join(link.explanation[:1] + [x for x in link.explanation if "birth" in x or "source" in x])
-            used_links.append({"record": merged_id, "taken_as": canonical, "how": link.kind if link else "same_as",
-                               "evidence": list(link.explanation) if link else []})
-            number = len(steps) + 1
-            caveats.append(f"Step {number}: two person records are taken as one human by riskcheck; "
-                           "check the identity link before relying on it.")
-            steps.append(Step("fact", f"The record above names {merged.get('name', merged_id)} ({merged_id}), "
-                                      f"which riskcheck links to {lookup('persons', canonical)['name']} "
-                                      f"({canonical}) as the same person: {why}.", "persons", merged_id,
-                              list(merged.get("sources") or []), ["identity link"]))
-
-    def kin_path(record: dict, dated: bool) -> None:
-        if record["id"].startswith("hint:"):
-            child, parent = ((record["person_id"], record["relative_id"]) if record["kind"] == "parent"
-                             else (record["relative_id"], record["person_id"]))
-            hint = identity.hint(child, parent)
-            number = len(steps) + 1
-            caveats.append(f"Step {number}: the family link is inferred from names, not recorded; "
-                           "it is a lead to check, not a fact.")
-            steps.append(Step("fact", f"{lookup('persons', parent)['name']} may be the parent of "
-                                      f"{lookup('persons', child)['name']}: inferred from names, not recorded"
-                                      f" ({'; '.join(hint.explanation) if hint else 'kinship hint'}).",
-                              "kinship", record["id"], [], ["inferred"]))
-            return
-        for rel_id in record["relations"]:
-            fact("relations", lookup("relations", rel_id), {"start", "end"} if dated else set())
-        through = record.get("through") or ([record["via"]] if record.get("via") else [])
-        if through:
-            people = ", then ".join(lookup("persons", p)["name"] for p in through)
-            steps.append(Step("fact", f"So {lookup('persons', record['relative_id'])['name']} is the "
-                                      f"{kinship_word(record['kind'])} of "
-                                      f"{lookup('persons', record['person_id'])['name']} "
-                                      f"({degree_words(record)}), through {people} (derived from the "
-                                      "records above).", "kinship", record["id"]))
-        elif record.get("line") or record.get("degree") is not None:
-            steps.append(Step("fact", f"Counted as civil law counts kinship: "
-                                      f"{lookup('persons', record['relative_id'])['name']} is the "
-                                      f"{kinship_word(record['kind'])} of "
-                                      f"{lookup('persons', record['person_id'])['name']}, "
-                                      f"{degree_words(record)}.", "kinship", record["id"]))
-
-    for var, binding in rule.match.items():
-        type_name = compiled.var_types[var]
-        record = records[var]
-        if record is None:
-            if var in compiled.optional_vars:
-                steps.append(Step("fact", f"No {binding.means or type_name[:-1]} matching the rule is recorded "
-                                          f"({var}).", outcome="none"))
-            continue
-        used = {f for v, f in compiled.fields_used if v == var}
-        if type_name == "kinship":
-            paths = [record] + [lookup("kinship", k) for k in row.get("p__" + var) or [] if k != record["id"]]
-            if len(paths) > 1:
-                ways = "; ".join(_path_words(k, lookup) for k in paths)
-                steps.append(Step("fact", f"{lookup('persons', record['person_id'])['name']} and "
-                                          f"{lookup('persons', record['relative_id'])['name']} are related in "
-                                          f"{len(paths)} ways, each shown below: {ways}. The most serious "
-                                          "outcome among them decides the finding.", "kinship", record["id"]))
-            for path in paths:
-                kin_path(path, bool(used))
-            continue
-        if type_name == "org_within" and record["depth"] == 0:
-            continue  # "the body is itself" is no fact a reader needs
-        fact(type_name, record, used)
-        for fname, f in schema.record_type(type_name).fields.items():
-            if f.type == "ref" and f.to == "organizations" and record.get(fname):
-                fact("organizations", lookup("organizations", record[fname]), set())
-
+def _value_steps(compiled: CompiledRule, row: dict, lets: dict) -> list[Step]:
+    """A step for each computed value, saying so where a date is an interval because its inputs are partial."""
+    steps = []
     for name, kind in compiled.lets.items():
         words = lets[name]
         if kind == "date" and words not in ("unknown",) and row[f"l__{name}__lo"] != row[f"l__{name}__hi"]:
             words += " (not a single day, because a date it is worked out from is recorded only in part)"
-        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {words}.", formula=rule.let[name]))
+        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {words}.", formula=compiled.rule.let[name]))
+    return steps
+
+
+def _check_steps(compiled: CompiledRule, row: dict, records: dict, params: dict, steps: list[Step]) -> list[str]:
+    """A step for each check, holding or undecided, added to `steps`; returns what the data could not decide
+    (with why, where a relations parameter cannot tell the kind of a link), in words."""
     undecided = []
     for check in compiled.checks:
         value = row[check.column]
@@ -276,42 +215,27 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         else:
             steps.append(Step("check", f"{holds[0].upper()}{holds[1:]}.", outcome="holds",
                               formula=check.text if check.means else None))
-    if status == "undetermined" and not undecided:
+    if row["status"] == "undetermined" and not undecided:
         # Every check held, so a status clause could not be decided: name it.
         for clause in compiled.clauses:
             if row[clause.column] is None:
-                wording = clause.means or clause.when
+                wording = clause.means or clause.text
                 undecided.append(f"whether {wording}")
                 steps.append(Step("check", f"Cannot be decided from the data: whether {wording}.",
                                   outcome="unknown"))
                 break
             if row[clause.column]:
                 break
-    decision = _decision(compiled, row, status)
-    steps.append(Step("decision", decision))
+    return undecided
 
-    context = {var: _template_record(rec) for var, rec in records.items()}
-    context.update(lets)
-    context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
-    summary = render_rule_text(rule.summary, context)
-    explanation = render_rule_text(rule.explanation, context)
 
-    person = bound[rule.subject]
-    related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})
-    sources = sorted({s for step in steps for s in step.sources})
+def _records_json(compiled: CompiledRule, row: dict, bound: dict, lookup: RecordLookup) -> dict:
+    """The ids of the records a finding rests on, by variable; for kinship, the relations of every path."""
     records_json = {var: rid for var, rid in bound.items() if rid is not None}
     for var in compiled.kinship_vars:
         paths = [lookup("kinship", k) for k in row["p__" + var]]
         records_json[var] = sorted({r for k in paths for r in (k["relations"] or [k["id"]])})
-    key = {var: rid for var, rid in bound.items()
-           if var not in compiled.kinship_vars and rule.match[var].key}
-    return Finding(
-        id=finding_id(rule.id, key), records=records_json, rule=rule.id, rule_version=rule.version, rule_title=rule.title,
-        kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
-        summary=summary, explanation=explanation, steps=steps, sources=sources,
-        caveats=list(dict.fromkeys(caveats)), undecided=undecided, params=params, bound=bound,
-        identity_links=used_links, weak_facts=weak_facts(steps),
-    )
+    return records_json
 
 
 def _check_words(check: Check) -> tuple[str, str]:
@@ -328,14 +252,6 @@ def _check_words(check: Check) -> tuple[str, str]:
         return (f"the contested exception does not apply: {wording}{law}",
                 f"the law is unsettled where {wording}{law}: {check.reason.strip()}")
     return wording, wording
-
-
-def _path_words(kin: dict, lookup: RecordLookup) -> str:
-    words = kinship_word(kin["kind"])
-    through = kin.get("through") or ([kin["via"]] if kin.get("via") else [])
-    if through:
-        words += " through " + ", then ".join(lookup("persons", p)["name"] for p in through)
-    return f"{words} ({degree_words(kin)}; {kin['status']})"
 
 
 def _decision(compiled: CompiledRule, row: dict, status: str) -> str:

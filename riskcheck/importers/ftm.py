@@ -37,18 +37,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
-from riskcheck.errors import Problem, ProblemError, RiskcheckError
-from riskcheck.registry.dates import DateFormatError, FIRST_AS_OF, LAST_AS_OF, parse_date, parse_exact_date
+from riskcheck.errors import Problem, ProblemError
+from riskcheck.importers.ftm_read import read_entity_file
+from riskcheck.importers.ftm_values import (country_code, dates_of, day_of, first_value, identifier, identifiers_of,
+                                            lower_bound, scheme_word, upper_bound)
+from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
 from riskcheck.registry.schema import load_schema
 from riskcheck.textsafety import http_url
 
 ORGANIZATION_SCHEMATA = {"Organization": "organization", "PublicBody": "public_body", "Company": "company"}
 MAPPED = {"Person", "Position", "Occupancy", "Family", "Identification", "Passport", *ORGANIZATION_SCHEMATA}
-MAX_LINE_CHARS = 50_000_000  # one entity; a longer line is not an entity export
 
 
 @dataclass
@@ -81,187 +82,6 @@ def relationship_kinds() -> dict[str, str]:
 
 def _word(text: str) -> str:
     return " ".join(text.lower().replace("ё", "е").replace("-", " ").replace("_", " ").split())
-
-
-# ---------------------------------------------------------------------------------------------- reading
-
-MAX_NESTING = 32  # OpenSanctions nests two or three levels; deeper is no export but an attack on the reader
-MAX_PROBLEMS = 50  # problems listed per file; the count of the rest is given
-# Schemata one entity's fragments may carry (Aleph writes a fragment under a more general schema): the
-# fragments merge into the more specific one. Any other pair sharing an id are two entities, never merged.
-GENERAL_SCHEMATA = {"Thing": None, "LegalEntity": "Thing", "Organization": "LegalEntity", "Person": "LegalEntity",
-                    "Company": "Organization", "PublicBody": "Organization"}
-
-
-def _ancestors(schema: str) -> set[str]:
-    out = {schema}
-    while GENERAL_SCHEMATA.get(schema):
-        schema = GENERAL_SCHEMATA[schema]
-        out.add(schema)
-    return out
-
-
-class _TooDeep(RiskcheckError):
-    pass
-
-
-@dataclass
-class EntityFile:
-    """The entities of one file by id, and what could not be taken from it as it stands."""
-
-    entities: dict[str, dict]
-    collisions: dict[str, list[str]] = field(default_factory=dict)  # id -> schemata of the entities not merged
-
-
-def read_entities(path: Path, shown: str) -> dict[str, dict]:
-    """Every entity by id, nested ones lifted out; fragments of one entity (Aleph) merged property by property."""
-    return read_entity_file(path, shown).entities
-
-
-def read_entity_file(path: Path, shown: str) -> EntityFile:
-    """As read_entities, keeping the ids that two entities of unrelated schemata share (each kept apart:
-    an Organization with a Person's id must not become that person's alias)."""
-    merged = _Merged()
-    problems: list[Problem] = []
-    more = 0
-
-    def problem(number: int, message: str) -> None:
-        nonlocal more
-        if len(problems) < MAX_PROBLEMS:
-            problems.append(Problem(shown, number, message))
-        else:
-            more += 1
-
-    with open(path, "rb") as fh:
-        number = 0
-        while True:
-            raw = fh.readline(MAX_LINE_CHARS + 1)
-            if not raw:
-                break
-            number += 1
-            if len(raw) > MAX_LINE_CHARS and not raw.endswith(b"\n"):
-                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    pass  # the rest of a line too long to be an entity: skipped, never held
-                problem(number, "is longer than any entity; not read")
-                continue
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                problem(number, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the "
-                                "line): FollowTheMoney files are UTF-8; convert the file, e.g. with iconv")
-                continue
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problem(number, f"is not JSON: {exc.msg} (column {exc.colno})")
-                continue
-            except RecursionError:
-                problem(number, "nests deeper than riskcheck reads (JSON nested beyond Python's limit); not read")
-                continue
-            if not isinstance(data, dict) or not isinstance(data.get("schema"), str) or not _is_id(data.get("id")):
-                problem(number, "is not a FollowTheMoney entity (an object with id, schema and properties)")
-                continue
-            try:
-                found = list(_flatten(data))
-            except _TooDeep:
-                problem(number, f"nests entities more than {MAX_NESTING} levels deep; not read")
-                continue
-            for entity in found:
-                merged.add(entity)
-    if more:
-        problems.append(Problem(shown, None, f"{more:,} more problems like those above, not listed"))
-    if problems:
-        raise ProblemError(problems)
-    return EntityFile(merged.entities(), merged.collisions)
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
-
-
-def _texts(value) -> list[str]:
-    values = value if isinstance(value, list) else [value]
-    return [_text(v) for v in values if isinstance(v, str)]
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _text(value) -> str:
-    """A value as text that can be written: JSON's "\\ud800" escapes make lone surrogates, which no UTF-8 file
-    can hold; each becomes U+FFFD (the replacement character), visibly."""
-    text = value if isinstance(value, str) else str(value)
-    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
-
-
-def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[dict]:
-    """The entity, with nested entities replaced by their ids and yielded themselves (a nested entity
-    without datasets or dates of its own has those of the entity it was found in)."""
-    if depth > MAX_NESTING:
-        raise _TooDeep()
-    seen = data.get("last_change") or data.get("last_seen")
-    entity = {"id": _text(data["id"]), "schema": _text(data["schema"]), "properties": {},
-              "datasets": _texts(data.get("datasets") or []),
-              "last_seen": seen if isinstance(seen, str) else None}
-    if outer is not None:
-        entity["datasets"] = entity["datasets"] or outer["datasets"]
-        entity["last_seen"] = entity["last_seen"] or outer["last_seen"]
-    properties = data.get("properties")
-    for name, values in (properties.items() if isinstance(properties, dict) else ()):
-        values = values if isinstance(values, list) else [values]
-        kept = []
-        for value in values:
-            if isinstance(value, dict) and _is_id(value.get("id")) and isinstance(value.get("schema"), str):
-                yield from _flatten(value, entity, depth + 1)
-                kept.append(_text(value["id"]))
-            elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                kept.append(_text(value))
-        entity["properties"][_text(name)] = kept
-    yield entity
-
-
-class _Merged:
-    """Fragments of one entity merged property by property, each value once, in the order first seen.
-
-    Values are held in dicts (ordered sets) while reading, so merging 150,000 fragments of one entity
-    costs the same per fragment as merging the first two (lists made it quadratic: minutes).
-    """
-
-    def __init__(self):
-        self.by_id: dict[str, dict] = {}
-        self.collisions: dict[str, list[str]] = {}
-
-    def add(self, entity: dict) -> None:
-        known = self.by_id.get(entity["id"])
-        if known is None:
-            self.by_id[entity["id"]] = {
-                "id": entity["id"], "schema": entity["schema"],
-                "properties": {k: dict.fromkeys(v) for k, v in entity["properties"].items()},
-                "datasets": dict.fromkeys(entity["datasets"]), "last_seen": entity["last_seen"]}
-            return
-        if entity["schema"] != known["schema"]:
-            if entity["schema"] in _ancestors(known["schema"]):
-                pass  # a more general fragment of the same entity
-            elif known["schema"] in _ancestors(entity["schema"]):
-                known["schema"] = entity["schema"]
-            else:
-                schemata = self.collisions.setdefault(entity["id"], [known["schema"]])
-                if entity["schema"] not in schemata:
-                    schemata.append(entity["schema"])
-                return
-        for name, values in entity["properties"].items():
-            known["properties"].setdefault(name, {}).update(dict.fromkeys(values))
-        known["datasets"].update(dict.fromkeys(entity["datasets"]))
-        known["last_seen"] = max(filter(None, [known["last_seen"], entity["last_seen"]]), default=None)
-
-    def entities(self) -> dict[str, dict]:
-        return {eid: {"id": eid, "schema": e["schema"], "properties": {k: list(v) for k, v in e["properties"].items()},
-                      "datasets": list(e["datasets"]), "last_seen": e["last_seen"]}
-                for eid, e in self.by_id.items()}
 
 
 # ---------------------------------------------------------------------------------------------- mapping
@@ -320,7 +140,7 @@ class _Mapper:
     def date_of(self, entity: dict, prop: str) -> str | None:
         """The entity's date `prop` as a partial date; values that are no date riskcheck can hold (year 0000,
         99999) are kept in the notes and counted, never cut to a date they do not say."""
-        dates, odd = _dates_of(entity["properties"].get(prop, []))
+        dates, odd = dates_of(entity["properties"].get(prop, []))
         if odd:
             self.summary.caveats["dates that are no calendar date from 0001 to 9999, not read as dates "
                                  "(kept in the record's notes)"] += len(odd)
@@ -358,10 +178,10 @@ class _Mapper:
         gender = next((g.lower() for g in props.get("gender", []) if g.lower() in ("male", "female")), None)
         self.rows["persons"][entity["id"]] = {
             "id": entity["id"], "name": names[0], "aliases": list(dict.fromkeys(aliases)),
-            "given_name": _first(props, "firstName"), "patronymic": _first(props, "fatherName"),
-            "surname": _first(props, "lastName"), "birth_date": self.date_of(entity, "birthDate"),
+            "given_name": first_value(props, "firstName"), "patronymic": first_value(props, "fatherName"),
+            "surname": first_value(props, "lastName"), "birth_date": self.date_of(entity, "birthDate"),
             "gender": {"male": "m", "female": "f"}.get(gender),
-            "identifiers": _identifiers(props), "notes": self.notes(entity),
+            "identifiers": identifiers_of(props), "notes": self.notes(entity),
             "sources": [self.source(entity)]}
 
     def identifications(self) -> dict[str, list[str]]:
@@ -371,14 +191,14 @@ class _Mapper:
                 continue
             props = entity["properties"]
             holder = next((h for h in props.get("holder", []) if h in self.rows["persons"]), None)
-            number = _first(props, "number") or _first(props, "passportNumber")
+            number = first_value(props, "number") or first_value(props, "passportNumber")
             if holder is None or not number:
                 self.summary.caveats[f"{entity['schema']} entities without a known holder or number, "
                                      "not mapped"] += 1
                 continue
-            kind = "passport" if entity["schema"] == "Passport" else _scheme_word(_first(props, "type") or "id")
-            country = _country(_first(props, "country"))
-            out.setdefault(holder, []).append(_identifier(f"{country}-{kind}", number))
+            kind = "passport" if entity["schema"] == "Passport" else scheme_word(first_value(props, "type") or "id")
+            country = country_code(first_value(props, "country"))
+            out.setdefault(holder, []).append(identifier(f"{country}-{kind}", number))
         return out
 
     def position(self, entity: dict) -> None:
@@ -388,7 +208,7 @@ class _Mapper:
             return
         org = next((o for o in props.get("organization", []) if o in self.rows["organizations"]), None)
         if org is None:
-            country = (_first(props, "country") or "").lower()
+            country = (first_value(props, "country") or "").lower()
             org = f"ftm-country-{country or 'unknown'}"
             if org not in self.rows["organizations"]:
                 self.rows["organizations"][org] = {
@@ -411,16 +231,16 @@ class _Mapper:
             self.summary.caveats["Occupancy entities whose holder or post is not in the file, not mapped"] += 1
             return
         start, end = self.date_of(entity, "startDate"), self.date_of(entity, "endDate")
-        status = (_first(props, "status") or "unknown").lower()
+        status = (first_value(props, "status") or "unknown").lower()
         notes = [f"FtM status: {status}", *self.odd_dates.get(entity["id"], [])]
         if start is None:
-            start = f"../{_upper(end) if end else self.as_of}"
+            start = f"../{upper_bound(end) if end else self.as_of}"
             self.summary.caveats["occupancies without a start date (start: some day up to the end or as-of)"] += 1
         if end is None and status == "ended":
             end = f"../{self.as_of}"
             self.summary.caveats["ended occupancies without an end date (end: some day up to the as-of date)"] += 1
         elif end is None and status != "current":
-            end = f"{_lower(start)}/.."
+            end = f"{lower_bound(start)}/.."
             self.summary.caveats["occupancies of unknown status without an end date (end left open)"] += 1
         self.rows["tenures"][entity["id"]] = {
             "id": entity["id"], "person_id": holder, "position_id": post, "start": start, "end": end,
@@ -452,71 +272,6 @@ class _Mapper:
             row["parent_id"] = parents[0] if parents else None
 
 
-def _first(props: dict, name: str) -> str | None:
-    return next(iter(props.get(name, [])), None)
-
-
-_DATE = re.compile(r"(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:T[0-9:.+\-Z]*)?")
-
-
-def _dates_of(values: list[str]) -> tuple[str | None, list[str]]:
-    """One partial date for all the values (the most precise when they agree, else the interval spanning
-    them), and the values that are no date riskcheck can hold: year 0000, a five-digit year, month 13."""
-    dates, odd = set(), []
-    for value in values:
-        m = _DATE.fullmatch(value.strip())
-        try:
-            if m is None:
-                raise DateFormatError(value)
-            parse_date(m.group(1))
-            dates.add(m.group(1))
-        except DateFormatError:
-            odd.append(value)
-    dates = sorted(dates)
-    if not dates:
-        return None, odd
-    if all(dates[-1].startswith(d) for d in dates):
-        return dates[-1], odd
-    return f"{dates[0]}/{dates[-1]}", odd
-
-
-def _lower(text: str) -> str:
-    return text.split("/")[0] if "/" in text else text
-
-
-def _upper(text: str) -> str:
-    return text.split("/")[-1] if "/" in text else text
-
-
-def _country(code: str | None) -> str:
-    """An ISO alpha-2 code in lower case for an identifier's scheme, or xx (an identifier scheme is letters)."""
-    return code.lower() if code and re.fullmatch(r"[A-Za-z]{2}", code) else "xx"
-
-
-def _scheme_word(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "id"
-
-
-_NOT_IN_IDENTIFIER = re.compile(r"[\s;]+")
-
-
-def _identifier(scheme: str, value: str) -> str:
-    return f"{scheme}:{_NOT_IN_IDENTIFIER.sub('', value)}"
-
-
-def _identifiers(props: dict) -> list[str]:
-    country = _country(_first(props, "country") or _first(props, "nationality"))
-    out = []
-    for prop, kind in (("idNumber", "id"), ("taxNumber", "tax"), ("passportNumber", "passport")):
-        for value in props.get(prop, []):
-            digits = re.sub(r"\s", "", value)
-            scheme = "kz-iin" if country == "kz" and prop == "idNumber" and re.fullmatch(r"\d{12}", digits) \
-                else f"{country}-{kind}"
-            out.append(_identifier(scheme, value))
-    out += [_identifier("ru-inn", v) for v in props.get("innCode", [])]
-    return sorted(set(out))
-
-
 # ---------------------------------------------------------------------------------------------- writing
 
 def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | None = None) -> ImportSummary:
@@ -533,7 +288,7 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
         seen = []
         for e in entities.values():
             if e.get("last_seen"):
-                day = _day(e["last_seen"])
+                day = day_of(e["last_seen"])
                 if day is None:
                     odd_seen += 1
                 else:
@@ -568,15 +323,6 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return summary
-
-
-def _day(text: str) -> date | None:
-    """A last_change timestamp as a day a case can be judged at, or None (99999-01-01, 0000-01-01)."""
-    m = _DATE.fullmatch(text.strip())
-    try:
-        return parse_exact_date(m.group(1)) if m else None
-    except DateFormatError:
-        return None
 
 
 def _jurisdiction(props: dict) -> str | None:

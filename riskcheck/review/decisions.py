@@ -21,30 +21,23 @@ log, its checks and its batches.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import secrets
 import sqlite3
 import stat
-from dataclasses import dataclass, fields
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from riskcheck.errors import RiskcheckError
-from riskcheck.registry.dates import parse_time, time_words
-from riskcheck.registry.reviewed import FILE_NAME
-
-DECISIONS = ("confirmed", "dismissed", "unsure")
-KINDS = ("decision", "link")  # what an event records: a decision on a finding, or on a pair of person records
-LINK_WORDS = ("not_related", "same_as", "not_same_as", "unsure")  # a link decision is one of these or a relation kind
-MAX_NOTE_CHARS = 10_000
-MAX_REVIEWER_CHARS = 200
-MAX_EVIDENCE_CHARS = 2_000_000  # a finding's evidence is a few kilobytes; a national one tens
-MAX_LINE_CHARS = MAX_EVIDENCE_CHARS + 100_000
-MAX_JSON_DEPTH = 32  # a finding nests five levels; 100,000 `[` must be refused, not recursed into
-CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this machine's clock another machine's event may be
+# The event and its checks live in their own modules; their names are kept here, where the rest of riskcheck
+# has always found them.
+from riskcheck.review.event_checks import (encodable, json_depth_ok, link_decisions, read_events,  # noqa: F401
+                                           unusable)
+from riskcheck.review.events import (CLOCK_SKEW, CONTENT_FIELDS, DECISIONS, FILE_NAME, KINDS,  # noqa: F401
+                                     LINK_WORDS, MAX_EVIDENCE_CHARS, MAX_JSON_DEPTH, MAX_LINE_CHARS,
+                                     MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, Batch, Event, ReviewError, Unreadable,
+                                     evidence_of, fingerprint, now_utc, parse_time, reviews_path, time_text,
+                                     time_words)
 
 # The decision word is validated in Python (each kind of event has its words); a log made with a CHECK on
 # it is copied into a table without it when opened (DecisionLog._drop_decision_check).
@@ -91,87 +84,6 @@ CREATE TRIGGER IF NOT EXISTS withdrawals_are_never_deleted BEFORE DELETE ON with
 BEGIN SELECT RAISE(ABORT, 'a withdrawal is never deleted'); END;
 """
 _COLUMNS = "case_id, finding, decision, note, reviewer, at, fingerprint, evidence, kind, batch"
-
-
-class ReviewError(RiskcheckError, ValueError):
-    """A decision that cannot be recorded as given (unknown decision, no reviewer, ...)."""
-
-
-@dataclass(frozen=True)
-class Event:
-    case_id: str
-    finding: str
-    decision: str
-    note: str
-    reviewer: str
-    at: str  # UTC, ISO 8601 to the microsecond
-    fingerprint: str
-    evidence: str  # the finding's JSON when decided
-    kind: str = "decision"
-    batch: str = ""  # the import it came in with; "" when recorded on this machine
-
-    @property
-    def uid(self) -> str:
-        """The content id: the same event has the same uid on every machine, whichever batch brought it."""
-        content = {f: getattr(self, f) for f in CONTENT_FIELDS}
-        if self.kind == "decision":
-            del content["kind"]  # events written before kinds existed keep their uid
-        return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:32]
-
-    @property
-    def imported(self) -> bool:
-        return bool(self.batch)
-
-    def to_json(self) -> dict:
-        return {"uid": self.uid, **{f: getattr(self, f) for f in CONTENT_FIELDS}}
-
-    def evidence_json(self) -> dict:
-        """The evidence as a finding's JSON (checked: the log's reader refuses events whose evidence is not)."""
-        return json.loads(self.evidence)
-
-
-CONTENT_FIELDS = [f.name for f in fields(Event) if f.name != "batch"]
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """An event in the log that cannot be used: listed with why, never allowed to stop a report."""
-
-    case_id: str
-    finding: str
-    at: str
-    reviewer: str
-    why: str
-
-
-@dataclass(frozen=True)
-class Batch:
-    batch: str
-    file: str
-    at: str
-    events: int
-    withdrawn: str = ""  # "by <reviewer> at <time>" once withdrawn
-
-
-def evidence_of(finding_json: dict) -> str:
-    """What a decision was made on: the finding as findings.json holds it, canonically written."""
-    return json.dumps(finding_json, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def fingerprint(evidence: str) -> str:
-    return hashlib.sha256(evidence.encode("utf-8")).hexdigest()[:16]
-
-
-def reviews_path(root: Path) -> Path:
-    return root / FILE_NAME
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def time_text(when: datetime) -> str:
-    return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def check_log_path(path: Path) -> None:
@@ -263,15 +175,7 @@ class DecisionLog:
         decision = decision.strip().lower()
         if decision not in DECISIONS:
             raise ReviewError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
-        if not reviewer.strip():
-            raise ReviewError("a decision needs the reviewer's name")
-        if len(reviewer.strip()) > MAX_REVIEWER_CHARS:
-            raise ReviewError(f"the reviewer's name is longer than {MAX_REVIEWER_CHARS} characters")
-        if len(note) > MAX_NOTE_CHARS:
-            raise ReviewError(f"the note is longer than {MAX_NOTE_CHARS:,} characters")
-        for name, text in (("note", note), ("reviewer's name", reviewer)):
-            if not _encodable(text):
-                raise ReviewError(f"the {name} holds a character that is not text (a lone surrogate)")
+        self._check_words(reviewer, note)
         evidence = evidence_of(finding_json)
         when = (at or now_utc()).astimezone(timezone.utc)  # microseconds: two saves in one second keep their order
         event = Event(case_id, finding_json["id"], decision, note.strip(), reviewer.strip(),
@@ -401,6 +305,7 @@ class DecisionLog:
 
     @staticmethod
     def _check_words(reviewer: str, note: str) -> None:
+        """A reviewer's name and note that can be recorded, or ReviewError saying why not."""
         if not reviewer.strip():
             raise ReviewError("a decision needs the reviewer's name")
         if len(reviewer.strip()) > MAX_REVIEWER_CHARS:
@@ -408,7 +313,7 @@ class DecisionLog:
         if len(note) > MAX_NOTE_CHARS:
             raise ReviewError(f"the note is longer than {MAX_NOTE_CHARS:,} characters")
         for name, text in (("note", note), ("reviewer's name", reviewer)):
-            if not _encodable(text):
+            if not encodable(text):
                 raise ReviewError(f"the {name} holds a character that is not text (a lone surrogate)")
 
     def unreadable(self, case_id: str | None = None) -> list[Unreadable]:
@@ -437,134 +342,3 @@ def _text(value) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return "" if value is None else str(value)
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON text nests no deeper than `limit` (checked before parsing: deep nesting crashes the parser)."""
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return False
-        elif ch in "]}":
-            depth -= 1
-    return True
-
-
-def _strings(value) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(k)
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
-
-FINDING_TEXT_FIELDS = ("id", "rule", "status", "summary")
-
-
-def unusable(event: Event, now: datetime) -> str:
-    """Why an event cannot be used (in words), or "" when it can. Checked on import and on every read."""
-    if event.kind not in KINDS:
-        return f"it records a {event.kind!r}, which this version of riskcheck does not know"
-    if event.kind == "decision" and event.decision not in DECISIONS:
-        return f"its decision {event.decision!r} is not one of {', '.join(DECISIONS)}"
-    if event.kind == "link" and event.decision not in link_decisions():
-        return (f"its decision on two persons {event.decision[:40]!r} is not a relation kind nor one of "
-                f"{', '.join(LINK_WORDS)}")
-    for name in ("case_id", "finding", "decision", "note", "reviewer", "at", "fingerprint", "evidence", "kind"):
-        if not _encodable(getattr(event, name)):
-            return f"its {name} holds a character that is not text (a lone surrogate)"
-    if not event.reviewer.strip() or len(event.reviewer) > MAX_REVIEWER_CHARS:
-        return f"the reviewer's name is empty or longer than {MAX_REVIEWER_CHARS} characters"
-    if len(event.note) > MAX_NOTE_CHARS:
-        return f"the note is longer than {MAX_NOTE_CHARS:,} characters"
-    if not event.case_id or len(event.case_id) > 200 or not event.finding or len(event.finding) > 300:
-        return "its case or finding id is empty or too long"
-    when = parse_time(event.at)
-    if when is None:
-        return f"its time {event.at[:40]!r} is not a date and time with its zone"
-    if when > now + CLOCK_SKEW:
-        return f"its time {event.at[:40]} is later than now: it would hide every later decision"
-    if len(event.evidence) > MAX_EVIDENCE_CHARS:
-        return f"its evidence is longer than {MAX_EVIDENCE_CHARS:,} characters"
-    if fingerprint(event.evidence) != event.fingerprint:
-        return "the evidence does not match its fingerprint"
-    if not json_depth_ok(event.evidence):
-        return f"its evidence nests deeper than {MAX_JSON_DEPTH} levels"
-    try:
-        finding = json.loads(event.evidence)
-    except (ValueError, RecursionError):
-        return "its evidence is not JSON"
-    if event.kind == "link":
-        from riskcheck.review.links import link_problem
-        return link_problem(event, finding)
-    if not isinstance(finding, dict) or not all(isinstance(finding.get(k), str) for k in FINDING_TEXT_FIELDS):
-        return "its evidence is not a finding (a finding has an id, a rule, a status and a summary)"
-    if finding["id"] != event.finding or not event.finding.startswith(finding["rule"] + "-"):
-        return f"its evidence is the finding {finding['id'][:80]!r}, not {event.finding[:80]!r}"
-    if not all(_encodable(s) for s in _strings(finding)):
-        return "its evidence holds a character that is not text (a lone surrogate)"
-    return ""
-
-
-def link_decisions() -> tuple[str, ...]:
-    """What a decision on two person records may say: a relation kind of the contract, or a LINK_WORD."""
-    from riskcheck.registry.schema import load_schema
-    return tuple(load_schema().types["relations"].fields["kind"].values) + LINK_WORDS
-
-
-def read_events(lines: Iterable[str], shown: str) -> list[Event]:
-    """Events from an export (JSON lines), each checked for form; a damaged line is an error naming it.
-
-    What the events say (their case, time and evidence) is checked by DecisionLog.import_events."""
-    out = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE_CHARS:
-            raise ReviewError(f"{shown} line {number}: longer than {MAX_LINE_CHARS:,} characters")
-        if not json_depth_ok(line):
-            raise ReviewError(f"{shown} line {number}: nests deeper than {MAX_JSON_DEPTH} levels")
-        try:
-            data = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            raise ReviewError(f"{shown} line {number}: not a decision ({type(exc).__name__}: {exc})") from None
-        if not isinstance(data, dict):
-            raise ReviewError(f"{shown} line {number}: not a decision (not a JSON object)")
-        try:
-            event = Event(**{f: data[f] for f in CONTENT_FIELDS if f in data or f != "kind"})
-        except (KeyError, TypeError) as exc:
-            raise ReviewError(f"{shown} line {number}: not a decision (missing {exc})") from None
-        if not all(isinstance(getattr(event, f), str) for f in CONTENT_FIELDS):
-            raise ReviewError(f"{shown} line {number}: not a decision (a field is missing or not text)")
-        if not all(_encodable(getattr(event, f)) for f in CONTENT_FIELDS):
-            raise ReviewError(f"{shown} line {number}: a field holds a character that is not text (a lone surrogate)")
-        if data.get("uid") not in (None, event.uid):
-            raise ReviewError(f"{shown} line {number}: the decision was altered after it was exported "
-                              "(its content no longer matches its uid)")
-        if fingerprint(event.evidence) != event.fingerprint:
-            raise ReviewError(f"{shown} line {number}: the evidence does not match its fingerprint")
-        out.append(event)
-    return out
