@@ -279,7 +279,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
         # Every check held, so a status clause could not be decided: name it.
         for clause in compiled.clauses:
             if row[clause.column] is None:
-                wording = clause.means or clause.when
+                wording = clause.means or clause.text
                 undecided.append(f"whether {wording}")
                 steps.append(Step("check", f"Cannot be decided from the data: whether {wording}.",
                                   outcome="unknown"))
