@@ -6,6 +6,7 @@ pass instead of one error per run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from riskcheck.textsafety import reveal
@@ -44,3 +45,15 @@ class ProblemError(Exception):
 
 def _problem_order(p: Problem) -> tuple:
     return (p.file, p.line or 0, p.record or "", p.field or "", p.message)
+
+
+def failure_words(exc: BaseException) -> str:
+    """An unexpected error in one line a reader can act on (no traceback, no paths of this machine).
+
+    Here, below every stage, so that a run and a rule's inline tests word the same failure alike."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if "Out of Memory" in text or isinstance(exc, MemoryError):
+        return ("it needed more memory than riskcheck may use (a rule that joins too many records, or a "
+                "very large case)")
+    text = re.sub(r"(/[^\s/'\"]+)+/", "", text)[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

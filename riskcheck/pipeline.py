@@ -8,7 +8,6 @@ date), never overwritten by a half-made one.
 
 from __future__ import annotations
 
-import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Callable
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.engine.what_if import mark_hints_that_change_findings
-from riskcheck.errors import Problem, ProblemError
+from riskcheck.errors import Problem, ProblemError, failure_words
 from riskcheck.indicators.compile import override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
@@ -28,7 +27,7 @@ from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
 from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                       rules_for_case)
-from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, prefetch_matched
+from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, naming_the_rule, prefetch_matched
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.model import coerce_param
 
@@ -96,20 +95,6 @@ def watch_progress(registry: Registry, report: Callable[[float], None], first: f
         registry.conn.execute("SET enable_progress_bar = false")
 
 
-def failure_words(exc: BaseException) -> str:
-    """An unexpected error in one line a reader can act on (no traceback, no paths of this machine)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if "Out of Memory" in text or isinstance(exc, MemoryError):
-        return ("it needed more memory than riskcheck may use (a rule that joins too many records, or a "
-                "very large case)")
-    text = re.sub(r"(/[^\s/'\"]+)+/", "", text)[:300]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def rule_display(loaded: LoadedRule) -> str:
-    return f"rule {loaded.id} ({loaded.path.name})"
-
-
 def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str, dict]:
     """Turn `RULE.NAME=VALUE` strings into typed overrides; raise ValueError with a plain message."""
     by_id = {r.id: r for r in rules}
@@ -135,22 +120,6 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
         if wrong:
             raise ValueError(f"--param {item!r}: {wrong}")
     return out
-
-
-@contextmanager
-def naming_the_rule(loaded: LoadedRule | None):
-    """A failure while a rule is evaluated is a problem of the case that names the rule (or, between the
-    rules, says so), with no traceback and no path of the machine."""
-    try:
-        yield
-    except ProblemError:
-        raise
-    except Exception as exc:
-        if loaded is None:
-            raise ProblemError([Problem("rules", None, "the records the rules' evidence names could not be "
-                                        f"read on this case: {failure_words(exc)}")]) from exc
-        raise ProblemError([Problem(rule_display(loaded), None, "the rule could not be evaluated on this "
-                                    f"case: {failure_words(exc)}")]) from exc
 
 
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
