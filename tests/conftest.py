@@ -19,6 +19,18 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def shipped_reports(tmp_path_factory) -> Path:
+    """`riskcheck run cases/` (each case by its own pack), run once for the whole session since several test
+    files read it: read it, never write into it (copy it first)."""
+    from riskcheck.cli import main
+
+    out = tmp_path_factory.mktemp("shipped") / "reports"
+    result = CliRunner().invoke(main, ["run", str(CASES), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
 @pytest.fixture
 def write_case(tmp_path):
     """write_case("case-id", {"case.yaml": "...", "tenures.yaml": "..."}) -> the cases folder."""
