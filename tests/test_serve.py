@@ -9,28 +9,18 @@ import pytest
 from starlette.testclient import TestClient
 
 from riskcheck.review.decisions import DecisionLog, reviews_path
-from riskcheck.rules.loader import load_rules
 from riskcheck.serve.app import make_app
-from riskcheck.serve.cases import check_cases
 
-from conftest import CASES, RULES
+from conftest import CASES, served_app
 
 
-@pytest.fixture(scope="module")
-def checked(tmp_path_factory):
-    """The shipped cases checked once for the module (about ten seconds): the app only reads the checked cases,
-    so each test serves them afresh over its own copy of the cases folder and its own decision log."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("checked") / "cases"
-    shutil.copytree(CASES, root)
-    rules = load_rules(RULES)
-    return check_cases(root, rules, None), {r.id: r.rule for r in rules}
+@pytest.fixture
+def checked(checked_cases):
+    return checked_cases
 
 
 def app_for(root, checked, **options):
-    views, rules = checked
-    return make_app(copy.deepcopy(views), reviews_path(root), rules, **options)
+    return served_app(root, checked, **options)
 
 
 @pytest.fixture
