@@ -53,7 +53,9 @@ def _problem_order(p: Problem) -> tuple:
 
 
 def failure_words(exc: BaseException) -> str:
-    """An unexpected error in one line a reader can act on (no traceback, no paths of this machine)."""
+    """An unexpected error in one line a reader can act on (no traceback, no paths of this machine).
+
+    Here, below every stage, so that a run and a rule's inline tests word the same failure alike."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if "Out of Memory" in text or isinstance(exc, MemoryError):
         return ("it needed more memory than riskcheck may use (a rule that joins too many records, or a "

@@ -27,7 +27,7 @@ from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                             rules_for_case)
-from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, prefetch_matched
+from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, naming_the_rule, prefetch_matched
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.what_if import mark_hints_that_change_findings
 from riskcheck.grammar.model import coerce_param
@@ -60,10 +60,6 @@ def watch_progress(registry: Registry, report: Callable[[float], None], first: f
         registry.conn.execute("SET enable_progress_bar = false")
 
 
-def rule_display(loaded: LoadedRule) -> str:
-    return f"rule {loaded.id} ({loaded.path.name})"
-
-
 def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str, dict]:
     """Turn `RULE.NAME=VALUE` strings into typed overrides; raise ValueError with a plain message."""
     by_id = {r.id: r for r in rules}
@@ -89,22 +85,6 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
         if wrong:
             raise ValueError(f"--param {item!r}: {wrong}")
     return out
-
-
-@contextmanager
-def naming_the_rule(loaded: LoadedRule | None):
-    """A failure while a rule is evaluated is a problem of the case that names the rule (or, between the
-    rules, says so), with no traceback and no path of the machine."""
-    try:
-        yield
-    except ProblemError:
-        raise
-    except Exception as exc:
-        if loaded is None:
-            raise ProblemError([Problem("rules", None, "the records the rules' evidence names could not be "
-                                        f"read on this case: {failure_words(exc)}")]) from exc
-        raise ProblemError([Problem(rule_display(loaded), None, "the rule could not be evaluated on this "
-                                    f"case: {failure_words(exc)}")]) from exc
 
 
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,

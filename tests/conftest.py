@@ -19,6 +19,45 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def shipped_reports(tmp_path_factory) -> Path:
+    """`riskcheck run cases/` (each case by its own pack), run once for the whole session since several test
+    files read it: read it, never write into it (copy it first)."""
+    from riskcheck.cli import main
+
+    out = tmp_path_factory.mktemp("shipped") / "reports"
+    result = CliRunner().invoke(main, ["run", str(CASES), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def checked_cases(tmp_path_factory):
+    """The shipped cases checked once for the session with the Kazakh pack, as `riskcheck serve` checks them
+    (about ten seconds), and the rules by id. The app only reads them, so a test serves them over its own copy
+    of the cases folder and its own decision log (`served_app`)."""
+    import shutil
+
+    from riskcheck.rules.loader import load_rules
+    from riskcheck.pipeline import check_cases
+
+    root = tmp_path_factory.mktemp("checked") / "cases"
+    shutil.copytree(CASES, root)
+    rules = load_rules(RULES)
+    return check_cases(root, rules, None), {r.id: r.rule for r in rules}
+
+
+def served_app(root: Path, checked, **options):
+    """`riskcheck serve`'s app over the checked cases, keeping its decisions in `root`'s log."""
+    import copy
+
+    from riskcheck.review.decisions import reviews_path
+    from riskcheck.serve.app import make_app
+
+    views, rules = checked
+    return make_app(copy.deepcopy(views), reviews_path(root), rules, **options)
+
+
 @pytest.fixture
 def write_case(tmp_path):
     """write_case("case-id", {"case.yaml": "...", "tenures.yaml": "..."}) -> the cases folder."""

@@ -16,12 +16,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from riskcheck.cli import main
-from riskcheck.review.decisions import reviews_path
-from riskcheck.rules.loader import load_rules
-from riskcheck.serve.app import make_app
-from riskcheck.pipeline import check_cases
 
-from conftest import CASES, RULES
+from conftest import CASES, served_app
 from test_browser import ARGS, CHROMIUM, LAYOUT_PROBLEMS, screenshot, shot_name, sync_playwright
 
 
@@ -32,13 +28,12 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(tmp_path, checked_cases):
     import uvicorn
 
     root = tmp_path / "cases"
     shutil.copytree(CASES, root)
-    rules = load_rules(RULES)
-    app = make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules})
+    app = served_app(root, checked_cases)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -70,14 +70,9 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    from click.testing import CliRunner
-
-    out = tmp_path_factory.mktemp("reports")
-    result = CliRunner().invoke(main, ["run", str(CASES), "--out", str(out)])  # each case by its own pack
-    assert result.exit_code == 0, result.output
-    return out
+@pytest.fixture
+def reports(shipped_reports):
+    return shipped_reports  # each case by its own pack
 
 
 def findings(out, case):
@@ -138,14 +133,13 @@ def test_the_index_counts_every_case(reports):
         assert f'href="{case}/report.html"' in html
 
 
-def test_two_runs_give_byte_identical_files(tmp_path):
+def test_two_runs_give_byte_identical_files(tmp_path, shipped_reports):
     from click.testing import CliRunner
 
-    outs = []
-    for name in ("a", "b"):
-        out = tmp_path / name
-        CliRunner().invoke(main, ["run", str(CASES), "--out", str(out)])
-        outs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != ".riskcheck.lock"})
+    again = tmp_path / "again"  # a second run, into another folder, beside the session's first
+    CliRunner().invoke(main, ["run", str(CASES), "--out", str(again)])
+    outs = [{p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+             if p.is_file() and p.name != ".riskcheck.lock"} for out in (shipped_reports, again)]
     assert outs[0] == outs[1] and len(outs[0]) == 2 * len(EXPECTED) + 1
 
 

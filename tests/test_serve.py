@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+import copy
 import re
+
 import pytest
 from starlette.testclient import TestClient
 
 from riskcheck.review.decisions import DecisionLog, reviews_path
-from riskcheck.rules.loader import load_rules
 from riskcheck.serve.app import make_app
-from riskcheck.pipeline import check_cases
 
-from conftest import CASES, RULES
-
-
-def client_for(root) -> TestClient:
-    rules = load_rules(RULES)
-    app = make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules})
-    return TestClient(app, base_url="http://127.0.0.1")
+from conftest import CASES, served_app
 
 
 @pytest.fixture
-def shipped(tmp_path):
+def checked(checked_cases):
+    return checked_cases
+
+
+def app_for(root, checked, **options):
+    return served_app(root, checked, **options)
+
+
+@pytest.fixture
+def shipped(tmp_path, checked):
     import shutil
     root = tmp_path / "cases"
     shutil.copytree(CASES, root)
-    return root, client_for(root)
+    return root, TestClient(app_for(root, checked), base_url="http://127.0.0.1")
 
 
 def token_of(html: str) -> str:
@@ -101,21 +104,20 @@ def test_unknown_cases_and_findings_are_a_plain_404(shipped):
     assert client.get("/cases/imanaliev-appointment/findings/nope").status_code == 404
 
 
-def many_findings(root, n: int):
+def many_findings(root, checked, n: int):
     """The checked cases with one case's findings repeated n times under new ids (as in a national case)."""
     from dataclasses import replace
 
-    rules = load_rules(RULES)
-    views = check_cases(root, rules, None)
+    views, rules = copy.deepcopy(checked[0]), checked[1]
     view = views["imanaliev-appointment"]
     base = view.result.findings
     view.result.findings = [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i:05d}") for i in range(n)]
-    return make_app(views, reviews_path(root), {r.id: r.rule for r in rules})
+    return make_app(views, reviews_path(root), rules)
 
 
-def test_a_long_list_is_paged_and_the_filters_survive_paging(shipped):
+def test_a_long_list_is_paged_and_the_filters_survive_paging(shipped, checked):
     root, _ = shipped
-    client = TestClient(many_findings(root, 120), base_url="http://127.0.0.1")
+    client = TestClient(many_findings(root, checked, 120), base_url="http://127.0.0.1")
     first = client.get("/cases/imanaliev-appointment/?status=undetermined").text
     assert "120 of 120 finding(s) match" in first and "Page 1 of 3" in first
     assert 'href="?status=undetermined&amp;page=2" rel="next"' in first
@@ -166,13 +168,9 @@ def test_serving_beyond_this_machine_needs_a_password(runner, monkeypatch):
     assert result.exit_code == 2 and "set RISKCHECK_PASSWORD" in result.output
 
 
-def test_with_a_password_every_request_must_give_it(tmp_path):
-    rules = load_rules(RULES)
-    root = tmp_path / "cases"
-    import shutil
-    shutil.copytree(CASES, root)
-    app = make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules},
-                   hosts=("*",), password="correct horse battery")
+def test_with_a_password_every_request_must_give_it(shipped, checked):
+    root, _ = shipped
+    app = app_for(root, checked, hosts=("*",), password="correct horse battery")
     client = TestClient(app, base_url="http://newsroom-server")
     assert client.get("/").status_code == 401
     assert client.get("/", auth=("anna", "wrong")).status_code == 401
@@ -265,13 +263,9 @@ def test_a_weak_password_cannot_open_the_app_to_the_network(runner, monkeypatch,
     assert result.exit_code == 2 and "set RISKCHECK_PASSWORD" in result.output
 
 
-def test_wrong_passwords_from_one_address_are_refused_after_ten(tmp_path):
-    import shutil
-    root = tmp_path / "cases"
-    shutil.copytree(CASES, root)
-    rules = load_rules(RULES)
-    app = make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules},
-                   hosts=("*",), password="correct horse battery", guess_delay=0)
+def test_wrong_passwords_from_one_address_are_refused_after_ten(shipped, checked):
+    root, _ = shipped
+    app = app_for(root, checked, hosts=("*",), password="correct horse battery", guess_delay=0)
     client = TestClient(app, base_url="http://newsroom-server")
     assert client.get("/").status_code == 401  # a browser's first request, without a password, is no guess
     for i in range(10):

@@ -14,7 +14,7 @@ from datetime import date
 
 from riskcheck.engine.evaluate import RecordLookup, findings_of_rows, match_rule, prefetch_rows
 from riskcheck.engine.findings import Finding
-from riskcheck.errors import RiskcheckError
+from riskcheck.errors import Problem, ProblemError, RiskcheckError, failure_words
 from riskcheck.indicators.evaluate import evaluate_indicator
 from riskcheck.registry.load import Registry
 from riskcheck.rules.loader import LoadedRule
@@ -63,6 +63,37 @@ def query_budget(registry: Registry, seconds: float):
     finally:
         done.set()
         timer.join()
+
+
+class RuleFailed(ProblemError):
+    """A rule that failed while it was evaluated (a bug, a budget, a query stopped): the case's problem,
+    naming the rule. `words` is the failure in one line, for a rule's inline test to show."""
+
+    def __init__(self, problem: Problem, words: str):
+        super().__init__([problem])
+        self.words = words
+
+
+def rule_display(loaded: LoadedRule) -> str:
+    return f"rule {loaded.id} ({loaded.path.name})"
+
+
+@contextmanager
+def naming_the_rule(loaded: LoadedRule | None):
+    """A failure while a rule is evaluated is a problem of the case that names the rule (or, between the
+    rules, says so), with no traceback and no path of the machine. A run and a rule's inline tests both
+    evaluate within this, so they catch the same failures and word them alike."""
+    try:
+        yield
+    except ProblemError:
+        raise
+    except Exception as exc:
+        words = failure_words(exc)
+        if loaded is None:
+            raise RuleFailed(Problem("rules", None, "the records the rules' evidence names could not be read on "
+                                     f"this case: {words}"), words) from exc
+        raise RuleFailed(Problem(rule_display(loaded), None, "the rule could not be evaluated on this case: "
+                                 f"{words}"), words) from exc
 
 
 def match_loaded(loaded: LoadedRule, registry: Registry, as_of: date, params: dict,

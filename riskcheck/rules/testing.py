@@ -9,13 +9,14 @@ so the mark does not outlive the limitation.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from riskcheck.engine.evaluate import resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import ProblemError, failure_words
-from riskcheck.registry.load import load_documents
-from riskcheck.rules.evaluation import evaluate_loaded
+from riskcheck.registry.load import Registry, load_documents
+from riskcheck.rules.evaluation import RuleFailed, evaluate_loaded, naming_the_rule
 from riskcheck.rules.loader import LoadedRule, locate
 from riskcheck.grammar.model import RuleTest, coerce_param
 from riskcheck.yamlio import load_yaml_file
@@ -44,11 +45,13 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
     result = TestResult(loaded.id, test.name, False, known_gap=test.known_gap, line=line)
     try:
         actual = _findings(loaded, index, test)
-    except (ProblemError, ValueError) as exc:
-        result.message = f"the test could not run: {exc}"
+    except RuleFailed as exc:  # the rule failed as it was evaluated, as `riskcheck run` would report it
+        # A ValueError is a setting the rule refuses (a test's parameter), already in words of its own.
+        refused = exc.__cause__ if isinstance(exc.__cause__, ValueError) else None
+        result.message = f"the test could not run: {refused or exc.words}"
         return result
-    except Exception as exc:  # a rule from a stranger may fail in any way: a failed test, never a traceback
-        result.message = f"the test could not run: {failure_words(exc)}"
+    except (ProblemError, ValueError) as exc:  # the test's own records, fixture or parameters are wrong
+        result.message = f"the test could not run: {exc}"
         return result
     expected = Counter((e.status, e.about, tuple(sorted(e.related)) if e.related is not None else None)
                        for e in test.expect)
@@ -88,6 +91,20 @@ def _findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[tuple]:
 
 def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Finding]:
     """The findings a rule's inline test gives, in full (for checks beyond the expected statuses)."""
+    with loading_the_records():
+        registry, overrides = _test_registry(loaded, index, test)
+    try:
+        with naming_the_rule(loaded):
+            return evaluate_loaded(loaded, registry, test.as_of, resolve_params(loaded.compiled, overrides))
+    finally:
+        registry.close()
+
+
+test_findings.__test__ = False  # not a pytest test
+
+
+def _test_registry(loaded: LoadedRule, index: int, test: RuleTest) -> tuple[Registry, dict]:
+    """The test's registry (its fixture and its own records) and its parameters, typed."""
     shown = f"{loaded.path} test {test.name!r}"
     docs = []
     if test.fixture is not None:
@@ -102,15 +119,20 @@ def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Findin
         if name not in loaded.rule.parameters:
             raise ValueError(f"unknown parameter {name!r}")
         overrides[name] = coerce_param(loaded.rule.parameters[name].type, value)
-    registry = load_documents(docs)
+    return load_documents(docs), overrides
+
+
+@contextmanager
+def loading_the_records():
+    """A failure while the test's records load (not a problem of the records, which loading words itself: a
+    fixture that cannot be read, a bug) is the test's, in one line, as `riskcheck run` makes it a case's: a rule
+    from a stranger may fail a test, never print a traceback."""
     try:
-        findings = evaluate_loaded(loaded, registry, test.as_of, resolve_params(loaded.compiled, overrides))
-    finally:
-        registry.close()
-    return findings
-
-
-test_findings.__test__ = False  # not a pytest test
+        yield
+    except (ProblemError, ValueError):
+        raise
+    except Exception as exc:
+        raise ValueError(failure_words(exc)) from exc
 
 
 def _list(items: Counter) -> str:
