@@ -70,6 +70,13 @@ def drawn_layers(design: str) -> list[str]:
     return [re.split(r"\s{2,}", line)[0] for line in block.splitlines() if line and not line[0].isspace()]
 
 
+def package_parts() -> set[str]:
+    """The packages and top-level modules of riskcheck/: what the layers and the README's layout must place."""
+    package = REPO / "riskcheck"
+    parts = {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
+    return parts | {p.stem for p in package.glob("*.py") if not p.stem.startswith("__")}
+
+
 def test_the_drawing_of_the_layers_is_the_contract_ci_checks():
     """docs/design.md draws the layers pyproject.toml's import-linter contract enforces, in its order, and
     every package and top-level module of riskcheck/ stands in one of them."""
@@ -77,10 +84,7 @@ def test_the_drawing_of_the_layers_is_the_contract_ci_checks():
     (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
     assert drawn_layers((REPO / "docs" / "design.md").read_text()) == layers
     placed = {name.strip() for layer in layers for name in re.split(r"[|:]", layer)}
-    package = REPO / "riskcheck"
-    modules = {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
-    modules |= {p.stem for p in package.glob("*.py") if not p.stem.startswith("__")}
-    assert placed == modules
+    assert placed == package_parts()
 
 
 def test_the_drawing_is_read_as_written():
@@ -88,3 +92,11 @@ def test_the_drawing_is_read_as_written():
     design = ("## The layers\n\n```\ncli             the command\nreport | synth\n    report      pages\n"
               "errors : sqlio\n    sqlio       quoting\n```\n\n## Next\n\n```\nnot a layer\n```\n")
     assert drawn_layers(design) == ["cli", "report | synth", "errors : sqlio"]
+
+
+def test_the_readme_layout_lists_every_package_and_module_of_riskcheck():
+    """The README's layout names each part of the package once, as the tree has it (`registry/`, `sqlio.py`)."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("## Layout", 1)[1].split("```", 2)[1]
+    listed = [m.group(1) for m in re.finditer(r"^  (\w+)(?:/|\.py)\s", block, re.MULTILINE)]
+    assert sorted(listed) == sorted(package_parts())
