@@ -1,7 +1,9 @@
 """The docs are tested: generated pages are current, the worked example runs, the tutorial's claims hold."""
 
 import json
+import re
 import shutil
+import tomllib
 
 from riskcheck.cli import main
 from riskcheck.cli.docs import cli_reference
@@ -43,3 +45,58 @@ def test_readme_names_the_two_commands():
     readme = (REPO / "README.md").read_text()
     assert "pip install -e . && riskcheck run cases/" in readme
     assert "pip install -e '.[test]' && pytest" in readme
+
+
+def _doc_pages() -> list:
+    return [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def test_every_riskcheck_path_the_docs_name_exists():
+    """A module renamed or split leaves no page pointing at a file that is gone."""
+    missing = []
+    for page in _doc_pages():
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            for path in re.findall(r"riskcheck/[\w./-]*\w", line):
+                if not (REPO / path).exists():
+                    missing.append(f"{page.relative_to(REPO)} line {number}: {path}")
+    assert not missing, missing
+
+
+def drawn_layers(design: str) -> list[str]:
+    """The layers of design.md's drawing, top to bottom: the unindented lines of the block under "The layers",
+    each up to its description (a layer of several packages stands alone on its line, its members indented)."""
+    section = design.split("## The layers", 1)[1]
+    block = section.split("```", 2)[1]
+    return [re.split(r"\s{2,}", line)[0] for line in block.splitlines() if line and not line[0].isspace()]
+
+
+def package_parts() -> set[str]:
+    """The packages and top-level modules of riskcheck/: what the layers and the README's layout must place."""
+    package = REPO / "riskcheck"
+    parts = {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
+    return parts | {p.stem for p in package.glob("*.py") if not p.stem.startswith("__")}
+
+
+def test_the_drawing_of_the_layers_is_the_contract_ci_checks():
+    """docs/design.md draws the layers pyproject.toml's import-linter contract enforces, in its order, and
+    every package and top-level module of riskcheck/ stands in one of them."""
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    assert drawn_layers((REPO / "docs" / "design.md").read_text()) == layers
+    placed = {name.strip() for layer in layers for name in re.split(r"[|:]", layer)}
+    assert placed == package_parts()
+
+
+def test_the_drawing_is_read_as_written():
+    """The reader of the drawing sees a layer of several packages and skips its indented members."""
+    design = ("## The layers\n\n```\ncli             the command\nreport | synth\n    report      pages\n"
+              "errors : sqlio\n    sqlio       quoting\n```\n\n## Next\n\n```\nnot a layer\n```\n")
+    assert drawn_layers(design) == ["cli", "report | synth", "errors : sqlio"]
+
+
+def test_the_readme_layout_lists_every_package_and_module_of_riskcheck():
+    """The README's layout names each part of the package once, as the tree has it (`registry/`, `sqlio.py`)."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("## Layout", 1)[1].split("```", 2)[1]
+    listed = [m.group(1) for m in re.finditer(r"^  (\w+)(?:/|\.py)\s", block, re.MULTILINE)]
+    assert sorted(listed) == sorted(package_parts())
