@@ -1,1 +1,2 @@
-"""Rules: the grammar of rule files, loading them with precise errors, and running their inline tests."""
+"""Rules: loading rule files with precise errors, evaluating them over a case (with what-if and the case's
+jurisdictions), and running their inline tests. The grammar of rule files is riskcheck.grammar."""
