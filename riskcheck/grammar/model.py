@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -86,12 +86,12 @@ def coerce_param(ptype: str, value: Any) -> Any:
         return number
     if ptype == "number":
         try:
-            number = float(str(value).replace(",", "."))
+            real = float(str(value).replace(",", "."))
         except ValueError:
             raise ValueError(f"{value!r} is not a number") from None
-        if not math.isfinite(number) or abs(number) > MAX_INT_PARAM:
+        if not math.isfinite(real) or abs(real) > MAX_INT_PARAM:
             raise ValueError(f"{value!r} is outside the range a parameter may take")
-        return number
+        return real
     if ptype == "date":
         if not isinstance(value, date):
             try:
@@ -227,7 +227,8 @@ class ExpectedFinding(Strict):
 
     @property
     def about(self) -> str:
-        return self.unit if self.unit is not None else self.person
+        # about_someone() leaves exactly one of the two set, so without a unit there is a person
+        return self.unit if self.unit is not None else cast(str, self.person)
 
 
 class RuleTest(Strict):

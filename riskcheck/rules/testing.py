@@ -55,7 +55,7 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
         return result
     expected = Counter((e.status, e.about, tuple(sorted(e.related)) if e.related is not None else None)
                        for e in test.expect)
-    got = Counter()
+    got: Counter[tuple] = Counter()
     unmatched = Counter(actual)
     for key, count in expected.items():
         for _ in range(count):
@@ -100,7 +100,7 @@ def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Findin
         registry.close()
 
 
-test_findings.__test__ = False  # not a pytest test
+setattr(test_findings, "__test__", False)  # not a pytest test (a function has no such attribute to mypy)
 
 
 def _test_registry(loaded: LoadedRule, index: int, test: RuleTest) -> tuple[Registry, dict]:
