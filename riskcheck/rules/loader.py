@@ -16,7 +16,7 @@ from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.indicators.compile import CompiledIndicator, compile_indicator
 from riskcheck.registry.schema import Schema, load_schema
-from riskcheck.grammar.errors import RuleError
+from riskcheck.grammar.errors import RuleError, validation_problem
 from riskcheck.grammar.model import Rule, UnitRule, rule_model
 from riskcheck.templating import template_problems, text_environment
 from riskcheck.yamlio import YList, YMap, load_yaml_file
@@ -145,13 +145,6 @@ def locate(doc: Any, loc: tuple) -> int | None:
 
 
 def _pydantic_problem(shown: str, doc: YMap, err: ErrorDetails) -> Problem:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    loc, message = validation_problem(err)
     loc = tuple("from" if p == "from_" else p for p in loc)
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif err["type"] == "missing":
-        message = "is required"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, "):]
     return Problem(shown, locate(doc, loc), message, field=".".join(map(str, loc)) or None)
