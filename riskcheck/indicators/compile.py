@@ -15,7 +15,8 @@ from riskcheck.indicators.methods import METHODS, IndicatorMethod, method_named
 from riskcheck.indicators.methods.base import MethodSettings
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.grammar.errors import RuleError, validation_problem
-from riskcheck.grammar.model import PARAM_REF, STRATA_FIELD, UnitRule, coerce_param
+from riskcheck.grammar.model import PARAM_REF, STRATA_FIELD, UnitRule
+from riskcheck.grammar.parameters import coerce_param
 
 # The type a setting of every unit indicator must have, whether written in the rule or named as a
 # `$parameter`; a method's own are its `setting_types`.

@@ -18,7 +18,8 @@ from riskcheck.errors import ProblemError, failure_words
 from riskcheck.registry.load import Registry, load_documents
 from riskcheck.rules.evaluation import RuleFailed, evaluate_loaded, naming_the_rule
 from riskcheck.rules.loader import LoadedRule, locate
-from riskcheck.grammar.model import RuleTest, coerce_param
+from riskcheck.grammar.parameters import coerce_param
+from riskcheck.grammar.rule_tests import RuleTest
 from riskcheck.yamlio import load_yaml_file
 
 
