@@ -377,7 +377,7 @@ def mutate_reviews(lines: list[str], rng: random.Random) -> bytes:
                 evidence[rng.choice(sorted(evidence))] = rng.choice(REVIEW_VALUES)
             event["evidence"] = json.dumps(evidence)
             if rng.random() < 0.5:  # a forger who also mends the fingerprint
-                from riskcheck.review.decisions import fingerprint
+                from riskcheck.review.events import fingerprint
                 event["fingerprint"] = fingerprint(event["evidence"])
         elif op == "copy":
             events.append(dict(event, at=rng.choice(REVIEW_VALUES[9:14])))

@@ -25,7 +25,8 @@ from starlette.testclient import TestClient
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from riskcheck.review.decisions import DecisionLog, reviews_path  # noqa: E402
+from riskcheck.review.decisions import DecisionLog  # noqa: E402
+from riskcheck.review.events import reviews_path  # noqa: E402
 from riskcheck.rules.loader import load_rules  # noqa: E402
 from riskcheck.rules.shipped import shipped_rules_dir  # noqa: E402
 from riskcheck.serve.app import make_app  # noqa: E402

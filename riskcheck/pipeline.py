@@ -22,7 +22,8 @@ from riskcheck.registry.cases import discover_cases, display_path, read_case_met
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
 from riskcheck.results import CaseResult, CaseView, RunOptions
-from riskcheck.review.decisions import DecisionLog, ReviewError, evidence_of, reviews_path
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.events import ReviewError, evidence_of, reviews_path
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
@@ -30,7 +31,7 @@ from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, orga
 from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, naming_the_rule, prefetch_matched
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.what_if import mark_hints_that_change_findings
-from riskcheck.grammar.model import coerce_param
+from riskcheck.grammar.parameters import coerce_param
 
 Progress = Callable[[str, int, int], None]  # (case, done, total): one call per case
 Stage = Callable[[str, str], None]  # (case, what has just been done, with counts)

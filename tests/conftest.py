@@ -51,7 +51,7 @@ def served_app(root: Path, checked, **options):
     """`riskcheck serve`'s app over the checked cases, keeping its decisions in `root`'s log."""
     import copy
 
-    from riskcheck.review.decisions import reviews_path
+    from riskcheck.review.events import reviews_path
     from riskcheck.serve.app import make_app
 
     views, rules = checked

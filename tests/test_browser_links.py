@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from riskcheck.cli import main
-from riskcheck.review.decisions import reviews_path
+from riskcheck.review.events import reviews_path
 from riskcheck.rules.loader import load_rules
 from riskcheck.serve.app import make_app
 from riskcheck.pipeline import check_cases

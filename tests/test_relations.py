@@ -12,7 +12,8 @@ from riskcheck.grammar.errors import RuleError
 from riskcheck.registry.load import load_documents
 from riskcheck.registry.schema import load_schema
 from riskcheck.rules.loader import load_rules
-from riskcheck.grammar.model import Rule, coerce_param
+from riskcheck.grammar.model import Rule
+from riskcheck.grammar.parameters import coerce_param
 from riskcheck.grammar.relations import reason, table, tokens
 from riskcheck.rules.testing import test_findings
 from riskcheck.yamlio import load_yaml_text

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from riskcheck.cli import main
-from riskcheck.review.decisions import DecisionLog, Event, ReviewError, fingerprint, reviews_path
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.events import Event, ReviewError, fingerprint, reviews_path
 from riskcheck.review.links import link_evidence, link_key
 
 RULE = "kinship-convicted-official"
@@ -216,7 +217,7 @@ def test_a_log_made_when_only_three_decision_words_existed_takes_link_decisions(
     import sqlite3
 
     from test_review_log import OLD_SCHEMA
-    from riskcheck.review.decisions import evidence_of
+    from riskcheck.review.events import evidence_of
 
     path = tmp_path / "reviews.sqlite"
     conn = sqlite3.connect(path)

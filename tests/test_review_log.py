@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskcheck.cli import main
-from riskcheck.review.decisions import (DecisionLog, Event, ReviewError, evidence_of, fingerprint, read_events,
-                                        reviews_path)
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.event_checks import read_events
+from riskcheck.review.events import Event, ReviewError, evidence_of, fingerprint, reviews_path
 
 from conftest import minimal_case
 

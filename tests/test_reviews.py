@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from riskcheck.cli import main
-from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.events import ReviewError, reviews_path
 
 from conftest import minimal_case
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from riskcheck.review.decisions import DecisionLog, reviews_path
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.events import reviews_path
 from riskcheck.serve.app import make_app
 
 from conftest import CASES, served_app

@@ -157,7 +157,8 @@ def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | N
     from riskcheck.registry.cases import discover_cases
     from riskcheck.report.desk import csv_text, desk_rows, xlsx_bytes
     from riskcheck.report.output import write_bytes
-    from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
+    from riskcheck.review.decisions import DecisionLog
+    from riskcheck.review.events import ReviewError, reviews_path
 
     if report_url is not None and not re.match(r"https?://", report_url):
         raise click.BadParameter("must start with http:// or https://", param_hint="--report-url")

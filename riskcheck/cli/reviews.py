@@ -11,8 +11,9 @@ import click
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
 from riskcheck.report.output import SAFE_NAME, write_text
-from riskcheck.review.decisions import (DECISIONS, DecisionLog, ReviewError, link_decisions, read_events,
-                                       reviews_path)
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.event_checks import link_decisions, read_events
+from riskcheck.review.events import DECISIONS, ReviewError, reviews_path
 from riskcheck.textsafety import reveal
 
 cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=False, path_type=Path))

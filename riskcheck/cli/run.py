@@ -15,7 +15,8 @@ from riskcheck.errors import ProblemError
 from riskcheck.pipeline import parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
 from riskcheck.results import CaseResult, RunOptions
-from riskcheck.review.decisions import DecisionLog, ReviewError, reviews_path
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.events import ReviewError, reviews_path
 from riskcheck.review.state import attach_reviews, desk_counts
 from riskcheck.report.output import OutputBusyError, output_lock, tidy
 from riskcheck.report.render import write_case, write_index

@@ -10,7 +10,8 @@ import click
 from riskcheck.cli.common import as_of_date, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
-from riskcheck.review.decisions import ReviewError, check_log_path, reviews_path
+from riskcheck.review.decisions import check_log_path
+from riskcheck.review.events import ReviewError, reviews_path
 
 
 @click.command("serve")

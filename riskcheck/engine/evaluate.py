@@ -8,6 +8,7 @@ the computed values, the checks and what the data could not decide, and the expl
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Protocol
 
 from riskcheck.engine.compile import Check, CompiledRule
 from riskcheck.engine.evidence import Evidence
@@ -15,6 +16,7 @@ from riskcheck.errors import RiskcheckError
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.registry.dates import describe_interval
 from riskcheck.registry.load import Registry
+from riskcheck.grammar.model import RuleCommon
 from riskcheck.grammar.relations import reason as relation_reason, tokens as relation_tokens
 from riskcheck.templating import render_rule_text
 
@@ -52,12 +54,12 @@ class RecordLookup:
         if depth == 0 or not deeper:
             return
         refs: dict[str, set[str]] = {}
-        for field in self.registry.schema.record_type(type_name).fields.values():
+        for field in self.registry.schema.known_type(type_name).fields.values():
             if field.type == "ref" or (field.type == "reflist" and field.to == "sources"):
                 for record in (known[i] for i in deeper):
-                    value = record.get(field.name)
+                    value = (record or {}).get(field.name)  # `deeper` holds only ids whose record was found
                     for v in (value if isinstance(value, list) else [value]):
-                        if v is not None:
+                        if v is not None and field.to is not None:  # a ref field always names its target
                             refs.setdefault(field.to, set()).add(v)
         for target, target_ids in sorted(refs.items()):
             self.prefetch(target, target_ids, depth - 1)
@@ -69,8 +71,23 @@ class RecordLookup:
             self.prefetch(type_name, {record_id})
         return self.cache[type_name][record_id]
 
+    def known(self, type_name: str, record_id: str) -> dict:
+        """A record another record of the store points to (a person of a kinship row, a relation of its
+        path): the store refuses a dangling reference, so its absence is a defect, said by name."""
+        record = self(type_name, record_id)
+        if record is None:
+            raise KeyError(f"{type_name} record {record_id!r} is referenced but not in the store")
+        return record
 
-def resolve_params(compiled: CompiledRule, overrides: dict) -> dict:
+
+class WithParameters(Protocol):
+    """A compiled rule of either kind (a person rule, a unit indicator), as far as its parameters go."""
+
+    @property
+    def rule(self) -> RuleCommon: ...
+
+
+def resolve_params(compiled: WithParameters, overrides: dict) -> dict:
     params = {name: p.default for name, p in compiled.rule.parameters.items()}
     params.update({k: v for k, v in overrides.items() if k in params})
     return params
@@ -154,7 +171,7 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     undecided = _check_steps(compiled, row, records, params, steps)
     steps.append(Step("decision", _decision(compiled, row, status)))
 
-    context = {var: _template_record(rec) for var, rec in records.items()}
+    context: dict[str, Any] = {var: _template_record(rec) for var, rec in records.items()}
     context.update(lets)
     context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
     summary = render_rule_text(rule.summary, context)
@@ -233,7 +250,8 @@ def _records_json(compiled: CompiledRule, row: dict, bound: dict, lookup: Record
     """The ids of the records a finding rests on, by variable; for kinship, the relations of every path."""
     records_json = {var: rid for var, rid in bound.items() if rid is not None}
     for var in compiled.kinship_vars:
-        paths = [lookup("kinship", k) for k in row["p__" + var]]
+        # a kinship id of a row is one the store derived, so its record is there
+        paths = [lookup("kinship", k) or {} for k in row["p__" + var]]
         records_json[var] = sorted({r for k in paths for r in (k["relations"] or [k["id"]])})
     return records_json
 
@@ -250,7 +268,7 @@ def _check_words(check: Check) -> tuple[str, str]:
                 f"whether the law's exemption applies: {wording}{law}")
     if check.kind == "contested":
         return (f"the contested exception does not apply: {wording}{law}",
-                f"the law is unsettled where {wording}{law}: {check.reason.strip()}")
+                f"the law is unsettled where {wording}{law}: {(check.reason or '').strip()}")  # the grammar requires a contested reason
     return wording, wording
 
 

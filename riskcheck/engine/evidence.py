@@ -7,10 +7,15 @@ which facts are riskcheck's reading rather than the registry's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from riskcheck.engine.compile import CompiledRule
 from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Step
 from riskcheck.templating import degree_words, kinship_word
+
+if TYPE_CHECKING:  # evaluate.py writes a finding's evidence with this module, so the name is for mypy only
+    from riskcheck.engine.evaluate import RecordLookup
 
 
 class Evidence:
@@ -19,7 +24,7 @@ class Evidence:
     `lookup` is the run's RecordLookup; a record (type, id) already shown is not shown again.
     """
 
-    def __init__(self, lookup):
+    def __init__(self, lookup: RecordLookup):
         self.lookup = lookup
         self.schema = lookup.registry.schema
         self.identity = lookup.registry.identity
@@ -48,7 +53,7 @@ class Evidence:
             if type_name == "org_within" and record["depth"] == 0:
                 continue  # "the body is itself" is no fact a reader needs
             self.fact(type_name, record, used)
-            for fname, f in self.schema.record_type(type_name).fields.items():
+            for fname, f in self.schema.known_type(type_name).fields.items():
                 if f.type == "ref" and f.to == "organizations" and record.get(fname):
                     self.fact("organizations", self.lookup("organizations", record[fname]), set())
 
@@ -56,11 +61,11 @@ class Evidence:
         """A kinship binding: every path between the two people (the query lists them), the ways named first
         when there are several."""
         lookup = self.lookup
-        paths = [record] + [lookup("kinship", k) for k in path_ids if k != record["id"]]
+        paths = [record] + [lookup.known("kinship", k) for k in path_ids if k != record["id"]]
         if len(paths) > 1:
             ways = "; ".join(path_words(k, lookup) for k in paths)
-            self.steps.append(Step("fact", f"{lookup('persons', record['person_id'])['name']} and "
-                                           f"{lookup('persons', record['relative_id'])['name']} are related in "
+            self.steps.append(Step("fact", f"{lookup.known('persons', record['person_id'])['name']} and "
+                                           f"{lookup.known('persons', record['relative_id'])['name']} are related in "
                                            f"{len(paths)} ways, each shown below: {ways}. The most serious "
                                            "outcome among them decides the finding.", "kinship", record["id"]))
         for path in paths:
@@ -97,7 +102,7 @@ class Evidence:
             self.caveats.append(f"Step {number}: two person records are taken as one human by riskcheck; "
                                 "check the identity link before relying on it.")
             self.steps.append(Step("fact", f"The record above names {merged.get('name', merged_id)} ({merged_id}), "
-                                           f"which riskcheck links to {lookup('persons', canonical)['name']} "
+                                           f"which riskcheck links to {lookup.known('persons', canonical)['name']} "
                                            f"({canonical}) as the same person: {why}.", "persons", merged_id,
                                    list(merged.get("sources") or []), ["identity link"]))
 
@@ -126,17 +131,17 @@ class Evidence:
             self.fact("relations", lookup("relations", rel_id), {"start", "end"} if dated else set())
         through = record.get("through") or ([record["via"]] if record.get("via") else [])
         if through:
-            people = ", then ".join(lookup("persons", p)["name"] for p in through)
-            self.steps.append(Step("fact", f"So {lookup('persons', record['relative_id'])['name']} is the "
+            people = ", then ".join(lookup.known("persons", p)["name"] for p in through)
+            self.steps.append(Step("fact", f"So {lookup.known('persons', record['relative_id'])['name']} is the "
                                            f"{kinship_word(record['kind'])} of "
-                                           f"{lookup('persons', record['person_id'])['name']} "
+                                           f"{lookup.known('persons', record['person_id'])['name']} "
                                            f"({degree_words(record)}), through {people} (derived from the "
                                            "records above).", "kinship", record["id"]))
         elif record.get("line") or record.get("degree") is not None:
             self.steps.append(Step("fact", f"Counted as civil law counts kinship: "
-                                           f"{lookup('persons', record['relative_id'])['name']} is the "
+                                           f"{lookup.known('persons', record['relative_id'])['name']} is the "
                                            f"{kinship_word(record['kind'])} of "
-                                           f"{lookup('persons', record['person_id'])['name']}, "
+                                           f"{lookup.known('persons', record['person_id'])['name']}, "
                                            f"{degree_words(record)}.", "kinship", record["id"]))
 
     def hint(self, record: dict) -> None:
@@ -148,16 +153,16 @@ class Evidence:
         number = len(self.steps) + 1
         self.caveats.append(f"Step {number}: the family link is inferred from names, not recorded; "
                             "it is a lead to check, not a fact.")
-        self.steps.append(Step("fact", f"{lookup('persons', parent)['name']} may be the parent of "
-                                       f"{lookup('persons', child)['name']}: inferred from names, not recorded"
+        self.steps.append(Step("fact", f"{lookup.known('persons', parent)['name']} may be the parent of "
+                                       f"{lookup.known('persons', child)['name']}: inferred from names, not recorded"
                                        f" ({'; '.join(hint.explanation) if hint else 'kinship hint'}).",
                                "kinship", record["id"], [], ["inferred"]))
 
 
-def path_words(kin: dict, lookup) -> str:
+def path_words(kin: dict, lookup: RecordLookup) -> str:
     """One kinship path in a few words: the kind, through whom, the degree and how well it is established."""
     words = kinship_word(kin["kind"])
     through = kin.get("through") or ([kin["via"]] if kin.get("via") else [])
     if through:
-        words += " through " + ", then ".join(lookup("persons", p)["name"] for p in through)
+        words += " through " + ", then ".join(lookup.known("persons", p)["name"] for p in through)
     return f"{words} ({degree_words(kin)}; {kin['status']})"

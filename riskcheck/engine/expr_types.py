@@ -7,6 +7,7 @@ can build values without importing the compiler that looks it up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Callable
 
 from riskcheck.errors import RiskcheckError
@@ -42,7 +43,7 @@ class Scope:
 
     schema: Schema
     variables: dict[str, RecordType]  # variable name -> its record type, in binding order
-    params: dict[str, str]  # parameter name -> its type (date, int, text, list, bool, status)
+    params: Mapping[str, str]  # parameter name -> its type (date, int, text, list, bool, status)
     lets: dict[str, Val]
     param_ref: Callable[[str], str]  # SQL for a parameter value (a prepared-statement placeholder)
     # (kinship variable, relations parameter) of every listed() compiled, so a finding can say why a vague link

@@ -6,6 +6,7 @@ records' references (a tenure names its holder and post, not their ids).
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Callable
 
 from riskcheck.registry.reviewed import SOURCE_PREFIX as REVIEWER_SOURCE
@@ -21,7 +22,7 @@ OUTCOME_WORDS = {
 
 
 def step_flags(type_name: str, record: dict, number: int, lookup: Lookup, schema,
-               used: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
+               used: AbstractSet[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
     """(sources, flags, caveats) of the step that states one record: what a reader must see beside the
     fact - no source, a source that is an allegation, a family link short of established, a partial date
     (with a caveat where the rule reads that date). One reading for every kind of finding."""
@@ -118,9 +119,11 @@ def describe(type_name: str, r: dict, lookup: Lookup) -> str:
             parts.append(f"released {date_words(r['released_date'])}")
         return "; ".join(parts) + "."
     if type_name == "resignations":
-        post = f" from the post {_name(lookup, 'positions', r['position_id'], 'title')}" if r.get("position_id") else ""
-        accepted = {True: "; accepted", False: "; not accepted"}.get(r.get("accepted"), "")
-        return (f"{_name(lookup, 'persons', r['person_id'])} submitted a resignation{post} on "
+        from_post = (f" from the post {_name(lookup, 'positions', r['position_id'], 'title')}"
+                     if r.get("position_id") else "")
+        accepted_words: dict[object, str] = {True: "; accepted", False: "; not accepted"}
+        accepted = accepted_words.get(r.get("accepted"), "")
+        return (f"{_name(lookup, 'persons', r['person_id'])} submitted a resignation{from_post} on "
                 f"{date_words(r['submitted'])}{accepted}.")
     if type_name == "memberships":
         left = f", left {date_words(r['left'])}" if r.get("left") else ""

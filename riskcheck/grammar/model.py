@@ -7,26 +7,20 @@ Expressions inside are checked separately by the compiler (riskcheck.engine.comp
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
-from riskcheck.grammar.relations import coerce_relations
+from riskcheck.grammar.parameters import Parameter
+from riskcheck.grammar.rule_tests import RuleTest
+from riskcheck.grammar.strict import NAME, Strict
 from riskcheck.grammar.vocabulary import STATUSES, Severity, Status
 from riskcheck.textsafety import http_url
 
-NAME = re.compile(r"[a-z_][a-z0-9_]*")
 RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-MAX_INT_PARAM = 1_000_000  # days, months, counts: anything larger is a typo, and overflows date arithmetic
-MIN_PARAM_DATE, MAX_PARAM_DATE = FIRST_AS_OF, LAST_AS_OF
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class LegalBasis(Strict):
@@ -52,66 +46,6 @@ class LegalBasis(Strict):
         if v is not None and http_url(v) is None:
             raise ValueError("must be an http(s) address with no space, control or invisible character")
         return v
-
-
-class Parameter(Strict):
-    type: Literal["int", "number", "date", "text", "list", "bool", "status", "relations"]
-    default: Any
-    description: str
-
-    @model_validator(mode="after")
-    def default_matches_type(self) -> "Parameter":
-        self.default = coerce_param(self.type, self.default)
-        return self
-
-
-def coerce_param(ptype: str, value: Any) -> Any:
-    """Check and convert a parameter value (from a rule file, a test or --param) to its type."""
-    if ptype == "relations":
-        return coerce_relations(value)
-    if ptype == "list":
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError("must be a list of texts")
-        return list(value)
-    if ptype == "int":
-        try:
-            number = int(str(value))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a whole number") from None
-        if abs(number) > MAX_INT_PARAM:
-            raise ValueError(f"{number} is outside the range a parameter may take "
-                             f"(-{MAX_INT_PARAM:,} to {MAX_INT_PARAM:,})")
-        return number
-    if ptype == "number":
-        try:
-            number = float(str(value).replace(",", "."))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a number") from None
-        if not math.isfinite(number) or abs(number) > MAX_INT_PARAM:
-            raise ValueError(f"{value!r} is outside the range a parameter may take")
-        return number
-    if ptype == "date":
-        if not isinstance(value, date):
-            try:
-                value = date.fromisoformat(str(value))
-            except ValueError:
-                raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-        if not MIN_PARAM_DATE <= value <= MAX_PARAM_DATE:
-            raise ValueError(f"{value} is outside the dates riskcheck judges ({MIN_PARAM_DATE} to {MAX_PARAM_DATE})")
-        return value
-    if ptype == "bool":
-        if str(value).lower() not in ("true", "false"):
-            raise ValueError(f"{value!r} is not true or false")
-        return str(value).lower() == "true"
-    if ptype == "status":
-        if value not in ("inferred", "alleged", "reported", "confirmed"):
-            raise ValueError(f"{value!r} is not one of inferred, alleged, reported, confirmed")
-        return value
-    if not isinstance(value, str):
-        raise ValueError("must be text")
-    return value
 
 
 class Effective(Strict):
@@ -211,55 +145,6 @@ class StatusClause(Strict):
             out.update(status=keys[0], when=v[keys[0]])
             return out
         return v
-
-
-class ExpectedFinding(Strict):
-    status: Status
-    person: str | None = None
-    unit: str | None = None  # for a unit indicator: the organization the finding is about
-    related: list[str] | None = None
-
-    @model_validator(mode="after")
-    def about_someone(self) -> "ExpectedFinding":
-        if (self.person is None) == (self.unit is None):
-            raise ValueError("name the finding's `person` (a person rule) or its `unit` (a unit indicator)")
-        return self
-
-    @property
-    def about(self) -> str:
-        return self.unit if self.unit is not None else self.person
-
-
-class RuleTest(Strict):
-    name: str
-    description: str | None = None
-    as_of: date
-    params: dict[str, Any] = {}
-    records: dict[str, Any] | None = None
-    fixture: str | None = None
-    expect: list[ExpectedFinding] = []
-    known_gap: str | None = None
-
-    @field_validator("name")
-    @classmethod
-    def name_is_identifier(cls, v: str) -> str:
-        if not NAME.fullmatch(v):
-            raise ValueError("a test name is lower_snake_case, saying what it shows "
-                             "(flags_son_appointed_after_verdict)")
-        return v
-
-    @field_validator("as_of")
-    @classmethod
-    def judged_date(cls, v: date) -> date:
-        if not FIRST_AS_OF <= v <= LAST_AS_OF:
-            raise ValueError(f"{v} is outside the dates riskcheck judges ({FIRST_AS_OF} to {LAST_AS_OF})")
-        return v
-
-    @model_validator(mode="after")
-    def has_data(self) -> "RuleTest":
-        if self.records is None and self.fixture is None:
-            raise ValueError("give `records` (inline), a `fixture` file, or both (the records add to it)")
-        return self
 
 
 class RuleCommon(Strict):

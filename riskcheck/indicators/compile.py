@@ -8,15 +8,15 @@ line and field as any other mistake in a rule file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from riskcheck.indicators.methods import METHODS, IndicatorMethod, method_named
 from riskcheck.indicators.methods.base import MethodSettings
 from riskcheck.registry.schema import Schema, load_schema
-from riskcheck.grammar.errors import RuleError
-from riskcheck.grammar.model import PARAM_REF, STRATA_FIELD, UnitRule, coerce_param
+from riskcheck.grammar.errors import RuleError, validation_problem
+from riskcheck.grammar.model import PARAM_REF, STRATA_FIELD, UnitRule
+from riskcheck.grammar.parameters import coerce_param
 
 # The type a setting of every unit indicator must have, whether written in the rule or named as a
 # `$parameter`; a method's own are its `setting_types`.
@@ -79,15 +79,8 @@ def _read_settings(method: IndicatorMethod, rule: UnitRule) -> MethodSettings:
         raise RuleError([_settings_problem(method, err) for err in exc.errors()]) from None
 
 
-def _settings_problem(method: IndicatorMethod, err: Any) -> tuple[tuple, str]:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif err["type"] == "missing":
-        message = "is required"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+def _settings_problem(method: IndicatorMethod, err: ErrorDetails) -> tuple[tuple, str]:
+    loc, message = validation_problem(err)
     return ("measure", method.name, *loc), message
 
 

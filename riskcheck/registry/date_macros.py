@@ -6,7 +6,22 @@ the compiled rules; riskcheck.registry.dates.parse_date is their twin in Python.
 
 from __future__ import annotations
 
+from datetime import date
+
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY
+
+
+def _interval_end(name: str, part: int, open_day: date, point: str) -> str:
+    """The macro for one end of a date as written (`part` 1 of an interval `a/b` is its start, 2 its end): an
+    open end ('..' or empty) is `open_day`, a point is read by the `point` macro of that end, and text with
+    more than one '/' is no date."""
+    return f"""CREATE OR REPLACE MACRO {name}(s) AS CASE
+  WHEN length(s) - length(replace(s, '/', '')) > 1 THEN NULL
+  WHEN trim(s) = '..' THEN DATE '{open_day}'
+  WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', {part})) IN ('', '..') THEN DATE '{open_day}'
+                                  ELSE {point}(trim(split_part(s, '/', {part}))) END
+  ELSE {point}(trim(s)) END;"""
+
 
 # Partial dates in SQL: the twin of riskcheck.registry.dates.parse_date (tests keep them in step).
 # pd_lo/pd_hi give NULL for text that is no date; an interval that ends before it starts (lo > hi) is
@@ -22,18 +37,8 @@ CREATE OR REPLACE MACRO pd_point_hi(s) AS CASE
   WHEN regexp_full_match(s, '\\d{{4}}') THEN try_cast(s || '-12-31' AS DATE)
   WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}') THEN last_day(try_cast(s || '-01' AS DATE))
   WHEN regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
-CREATE OR REPLACE MACRO pd_lo_raw(s) AS CASE
-  WHEN length(s) - length(replace(s, '/', '')) > 1 THEN NULL
-  WHEN trim(s) = '..' THEN DATE '{MIN_DAY}'
-  WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 1)) IN ('', '..') THEN DATE '{MIN_DAY}'
-                                  ELSE pd_point_lo(trim(split_part(s, '/', 1))) END
-  ELSE pd_point_lo(trim(s)) END;
-CREATE OR REPLACE MACRO pd_hi_raw(s) AS CASE
-  WHEN length(s) - length(replace(s, '/', '')) > 1 THEN NULL
-  WHEN trim(s) = '..' THEN DATE '{MAX_DAY}'
-  WHEN contains(s, '/') THEN CASE WHEN trim(split_part(s, '/', 2)) IN ('', '..') THEN DATE '{MAX_DAY}'
-                                  ELSE pd_point_hi(trim(split_part(s, '/', 2))) END
-  ELSE pd_point_hi(trim(s)) END;
+{_interval_end("pd_lo_raw", 1, MIN_DAY, "pd_point_lo")}
+{_interval_end("pd_hi_raw", 2, MAX_DAY, "pd_point_hi")}
 CREATE OR REPLACE MACRO pd_day(s) AS CASE WHEN NOT starts_with(s, '0000') AND regexp_full_match(s, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN try_cast(s AS DATE) END;
 -- Date arithmetic: an open end stays open, and no result leaves the range Python and reports can show.
 CREATE OR REPLACE MACRO pd_shift(d, delta) AS CASE

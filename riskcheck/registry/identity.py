@@ -22,7 +22,7 @@ from riskcheck.sqlio import bulk_insert, q
 class Identity:
     resolution: Resolution = field(default_factory=Resolution)
     merged_records: dict[str, dict] = field(default_factory=dict)  # merged id -> its person record
-    rewritten: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)  # (type, id) -> {field: as recorded}
+    rewritten: dict[tuple[str, str], dict[str, str | list[str]]] = field(default_factory=dict)  # (type, id) -> {field: as recorded}
     conn: duckdb.DuckDBPyConnection | None = None  # where the hints not yet worded wait (nk_hints)
     _hints: dict[tuple[str, str], PairResult] | None = None  # caches of hints_for and link_of
     _links: dict[str, PairResult] | None = None

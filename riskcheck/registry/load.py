@@ -43,7 +43,7 @@ class Registry:
     def sample(self, type_name: str, limit: int) -> tuple[list[dict], int]:
         """The first `limit` records of a type by id, and how many there are in all."""
         total = self.counts_of(type_name)
-        rtype = self.schema.record_type(type_name)
+        rtype = self.schema.known_type(type_name)
         cols = ", ".join(q(f) for f in rtype.fields)
         cursor = self.conn.execute(f"SELECT {cols} FROM {q(type_name)} ORDER BY id LIMIT {int(limit)}")
         names = [d[0] for d in cursor.description]
@@ -54,7 +54,7 @@ class Registry:
 
     def records(self, type_name: str, ids: list[str] | None = None) -> dict[str, dict]:
         """Records of one type by id (all of them when `ids` is None), with values as written."""
-        rtype = self.schema.record_type(type_name)
+        rtype = self.schema.known_type(type_name)
         cols = ", ".join(q(f) for f in rtype.fields)
         table = "kinship_records" if type_name == "kinship" else q(type_name)
         sql = f"SELECT {cols} FROM {table}"

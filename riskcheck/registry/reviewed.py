@@ -76,6 +76,11 @@ def _recorded(conn: duckdb.DuckDBPyConnection, a: str, b: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+# An identity decision, the person field it is added to, and the field that says the opposite (with its words):
+# the data's own same_as / not_same_as wins over a reviewer's contrary decision.
+_OPPOSITE = {"same_as": ("not_same_as", "not the same person"), "not_same_as": ("same_as", "the same person")}
+
+
 def _listed(conn: duckdb.DuckDBPyConnection, column: str, a: str, b: str) -> bool:
     """Whether a's or b's record lists the other in `column` (same_as or not_same_as)."""
     col = q(column)
@@ -115,20 +120,15 @@ def apply_before_resolution(conn: duckdb.DuckDBPyConnection, schema: Schema,
             relations.append(["reviewer-relation-" + d.uid[:16], d.person, d.relative, d.decision,
                               "reported", f"Recorded by the reviewer {d.cited()}", [source_id(d)],
                               schema.status_rank("reported"), FILE_NAME, 0])
-        elif d.decision == "same_as":
-            if _listed(conn, "not_same_as", d.person, d.relative):
-                warnings.append(_warn(d, names, "the data records them as not the same person (not_same_as), "
+        elif d.decision in _OPPOSITE:
+            opposite, opposite_words = _OPPOSITE[d.decision]
+            if _listed(conn, opposite, d.person, d.relative):
+                warnings.append(_warn(d, names, f"the data records them as {opposite_words} ({opposite}), "
                                                 "and the data wins"))
                 continue
-            conn.execute("UPDATE persons SET same_as = list_append(coalesce(same_as, []::VARCHAR[]), ?) "
-                         "WHERE id = ?", [d.relative, d.person])
-        elif d.decision == "not_same_as":
-            if _listed(conn, "same_as", d.person, d.relative):
-                warnings.append(_warn(d, names, "the data records them as the same person (same_as), "
-                                                "and the data wins"))
-                continue
-            conn.execute("UPDATE persons SET not_same_as = list_append(coalesce(not_same_as, []::VARCHAR[]), ?) "
-                         "WHERE id = ?", [d.relative, d.person])
+            col = q(d.decision)
+            conn.execute(f"UPDATE persons SET {col} = list_append(coalesce({col}, []::VARCHAR[]), ?) WHERE id = ?",
+                         [d.relative, d.person])
     if sources:
         conn.executemany("INSERT INTO sources (id, title, kind, notes, _file, _line) VALUES (?, ?, ?, ?, ?, ?)",
                          sources)

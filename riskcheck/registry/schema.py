@@ -57,6 +57,14 @@ class Schema:
     def record_type(self, name: str) -> RecordType | None:
         return self.types.get(name) or self.derived.get(name)
 
+    def known_type(self, name: str) -> RecordType:
+        """The record type of a name the code itself chose (not one read from a rule or a file): its
+        absence is a programming error, said by name rather than as an attribute of None."""
+        rtype = self.record_type(name)
+        if rtype is None:
+            raise KeyError(f"{name!r} is not a record type of the schema")
+        return rtype
+
     def status_rank(self, status: str) -> int:
         """0 for `inferred`, then 1.. from the weakest recorded status to `confirmed`."""
         return 0 if status == "inferred" else self.relation_statuses.index(status) + 1

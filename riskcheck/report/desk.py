@@ -21,7 +21,7 @@ import re
 from datetime import date, datetime, timezone
 
 from riskcheck.report.render import finding_address
-from riskcheck.review.decisions import parse_time
+from riskcheck.registry.dates import parse_time
 from riskcheck.review.state import review_states
 from riskcheck.textsafety import reveal
 

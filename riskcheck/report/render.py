@@ -22,7 +22,7 @@ from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, se
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
-from riskcheck.review.decisions import time_words
+from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.state import desk_counts, review_counts
 from riskcheck.rules.loader import LoadedRule

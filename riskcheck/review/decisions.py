@@ -29,15 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-# The event and its checks live in their own modules; their names are kept here, where the rest of riskcheck
-# has always found them.
-from riskcheck.review.event_checks import (encodable, json_depth_ok, link_decisions, read_events,  # noqa: F401
-                                           unusable)
-from riskcheck.review.events import (CLOCK_SKEW, CONTENT_FIELDS, DECISIONS, FILE_NAME, KINDS,  # noqa: F401
-                                     LINK_WORDS, MAX_EVIDENCE_CHARS, MAX_JSON_DEPTH, MAX_LINE_CHARS,
-                                     MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, Batch, Event, ReviewError, Unreadable,
-                                     evidence_of, fingerprint, now_utc, parse_time, reviews_path, time_text,
-                                     time_words)
+from riskcheck.review.event_checks import encodable, unusable
+from riskcheck.review.events import (DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, Batch, Event, ReviewError,
+                                     Unreadable, evidence_of, fingerprint, now_utc, time_text)
 
 # The decision word is validated in Python (each kind of event has its words); a log made with a CHECK on
 # it is copied into a table without it when opened (DecisionLog._drop_decision_check).

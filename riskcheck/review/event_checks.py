@@ -10,9 +10,10 @@ import json
 from datetime import datetime
 from typing import Iterable, Iterator
 
+from riskcheck.registry.dates import parse_time
 from riskcheck.review.events import (CLOCK_SKEW, CONTENT_FIELDS, DECISIONS, KINDS, LINK_WORDS, MAX_EVIDENCE_CHARS,
                                      MAX_JSON_DEPTH, MAX_LINE_CHARS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, Event,
-                                     ReviewError, fingerprint, parse_time)
+                                     ReviewError, fingerprint)
 
 
 def encodable(text: str) -> bool:

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from riskcheck.errors import RiskcheckError
-from riskcheck.registry.dates import parse_time, time_words  # noqa: F401 (offered here with the events)
-from riskcheck.registry.reviewed import FILE_NAME  # noqa: F401 (the log's name, which the registry reads too)
+from riskcheck.registry.reviewed import FILE_NAME  # the log's name, which the registry reads too
 
 DECISIONS = ("confirmed", "dismissed", "unsure")
 KINDS = ("decision", "link")  # what an event records: a decision on a finding, or on a pair of person records

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 
 from riskcheck.registry.reviewed import LinkDecision
-from riskcheck.review.decisions import DecisionLog, Event
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.events import Event
 
 
 def link_key(person: str, relative: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from riskcheck.review.decisions import DECISIONS, Event, evidence_of, fingerprint
+from riskcheck.review.events import DECISIONS, Event, evidence_of, fingerprint
 from riskcheck.review.evidence import fact_changes, step_changes
 
 # A finding's review state: "open" is a finding no one has decided on yet, and nothing else.

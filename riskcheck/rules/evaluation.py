@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
+from riskcheck.engine.compile import CompiledRule
 from riskcheck.engine.evaluate import RecordLookup, findings_of_rows, match_rule, prefetch_rows
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, RiskcheckError, failure_words
+from riskcheck.indicators.compile import CompiledIndicator
 from riskcheck.indicators.evaluate import evaluate_indicator
 from riskcheck.registry.load import Registry
 from riskcheck.rules.loader import LoadedRule
@@ -99,21 +101,23 @@ def naming_the_rule(loaded: LoadedRule | None):
 def match_loaded(loaded: LoadedRule, registry: Registry, as_of: date, params: dict,
                  lookup: RecordLookup) -> Matched:
     with query_budget(registry, MAX_QUERY_SECONDS):
-        if loaded.is_unit_indicator:
-            return Matched(loaded, params,
-                           findings=evaluate_indicator(loaded.compiled, registry, as_of, params, lookup))
-        return Matched(loaded, params, rows=match_rule(loaded.compiled, registry, as_of, params))
+        compiled = loaded.compiled
+        if isinstance(compiled, CompiledIndicator):
+            return Matched(loaded, params, findings=evaluate_indicator(compiled, registry, as_of, params, lookup))
+        return Matched(loaded, params, rows=match_rule(compiled, registry, as_of, params))
 
 
 def prefetch_matched(matches: list[Matched], lookup: RecordLookup) -> None:
     """The records every rule's rows name, fetched in one query per record type instead of one per rule."""
-    prefetch_rows(lookup, [(m.loaded.compiled, m.rows) for m in matches if m.findings is None])
+    # a person rule's matches are rows (a unit indicator's come as findings)
+    prefetch_rows(lookup, [(m.loaded.compiled, m.rows) for m in matches if isinstance(m.loaded.compiled, CompiledRule)])
 
 
 def findings_of(matched: Matched, as_of: date, lookup: RecordLookup) -> list[Finding]:
-    if matched.findings is not None:
-        return matched.findings
-    return findings_of_rows(matched.loaded.compiled, matched.rows, lookup, matched.params, as_of)
+    compiled = matched.loaded.compiled
+    if matched.findings is not None or not isinstance(compiled, CompiledRule):
+        return matched.findings or []  # a unit indicator's findings came with its match
+    return findings_of_rows(compiled, matched.rows, lookup, matched.params, as_of)
 
 
 def evaluate_loaded(loaded: LoadedRule, registry: Registry, as_of: date, params: dict,

@@ -71,6 +71,8 @@ def judged_here(loaded: LoadedRule, finding: Finding, org_law: dict[str, str], l
     rule's law, or one whose jurisdiction is not known, keeps it: a lead is dropped only on what the data
     says, never on what it leaves out.
     """
+    if loaded.rule.jurisdiction is None:
+        return True  # a rule of no one country is judged wherever its case is
     law = loaded.rule.jurisdiction.upper()
     bodies: set[str | None] = set()
     for var, type_name in loaded.compiled.var_types.items():
@@ -85,4 +87,4 @@ def judged_here(loaded: LoadedRule, finding: Finding, org_law: dict[str, str], l
             bodies.add(rid)
     if not bodies:
         return True
-    return any(org_law.get(b) in (None, law) for b in bodies)
+    return any(b is None or org_law.get(b) in (None, law) for b in bodies)

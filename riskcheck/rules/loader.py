@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.errors import Problem, ProblemError
 from riskcheck.indicators.compile import CompiledIndicator, compile_indicator
 from riskcheck.registry.schema import Schema, load_schema
-from riskcheck.grammar.errors import RuleError
+from riskcheck.grammar.errors import RuleError, validation_problem
 from riskcheck.grammar.model import Rule, UnitRule, rule_model
 from riskcheck.templating import template_problems, text_environment
 from riskcheck.yamlio import YList, YMap, load_yaml_file
@@ -112,7 +113,7 @@ def _template_problems(rule: Rule | UnitRule, compiled, schema: Schema, doc: YMa
     """Compile the summary and explanation now, so a typo is found by `riskcheck rules`, not mid-run: every name
     the rule defines, and every field of a record or parameter the template names."""
     unit = isinstance(rule, UnitRule)
-    names = (UNIT_TEMPLATE_NAMES if unit else set(rule.match) | set(rule.let)) | TEMPLATE_NAMES
+    names = (UNIT_TEMPLATE_NAMES if isinstance(rule, UnitRule) else set(rule.match) | set(rule.let)) | TEMPLATE_NAMES
     var_types = {"unit": "organizations"} if unit else dict(compiled.var_types)
     fields: dict[str, tuple[str, frozenset[str]]] = {}
     for var, type_name in var_types.items():
@@ -143,14 +144,7 @@ def locate(doc: Any, loc: tuple) -> int | None:
     return line
 
 
-def _pydantic_problem(shown: str, doc: YMap, err: dict) -> Problem:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+def _pydantic_problem(shown: str, doc: YMap, err: ErrorDetails) -> Problem:
+    loc, message = validation_problem(err)
     loc = tuple("from" if p == "from_" else p for p in loc)
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif err["type"] == "missing":
-        message = "is required"
-    elif message.startswith("Value error, "):
-        message = message[len("Value error, "):]
     return Problem(shown, locate(doc, loc), message, field=".".join(map(str, loc)) or None)

@@ -18,7 +18,8 @@ from riskcheck.errors import ProblemError, failure_words
 from riskcheck.registry.load import Registry, load_documents
 from riskcheck.rules.evaluation import RuleFailed, evaluate_loaded, naming_the_rule
 from riskcheck.rules.loader import LoadedRule, locate
-from riskcheck.grammar.model import RuleTest, coerce_param
+from riskcheck.grammar.parameters import coerce_param
+from riskcheck.grammar.rule_tests import RuleTest
 from riskcheck.yamlio import load_yaml_file
 
 
@@ -55,7 +56,7 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
         return result
     expected = Counter((e.status, e.about, tuple(sorted(e.related)) if e.related is not None else None)
                        for e in test.expect)
-    got = Counter()
+    got: Counter[tuple] = Counter()
     unmatched = Counter(actual)
     for key, count in expected.items():
         for _ in range(count):
@@ -100,7 +101,7 @@ def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Findin
         registry.close()
 
 
-test_findings.__test__ = False  # not a pytest test
+setattr(test_findings, "__test__", False)  # not a pytest test (a function has no such attribute to mypy)
 
 
 def _test_registry(loaded: LoadedRule, index: int, test: RuleTest) -> tuple[Registry, dict]:

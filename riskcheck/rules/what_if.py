@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from riskcheck.engine.compile import compile_rule
+from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.engine.evaluate import bind_params, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
@@ -20,7 +20,7 @@ from riskcheck.rules.loader import LoadedRule
 def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule], findings: list[Finding],
                                     as_of: date, overrides: dict[str, dict]) -> None:
     identity = registry.identity
-    kin_rules = [r for r in rules if not r.is_unit_indicator and r.compiled.kinship_vars]
+    kin_rules = [r.compiled for r in rules if isinstance(r.compiled, CompiledRule) and r.compiled.kinship_vars]
     if not identity.resolution.hints_total or not kin_rules:
         return
     conn = registry.conn
@@ -32,17 +32,17 @@ def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule],
     made = {(f.rule, f.person, tuple(f.related)) for f in findings
             if not any(str(x).startswith("hint:") for v in f.records.values() for x in (v if isinstance(v, list) else [v]))}
     found: list[tuple[str, str, str, list[str]]] = []  # (rule title, person, status, hint link ids)
-    for loaded in kin_rules:
+    for shipped in kin_rules:
         # The same rule over the hints: compiled again, its kinship bindings reading the view above.
-        compiled = compile_rule(loaded.rule, registry.schema, kinship_relation="kinship_what_if")
-        bind = bind_params(compiled, resolve_params(compiled, overrides.get(loaded.id, {})), as_of)
+        compiled = compile_rule(shipped.rule, registry.schema, kinship_relation="kinship_what_if")
+        bind = bind_params(compiled, resolve_params(compiled, overrides.get(compiled.rule.id, {})), as_of)
         cursor = conn.execute(compiled.sql, bind)
         columns = [d[0] for d in cursor.description]
         for row in (dict(zip(columns, r)) for r in cursor.fetchall()):
             person = row["v__" + compiled.rule.subject]
             related = tuple(sorted({row["v__" + v] for v in compiled.rule.related} - {person, None}))
-            if (loaded.id, person, related) not in made:
-                found.append((loaded.rule.title, person, row["status"],
+            if (compiled.rule.id, person, related) not in made:
+                found.append((compiled.rule.title, person, row["status"],
                               [k for var in compiled.kinship_vars for k in row["p__" + var]]))
     if not found:
         return

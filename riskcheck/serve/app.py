@@ -25,8 +25,9 @@ from starlette.routing import Route
 
 from riskcheck.grammar.vocabulary import severity_rank
 from riskcheck.report.render import report_environment
-from riskcheck.review.decisions import (DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, DecisionLog, ReviewError,
-                                       link_decisions)
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.event_checks import link_decisions
+from riskcheck.review.events import DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, ReviewError
 from riskcheck.review.links import current_links
 from riskcheck.review.state import REVIEW_STATES, desk_counts, review_counts, review_states
 from riskcheck.results import CaseView

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.findings import Step
@@ -29,6 +29,23 @@ class MethodSettings(BaseModel):
     also admits a text), an unknown key an error."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class StrataTestSettings(MethodSettings):
+    """The settings of a test against chance within strata, which every method so far is: the strata whose
+    people make a unit's null, the level, the correction for the units tested, and the draws (0: as many as
+    the correction needs to reach alpha) with their seed."""
+
+    strata: list[str] | str = []
+    alpha: float | str = 0.05
+    correction: Literal["bonferroni", "none"] | str = "bonferroni"
+    permutations: int | str = 0
+    seed: int | str = 1
+
+    @field_validator("strata")
+    @classmethod
+    def strata_fields(cls, v: list[str] | str) -> list[str] | str:
+        return strata_fields(v)
 
 
 @dataclass(frozen=True)

@@ -10,36 +10,24 @@ a finding undetermined.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
-
-from pydantic import field_validator
 
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.findings import Step
 from riskcheck.indicators.kin_groups import KinLink, groups, staff_links
-from riskcheck.indicators.methods.base import (IndicatorMethod, MethodSettings, Testing, UnitResult, composition_of,
-                                               floor_reached, how_often, p_words, strata_fields, strata_words)
+from riskcheck.indicators.methods.base import (IndicatorMethod, StrataTestSettings, Testing, UnitResult,
+                                               composition_of, floor_reached, how_often, p_words, strata_words)
 from riskcheck.indicators.null import KinNull
 from riskcheck.indicators.staff import StaffMember
 from riskcheck.registry.load import Registry
 from riskcheck.templating import kinship_word
 
 
-class KinGroup(MethodSettings):
+class KinGroup(StrataTestSettings):
+    """The null: staff shuffled within strata, the families kept (riskcheck.indicators.null.KinNull)."""
+
     close_relatives: list[str] | str
     min_relation_status: str = "reported"
     min_group: int | str = 3
-    # The null: staff shuffled within strata, the families kept (riskcheck.indicators.null.KinNull).
-    strata: list[str] | str = []
-    alpha: float | str = 0.05
-    correction: Literal["bonferroni", "none"] | str = "bonferroni"
-    permutations: int | str = 0
-    seed: int | str = 1
-
-    @field_validator("strata")
-    @classmethod
-    def strata_fields(cls, v: list[str] | str) -> list[str] | str:
-        return strata_fields(v)
 
 
 class CloseKinGroup(IndicatorMethod):

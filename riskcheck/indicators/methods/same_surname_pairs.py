@@ -11,12 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import field_validator
-
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.findings import Step
-from riskcheck.indicators.methods.base import (IndicatorMethod, MethodSettings, Testing, UnitResult,
-                                               composition_of, floor_reached, p_words, strata_fields, strata_words)
+from riskcheck.indicators.methods.base import (IndicatorMethod, StrataTestSettings, Testing, UnitResult,
+                                               composition_of, floor_reached, p_words, strata_words)
 from riskcheck.indicators.null import SurnameNull, pairs_of
 from riskcheck.indicators.staff import StaffMember
 from riskcheck.indicators.surnames import name_stems
@@ -25,20 +23,10 @@ from riskcheck.registry.load import Registry
 MAX_PAIRS_SHOWN = 50  # stems listed in a finding; the figures count all of them
 
 
-class SurnamePairs(MethodSettings):
+class SurnamePairs(StrataTestSettings):
     names: Literal["surname", "patronymic", "surname_and_patronymic"] | str = "surname"
-    strata: list[str] | str = []
-    alpha: float | str = 0.05
-    correction: Literal["bonferroni", "none"] | str = "bonferroni"
     weighting: Literal["none", "rarity"] | str = "none"
     min_pairs: int | str = 2
-    permutations: int | str = 0  # 0: as many as the correction needs to reach alpha
-    seed: int | str = 1
-
-    @field_validator("strata")
-    @classmethod
-    def strata_fields(cls, v: list[str] | str) -> list[str] | str:
-        return strata_fields(v)
 
 
 class SameSurnamePairs(IndicatorMethod):
