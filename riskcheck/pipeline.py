@@ -17,7 +17,7 @@ from typing import Callable
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, failure_words
-from riskcheck.indicators.compile import override_problem
+from riskcheck.indicators.compile import CompiledIndicator, override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
@@ -81,8 +81,9 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
             out.setdefault(rule_id, {})[name] = coerce_param(params[name].type, value)
         except ValueError as exc:
             raise ValueError(f"--param {item!r}: {exc}") from None
-        wrong = override_problem(by_id[rule_id].compiled, name, out[rule_id][name]) \
-            if by_id[rule_id].is_unit_indicator else None
+        compiled = by_id[rule_id].compiled
+        wrong = override_problem(compiled, name, out[rule_id][name]) \
+            if isinstance(compiled, CompiledIndicator) else None
         if wrong:
             raise ValueError(f"--param {item!r}: {wrong}")
     return out
@@ -98,8 +99,12 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
     matches: list[Matched] = []
     for loaded in rules:
         params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
-        with naming_the_rule(loaded), watch_progress(registry, lambda pct, rid=loaded.id: stage and stage(
-                registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")):
+
+        def still_running(pct: float, rid: str = loaded.id) -> None:
+            if stage:
+                stage(registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")
+
+        with naming_the_rule(loaded), watch_progress(registry, still_running):
             matches.append(match_loaded(loaded, registry, as_of, params, lookup))
     # The records every rule's evidence names, in one query per record type rather than one per rule.
     with naming_the_rule(None):
@@ -162,7 +167,7 @@ def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options
             registry = load_sources(meta, root, schema, stage, current_links(log, folder.name))
         except ProblemError as exc:
             raise ProblemError(exc.problems + undated) from None
-        if undated:
+        if result.as_of is None:  # then `undated` says so
             raise ProblemError(undated)
         result.jurisdictions = case_jurisdictions(registry)
         result.rules, notes, result.rules_why = rules_for_case(

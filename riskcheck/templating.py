@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from functools import lru_cache
+from typing import Any, cast
 
 from jinja2 import (PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes,
                     select_autoescape)
@@ -115,7 +116,7 @@ class RenderBudgetExceeded(RenderedTooLong):
 
 class _Budget(threading.local):
     steps = 0
-    deadline = None  # time.monotonic() at which the render in progress stops
+    deadline: float | None = None  # time.monotonic() at which the render in progress stops
 
 
 _BUDGET = _Budget()
@@ -213,7 +214,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     registry's reports.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # as jinja2 Environment takes them
         super().__init__(*args, **kwargs)
         self._verdicts: dict[tuple[type, str], bool] = {}
 
@@ -297,7 +298,8 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
                f"{', '.join(sorted(names))})") for name in unknown]
     if fields:
         assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        for found in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            node = cast("nodes.Getattr | nodes.Getitem", found)  # find_all yields only the node types asked for
             if not isinstance(node.node, nodes.Name) or node.node.name in assigned or node.node.name not in fields:
                 continue
             if isinstance(node, nodes.Getattr):
@@ -315,7 +317,8 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
 
 def render_text(template, context: dict) -> str:
     """Render a rule template, stopping once it passes MAX_RENDERED_CHARS, MAX_LOOP_STEPS or MAX_RENDER_SECONDS."""
-    parts, size = [], 0
+    parts: list[str] = []
+    size = 0
     _BUDGET.steps, _BUDGET.deadline = 0, time.monotonic() + MAX_RENDER_SECONDS
     try:
         for part in template.generate(context):

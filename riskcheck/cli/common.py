@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.rules.loader import LoadedRule, load_rules
 from riskcheck.rules.shipped import shipped_rules_dir, shown_rule_path
 from riskcheck.textsafety import reveal
+
+if TYPE_CHECKING:  # click names the type only in a private module; only mypy reads it
+    from click._termui_impl import ProgressBar
 
 EXIT_FAIL_ON = 1
 EXIT_CASE_FAILED = 3
@@ -77,7 +81,7 @@ class Progress:
     def __init__(self, label: str):
         self.label = label
         self.enabled = sys.stderr.isatty()
-        self.bar = None
+        self.bar: ProgressBar[str] | None = None
 
     def __call__(self, item: str, done: int, total: int) -> None:
         if not self.enabled or total == 0:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from riskcheck.registry.load import Registry
 
@@ -29,7 +29,7 @@ def case_entities(case_id: str, registry: Registry, findings: list, report_link)
     eid = lambda rid: f"{case_id}-{rid}"  # noqa: E731
     sources = registry.records("sources")
 
-    def cited(record: dict, props: dict, extra: list[str] = ()) -> dict:
+    def cited(record: dict, props: dict, extra: Sequence[str] = ()) -> dict:
         urls = [sources[s]["url"] for s in record.get("sources") or [] if s in sources
                 and re.match(r"https?://", sources[s].get("url") or "")]
         publishers = [sources[s]["publisher"] for s in record.get("sources") or []

@@ -113,7 +113,7 @@ def xlsx_bytes(rows: list[dict]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one sheet, the active one
     sheet.title = "findings"
     sheet.append([header for header, _ in COLUMNS.values()])
     for cell in sheet[1]:

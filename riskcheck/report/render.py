@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from riskcheck import __version__
 from riskcheck.names.resolve import listed_hints
@@ -270,7 +271,8 @@ def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dic
         else:
             entry["more"] += 1
 
-    orgs = {s.record_id for f in result.findings for s in f.steps if s.record_type == "organizations"}
+    orgs = {s.record_id for f in result.findings for s in f.steps if s.record_type == "organizations"
+            and s.record_id is not None}
     lookup.prefetch("organizations", orgs, depth=0)
     for f in result.findings:
         for pid in [f.person, *f.related] if f.unit is None else []:
@@ -298,7 +300,7 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
     relations = [{"text": describe("relations", rel, lookup), "status": rel.get("status") or "reported",
                   "sources": rel.get("sources") or []} for rel in rel_sample]
     # Sources cited by findings first (in citation order), then the case's other sources.
-    source_list = [lookup("sources", s) for s in cited if lookup("sources", s)]
+    source_list = [found for s in cited if (found := lookup("sources", s))]
     source_list += [s for s in sample if s["id"] not in set(cited)]
     all_sources = {s["id"]: s for s in source_list}
 
@@ -332,7 +334,7 @@ def _review_context(result: CaseResult) -> dict:
 
 def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule]) -> None:
     """The index of every case with a report in the output folder: this run's, then earlier runs' (marked)."""
-    cases = []
+    cases: list[dict[str, Any]] = []  # each case as the index template reads it, as _earlier_reports gives it
     for r in sorted(results, key=lambda r: r.id):
         previous = False
         if not r.ok:
@@ -358,7 +360,7 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
 
 def _earlier_reports(out_dir: Path) -> list[dict]:
     """Cases in the output folder that this run did not check, read back from their findings.json."""
-    out = []
+    out: list[dict[str, Any]] = []
     for folder in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
         doc_path = folder / "findings.json"
         if not (folder.is_dir() and SAFE_NAME.fullmatch(folder.name) and (folder / "report.html").is_file()

@@ -27,7 +27,7 @@ from riskcheck.grammar.vocabulary import severity_rank
 from riskcheck.report.render import report_environment
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.event_checks import link_decisions
-from riskcheck.review.events import DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, ReviewError
+from riskcheck.review.events import DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, Event, ReviewError
 from riskcheck.review.links import current_links
 from riskcheck.review.state import REVIEW_STATES, desk_counts, review_counts, review_states
 from riskcheck.results import CaseView
@@ -203,7 +203,7 @@ class ReviewPages:
             return self.not_found("finding by that id")
         reviews = self.state_of(cid, finding)
         history = reviews[fid].history if reviews else []
-        since = []
+        since: list[Event] = []
         if request.query_params.get("notice") == "decided-since":
             seen = request.query_params.get("seen", "")
             uids = [e.uid for e in history]

@@ -273,7 +273,7 @@ class Planter:
 
     def pair_where(self, fits) -> tuple[str, str]:
         """A reserved pair for which fits(kid, father) holds; the others go back to the pool."""
-        skipped = []
+        skipped: list[tuple[str, str]] = []
         while self.pairs:
             kid, father = self.pairs.pop()
             if fits(self.fam.by_id[kid], self.fam.by_id[father]):

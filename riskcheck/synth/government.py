@@ -131,7 +131,7 @@ class Careers:
             self.by_year.setdefault(p.birth_year, []).append(p.id)
             self.by_home_year.setdefault((p.home, p.birth_year), []).append(p.id)
 
-    def free(self, pid: str, also: set[str] = frozenset()) -> bool:
+    def free(self, pid: str, also: frozenset[str] | set[str] = frozenset()) -> bool:
         """pid may become active: none of its close relatives is active (except those in `also`)."""
         return not ((self.fam.close(pid) - also) & self.active)
 

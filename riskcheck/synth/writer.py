@@ -90,7 +90,8 @@ def generate(out_dir: Path, persons: int, seed: int, case_id: str = "synthetic",
 
 class _Writer:
     def __init__(self, folder: Path):
-        self.folder, self.counts = folder, {}
+        self.folder = folder
+        self.counts: dict[str, int] = {}
 
     def table(self, name: str, header: list[str], rows) -> None:
         with open(self.folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
