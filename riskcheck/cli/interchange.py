@@ -68,8 +68,8 @@ def export_group() -> None:
 @click.option("--report-url", default=None, metavar="URL",
               help="Where the reports of `riskcheck run` are published (http or https), so each finding links to "
                    "its place there; without it the link is the report's path, as text.")
-def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, as_of: date | None,
-                       report_url: str | None) -> None:
+def export_ftm_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_file: Path,
+                       as_of: date | None, report_url: str | None) -> None:
     """Write the registry and the findings of CASES as FollowTheMoney entities, for Aleph.
 
     Persons, organizations, positions, occupancies and family links become the FtM entities of
@@ -137,8 +137,9 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
               show_default=True, help="The reports folder of `riskcheck run`: each row links to its finding there.")
 @click.option("--report-url", default=None, metavar="URL",
               help="Where the reports are published (http or https): each row links there instead of to --reports.")
-def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | None, out_file: Path,
-                            as_of: date | None, reports_dir: Path, report_url: str | None) -> None:
+def export_findings_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...],
+                            fmt: str | None, out_file: Path, as_of: date | None, reports_dir: Path,
+                            report_url: str | None) -> None:
     """Write every finding of CASES, with its review, as one table for the desk (CSV or XLSX).
 
     One row per finding: case, rule, status, severity, person and related names, summary, the
