@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from riskcheck.grammar.model import UnitRule
+from riskcheck.grammar.model import Rule, UnitRule
 from riskcheck.indicators.compile import CompiledIndicator
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.grammar.relations import matched as matched_kinds, table as relations_table
 from riskcheck.rules.shipped import shown_rule_path
 
 
-def _value(v) -> str:
+def _value(v: Any) -> str:  # a parameter's default: any type a rule file may declare
     if isinstance(v, dict) and "listed" in v:  # a relations parameter: its table follows
         return ", ".join(f"`{x}`" for x in v["listed"]) + " (each from both sides; the table below)"
     if isinstance(v, list):
@@ -86,7 +87,7 @@ def _quoted(text: str) -> list[str]:
     return [line for p in paras for line in (f"  > {p}", "  >")][:-1]
 
 
-def _scope_and_exemptions(r) -> list[str]:
+def _scope_and_exemptions(r: Rule) -> list[str]:
     """What the law covers and what it excepts, as the rule states them (see docs/rules.md, step 5)."""
     out: list[str] = []
     if r.scope:
@@ -100,7 +101,7 @@ def _scope_and_exemptions(r) -> list[str]:
             line = f"- **{e.name}**: {_condition(e.means, e.applies)}" + (f", {e.law}" if e.law else "")
             if e.effect == "contested":
                 line += (". Contested: where it applies or may, the finding is `undetermined`: "
-                         + " ".join(e.reason.split()))
+                         + " ".join((e.reason or "").split()))  # Exemption requires it when contested
             out.append(line)
     return out
 
@@ -156,7 +157,7 @@ def _unit_method(loaded: LoadedRule) -> list[str]:
     method = compiled.method
     settings = {name: value for name, value in compiled.settings}
 
-    def named(value) -> str:  # a `$parameter` as words
+    def named(value: str) -> str:  # a `$parameter` as words
         is_param = isinstance(value, str) and value.startswith("$")
         return value.replace("$", "the `") + "` parameter" if is_param else value
 
