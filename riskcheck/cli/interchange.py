@@ -6,12 +6,17 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from riskcheck.cli.common import EXIT_CASE_FAILED, as_of_date, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.textsafety import reveal
+
+if TYPE_CHECKING:  # the commands import the pipeline when they run, not when the command line starts
+    from riskcheck.registry.load import Registry
+    from riskcheck.results import CaseResult
 
 
 @click.group("import")
@@ -99,7 +104,7 @@ def export_ftm_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules:
     skipped: Counter = Counter()
     counts: Counter = Counter()
 
-    def on_case(result, registry) -> None:
+    def on_case(result: CaseResult, registry: Registry) -> None:
         for entity in case_entities(result.id, registry, result.findings,
                                     lambda f: base + finding_address(result, f)):
             counts[entity["schema"]] += 1

@@ -357,7 +357,7 @@ def _write_case(folder: Path, rows: dict[str, dict[str, dict]], case_id: str, so
                 writer.writerow([_cell(records[rid].get(f)) for f in fields])
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list):

@@ -120,11 +120,11 @@ def read_entity_file(path: Path, shown: str) -> EntityFile:
     return EntityFile(merged.entities(), merged.collisions)
 
 
-def _is_id(value) -> bool:
+def _is_id(value: object) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
 
 
-def _texts(value) -> list[str]:
+def _texts(value: object) -> list[str]:
     values = value if isinstance(value, list) else [value]
     return [_text(v) for v in values if isinstance(v, str)]
 
@@ -132,7 +132,7 @@ def _texts(value) -> list[str]:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A value as text that can be written: JSON's "\\ud800" escapes make lone surrogates, which no UTF-8 file
     can hold; each becomes U+FFFD (the replacement character), visibly."""
     text = value if isinstance(value, str) else str(value)

@@ -53,7 +53,8 @@ class Government:
         self.orgs.append((oid, name, kind, parent, region))
         return oid
 
-    def add_post(self, pid, title, org, category, kind, rank, reports_to=None) -> str:
+    def add_post(self, pid: str, title: str, org: str, category: str, kind: str, rank: int,
+                 reports_to: str | None = None) -> str:
         self.posts[pid] = Post(pid, title, org, category, kind, rank, reports_to)
         return pid
 
