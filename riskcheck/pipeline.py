@@ -12,15 +12,15 @@ import threading
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, failure_words
-from riskcheck.indicators.compile import override_problem
+from riskcheck.indicators.compile import CompiledIndicator, override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
-from riskcheck.registry.schema import load_schema
+from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.results import CaseResult, CaseView, RunOptions
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import ReviewError, evidence_of, reviews_path
@@ -38,7 +38,8 @@ Stage = Callable[[str, str], None]  # (case, what has just been done, with count
 
 
 @contextmanager
-def watch_progress(registry: Registry, report: Callable[[float], None], first: float = 3.0, every: float = 10.0):
+def watch_progress(registry: Registry, report: Callable[[float], None], first: float = 3.0,
+                   every: float = 10.0) -> Iterator[None]:
     """While a rule's query runs, report how far it is after `first` seconds and then every `every`."""
     done = threading.Event()
     registry.conn.execute("SET enable_progress_bar = true")
@@ -81,8 +82,9 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
             out.setdefault(rule_id, {})[name] = coerce_param(params[name].type, value)
         except ValueError as exc:
             raise ValueError(f"--param {item!r}: {exc}") from None
-        wrong = override_problem(by_id[rule_id].compiled, name, out[rule_id][name]) \
-            if by_id[rule_id].is_unit_indicator else None
+        compiled = by_id[rule_id].compiled
+        wrong = override_problem(compiled, name, out[rule_id][name]) \
+            if isinstance(compiled, CompiledIndicator) else None
         if wrong:
             raise ValueError(f"--param {item!r}: {wrong}")
     return out
@@ -98,8 +100,12 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
     matches: list[Matched] = []
     for loaded in rules:
         params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
-        with naming_the_rule(loaded), watch_progress(registry, lambda pct, rid=loaded.id: stage and stage(
-                registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")):
+
+        def still_running(pct: float, rid: str = loaded.id) -> None:
+            if stage:
+                stage(registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")
+
+        with naming_the_rule(loaded), watch_progress(registry, still_running):
             matches.append(match_loaded(loaded, registry, as_of, params, lookup))
     # The records every rule's evidence names, in one query per record type rather than one per rule.
     with naming_the_rule(None):
@@ -122,7 +128,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
 
 
 def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
-              on_case: Callable[[CaseResult, Registry | None], None] | None = None,
+              on_case: Callable[[CaseResult, Registry], None] | None = None,
               progress: Progress | None = None, stage: Stage | None = None) -> list[CaseResult]:
     """Load, check and evaluate every case; call `on_case` (e.g. the report writer) for each."""
     schema = load_schema()
@@ -144,8 +150,9 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
     return results
 
 
-def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options: RunOptions,
-              log: DecisionLog | None, on_case, stage, progress, i: int, total: int) -> CaseResult:
+def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule], options: RunOptions,
+              log: DecisionLog | None, on_case: Callable[[CaseResult, Registry], None] | None,
+              stage: Stage | None, progress: Progress | None, i: int, total: int) -> CaseResult:
     """One case, start to report: whatever goes wrong is this case's problem alone."""
     if progress:
         progress(folder.name, i, total)
@@ -162,7 +169,7 @@ def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options
             registry = load_sources(meta, root, schema, stage, current_links(log, folder.name))
         except ProblemError as exc:
             raise ProblemError(exc.problems + undated) from None
-        if undated:
+        if result.as_of is None:  # then `undated` says so
             raise ProblemError(undated)
         result.jurisdictions = case_jurisdictions(registry)
         result.rules, notes, result.rules_why = rules_for_case(
@@ -181,7 +188,7 @@ def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options
     except Exception as exc:  # any failure is this case's alone: the others still run
         result.problems = [Problem(result.display, None, f"could not be checked: {failure_words(exc)}")]
     try:
-        if on_case and result.ok:
+        if on_case and result.ok and registry is not None:  # a case checked has its store
             on_case(result, registry)
     except Exception as exc:
         result.problems = [Problem(result.display, None, f"the report could not be written: "
@@ -192,7 +199,7 @@ def _run_case(folder: Path, root: Path, schema, rules: list[LoadedRule], options
     return result
 
 
-def person_pairs(registry, lookup: RecordLookup) -> list[dict]:
+def person_pairs(registry: Registry, lookup: RecordLookup) -> list[dict]:
     """Each listed hint and possible same-person pair with its names, reasons and the decisions it may take.
 
     A hint reads "right may be left's parent" (riskcheck.names.resolve), so its relation kind is `parent`."""
@@ -219,7 +226,7 @@ def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
                 match_jurisdiction: bool = True) -> dict[str, CaseView]:
     views: dict[str, CaseView] = {}
 
-    def keep(result: CaseResult, registry) -> None:
+    def keep(result: CaseResult, registry: Registry) -> None:
         lookup = RecordLookup(registry)
         people = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
         lookup.prefetch("persons", people)

@@ -67,7 +67,7 @@ class CaseView:
     # finding, most telling first, then the possible same persons riskcheck refused to merge.
     pairs: list[dict] = field(default_factory=list)
 
-    def evidence_json(self, finding) -> dict:
+    def evidence_json(self, finding: Finding) -> dict:
         text = self.evidence.get(finding.id)
         return json.loads(text) if text is not None else finding.to_json()
 

@@ -19,9 +19,11 @@ import re
 import threading
 import time
 from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator, TypeVar, cast
 
-from jinja2 import (PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes,
-                    select_autoescape)
+from jinja2 import (Environment, PackageLoader, StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta,
+                    nodes, select_autoescape)
+from jinja2.runtime import Context
 from jinja2.exceptions import SecurityError
 from jinja2.visitor import NodeTransformer
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -92,7 +94,7 @@ def date_words(text: str | None) -> str:
     return f"some day between {pd.lo.isoformat()} and {pd.hi.isoformat()}"
 
 
-def _add_filters(env) -> None:
+def _add_filters(env: Environment) -> None:
     env.filters["kinship"] = kinship_word
     env.filters["kinship_inverse"] = kinship_inverse_word
     env.filters["degree"] = degree_words
@@ -115,7 +117,7 @@ class RenderBudgetExceeded(RenderedTooLong):
 
 class _Budget(threading.local):
     steps = 0
-    deadline = None  # time.monotonic() at which the render in progress stops
+    deadline: float | None = None  # time.monotonic() at which the render in progress stops
 
 
 _BUDGET = _Budget()
@@ -129,14 +131,17 @@ def _spend(steps: int = 1) -> None:
         raise RenderBudgetExceeded(f"a template ran longer than {MAX_RENDER_SECONDS:g} s")
 
 
-def budgeted_loop(iterable):
+_Item = TypeVar("_Item")
+
+
+def budgeted_loop(iterable: Iterable[_Item]) -> Iterator[_Item]:
     """What a template's {% for %} iterates (put there when it compiles): each step counted against the budget."""
     for item in iterable:
         _spend()
         yield item
 
 
-def budgeted_concat(*parts) -> str:
+def budgeted_concat(*parts: object) -> str:
     """A template's `~`, refusing to build a text beyond MAX_BUILT."""
     texts = [str(p) for p in parts]
     if sum(map(len, texts)) > MAX_BUILT:
@@ -152,7 +157,7 @@ WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})  
 WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "batch", "slice", "truncate"})
 
 
-def _check_widths(values) -> None:
+def _check_widths(values: Iterable[object]) -> None:
     """Numbers that set the size of what is built (a width, a count of slices) stay within MAX_BUILT."""
     for value in values:
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_BUILT:
@@ -161,7 +166,7 @@ def _check_widths(values) -> None:
             _check_widths(value)
 
 
-def _check_format(text: str, args) -> None:
+def _check_format(text: str, args: Iterable[object]) -> None:
     """A format string (% or str.format) names no width of a million, nor takes one from its arguments."""
     if _WIDE.search(text):
         raise SecurityError("a template's format names a width of a million or more")
@@ -169,9 +174,9 @@ def _check_format(text: str, args) -> None:
         _check_widths(args)
 
 
-def _bounded_filter(name: str, function):
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:  # a filter takes any values
     @functools.wraps(function)
-    def bounded(*args, **kwargs):
+    def bounded(*args: Any, **kwargs: Any) -> Any:
         value_and_args = args[1:] if getattr(function, "jinja_pass_arg", None) else args
         if name in WIDTH_FILTERS:
             _check_widths([*value_and_args[1:], *kwargs.values()])
@@ -213,11 +218,11 @@ class Sandbox(ImmutableSandboxedEnvironment):
     registry's reports.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # as jinja2 Environment takes them
         super().__init__(*args, **kwargs)
         self._verdicts: dict[tuple[type, str], bool] = {}
 
-    def is_safe_attribute(self, obj, attr: str, value) -> bool:
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:  # as jinja2 declares it
         key = (type(obj), attr)
         verdict = self._verdicts.get(key)
         if verdict is None:
@@ -230,10 +235,10 @@ class TextSandbox(Sandbox):
 
     intercepted_binops = frozenset(["*", "**", "+", "%"])
 
-    def _parse(self, source, name, filename):
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         return _BudgetTransformer().visit(super()._parse(source, name, filename))
 
-    def call_binop(self, context, operator, left, right):
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:  # as jinja2 declares it
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
@@ -246,7 +251,7 @@ class TextSandbox(Sandbox):
             _check_format(left, [right])
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's signature
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja2's signature
         if __obj is budgeted_loop or __obj is budgeted_concat:
             return __obj(*args)  # riskcheck's own, put there when the template compiled
         method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
@@ -297,7 +302,8 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
                f"{', '.join(sorted(names))})") for name in unknown]
     if fields:
         assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        for found in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            node = cast("nodes.Getattr | nodes.Getitem", found)  # find_all yields only the node types asked for
             if not isinstance(node.node, nodes.Name) or node.node.name in assigned or node.node.name not in fields:
                 continue
             if isinstance(node, nodes.Getattr):
@@ -313,9 +319,10 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
     return sorted(set(out))
 
 
-def render_text(template, context: dict) -> str:
+def render_text(template: Template, context: dict) -> str:
     """Render a rule template, stopping once it passes MAX_RENDERED_CHARS, MAX_LOOP_STEPS or MAX_RENDER_SECONDS."""
-    parts, size = [], 0
+    parts: list[str] = []
+    size = 0
     _BUDGET.steps, _BUDGET.deadline = 0, time.monotonic() + MAX_RENDER_SECONDS
     try:
         for part in template.generate(context):
@@ -334,7 +341,7 @@ _RULE_TEXT = text_environment()
 
 
 @lru_cache(maxsize=256)
-def _rule_template(source: str):
+def _rule_template(source: str) -> Template:
     return _RULE_TEXT.from_string(source)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import click
 
@@ -14,13 +15,19 @@ from riskcheck.rules.loader import LoadedRule, load_rules
 from riskcheck.rules.shipped import shipped_rules_dir, shown_rule_path
 from riskcheck.textsafety import reveal
 
+if TYPE_CHECKING:  # click names the type only in a private module; only mypy reads it
+    from click._termui_impl import ProgressBar
+
 EXIT_FAIL_ON = 1
 EXIT_CASE_FAILED = 3
 EXIT_RULES_BROKEN = 4
 
 
 
-def rules_option(command):
+_Command = TypeVar("_Command", bound=Callable)
+
+
+def rules_option(command: _Command) -> _Command:
     """--rules replaces the shipped rules, --add-rules adds to them; both take folders or files, repeated."""
     command = click.option(
         "--add-rules", "added_rules", type=click.Path(exists=True, path_type=Path), multiple=True,
@@ -31,7 +38,7 @@ def rules_option(command):
              "(e.g. --rules my-rules/ or one pack, --rules rules/kz). Repeatable.")(command)
 
 
-def as_of_date(ctx, param, value: str | None) -> date | None:
+def as_of_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     """The click callback for --as-of: an exact date, or a usage error that says which forms are accepted."""
     if value is None:
         return None
@@ -59,7 +66,7 @@ def load_rules_or_exit(paths: list[Path]) -> list[LoadedRule]:
 class StageLog:
     """One line per finished stage, with counts and elapsed time, on an interactive terminal only."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         import time
 
         self.clock = time.perf_counter
@@ -77,7 +84,7 @@ class Progress:
     def __init__(self, label: str):
         self.label = label
         self.enabled = sys.stderr.isatty()
-        self.bar = None
+        self.bar: ProgressBar[str] | None = None
 
     def __call__(self, item: str, done: int, total: int) -> None:
         if not self.enabled or total == 0:

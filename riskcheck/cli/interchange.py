@@ -6,12 +6,17 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from riskcheck.cli.common import EXIT_CASE_FAILED, as_of_date, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.textsafety import reveal
+
+if TYPE_CHECKING:  # the commands import the pipeline when they run, not when the command line starts
+    from riskcheck.registry.load import Registry
+    from riskcheck.results import CaseResult
 
 
 @click.group("import")
@@ -68,8 +73,8 @@ def export_group() -> None:
 @click.option("--report-url", default=None, metavar="URL",
               help="Where the reports of `riskcheck run` are published (http or https), so each finding links to "
                    "its place there; without it the link is the report's path, as text.")
-def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, as_of: date | None,
-                       report_url: str | None) -> None:
+def export_ftm_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_file: Path,
+                       as_of: date | None, report_url: str | None) -> None:
     """Write the registry and the findings of CASES as FollowTheMoney entities, for Aleph.
 
     Persons, organizations, positions, occupancies and family links become the FtM entities of
@@ -99,7 +104,7 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
     skipped: Counter = Counter()
     counts: Counter = Counter()
 
-    def on_case(result, registry) -> None:
+    def on_case(result: CaseResult, registry: Registry) -> None:
         for entity in case_entities(result.id, registry, result.findings,
                                     lambda f: base + finding_address(result, f)):
             counts[entity["schema"]] += 1
@@ -137,8 +142,9 @@ def export_ftm_command(cases: Path, chosen_rules, added_rules, out_file: Path, a
               show_default=True, help="The reports folder of `riskcheck run`: each row links to its finding there.")
 @click.option("--report-url", default=None, metavar="URL",
               help="Where the reports are published (http or https): each row links there instead of to --reports.")
-def export_findings_command(cases: Path, chosen_rules, added_rules, fmt: str | None, out_file: Path,
-                            as_of: date | None, reports_dir: Path, report_url: str | None) -> None:
+def export_findings_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...],
+                            fmt: str | None, out_file: Path, as_of: date | None, reports_dir: Path,
+                            report_url: str | None) -> None:
     """Write every finding of CASES, with its review, as one table for the desk (CSV or XLSX).
 
     One row per finding: case, rule, status, severity, person and related names, summary, the

@@ -6,6 +6,7 @@ import csv
 import heapq
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -59,7 +60,7 @@ def compare_command(first: str, second: str, threshold: float) -> None:
 @names_group.command("score")
 @click.argument("pairs", type=click.File("r", encoding="utf-8-sig"))
 @_THRESHOLD
-def score_command(pairs, threshold: float) -> None:
+def score_command(pairs: TextIO, threshold: float) -> None:
     """Score a CSV of name pairs (columns name1,name2) and write it to standard output.
 
     Every input column is kept; two are added: `score` (0..1) and `match` (true or false at

@@ -14,6 +14,7 @@ from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, SEVERITY_ORD
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
+from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult, RunOptions
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import ReviewError, reviews_path
@@ -65,7 +66,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     except (ProblemError, ReviewError) as exc:
         raise click.UsageError(str(exc)) from None
 
-    def on_case(result: CaseResult, registry) -> None:
+    def on_case(result: CaseResult, registry: Registry) -> None:
         if log is not None:
             attach_reviews(result, log, registry)
         write_case(out_dir, result, registry, rules)

@@ -24,7 +24,8 @@ from riskcheck.review.events import ReviewError, reviews_path
                    "needs a password in the RISKCHECK_PASSWORD environment variable.")
 @click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
-def serve_command(cases: Path, chosen_rules, added_rules, port: int, host: str, as_of: date | None) -> None:
+def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], port: int, host: str,
+                  as_of: date | None) -> None:
     """Check CASES and serve the findings at http://127.0.0.1:PORT for review.
 
     Filter the findings by status, rule, severity, review state and name; open one to read

@@ -41,7 +41,7 @@ from pathlib import Path
 import yaml
 
 from riskcheck.errors import Problem, ProblemError
-from riskcheck.importers.ftm_read import read_entity_file
+from riskcheck.importers.ftm_read import Entity, read_entity_file
 from riskcheck.importers.ftm_values import (country_code, dates_of, day_of, first_value, identifier, identifiers_of,
                                             lower_bound, scheme_word, upper_bound)
 from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
@@ -87,7 +87,7 @@ def _word(text: str) -> str:
 # ---------------------------------------------------------------------------------------------- mapping
 
 class _Mapper:
-    def __init__(self, entities: dict[str, dict], dataset: str, as_of: date):
+    def __init__(self, entities: dict[str, Entity], dataset: str, as_of: date):
         self.entities, self.dataset, self.as_of = entities, dataset, as_of.isoformat()
         self.summary = ImportSummary()
         self.odd_dates: dict[str, list[str]] = {}  # entity id -> notes on dates that could not be read as dates
@@ -123,7 +123,7 @@ class _Mapper:
 
     # One source per (datasets, source URL, publisher): the dataset says where the entity was compiled,
     # the URL and publisher where the fact was first published.
-    def source(self, entity: dict) -> str:
+    def source(self, entity: Entity) -> str:
         props = entity["properties"]
         url = next((http_url(u) for u in props.get("sourceUrl", []) if http_url(u)), None)
         publisher = next(iter(props.get("publisher", [])), None)
@@ -137,7 +137,7 @@ class _Mapper:
                 "notes": "Imported by riskcheck import ftm; check the fact at its original source."}
         return sid
 
-    def date_of(self, entity: dict, prop: str) -> str | None:
+    def date_of(self, entity: Entity, prop: str) -> str | None:
         """The entity's date `prop` as a partial date; values that are no date riskcheck can hold (year 0000,
         99999) are kept in the notes and counted, never cut to a date they do not say."""
         dates, odd = dates_of(entity["properties"].get(prop, []))
@@ -148,7 +148,7 @@ class _Mapper:
                 f"FtM {prop} not read as a date: {', '.join(repr(v) for v in odd)}")
         return dates
 
-    def notes(self, entity: dict, *extra: str) -> str | None:
+    def notes(self, entity: Entity, *extra: str) -> str | None:
         props = entity["properties"]
         parts = [*extra, *self.odd_dates.get(entity["id"], [])]
         if props.get("topics"):
@@ -157,7 +157,7 @@ class _Mapper:
             parts.append("Country: " + ", ".join(sorted(props["country"])))
         return "; ".join(parts) or None
 
-    def organization(self, entity: dict) -> None:
+    def organization(self, entity: Entity) -> None:
         props = entity["properties"]
         if not props.get("name"):
             self.summary.caveats[f"{entity['schema']} entities without a name, not mapped"] += 1
@@ -167,7 +167,7 @@ class _Mapper:
             "jurisdiction": _jurisdiction(props),
             "notes": self.notes(entity), "sources": [self.source(entity)], "_parent": props.get("parent", [])}
 
-    def person(self, entity: dict) -> None:
+    def person(self, entity: Entity) -> None:
         props = entity["properties"]
         names = props.get("name", [])
         if not names:
@@ -175,7 +175,7 @@ class _Mapper:
             return
         aliases = [n for n in names[1:] + props.get("alias", []) + props.get("previousName", [])
                    if n != names[0]]
-        gender = next((g.lower() for g in props.get("gender", []) if g.lower() in ("male", "female")), None)
+        gender = next((g.lower() for g in props.get("gender", []) if g.lower() in ("male", "female")), "")
         self.rows["persons"][entity["id"]] = {
             "id": entity["id"], "name": names[0], "aliases": list(dict.fromkeys(aliases)),
             "given_name": first_value(props, "firstName"), "patronymic": first_value(props, "fatherName"),
@@ -201,7 +201,7 @@ class _Mapper:
             out.setdefault(holder, []).append(identifier(f"{country}-{kind}", number))
         return out
 
-    def position(self, entity: dict) -> None:
+    def position(self, entity: Entity) -> None:
         props = entity["properties"]
         if not props.get("name"):
             self.summary.caveats["Position entities without a name, not mapped"] += 1
@@ -223,7 +223,7 @@ class _Mapper:
             "id": entity["id"], "title": props["name"][0], "organization_id": org,
             "notes": self.notes(entity, *([f"Area: {area}"] if area else [])), "sources": [self.source(entity)]}
 
-    def occupancy(self, entity: dict) -> None:
+    def occupancy(self, entity: Entity) -> None:
         props = entity["properties"]
         holder = next((h for h in props.get("holder", []) if h in self.rows["persons"]), None)
         post = next((p for p in props.get("post", []) if p in self.rows["positions"]), None)
@@ -246,7 +246,7 @@ class _Mapper:
             "id": entity["id"], "person_id": holder, "position_id": post, "start": start, "end": end,
             "notes": "; ".join(notes), "sources": [self.source(entity)]}
 
-    def family(self, entity: dict) -> None:
+    def family(self, entity: Entity) -> None:
         props = entity["properties"]
         person = next((p for p in props.get("person", []) if p in self.rows["persons"]), None)
         relative = next((p for p in props.get("relative", []) if p in self.rows["persons"]), None)
@@ -287,8 +287,9 @@ def import_ftm(path: Path, out: Path, as_of: date | None = None, case_id: str | 
     if as_of is None:
         seen = []
         for e in entities.values():
-            if e.get("last_seen"):
-                day = day_of(e["last_seen"])
+            last_seen = e["last_seen"]
+            if last_seen:
+                day = day_of(last_seen)
                 if day is None:
                     odd_seen += 1
                 else:
@@ -356,7 +357,7 @@ def _write_case(folder: Path, rows: dict[str, dict[str, dict]], case_id: str, so
                 writer.writerow([_cell(records[rid].get(f)) for f in fields])
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list):

@@ -16,20 +16,22 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
+from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
 
 RELATIONSHIP_WORDS = {"uncle_aunt": "uncle or aunt", "nephew_niece": "nephew or niece"}
 NOT_EXPORTED = ("verdicts", "resignations", "programs", "memberships")
 
 
-def case_entities(case_id: str, registry: Registry, findings: list, report_link) -> Iterator[dict]:
+def case_entities(case_id: str, registry: Registry, findings: list[Finding],
+                  report_link: Callable[[Finding], str]) -> Iterator[dict]:
     """Every entity of one case. `report_link(finding)` gives the finding's address in the reports."""
     eid = lambda rid: f"{case_id}-{rid}"  # noqa: E731
     sources = registry.records("sources")
 
-    def cited(record: dict, props: dict, extra: list[str] = ()) -> dict:
+    def cited(record: dict, props: dict, extra: Sequence[str] = ()) -> dict:
         urls = [sources[s]["url"] for s in record.get("sources") or [] if s in sources
                 and re.match(r"https?://", sources[s].get("url") or "")]
         publishers = [sources[s]["publisher"] for s in record.get("sources") or []
@@ -100,7 +102,7 @@ def _occupancy_status(end: str | None) -> str:
     return "unknown" if end == ".." or end.endswith("/..") else "ended"
 
 
-def _one(value) -> list[str]:
+def _one(value: str | None) -> list[str]:
     return [value] if value else []
 
 

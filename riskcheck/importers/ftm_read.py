@@ -10,24 +10,35 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypedDict
 
 from riskcheck.errors import Problem, ProblemError, RiskcheckError
 
 MAX_LINE_CHARS = 50_000_000  # one entity; a longer line is not an entity export
 MAX_NESTING = 32  # OpenSanctions nests two or three levels; deeper is no export but an attack on the reader
 MAX_PROBLEMS = 50  # problems listed per file; the count of the rest is given
+
+
+class Entity(TypedDict):
+    """One entity as read: nested entities replaced by their ids, every property a list of texts."""
+
+    id: str
+    schema: str
+    properties: dict[str, list[str]]
+    datasets: list[str]
+    last_seen: str | None  # last_change or last_seen as the file gives it; None when it gives neither
 # Schemata one entity's fragments may carry (Aleph writes a fragment under a more general schema): the
 # fragments merge into the more specific one. Any other pair sharing an id are two entities, never merged.
-GENERAL_SCHEMATA = {"Thing": None, "LegalEntity": "Thing", "Organization": "LegalEntity", "Person": "LegalEntity",
+GENERAL_SCHEMATA: dict[str, str | None] = {"Thing": None, "LegalEntity": "Thing", "Organization": "LegalEntity", "Person": "LegalEntity",
                     "Company": "Organization", "PublicBody": "Organization"}
 
 
 def _ancestors(schema: str) -> set[str]:
     out = {schema}
-    while GENERAL_SCHEMATA.get(schema):
-        schema = GENERAL_SCHEMATA[schema]
-        out.add(schema)
+    general = GENERAL_SCHEMATA.get(schema)
+    while general:
+        out.add(general)
+        general = GENERAL_SCHEMATA.get(general)
     return out
 
 
@@ -39,11 +50,11 @@ class _TooDeep(RiskcheckError):
 class EntityFile:
     """The entities of one file by id, and what could not be taken from it as it stands."""
 
-    entities: dict[str, dict]
+    entities: dict[str, Entity]
     collisions: dict[str, list[str]] = field(default_factory=dict)  # id -> schemata of the entities not merged
 
 
-def read_entities(path: Path, shown: str) -> dict[str, dict]:
+def read_entities(path: Path, shown: str) -> dict[str, Entity]:
     """Every entity by id, nested ones lifted out; fragments of one entity (Aleph) merged property by property."""
     return read_entity_file(path, shown).entities
 
@@ -109,11 +120,11 @@ def read_entity_file(path: Path, shown: str) -> EntityFile:
     return EntityFile(merged.entities(), merged.collisions)
 
 
-def _is_id(value) -> bool:
+def _is_id(value: object) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
 
 
-def _texts(value) -> list[str]:
+def _texts(value: object) -> list[str]:
     values = value if isinstance(value, list) else [value]
     return [_text(v) for v in values if isinstance(v, str)]
 
@@ -121,20 +132,20 @@ def _texts(value) -> list[str]:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A value as text that can be written: JSON's "\\ud800" escapes make lone surrogates, which no UTF-8 file
     can hold; each becomes U+FFFD (the replacement character), visibly."""
     text = value if isinstance(value, str) else str(value)
     return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
-def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[dict]:
+def _flatten(data: dict, outer: Entity | None = None, depth: int = 0) -> Iterator[Entity]:
     """The entity, with nested entities replaced by their ids and yielded themselves (a nested entity
     without datasets or dates of its own has those of the entity it was found in)."""
     if depth > MAX_NESTING:
         raise _TooDeep()
     seen = data.get("last_change") or data.get("last_seen")
-    entity = {"id": _text(data["id"]), "schema": _text(data["schema"]), "properties": {},
+    entity: Entity = {"id": _text(data["id"]), "schema": _text(data["schema"]), "properties": {},
               "datasets": _texts(data.get("datasets") or []),
               "last_seen": seen if isinstance(seen, str) else None}
     if outer is not None:
@@ -143,7 +154,7 @@ def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[
     properties = data.get("properties")
     for name, values in (properties.items() if isinstance(properties, dict) else ()):
         values = values if isinstance(values, list) else [values]
-        kept = []
+        kept: list[str] = []
         for value in values:
             if isinstance(value, dict) and _is_id(value.get("id")) and isinstance(value.get("schema"), str):
                 yield from _flatten(value, entity, depth + 1)
@@ -154,6 +165,16 @@ def _flatten(data: dict, outer: dict | None = None, depth: int = 0) -> Iterator[
     yield entity
 
 
+class _MergedEntity(TypedDict):
+    """An entity while its fragments merge: each list of Entity an ordered set (a dict of None values)."""
+
+    id: str
+    schema: str
+    properties: dict[str, dict[str, None]]
+    datasets: dict[str, None]
+    last_seen: str | None
+
+
 class _Merged:
     """Fragments of one entity merged property by property, each value once, in the order first seen.
 
@@ -161,11 +182,11 @@ class _Merged:
     costs the same per fragment as merging the first two (lists made it quadratic: minutes).
     """
 
-    def __init__(self):
-        self.by_id: dict[str, dict] = {}
+    def __init__(self) -> None:
+        self.by_id: dict[str, _MergedEntity] = {}
         self.collisions: dict[str, list[str]] = {}
 
-    def add(self, entity: dict) -> None:
+    def add(self, entity: Entity) -> None:
         known = self.by_id.get(entity["id"])
         if known is None:
             self.by_id[entity["id"]] = {
@@ -188,7 +209,7 @@ class _Merged:
         known["datasets"].update(dict.fromkeys(entity["datasets"]))
         known["last_seen"] = max(filter(None, [known["last_seen"], entity["last_seen"]]), default=None)
 
-    def entities(self) -> dict[str, dict]:
+    def entities(self) -> dict[str, Entity]:
         return {eid: {"id": eid, "schema": e["schema"], "properties": {k: list(v) for k, v in e["properties"].items()},
                       "datasets": list(e["datasets"]), "last_seen": e["last_seen"]}
                 for eid, e in self.by_id.items()}

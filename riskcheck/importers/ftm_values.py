@@ -22,7 +22,8 @@ _DATE = re.compile(r"(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:T[0-9:.+\-Z]*)?")
 def dates_of(values: list[str]) -> tuple[str | None, list[str]]:
     """One partial date for all the values (the most precise when they agree, else the interval spanning
     them), and the values that are no date riskcheck can hold: year 0000, a five-digit year, month 13."""
-    dates, odd = set(), []
+    dates: set[str] = set()
+    odd: list[str] = []
     for value in values:
         m = _DATE.fullmatch(value.strip())
         try:
@@ -32,12 +33,12 @@ def dates_of(values: list[str]) -> tuple[str | None, list[str]]:
             dates.add(m.group(1))
         except DateFormatError:
             odd.append(value)
-    dates = sorted(dates)
-    if not dates:
+    ordered = sorted(dates)
+    if not ordered:
         return None, odd
-    if all(dates[-1].startswith(d) for d in dates):
-        return dates[-1], odd
-    return f"{dates[0]}/{dates[-1]}", odd
+    if all(ordered[-1].startswith(d) for d in ordered):
+        return ordered[-1], odd
+    return f"{ordered[0]}/{ordered[-1]}", odd
 
 
 def lower_bound(text: str) -> str:

@@ -19,10 +19,13 @@ import csv
 import io
 import re
 from datetime import date, datetime, timezone
+from typing import Callable
 
 from riskcheck.report.render import finding_address
 from riskcheck.registry.dates import parse_time
-from riskcheck.review.state import review_states
+from riskcheck.review.events import Event
+from riskcheck.review.state import ReviewState, review_states
+from riskcheck.results import CaseView
 from riskcheck.textsafety import reveal
 
 # column key -> header in words (the XLSX and CSV header), width in characters (XLSX)
@@ -39,7 +42,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SPLIT_FORMULA = re.compile(r'([,;\t\r\n][\s"]*)([=+\-@])')  # a part after a separator, spaces or quotes
 
 
-def desk_rows(view, histories: dict, report_base: str = "", link=None) -> list[dict]:
+def desk_rows(view: CaseView, histories: dict[str, list[Event]], report_base: str = "",
+              link: Callable[[str | None, str], str] | None = None) -> list[dict]:
     """Rows for one checked case (a riskcheck.results.CaseView) and its decision histories, gone findings last.
 
     `report_base` is put before each finding's place in the reports ("imanaliev/report.html#id"): a URL
@@ -76,7 +80,7 @@ def desk_rows(view, histories: dict, report_base: str = "", link=None) -> list[d
     return rows
 
 
-def _review_cells(state) -> dict:
+def _review_cells(state: ReviewState | None) -> dict:
     if state is None:
         return {"decision": "open", "reviewer": "", "decided_at": "", "note": "", "changed_since": ""}
     return {"decision": state.decision, "reviewer": state.current.reviewer, "decided_at": state.current.at,
@@ -89,7 +93,7 @@ def neutralised(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     return neutralised(reveal(str(value)))
 
 
@@ -113,7 +117,7 @@ def xlsx_bytes(rows: list[dict]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one sheet, the active one
     sheet.title = "findings"
     sheet.append([header for header, _ in COLUMNS.values()])
     for cell in sheet[1]:
@@ -145,7 +149,7 @@ def xlsx_bytes(rows: list[dict]) -> bytes:
     return out.getvalue()
 
 
-def _date_value(name: str, value):
+def _date_value(name: str, value: object) -> date | datetime | None:
     """A date cell for the as-of date and a UTC date-time (without zone: Excel has none) for a decision's time."""
     if name == "as_of" and value:
         try:

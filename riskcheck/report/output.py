@@ -21,7 +21,7 @@ from riskcheck.errors import RiskcheckError
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are not guarded
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the module's stand-in where it does not exist; checked before use
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)

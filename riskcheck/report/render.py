@@ -12,19 +12,24 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any, Callable
+
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck import __version__
 from riskcheck.names.resolve import listed_hints
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.grammar.relations import words as relations_words
 from riskcheck.engine.facts import describe
+from riskcheck.engine.findings import Finding
+from riskcheck.names.records import PairResult
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
-from riskcheck.review.state import desk_counts, review_counts
+from riskcheck.review.state import ReviewState, desk_counts, review_counts
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.templating import page_environment
 from riskcheck.textsafety import http_url
@@ -41,7 +46,7 @@ def kind_words(kind: str) -> str:
     return KIND_WORDS.get(kind, kind.replace("_", " "))
 
 
-def _param(value) -> str:
+def _param(value: Any) -> str:  # a parameter's value: any type a rule file may declare
     if isinstance(value, dict) and "listed" in value:  # a statute's list of relations
         return relations_words(value)
     if isinstance(value, list):
@@ -51,7 +56,7 @@ def _param(value) -> str:
     return str(value)
 
 
-def report_environment():
+def report_environment() -> ImmutableSandboxedEnvironment:
     """The report's page environment with its filters and words; the review app renders its pages with it too."""
     env = page_environment()
     env.filters["http_url"] = http_url
@@ -76,7 +81,7 @@ def identity_document(registry: Registry | None) -> dict:
     if res is None:
         return {"links": [], "possible": [], "hints": []}
 
-    def rows(items):
+    def rows(items: list[PairResult]) -> list[dict]:
         return [{"left": x.left, "right": x.right, "kind": x.kind, "score": round(x.score, 4),
                  "explanation": x.explanation} for x in items]
     listed = listed_hints(res)
@@ -101,11 +106,11 @@ def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
         record = identity.merged_records.get(pid) or lookup("persons", pid) or {}
         return record.get("name") or pid
 
-    def rows(items):
+    def rows(items: list[PairResult]) -> list[dict]:
         return [{"left": x.left, "right": x.right, "left_name": name(x.left), "right_name": name(x.right),
                  "score": x.score, "why": x.explanation, "changes": x.changes} for x in items]
 
-    def merged_first(x):  # a link reads "this record is taken as that person"
+    def merged_first(x: PairResult) -> dict:  # a link reads "this record is taken as that person"
         merged = x.left if x.left in res.canonical else x.right
         return {"left": merged, "right": res.canonical[merged], "left_name": name(merged),
                 "right_name": name(res.canonical[merged]), "score": x.score, "why": x.explanation}
@@ -142,7 +147,7 @@ def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Reg
     }
 
 
-def _with_review(finding: dict, state) -> dict:
+def _with_review(finding: dict, state: ReviewState | None) -> dict:
     if state is not None:
         finding["review"] = state.to_json()
     return finding
@@ -183,7 +188,7 @@ def _case_info(result: CaseResult) -> dict:
             "jurisdictions": result.jurisdictions, "rules_why": result.rules_why}
 
 
-def _person_namer(lookup: RecordLookup):
+def _person_namer(lookup: RecordLookup) -> Callable[[str], str]:
     """A person's name for templates, falling back to the id."""
     return lambda pid: (lookup("persons", pid) or {}).get("name") or pid
 
@@ -200,14 +205,14 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
             write_text(folder / "report.html", render_case_html(result, registry, rules))
 
 
-def finding_address(result: CaseResult, finding) -> str:
+def finding_address(result: CaseResult, finding: Finding) -> str:
     """Where `write_case` puts a finding, relative to the reports folder: its report, or its person's page."""
     page = ("report.html" if len(result.findings) <= MAX_FINDINGS_ON_ONE_PAGE
             else f"persons/{person_page_name(subject_of(finding))}")
     return f"{result.id}/{page}#{finding.id}"
 
 
-def subject_of(finding) -> str:
+def subject_of(finding: Finding) -> str:
     """What a finding is about: its person, or for a unit indicator its unit (an organization id)."""
     return finding.unit if finding.unit is not None else finding.person
 
@@ -233,7 +238,12 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     pages = {pid: f"persons/{person_page_name(pid)}" for pid in by_person}
 
     named = _person_namer(lookup)
-    person_name = lambda pid: (lookup("organizations", pid) or {}).get("name", pid) if pid in units else named(pid)
+
+    def person_name(pid: str) -> str:  # the name of a finding's subject: a person, or a unit indicator's unit
+        if pid in units:
+            return (lookup("organizations", pid) or {}).get("name", pid)
+        return named(pid)
+
     case = _case_info(result)
     for pid, findings in sorted(by_person.items()):
         html = _ENV.get_template("person.html").render(
@@ -257,12 +267,13 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     write_text(folder / "names.html", _names_page(case, result, lookup, pages, person_name))
 
 
-def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dict[str, str], person_name) -> str:
+def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dict[str, str],
+                person_name: Callable[[str], str]) -> str:
     """Every person and organization in a large case's findings, A to Z, each linked to where it appears:
     finding a name needs no script and no network, only the browser's own find or the letter links."""
     entries: dict[tuple[str, str], dict] = {}
 
-    def add(kind: str, rid: str, name: str, finding) -> None:
+    def add(kind: str, rid: str, name: str, finding: Finding) -> None:
         entry = entries.setdefault((kind, rid), {"kind": kind, "id": rid, "name": name, "links": [], "more": 0})
         if len(entry["links"]) < MAX_LINKS_PER_NAME:
             entry["links"].append({"href": f"{pages[subject_of(finding)]}#{finding.id}", "rule": finding.rule_title,
@@ -270,7 +281,8 @@ def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dic
         else:
             entry["more"] += 1
 
-    orgs = {s.record_id for f in result.findings for s in f.steps if s.record_type == "organizations"}
+    orgs = {s.record_id for f in result.findings for s in f.steps if s.record_type == "organizations"
+            and s.record_id is not None}
     lookup.prefetch("organizations", orgs, depth=0)
     for f in result.findings:
         for pid in [f.person, *f.related] if f.unit is None else []:
@@ -298,7 +310,7 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
     relations = [{"text": describe("relations", rel, lookup), "status": rel.get("status") or "reported",
                   "sources": rel.get("sources") or []} for rel in rel_sample]
     # Sources cited by findings first (in citation order), then the case's other sources.
-    source_list = [lookup("sources", s) for s in cited if lookup("sources", s)]
+    source_list = [found for s in cited if (found := lookup("sources", s))]
     source_list += [s for s in sample if s["id"] not in set(cited)]
     all_sources = {s["id"]: s for s in source_list}
 
@@ -332,7 +344,7 @@ def _review_context(result: CaseResult) -> dict:
 
 def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule]) -> None:
     """The index of every case with a report in the output folder: this run's, then earlier runs' (marked)."""
-    cases = []
+    cases: list[dict[str, Any]] = []  # each case as the index template reads it, as _earlier_reports gives it
     for r in sorted(results, key=lambda r: r.id):
         previous = False
         if not r.ok:
@@ -358,7 +370,7 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
 
 def _earlier_reports(out_dir: Path) -> list[dict]:
     """Cases in the output folder that this run did not check, read back from their findings.json."""
-    out = []
+    out: list[dict[str, Any]] = []
     for folder in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
         doc_path = folder / "findings.json"
         if not (folder.is_dir() and SAFE_NAME.fullmatch(folder.name) and (folder / "report.html").is_file()

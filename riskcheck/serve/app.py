@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from anyascii import anyascii
@@ -23,13 +24,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from riskcheck.engine.findings import Finding
 from riskcheck.grammar.vocabulary import severity_rank
 from riskcheck.report.render import report_environment
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.event_checks import link_decisions
-from riskcheck.review.events import DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, ReviewError
+from riskcheck.review.events import DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, Event, ReviewError
 from riskcheck.review.links import current_links
-from riskcheck.review.state import REVIEW_STATES, desk_counts, review_counts, review_states
+from riskcheck.review.state import REVIEW_STATES, ReviewState, desk_counts, review_counts, review_states
 from riskcheck.results import CaseView
 from riskcheck.serve.guards import (LOCAL_HOSTS, FormRefused, HostCheck, PasswordRequired, SecurityHeaders,
                                     read_form)
@@ -113,7 +115,7 @@ class ReviewPages:
         decided = [f for f in view.result.findings if f.id in histories]
         return review_states(histories, decided, view.evidence_json)
 
-    def state_of(self, case_id: str, finding) -> dict:
+    def state_of(self, case_id: str, finding: Finding) -> dict[str, ReviewState]:
         """The review state of one finding ({} when no one has decided it)."""
         with DecisionLog(self.log_path) as log:
             history = log.history(case_id, finding.id)
@@ -134,7 +136,7 @@ class ReviewPages:
 
     # Answers
 
-    def page(self, name: str, status: int = 200, **context) -> HTMLResponse:
+    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:  # the template's own values
         html = self.env.get_template(name).render(rules=self.rules, token=self.token, **context)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -203,7 +205,7 @@ class ReviewPages:
             return self.not_found("finding by that id")
         reviews = self.state_of(cid, finding)
         history = reviews[fid].history if reviews else []
-        since = []
+        since: list[Event] = []
         if request.query_params.get("notice") == "decided-since":
             seen = request.query_params.get("seen", "")
             uids = [e.uid for e in history]
@@ -315,7 +317,7 @@ class ReviewPages:
         return self.page("served_rules.html", case=view.result)
 
 
-def _chosen(f, state, review: str, chosen: dict[str, str]) -> bool:
+def _chosen(f: Finding, state: ReviewState | None, review: str, chosen: dict[str, str]) -> bool:
     """Whether a finding passes the case page's filters (status, rule, severity, review; "" passes all)."""
     return not ((chosen["status"] and f.status != chosen["status"]) or (chosen["rule"] and f.rule != chosen["rule"])
                 or (chosen["severity"] and f.severity != chosen["severity"])

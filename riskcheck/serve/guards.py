@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from riskcheck.errors import RiskcheckError
 
@@ -47,10 +48,10 @@ def host_name(header: str) -> str:
 class HostCheck:
     """Answer only requests addressed to one of `hosts` (IPv6 literals in brackets understood); '*' allows any."""
 
-    def __init__(self, app, hosts: tuple[str, ...]):
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
         self.app, self.hosts = app, hosts
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "*" not in self.hosts:
             header = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
             if host_name(header).lower() not in self.hosts:
@@ -62,15 +63,15 @@ class HostCheck:
 class SecurityHeaders:
     """Every answer, pages and redirects alike, may not be framed by another site nor sniffed as another type."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def with_headers(message):
+        async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []),
@@ -85,11 +86,11 @@ class PasswordRequired:
     Each wrong password from an address waits a little longer (up to `delay` x 8 seconds); after
     MAX_FAILED_GUESSES within GUESS_WINDOW the address is refused until the window has passed."""
 
-    def __init__(self, app, password: str, delay: float = 0.25):
+    def __init__(self, app: ASGIApp, password: str, delay: float = 0.25) -> None:
         self.app, self.password, self.delay = app, password, delay
         self.failures: dict[str, list[float]] = {}
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -12,10 +12,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Callable, Iterator
 
 from riskcheck.registry.dates import add_months
-from riskcheck.synth.families import Person, stem_of, to_cyrillic
-from riskcheck.synth.government import Careers, Government
+from riskcheck.synth.families import Families, Person, stem_of, to_cyrillic
+from riskcheck.synth.government import Careers, Government, Tenure
 
 DUTY_FROM = date(2019, 12, 10)
 
@@ -91,7 +92,7 @@ def _trigger(v: Verdict) -> date | None:
     return date.fromisoformat(text) if text and len(text) == 10 else None
 
 
-def _duties(gov: Government, v: Verdict, as_of: date):
+def _duties(gov: Government, v: Verdict, as_of: date) -> Iterator[tuple[Tenure, date]]:
     """(head tenure, trigger) pairs for which the verdict creates the resignation duty."""
     trigger = _trigger(v)
     if trigger is None or trigger > as_of:
@@ -167,7 +168,7 @@ def expected_duties(gov: Government, ev: Events, as_of: date) -> None:
                                 "related": [v.person], "status": status, "planted": False})
 
 
-def background_reserve(careers: Careers, fam, ev: Events, rng: random.Random, n: int) -> None:
+def background_reserve(careers: Careers, fam: Families, ev: Events, rng: random.Random, n: int) -> None:
     young = [p.id for p in fam.persons if 1990 <= p.birth_year <= 2000]
     for pid in rng.sample(young, min(n * 3, len(young))):
         if len(ev.memberships) >= n:
@@ -182,7 +183,7 @@ def background_reserve(careers: Careers, fam, ev: Events, rng: random.Random, n:
 class Planter:
     """Plants violations of each rule on pairs of parent and child nobody else is related to."""
 
-    def __init__(self, gov: Government, careers: Careers, fam, ev: Events, rng: random.Random, as_of: date):
+    def __init__(self, gov: Government, careers: Careers, fam: Families, ev: Events, rng: random.Random, as_of: date):
         self.gov, self.careers, self.fam, self.ev, self.rng, self.as_of = gov, careers, fam, ev, rng, as_of
         self.org = gov.add_org("o-planted", "Planted Directorate (synthetic)", "agency")
         self.n = 0
@@ -190,18 +191,18 @@ class Planter:
 
     def reserve_pairs(self, count: int) -> None:
         """Set aside parent-child pairs before careers are drawn, so background data never touches them."""
-        kids = [p for p in self.fam.persons if p.father and 1984 <= p.birth_year <= 1999]
+        kids = [(p.id, p.father) for p in self.fam.persons if p.father and 1984 <= p.birth_year <= 1999]
         for _ in range(count * 50):
             if len(self.pairs) >= count:
                 return
-            kid = kids[self.rng.randrange(len(kids))]
-            if self.fam.status.get((kid.id, kid.father)) == "alleged":
+            kid, father = kids[self.rng.randrange(len(kids))]
+            if self.fam.status.get((kid, father)) == "alleged":
                 continue  # planted cases stand on an established link; alleged ones are planted apart
-            both = {kid.id, kid.father}
-            if not both & self.careers.active and self.careers.free(kid.id, both) and self.careers.free(kid.father, both):
+            both = {kid, father}
+            if not both & self.careers.active and self.careers.free(kid, both) and self.careers.free(father, both):
                 self.careers.active |= both
                 self.careers.reserved |= both
-                self.pairs.append((kid.id, kid.father))
+                self.pairs.append((kid, father))
         raise RuntimeError(f"only {len(self.pairs)} unrelated parent-child pairs for {count} planted cases; "
                            "generate more persons")
 
@@ -271,9 +272,9 @@ class Planter:
         """A planted case that must give no finding."""
         self.ev.planted_quiet[what] = self.ev.planted_quiet.get(what, 0) + 1
 
-    def pair_where(self, fits) -> tuple[str, str]:
+    def pair_where(self, fits: Callable[[Person, Person], bool]) -> tuple[str, str]:
         """A reserved pair for which fits(kid, father) holds; the others go back to the pool."""
-        skipped = []
+        skipped: list[tuple[str, str]] = []
         while self.pairs:
             kid, father = self.pairs.pop()
             if fits(self.fam.by_id[kid], self.fam.by_id[father]):
@@ -296,7 +297,7 @@ class Planter:
     def kinship_court_record(self) -> None:
         """The father's verdict is recorded under a court register's record of him, in Cyrillic, with the
         same birth date: riskcheck must take the two records as one man to find the son's appointment."""
-        def fits(kid, father):
+        def fits(kid: Person, father: Person) -> bool:
             return len(father.birth) == 10 and self.fam.namesakes.get(
                 (stem_of(father.surname), father.given_name, father.birth)) == 1
         kid, father = self.pair_where(fits)

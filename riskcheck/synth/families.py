@@ -196,8 +196,8 @@ class FamilyBuilder:
         # (by surname stem, given name and day) so that a record from a second source is planted only where it
         # fits one registry person (see Planter.court_record).
         earlier = self.free_names.get((gender, birth_year)) if free_surname else None
-        copy = earlier and rng.random() < NAMESAKE_SHARE
-        if copy:
+        copy = bool(earlier) and rng.random() < NAMESAKE_SHARE
+        if copy and earlier:
             surname, given, birth = earlier[rng.randrange(len(earlier))]
         elif rng.random() < 0.15:
             birth = str(birth_year)

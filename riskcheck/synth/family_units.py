@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from riskcheck.synth.families import Families, stem_of
+from riskcheck.synth.families import Families, Person, stem_of
 from riskcheck.synth.government import Careers, Government
 
 SIZES = (3, 4, 5, 6, 8)
@@ -63,7 +63,7 @@ def plant_family_units(gov: Government, fam: Families, rng: random.Random, as_of
     return planted
 
 
-def _family(centre, fam: Families, careers: Careers, size: int) -> list[str] | None:
+def _family(centre: Person, fam: Families, careers: Careers, size: int) -> list[str] | None:
     """The centre, then his siblings and his children of working age, joined to him by established links."""
     def usable(pid: str) -> bool:
         p = fam.by_id[pid]
@@ -71,7 +71,7 @@ def _family(centre, fam: Families, careers: Careers, size: int) -> list[str] | N
 
     if not usable(centre.id):
         return None
-    siblings = sorted(fam.children.get(centre.father, set()) - {centre.id})
+    siblings = sorted(fam.children.get(centre.father or "", set()) - {centre.id})  # a centre has a father
     kids = sorted(fam.children.get(centre.id, set()))
     chosen = [centre.id]
     for pid in kids + siblings:

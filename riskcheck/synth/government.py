@@ -53,7 +53,8 @@ class Government:
         self.orgs.append((oid, name, kind, parent, region))
         return oid
 
-    def add_post(self, pid, title, org, category, kind, rank, reports_to=None) -> str:
+    def add_post(self, pid: str, title: str, org: str, category: str, kind: str, rank: int,
+                 reports_to: str | None = None) -> str:
         self.posts[pid] = Post(pid, title, org, category, kind, rank, reports_to)
         return pid
 
@@ -131,7 +132,7 @@ class Careers:
             self.by_year.setdefault(p.birth_year, []).append(p.id)
             self.by_home_year.setdefault((p.home, p.birth_year), []).append(p.id)
 
-    def free(self, pid: str, also: set[str] = frozenset()) -> bool:
+    def free(self, pid: str, also: frozenset[str] | set[str] = frozenset()) -> bool:
         """pid may become active: none of its close relatives is active (except those in `also`)."""
         return not ((self.fam.close(pid) - also) & self.active)
 

@@ -7,6 +7,7 @@ import json
 import random
 from datetime import date
 from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
 from riskcheck.synth.events import (Events, Planter, background_reserve, background_resignations,
                                     background_verdicts, expected_duties, pairs_needed, plant)
@@ -20,7 +21,7 @@ COURT = "s-court"
 
 
 def generate(out_dir: Path, persons: int, seed: int, case_id: str = "synthetic",
-             progress=lambda stage: None) -> dict:
+             progress: Callable[[str], None] = lambda stage: None) -> dict:
     """Write out_dir/<case_id>/ (case.yaml and CSV files) and out_dir/ground-truth.json; return counts."""
     rng = random.Random(seed)
     progress("families")
@@ -90,9 +91,10 @@ def generate(out_dir: Path, persons: int, seed: int, case_id: str = "synthetic",
 
 class _Writer:
     def __init__(self, folder: Path):
-        self.folder, self.counts = folder, {}
+        self.folder = folder
+        self.counts: dict[str, int] = {}
 
-    def table(self, name: str, header: list[str], rows) -> None:
+    def table(self, name: str, header: list[str], rows: Iterable[Sequence[object]]) -> None:
         with open(self.folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
             out = csv.writer(fh, lineterminator="\n")
             out.writerow(header)
