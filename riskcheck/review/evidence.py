@@ -147,8 +147,8 @@ def fact_changes(then: dict, now: dict) -> list[str]:
 
 def step_changes(then: dict, now: dict) -> list[str]:
     """Computed values and checks whose words or outcome changed (facts are named by fact_changes)."""
-    def keyed(evidence):
-        out = {}
+    def keyed(evidence: dict) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
         for step in evidence.get("steps") or []:
             if isinstance(step, dict) and step.get("kind") in ("value", "check"):
                 out.setdefault(str(step.get("kind")), []).append(step)
