@@ -206,7 +206,7 @@ def _move_relations_last(text: str) -> str:
 
 
 def test_only_hints_that_would_change_a_finding_are_listed_and_the_rest_counted(write_case):
-    from riskcheck.report.render import identity_document
+    from riskcheck.report.identity import identity_document
 
     case = CASE.replace("relations:\n  - {id: r1, person_id: p-son, relative_id: p-press, kind: parent, sources: [s]}\n", "")
     case = case.replace("persons:\n", "persons:\n  - {id: p-dana, name: Dana Serikovna Zhaksybekova, "

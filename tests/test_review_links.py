@@ -78,7 +78,7 @@ def test_confirming_a_patronymic_hint_flags_the_appointment_citing_the_reviewer(
 def test_not_related_clears_the_hint_and_a_later_word_replaces_an_earlier_one(runner, case):
     from riskcheck.pipeline import run_cases
     from riskcheck.results import RunOptions
-    from riskcheck.report.render import identity_document
+    from riskcheck.report.identity import identity_document
     from riskcheck.rules.loader import load_rules
     from conftest import RULES
 

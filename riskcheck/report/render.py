@@ -17,15 +17,14 @@ from typing import Any, Callable
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck import __version__
-from riskcheck.names.resolve import listed_hints
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.grammar.relations import words as relations_words
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding
-from riskcheck.names.records import PairResult
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
+from riskcheck.report.identity import identity_context, identity_document
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
@@ -73,52 +72,6 @@ _ENV = report_environment()
 
 
 MAX_LINKS_PER_NAME = 20  # on the names page; a ministry can be in thousands of findings
-MAX_LISTED_IDENTITY = 200  # possible pairs and hints in the HTML; findings.json has them all
-
-
-def identity_document(registry: Registry | None) -> dict:
-    res = registry.identity.resolution if registry is not None else None
-    if res is None:
-        return {"links": [], "possible": [], "hints": []}
-
-    def rows(items: list[PairResult]) -> list[dict]:
-        return [{"left": x.left, "right": x.right, "kind": x.kind, "score": round(x.score, 4),
-                 "explanation": x.explanation} for x in items]
-    listed = listed_hints(res)
-    hints = [dict(row, rank=h.rank, would_change=h.changes) for row, h in zip(rows(listed), listed)]
-    return {"links": rows(res.links), "possible": rows(res.possible), "hints": hints,
-            "hints_not_listed": res.hints_total - len(hints),
-            "possible_not_compared": res.possible_not_compared,
-            "not_linked": dict(sorted(res.refused.items())),
-            "skipped_blocks": [{"block": b, "records": n} for b, n in res.skipped_blocks],
-            "ambiguous_patronymics": res.ambiguous_patronymics}
-
-
-def _identity_context(registry: Registry, lookup: RecordLookup) -> dict:
-    identity = registry.identity
-    res = identity.resolution
-    # Every link is shown (each merged records in the rules); the review lists are cut to a page's worth.
-    hints = listed_hints(res)
-    shown = {"links": res.links, "possible": res.possible[:MAX_LISTED_IDENTITY], "hints": hints[:MAX_LISTED_IDENTITY]}
-    lookup.prefetch("persons", {i for items in shown.values() for x in items for i in (x.left, x.right)})
-
-    def name(pid: str) -> str:
-        record = identity.merged_records.get(pid) or lookup("persons", pid) or {}
-        return record.get("name") or pid
-
-    def rows(items: list[PairResult]) -> list[dict]:
-        return [{"left": x.left, "right": x.right, "left_name": name(x.left), "right_name": name(x.right),
-                 "score": x.score, "why": x.explanation, "changes": x.changes} for x in items]
-
-    def merged_first(x: PairResult) -> dict:  # a link reads "this record is taken as that person"
-        merged = x.left if x.left in res.canonical else x.right
-        return {"left": merged, "right": res.canonical[merged], "left_name": name(merged),
-                "right_name": name(res.canonical[merged]), "score": x.score, "why": x.explanation}
-    more = len(res.possible) - len(shown["possible"]) + len(hints) - len(shown["hints"])
-    return {"links": [merged_first(x) for x in shown["links"]], "possible": rows(shown["possible"]), "hints": rows(shown["hints"]),
-            "more": more, "hints_not_listed": res.hints_total - len(hints),
-            "possible_not_compared": res.possible_not_compared, "skipped": sorted(res.skipped_blocks, key=lambda b: (-b[1], b[0])),
-            "ambiguous": res.ambiguous_patronymics}
 
 
 def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Registry | None = None) -> dict:
@@ -262,7 +215,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         person_pages=pages, person_name=person_name, subject=subject_of, status_counts=_status_counts(result),
         rule_index={r.id: i for i, r in enumerate(rules, start=1)},
         counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]],
-        identity=_identity_context(registry, lookup), **_review_context(result))
+        identity=identity_context(registry, lookup), **_review_context(result))
     write_text(folder / "report.html", html)
     write_text(folder / "names.html", _names_page(case, result, lookup, pages, person_name))
 
@@ -331,7 +284,7 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         rules_page="",
         **_rules_context(rules, result.findings),
         person_name=person_name,
-        identity=_identity_context(registry, lookup),
+        identity=identity_context(registry, lookup),
         **_review_context(result),
     )
 
