@@ -10,6 +10,8 @@ here and one line to the table in riskcheck.indicators.methods.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, ClassVar, Literal
@@ -79,7 +81,7 @@ class Testing:
         return cls(factor, max_draws, curtailed_stop(alpha / factor, max_draws))
 
 
-class IndicatorMethod:
+class IndicatorMethod(ABC):
     """One way of measuring a unit's staff against chance, named in a rule's `measure:` by `name`.
 
     `Settings` is the pydantic model of its settings (checked when the rule loads, with the file's lines);
@@ -95,15 +97,15 @@ class IndicatorMethod:
     doc_steps: ClassVar[list[str]]
     undetermined_why: ClassVar[str]
 
+    @abstractmethod
     def units(self, registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, start: date,
               end: date, rule_id: str) -> list[UnitResult]:
         """The units the method flags, or cannot decide, in unit order; the others give nothing."""
-        raise NotImplementedError
 
+    @abstractmethod
     def figure_steps(self, figures: dict) -> tuple[list[Step], str]:
         """The steps that give a unit's figures in words, and the condition it was flagged on (lower case, no
         full stop: the finding writes it as a check that holds, or as the one the data cannot decide)."""
-        raise NotImplementedError
 
 
 def strata_words(figures: dict) -> str:
