@@ -126,12 +126,13 @@ def _severity_counts(result: CaseResult) -> dict[str, int]:
 
 def _rules_context(rules: list[LoadedRule], findings: list, every_rule: bool = True) -> dict:
     """The rules a page explains once (every rule on a case report, those of its findings on a person's
-    page), how many findings each gave, and the settings they ran with."""
+    page), how many findings each gave, and the settings they ran with. The rules that found something come
+    first, so that on paper the rules that found nothing follow as a list of one line each."""
     counts = Counter(f.rule for f in findings)
     params: dict[str, dict] = {}
     for f in findings:
         params.setdefault(f.rule, f.params)
-    shown = [r.rule for r in rules if every_rule or counts[r.id]]
+    shown = sorted((r.rule for r in rules if every_rule or counts[r.id]), key=lambda rule: counts[rule.id] == 0)
     return {"rules_shown": shown, "rule_counts": counts, "rule_params": params}
 
 
@@ -280,6 +281,7 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         warnings=[str(w) for w in result.warnings],
         sources=all_sources,
         source_list=source_list,
+        source_numbers={s["id"]: n for n, s in enumerate(source_list, 1)},  # a citation on paper: its number
         rules={r.id: r.rule for r in rules},
         rules_page="",
         **_rules_context(rules, result.findings),
