@@ -169,3 +169,23 @@ def test_long_words_wrap_within_a_column():
     lines = wrap("Zhandos Bakhytbekovich Imanaliev Supercalifragilisticexpialidociousnessly", 140)
     assert all(len(line) <= 22 for line in lines) and "".join(lines).replace(" ", "") == \
         "ZhandosBakhytbekovichImanalievSupercalifragilisticexpialidociousnessly"
+
+
+def test_the_desk_shows_a_finding_with_its_drawing(tmp_path, checked_cases):
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from conftest import CASES, served_app
+
+    root = tmp_path / "cases"
+    shutil.copytree(CASES, root)
+    client = TestClient(served_app(root, checked_cases), base_url="http://127.0.0.1")
+    views, _ = checked_cases
+    (f,) = [f for f in views["fictional-ministry-family"].result.findings
+            if f.rule == "kinship-convicted-official" and f.status == "undetermined"]  # the son-in-law's
+    html = client.get(f"/cases/fictional-ministry-family/findings/{f.id}").text
+    assert f'<svg class="drawing"' in html and f'aria-labelledby="drawing-{f.id}-title drawing-{f.id}-desc"' in html
+    # Every person of the path by name, the one between them too (not an id).
+    assert ">Aliya Demobekova</text>" in html and ">p-" not in html
+    assert "spouse of</text>" in html
