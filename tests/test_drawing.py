@@ -130,6 +130,7 @@ def test_a_unit_group_of_relatives_and_same_name_pairs_are_drawn_as_the_units():
     f = finding(facts, unit="o-u", figures={"unit_name": "Land Department", "staff": 11})
     d = draw(f, facts)
     assert [t.text for t in d.boxes[0].lines] == ["the unit: Land Department", "11 staff"]
+    assert d.title == "Drawing of the unit Land Department"
     assert {t.text for b in d.boxes if b.shape == "person" for t in b.lines} >= {"A", "B", "C"}
     assert len([e for e in d.edges if e.style == "reported"]) == 3  # two neighbours' links and one around them
     assert d.legend.startswith("The unit at the top; its staff below")

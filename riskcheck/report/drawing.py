@@ -170,6 +170,7 @@ class Situation:
     more: int = 0  # people left out of the drawing
     kind: str = "person"  # person | unit | names
     above: list[tuple[str, str]] = field(default_factory=list)  # (drawn higher, drawn lower): superiors, authorities
+    unit_name: str = ""
 
 
 def situation(finding: Finding, facts: dict[str, dict], name: Callable[[str], str]) -> Situation | None:
@@ -314,7 +315,8 @@ def situation(finding: Finding, facts: dict[str, dict], name: Callable[[str], st
     out = Situation(finding.id, people, links, items, above=above)
     if finding.unit is not None:
         figures = finding.figures
-        out.unit = [say("unit", name=reveal(str(figures.get("unit_name") or finding.unit)))]
+        out.unit_name = reveal(str(figures.get("unit_name") or finding.unit))
+        out.unit = [say("unit", name=out.unit_name)]
         if figures.get("staff") is not None:
             out.unit.append(say("unit staff", staff=figures["staff"]))
         out.kind = "unit"
@@ -667,7 +669,7 @@ def _link_words(k: Link, upper: str, other: str | None, s: Situation) -> list[tu
 
 def title(s: Situation) -> str:
     if s.kind != "person":
-        return say("title unit", name=s.unit[0] if s.unit else "")
+        return say("title unit", name=s.unit_name)
     return say("title person", names=say("and").join(p.name for p in s.people.values()))
 
 
