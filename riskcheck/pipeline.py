@@ -234,10 +234,16 @@ def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
                 {s for f in result.findings for step in f.steps for s in step.sources}
         lookup.prefetch("sources", cited)
         prefetch_evidence(result.findings, lookup)
+        evidence = {f.id: review_evidence(f, lookup) for f in result.findings}
+        # Everyone a finding's drawing names: the people its facts refer to, and a step's group of staff.
+        people |= {value for e in evidence.values() for fact in e["facts"].values() for key, value in fact.items()
+                   if key in ("person_id", "relative_id", "appointed_by") and isinstance(value, str)}
+        people |= {p for f in result.findings for step in f.steps for p in step.people}
+        lookup.prefetch("persons", people)
         views[result.id] = CaseView(
             result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
             {sid: rec for sid in cited if (rec := lookup("sources", sid))},
-            {f.id: evidence_of(review_evidence(f, lookup)) for f in result.findings}, person_pairs(registry, lookup))
+            {fid: evidence_of(e) for fid, e in evidence.items()}, person_pairs(registry, lookup))
 
     for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep):
         if result.id not in views:

@@ -20,6 +20,9 @@ class Step:
     flags: list[str] = field(default_factory=list)  # unsourced, reported, alleged, inferred, partial date
     outcome: str | None = None  # for checks: holds | unknown
     formula: str | None = None  # the rule's expression behind a value or check: for rule authors, not headlines
+    # The persons a step names as a group (a unit's staff sharing a name), for the finding's drawing; not part of
+    # the evidence a decision binds (review.evidence writes a step without it).
+    people: list[str] = field(default_factory=list)
 
 
 @dataclass

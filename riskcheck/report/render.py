@@ -24,6 +24,7 @@ from riskcheck.engine.findings import Finding
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
+from riskcheck.report.drawing import Drawing, drawing_of, people_of
 from riskcheck.report.identity import identity_context, identity_document
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.registry.dates import time_words
@@ -153,10 +154,11 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
     with case_folder(out_dir, result.id) as folder:
         doc = findings_document(result, rules, registry)
         write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
         if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
-            _write_large_case(folder, result, registry, rules)
+            _write_large_case(folder, result, registry, rules, facts)
         else:
-            write_text(folder / "report.html", render_case_html(result, registry, rules))
+            write_text(folder / "report.html", render_case_html(result, registry, rules, facts))
 
 
 def finding_address(result: CaseResult, finding: Finding) -> str:
@@ -177,7 +179,21 @@ def person_page_name(person_id: str) -> str:
     return f"{readable}-{hashlib.sha256(person_id.encode('utf-8')).hexdigest()[:10]}.html"
 
 
-def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
+def drawings_of(findings: list[Finding], facts: dict[str, dict], lookup: RecordLookup) -> dict[str, Drawing]:
+    """Each finding's drawing (report.drawing), from the records its evidence states (`facts`: finding id ->
+    findings.json's facts), every person it names fetched at once."""
+    lookup.prefetch("persons", {p for f in findings for p in people_of(f, facts.get(f.id) or {})})
+    name = _person_namer(lookup)
+    out = {}
+    for f in findings:
+        drawing = drawing_of(f, facts.get(f.id) or {}, name)
+        if drawing is not None:
+            out[f.id] = drawing
+    return out
+
+
+def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule],
+                      facts: dict[str, dict]) -> None:
     """An index page (grouped, counted, filterable without scripts) and one page per person concerned."""
     lookup = RecordLookup(registry)
     by_person: dict[str, list] = {}
@@ -202,6 +218,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     for pid, findings in sorted(by_person.items()):
         html = _ENV.get_template("person.html").render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
+            drawings=drawings_of(findings, facts, lookup),
             sources=sources, person_name=person_name, rules_page="",
             **_rules_context(rules, findings, every_rule=False), **_review_context(result))
         write_text(safe_path(folder, "persons", pages[pid].split("/")[1]), html)
@@ -252,8 +269,14 @@ def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dic
     return _ENV.get_template("names.html").render(case=case, letters=letters, pages=pages)
 
 
-def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> str:
+def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedRule],
+                     facts: dict[str, dict] | None = None) -> str:
+    """report.html of a case; `facts` (finding id -> the records its evidence states, as findings.json holds
+    them) are what its drawings are made of, read anew when not given."""
     lookup = RecordLookup(registry)
+    if facts is None:
+        prefetch_evidence(result.findings, lookup)
+        facts = {f.id: review_evidence(f, lookup)["facts"] for f in result.findings}
     person_ids = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
     lookup.prefetch("persons", person_ids)
     cited = sorted({s for f in result.findings for s in f.sources})
@@ -286,6 +309,7 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         rules_page="",
         **_rules_context(rules, result.findings),
         person_name=person_name,
+        drawings=drawings_of(result.findings, facts, lookup),
         identity=identity_context(registry, lookup),
         **_review_context(result),
     )

@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from riskcheck.engine.findings import Finding
 from riskcheck.grammar.vocabulary import severity_rank
+from riskcheck.report.drawing import drawing_of
 from riskcheck.report.render import report_environment
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.event_checks import link_decisions
@@ -211,7 +212,9 @@ class ReviewPages:
             uids = [e.uid for e in history]
             after = history[uids.index(seen) + 1:] if seen in uids else history
             since = after[:-1]  # the reviewer's own decision is the last
+        drawing = drawing_of(finding, view.evidence_json(finding).get("facts") or {}, view.person_name)
         return self.page("served_finding.html", case=view.result, f=finding, reviews=reviews, reviewing=True,
+                         drawings={finding.id: drawing} if drawing is not None else {},
                          sources=view.sources, person_name=view.person_name, rules_page=f"/cases/{cid}/rules",
                          decisions=DECISIONS, reviewer=_reviewer_of(request),
                          error=MESSAGES.get(request.query_params.get("error", ""), ""), decided_since=since,

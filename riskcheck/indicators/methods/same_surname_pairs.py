@@ -165,7 +165,7 @@ def _surname_steps(group: list[StaffMember], stems: dict, figures: dict):
             flags = ["unsourced"] if any(not (lookup("tenures", m.tenure) or {}).get("sources") for m in ms) else []
             steps.append(Step("fact", f"{len(ms)} staff share the {figures['names']} stem '{stem}' "
                                       f"({len(ms) * (len(ms) - 1) // 2} pairs): {people}.",
-                              "tenures", ms[0].tenure, sources, flags))
+                              "tenures", ms[0].tenure, sources, flags, people=[m.person for m in ms]))
         if len(shared) > MAX_PAIRS_SHOWN:
             steps.append(Step("fact", f"{len(shared) - MAX_PAIRS_SHOWN} more shared stems are counted in the "
                                       "figures but not listed here."))

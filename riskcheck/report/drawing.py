@@ -1,0 +1,740 @@
+"""A drawing of each finding's situation: who is whose relative, who holds which post under whom, and when.
+
+Built from the finding's own evidence: its steps and the records they state (`facts`, as findings.json and the
+desk's saved evidence hold them), never from the rule's variable names, so a new rule is drawn without code.
+Two steps, both pure Python:
+
+- `situation()` reads what is to be drawn: the people (marked as the person the finding is about, convicted,
+  appointee, appointing authority, direct superior or subordinate), each family link with its kind and status
+  (recorded, alleged, inferred), the posts with their reporting line and the appointments with their dates,
+  a unit indicator's unit and its group of relatives or its same-name groups.
+- `layout()` places it as a ladder read top to bottom: the people in the left column, each family link
+  between two of them; their posts (or programmes) in the right column beside them, the reporting line
+  between two posts. A situation of relatives in a hierarchy is then two routes between the same people: the
+  family on the left and the chain of command on the right.
+
+The layout is written here, not taken from a library. The situations are small (2 to 12 people, a path and a
+chain), every node a box of wrapped text whose height depends on its words, every line labelled in words; the
+libraries weighed lay out points, not boxes of text: networkx's layouts (spring, Kamada-Kawai, multipartite)
+give float positions for points, chosen by iteration or seeded chance, with no crossing reduction in layers
+and no label placement; grandalf (Sugiyama layers for boxes) has had no release since 2023; graphviz needs a
+system binary that a pip install does not bring. A two-column ladder is the one layout these findings need,
+and ~150 lines give it in whole numbers, the same bytes on every run, legible at 390 px (a narrow viewBox:
+one unit is about one pixel on a phone) and in black and white (alleged links dashed, inferred ones dotted,
+and every link's status written beside it).
+
+Every word the drawing writes goes through `say()` (relation names through the report's kinship words, dates
+through `when()`), so it can be translated in one place. Text is plain: the page template escapes it, and
+hidden characters in a name are shown as marks ([U+202E]) as everywhere else on a page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from riskcheck.engine.facts import OUTCOME_WORDS
+from riskcheck.engine.findings import Finding
+from riskcheck.templating import date_words, kinship_inverse_word, kinship_word
+from riskcheck.textsafety import reveal
+
+# Every word a drawing writes, by key: one place to translate.
+WORDS = {
+    "subject": "the person the finding is about",
+    "convicted": "convicted",
+    "appointee": "appointee",
+    "authority": "appointing authority",
+    "superior": "direct superior",
+    "subordinate": "subordinate",
+    "verdict": "{outcome}: verdict {verdict}; in force {in_force}",
+    "verdict convicted": "verdict {verdict}; in force {in_force}",
+    "same person": "two person records taken as one",
+    "appointed": "appointed {date}",
+    "until": "until {date}",
+    "appointed by": "appointed by {name}",
+    "resigned": "resignation submitted {date}",
+    "admitted": "admitted {date}",
+    "left": "left {date}",
+    "in post": "in post from {date}",
+    "unknown date": "on a day not known",
+    "link": "{kind} of",
+    "link to": "{kind} of {name}",
+    "since": "from {date}",
+    "reports to": "reports to",
+    "unit": "the unit: {name}",
+    "unit staff": "{staff} staff",
+    "same name": "{count} staff share a {names} ({pairs} pairs); a shared name is not a family link",
+    "more people": "{count} more not drawn: see the reasoning",
+    "status confirmed": "confirmed",
+    "status reported": "reported",
+    "status alleged": "alleged",
+    "status inferred": "inferred from names, not recorded",
+    "status unsourced": "no source",
+    "status reviewer": "a reviewer's decision",
+    "title person": "Drawing of the situation: {names}",
+    "title unit": "Drawing of the unit {name}",
+    "person desc": "{name}{marks}.",
+    "link desc": "{upper} is the {kind} of {lower} ({status}{dates}).",
+    "post desc": "{name} holds the post {post}{details}.",
+    "program desc": "{name}: {program}{details}.",
+    "reports desc": "The post {lower} reports to the post {upper}.",
+    "group desc": "{header}: {names}.",
+    "legend sides": "People on the left, joined by their family links; their posts on the right.",
+    "legend posts": "People on the left, their posts on the right.",
+    "legend people": "The people, joined by their family links.",
+    "legend unit": "The unit at the top; its staff below, joined by their family links.",
+    "legend names": "The unit at the top; below, each group of staff sharing a name.",
+    "legend alleged": "A dashed line is an alleged family link.",
+    "legend inferred": "A dotted line is a family link inferred from names, not recorded.",
+    "legend subject": "A thick border marks the person the finding is about.",
+    "legend convicted": "A black band marks a person convicted.",
+    "legend superior": "A double border marks the direct superior.",
+    "legend reports": "An arrow between posts is the reporting line.",
+    "names surname": "surname",
+    "names patronymic": "patronymic",
+    "names surname_and_patronymic": "surname and patronymic",
+    "and": ", ",
+}
+
+
+def say(key: str, **values: object) -> str:
+    """The drawing's words for `key`, filled with `values`: the one function a translation replaces."""
+    return WORDS[key].format(**values)
+
+
+def when(text: str | None) -> str:
+    """A date as the drawing writes it (one place, so a new wording of dates is a one-line change)."""
+    words = date_words(text)
+    return say("unknown date") if words == "unknown" else words
+
+
+MAX_PEOPLE = 12  # drawn in one situation; the rest are counted and left to the reasoning
+MAX_GROUPS = 6  # same-name groups drawn for a unit
+MAX_IN_GROUP = 10
+
+# The page: a narrow viewBox, so one unit is about one pixel at a phone's width and text stays >= 12 px there.
+WIDTH = 330
+MARGIN = 2
+COLUMN_GAP = 14
+FONT = 13
+LINE = 16
+PAD = 6
+BAND = 7  # the black band of a convicted person
+CHAR = 6.5  # a conservative average width of one character at FONT, for wrapping
+ARC_STEP = 10  # the gutter each level of non-adjacent family links takes on the left
+
+
+# What is drawn
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    marks: list[str] = field(default_factory=list)  # subject, convicted, appointee, authority, superior, subordinate
+    notes: list[str] = field(default_factory=list)  # a verdict, a post known only by its dates ...
+
+
+@dataclass
+class Link:
+    """A family link: `relative` is the `kind` of `person`, as a relation record says it."""
+    person: str
+    relative: str
+    kind: str
+    status: str  # confirmed | reported | alleged | inferred
+    notes: list[str] = field(default_factory=list)  # no source, a reviewer's decision
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass
+class Item:
+    """A post or a programme, drawn in the right column beside its holder."""
+    id: str
+    holder: str | None
+    shape: str  # post | program
+    lines: list[str]  # title first, then what is known of it
+    reports_to: str | None = None
+
+
+@dataclass
+class Situation:
+    key: str
+    people: dict[str, Person]
+    links: list[Link]
+    items: list[Item]
+    unit: list[str] = field(default_factory=list)  # a unit indicator's header lines
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)  # same-name groups: words, people
+    more: int = 0  # people left out of the drawing
+    kind: str = "person"  # person | unit | names
+    above: list[tuple[str, str]] = field(default_factory=list)  # (drawn higher, drawn lower): superiors, authorities
+    unit_name: str = ""
+
+
+def situation(finding: Finding, facts: dict[str, dict], name: Callable[[str], str]) -> Situation | None:
+    """What a finding's drawing shows, read from its steps and the records they state; None when there is
+    nothing to draw (no person, no unit)."""
+    records: list[tuple[str, dict]] = []
+    seen: set[str] = set()
+    identity = {link.get("taken_as") for link in finding.identity_links}
+    flags: dict[str, list[str]] = {}
+    hints: list[str] = []
+    group_steps = []
+    for step in finding.steps:
+        ref = f"{step.record_type}/{step.record_id}" if step.record_type and step.record_id else None
+        if step.record_type == "kinship" and (step.record_id or "").startswith("hint:"):
+            hints.append(step.record_id or "")
+        if step.people:
+            group_steps.append(step)
+        if ref is None or ref in seen or ref not in facts:
+            continue
+        seen.add(ref)
+        records.append((step.record_type or "", facts[ref]))
+        flags[ref] = list(step.flags)
+
+    def named(pid: str) -> str:
+        record = facts.get(f"persons/{pid}") or {}
+        return reveal(str(record.get("name") or name(pid)))
+
+    people: dict[str, Person] = {}
+
+    def person(pid: str | None) -> Person | None:
+        if not pid:
+            return None
+        if pid not in people:
+            people[pid] = Person(pid, named(pid))
+        return people[pid]
+
+    if finding.unit is None:
+        person(finding.person)
+        for pid in finding.related:
+            person(pid)
+    links: list[Link] = []
+    items: list[Item] = []
+    tenures = [r for t, r in records if t == "tenures"]
+    positions = {r["id"]: r for t, r in records if t == "positions"}
+    organizations = {r["id"]: r for t, r in records if t == "organizations"}
+    programs = {r["id"]: r for t, r in records if t == "programs"}
+    resignations = [r for t, r in records if t == "resignations"]
+    for type_name, record in records:
+        if type_name == "relations":
+            person(record.get("person_id"))
+            person(record.get("relative_id"))
+            notes = []
+            ref_flags = flags.get(f"relations/{record['id']}", [])
+            status = str(record.get("status") or "reported")
+            if "alleged" in ref_flags:
+                status = "alleged"
+            if "unsourced" in ref_flags:
+                notes.append(say("status unsourced"))
+            if "reviewer's decision" in ref_flags:
+                notes.append(say("status reviewer"))
+            links.append(Link(str(record["person_id"]), str(record["relative_id"]), str(record.get("kind")), status,
+                              notes, record.get("start"), record.get("end")))
+        elif type_name == "verdicts":
+            who = person(record.get("person_id"))
+            if who is not None:
+                outcome = str(record.get("outcome") or "")
+                if outcome == "convicted":
+                    who.marks.append("convicted")
+                who.notes.append(say("verdict convicted" if outcome == "convicted" else "verdict", outcome=OUTCOME_WORDS.get(outcome, outcome),
+                                     verdict=when(record.get("verdict_date")),
+                                     in_force=when(record.get("in_force_date"))))
+        elif type_name in ("tenures", "memberships"):
+            person(record.get("person_id"))
+    for hint in hints:
+        pair = _hint_pair(hint, set(people) | {finding.person, *finding.related})
+        if pair is not None:
+            person(pair[0])
+            person(pair[1])
+            links.append(Link(pair[0], pair[1], "parent", "inferred"))
+    for taken in identity:
+        if taken in people:
+            people[taken].notes.append(say("same person"))
+
+    held = set()
+    above: list[tuple[str, str]] = []
+    for tenure in tenures:
+        post = positions.get(tenure.get("position_id") or "")
+        holder = str(tenure.get("person_id"))
+        lines = []
+        if post is not None:
+            held.add(post["id"])
+            lines.append(reveal(str(post.get("title") or "")))
+            org = organizations.get(post.get("organization_id") or "")
+            if org is not None:
+                lines.append(reveal(str(org.get("name") or "")))
+        dates = [say("appointed", date=when(tenure.get("start")))]
+        if tenure.get("end"):
+            dates.append(say("until", date=when(tenure.get("end"))))
+        if post is None:  # the post is not among the facts: its dates go with the person
+            people[holder].notes.append(say("in post", date=when(tenure.get("start"))) +
+                                        (", " + say("until", date=when(tenure["end"])) if tenure.get("end") else ""))
+            continue
+        lines.append(", ".join(dates))
+        if tenure.get("appointed_by"):
+            lines.append(say("appointed by", name=named(str(tenure["appointed_by"]))))
+            if tenure["appointed_by"] in people:
+                people[tenure["appointed_by"]].marks.append("authority")
+                people[holder].marks.append("appointee")
+                above.append((str(tenure["appointed_by"]), holder))
+        for resignation in resignations:
+            if resignation.get("person_id") == holder and resignation.get("position_id") in (None, post["id"]):
+                lines.append(say("resigned", date=when(resignation.get("submitted"))))
+        items.append(Item(post["id"], holder, "post", lines, post.get("reports_to")))
+    for post_id, post in positions.items():
+        if post_id not in held:
+            org = organizations.get(post.get("organization_id") or "")
+            items.append(Item(post_id, None, "post", [reveal(str(post.get("title") or ""))] +
+                              ([reveal(str(org.get("name") or ""))] if org else []), post.get("reports_to")))
+    for type_name, record in records:
+        if type_name == "memberships":
+            program = programs.get(record.get("program_id") or "") or {}
+            lines = [reveal(str(program.get("name") or "")), say("admitted", date=when(record.get("admitted")))]
+            if record.get("left"):
+                lines.append(say("left", date=when(record["left"])))
+            items.append(Item(str(record["id"]), str(record["person_id"]), "program", lines))
+
+    shown = {i.id: i for i in items if i.shape == "post"}
+    for item in items:
+        upper = shown.get(item.reports_to or "")
+        if upper is not None and upper.holder and item.holder:
+            people[upper.holder].marks.append("superior")
+            people[item.holder].marks.append("subordinate")
+            above.insert(0, (upper.holder, item.holder))
+    if finding.unit is None and finding.person in people:
+        people[finding.person].marks.insert(0, "subject")
+        if not ({"appointee", "superior", "subordinate"} & set(people[finding.person].marks)) and any(
+                i.holder == finding.person and i.shape == "post" for i in items):
+            people[finding.person].marks.append("appointee")
+    for p in people.values():
+        p.marks = list(dict.fromkeys(p.marks))
+
+    out = Situation(finding.id, people, links, items, above=above)
+    if finding.unit is not None:
+        figures = finding.figures
+        out.unit_name = reveal(str(figures.get("unit_name") or finding.unit))
+        out.unit = [say("unit", name=out.unit_name)]
+        if figures.get("staff") is not None:
+            out.unit.append(say("unit staff", staff=figures["staff"]))
+        out.kind = "unit"
+        if group_steps:
+            out.kind = "names"
+            names = say("names " + str(figures.get("names") or "surname")) if (
+                "names " + str(figures.get("names"))) in WORDS else say("names surname")
+            for step in group_steps[:MAX_GROUPS]:
+                members = list(dict.fromkeys(step.people))
+                for pid in members[:MAX_IN_GROUP]:
+                    person(pid)
+                count = len(members)
+                header = say("same name", count=count, names=names, pairs=count * (count - 1) // 2)
+                out.groups.append((header, members[:MAX_IN_GROUP]))
+                out.more += max(0, count - MAX_IN_GROUP)
+            out.more += sum(len(s.people) for s in group_steps[MAX_GROUPS:])
+    elif not people:
+        return None
+    if len(people) > MAX_PEOPLE and out.kind != "names":
+        keep = list(people)[:MAX_PEOPLE]
+        out.more = len(people) - MAX_PEOPLE
+        out.people = {pid: people[pid] for pid in keep}
+        out.links = [k for k in links if k.person in out.people and k.relative in out.people]
+        out.items = [i for i in items if i.holder is None or i.holder in out.people]
+    return out
+
+
+def _hint_pair(hint: str, known: set[str]) -> tuple[str, str] | None:
+    """(child, parent) of a kinship hint's id ('hint:CHILD>PARENT' or 'hint:PARENT<CHILD'), read so that both
+    sides are persons the finding names (an id may itself hold '<' or '>')."""
+    body = hint[len("hint:"):]
+    for at, sign in ((m.start(), m.group()) for m in re.finditer("[<>]", body)):
+        left, right = body[:at], body[at + 1:]
+        if left in known and right in known:
+            return (left, right) if sign == ">" else (right, left)
+    return None
+
+
+# Where it is drawn
+
+
+@dataclass(frozen=True)
+class Text:
+    x: int
+    y: int
+    text: str
+    kind: str = ""  # "" | tag | note | label
+
+
+@dataclass
+class Box:
+    x: int
+    y: int
+    w: int
+    h: int
+    shape: str  # person | post | program | unit | group
+    marks: tuple[str, ...] = ()
+    lines: list[Text] = field(default_factory=list)
+
+
+@dataclass
+class Edge:
+    path: str  # SVG path data, whole numbers only
+    style: str  # confirmed | reported | alleged | inferred | holds | reports
+    arrow: bool = False
+
+
+@dataclass
+class Drawing:
+    id: str
+    width: int
+    height: int
+    boxes: list[Box]
+    edges: list[Edge]
+    labels: list[Text]
+    title: str
+    desc: str
+    legend: str
+
+
+def _width(text: str) -> float:
+    """The width of a text in characters of average width: wide (East Asian) characters count double,
+    capitals a little more."""
+    return sum(1.8 if unicodedata.east_asian_width(c) in "WF" else 1.15 if c.isupper() else 1.0 for c in text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """A text in lines of at most `width` units at FONT; a word longer than a line is cut where it must be."""
+    room = max(4.0, width / CHAR)
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while _width(word) > room:  # a word longer than a line: cut it
+            if line:
+                lines.append(line)
+                line = ""
+            cut = 1
+            while cut < len(word) and _width(word[:cut + 1]) <= room:
+                cut += 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        if line and _width(line + " " + word) > room:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
+def _box(x: int, y: int, w: int, shape: str, texts: Iterable[tuple[str, str]], marks: tuple[str, ...] = ()) -> Box:
+    """A box at (x, y) of width w holding the texts (words, kind) wrapped, its height fitted to them."""
+    inset = PAD + (BAND if "convicted" in marks else 0)
+    lines: list[Text] = []
+    at = y + PAD + FONT - 1
+    for words, kind in texts:
+        for line in wrap(words, w - inset - PAD):
+            lines.append(Text(x + inset, at, line, kind))
+            at += LINE
+    return Box(x, y, w, at - LINE + PAD + 4 - y, shape, marks, lines)
+
+
+def _order(people: list[str], links: list[Link], above: list[tuple[str, str]], subject: str | None) -> list[str]:
+    """The people top to bottom: each family's members in a path where links join neighbours, superiors
+    above their subordinates, the person the finding is about last where nothing else decides."""
+    near: dict[str, list[str]] = {p: [] for p in people}
+    for k in links:
+        if k.person in near and k.relative in near and k.person != k.relative:
+            near[k.person].append(k.relative)
+            near[k.relative].append(k.person)
+    rank = {p: i for i, p in enumerate(people)}
+    pairs = {frozenset((k.person, k.relative)) for k in links}
+
+    def walk(start: str, members: set[str]) -> list[str]:
+        order: list[str] = []
+        stack = [start]
+        while stack:
+            p = stack.pop()
+            if p in order:
+                continue
+            order.append(p)
+            stack.extend(sorted((q for q in near[p] if q in members and q not in order), key=rank.__getitem__,
+                                reverse=True))
+        return order
+
+    def cost(order: list[str]) -> tuple[int, int, int]:
+        at = {p: i for i, p in enumerate(order)}
+        adjacent = sum(frozenset(x) in pairs for x in zip(order, order[1:]))
+        upside_down = sum(1 for a, b in above if a in at and b in at and at[a] > at[b])
+        return (upside_down, -adjacent, 0 if subject not in at or at[subject] == len(order) - 1 else 1)
+
+    groups: list[list[str]] = []
+    placed: set[str] = set()
+    for p in people:
+        if p in placed:
+            continue
+        members = set(walk(p, set(people)))
+        placed |= members
+        candidates = [walk(s, members) for s in sorted(members, key=rank.__getitem__)]
+        candidates += [list(reversed(c)) for c in candidates]
+        groups.append(min(candidates, key=cost))  # min keeps the first of equals: deterministic
+
+    def group_key(group: list[str]) -> tuple[int, int]:
+        tops = sum(1 for a, b in above if a in group and b not in group)
+        bottoms = sum(1 for a, b in above if b in group and a not in group)
+        return (bottoms - tops, 0)
+
+    groups.sort(key=group_key)  # stable: otherwise in order of appearance
+    return [p for g in groups for p in g]
+
+
+def layout(s: Situation) -> Drawing:
+    """The situation placed on a narrow page: boxes, lines and labels in whole units."""
+    boxes: list[Box] = []
+    edges: list[Edge] = []
+    labels: list[Text] = []
+    did = "drawing-" + re.sub(r"[^A-Za-z0-9_-]", "-", s.key)
+    y = MARGIN
+    full = WIDTH - 2 * MARGIN
+    if s.unit:
+        box = _box(MARGIN, y, full, "unit", [(t, "tag" if i == 0 else "") for i, t in enumerate(s.unit)])
+        boxes.append(box)
+        y += box.h + 12
+    if s.kind == "names":
+        half = (full - COLUMN_GAP) // 2
+        for header, members in s.groups:
+            frame = Box(MARGIN, y, full, 0, "group")
+            boxes.append(frame)  # drawn first, under its members
+            head = _box(MARGIN + 4, y + 4, full - 8, "label", [(header, "note")])
+            labels.extend(head.lines)
+            y = head.y + head.h - 2
+            row: list[Box] = []
+            for i, pid in enumerate(members):
+                col = i % 2
+                box = _box(MARGIN + 4 + col * (half + COLUMN_GAP - 4), y, half - 4, "person",
+                           [(s.people[pid].name, "")])
+                row.append(box)
+                if col == 1 or i == len(members) - 1:
+                    tall = max(b.h for b in row)
+                    for b in row:
+                        b.h = tall
+                    boxes.extend(row)
+                    y += tall + 6
+                    row = []
+            frame.h = y - frame.y
+            y += 10
+    else:
+        y = _ladder(s, y, boxes, edges, labels)
+    if s.more:
+        note = _box(MARGIN, y, full, "label", [(say("more people", count=s.more), "note")])
+        labels.extend(note.lines)
+        y += note.h
+    return Drawing(did, WIDTH, y + MARGIN, boxes, edges, labels, title(s), describe(s), legend(s))
+
+
+def _ladder(s: Situation, y: int, boxes: list[Box], edges: list[Edge], labels: list[Text]) -> int:
+    """People in the left column, top to bottom along their family links; posts and programmes beside them on
+    the right; the reporting line between posts. Returns the height used."""
+    posts = {i.id: i for i in s.items if i.shape == "post"}
+    subject = next((p.id for p in s.people.values() if "subject" in p.marks), None)
+    order = _order(list(s.people), s.links, s.above, subject)
+    at = {p: i for i, p in enumerate(order)}
+    rows: list[list[str | Item]] = [[p] for p in order]
+    for item in s.items:  # an unheld post goes above the post that reports to it, or last
+        if item.holder in at:
+            rows[at[item.holder]].append(item)
+    for item in s.items:
+        if item.holder not in at:
+            below = next((r for r, row in enumerate(rows) for x in row[1:]
+                          if isinstance(x, Item) and x.reports_to == item.id), None)
+            rows.insert(below if below is not None else len(rows), ["", item])
+            at = {str(row[0]): r for r, row in enumerate(rows) if row[0]}
+
+    adjacent: dict[int, list[Link]] = {}
+    arcs: list[tuple[int, int, Link]] = []
+    for k in s.links:
+        if k.person not in at or k.relative not in at or k.person == k.relative:
+            continue
+        a, b = sorted((at[k.person], at[k.relative]))
+        if b == a + 1:
+            adjacent.setdefault(a, []).append(k)
+        else:
+            arcs.append((a, b, k))
+    arcs.sort(key=lambda x: (x[1] - x[0], x[0]))  # shortest innermost
+    levels: list[int] = []
+    for n, (a, b, _) in enumerate(arcs):
+        taken = {levels[m] for m, (a2, b2, _) in enumerate(arcs[:n]) if a < b2 and a2 < b}
+        levels.append(min(set(range(1, n + 2)) - taken))
+    gutter = ARC_STEP * max(levels, default=0)
+    left_x = MARGIN + gutter
+    col = (WIDTH - 2 * MARGIN - COLUMN_GAP) // 2
+    left_w = (col if s.items else WIDTH - 2 * MARGIN) - gutter  # without posts, the people take the width
+    right_x = WIDTH - MARGIN - col
+
+    gap_words: dict[int, list[tuple[str, str]]] = {}
+    for r, ks in adjacent.items():
+        upper = str(rows[r][0])
+        for k in ks:
+            gap_words.setdefault(r, []).extend(_link_words(k, upper, None, s))
+    for a, b, k in arcs:
+        upper, lower = str(rows[a][0]), str(rows[b][0])
+        gap_words.setdefault(a, []).extend(_link_words(k, upper, s.people[lower].name, s))
+
+    person_box: dict[str, Box] = {}
+    item_box: dict[str, Box] = {}
+    row_top: list[int] = []
+    row_bottom: list[int] = []
+    for r, row in enumerate(rows):
+        row_top.append(y)
+        bottom = y
+        pid = str(row[0])
+        if pid:
+            p = s.people[pid]
+            tags = [say(m) for m in p.marks if m != "subject"]  # the thick border says it, and the legend
+            texts = [(say("and").join(tags), "tag")] if tags else []
+            texts += [(p.name, "")] + [(n, "note") for n in p.notes]
+            box = _box(left_x, y, left_w, "person", texts, tuple(p.marks))
+            boxes.append(box)
+            person_box[pid] = box
+            bottom = box.y + box.h
+        at_y = y
+        for x in row[1:]:
+            if isinstance(x, Item):
+                box = _box(right_x, at_y, col, x.shape, [(t, "" if i == 0 else "note") for i, t in enumerate(x.lines)])
+                boxes.append(box)
+                item_box[x.id] = box
+                if pid:
+                    mid = left_x + left_w + COLUMN_GAP // 2
+                    first = person_box[pid].y + PAD + FONT // 2
+                    edges.append(Edge(f"M{left_x + left_w} {first}H{mid}V{box.y + PAD + FONT // 2}H{right_x}",
+                                      "holds"))
+                at_y = box.y + box.h + 6
+                bottom = max(bottom, box.y + box.h)
+        row_bottom.append(bottom)
+        words = gap_words.get(r, [])
+        right_words = []
+        for item in s.items:  # the reporting line's label sits in the gap above the lower post
+            if item.reports_to in posts and r + 1 < len(rows) and item in rows[r + 1][1:]:
+                right_words.append(say("reports to"))
+        gap = max(18, 10 + LINE * max(sum(len(wrap(w, left_w - 26)) for w, _ in words), len(right_words)))
+        text_y = bottom + 4 + FONT
+        for w, kind in words:
+            for line in wrap(w, left_w - 26):
+                labels.append(Text(left_x + 24, text_y, line, kind))
+                text_y += LINE
+        for w in right_words:
+            labels.append(Text(right_x + 28, bottom + 4 + FONT, w, "label"))
+        y = bottom + (gap if r + 1 < len(rows) else 0)
+
+    for r, ks in adjacent.items():
+        top, under = person_box[str(rows[r][0])], person_box[str(rows[r + 1][0])]
+        for i, k in enumerate(ks):
+            edges.append(Edge(f"M{left_x + 14 + 5 * i} {top.y + top.h}V{under.y}", k.status))
+    for (a, b, k), level in zip(arcs, levels):
+        top, under = person_box[str(rows[a][0])], person_box[str(rows[b][0])]
+        gx = left_x - ARC_STEP * level + 3
+        edges.append(Edge(f"M{left_x} {top.y + top.h - 8}H{gx}V{under.y + 8}H{left_x}", k.status))
+    for item in s.items:
+        upper_item = posts.get(item.reports_to or "")
+        if upper_item is None or item.id not in item_box or upper_item.id not in item_box:
+            continue
+        low, high = item_box[item.id], item_box[upper_item.id]
+        if low.y < high.y:  # the superior's post is drawn below: the arrow points down
+            edges.append(Edge(f"M{right_x + 18} {low.y + low.h}V{high.y}", "reports", True))
+            continue
+        blocked = any(b.y > high.y and b.y < low.y for b in item_box.values())
+        if blocked:
+            gx = right_x - COLUMN_GAP // 2
+            edges.append(Edge(f"M{right_x} {low.y + 8}H{gx}V{high.y + high.h - 8}H{right_x}", "reports", True))
+        else:
+            edges.append(Edge(f"M{right_x + 18} {low.y}V{high.y + high.h}", "reports", True))
+    return y + 4
+
+
+def _link_words(k: Link, upper: str, other: str | None, s: Situation) -> list[tuple[str, str]]:
+    """A family link's label, read from the upper person down: 'parent of', its status and dates."""
+    kind = kinship_word(k.kind) if upper == k.relative else kinship_inverse_word(k.kind)
+    first = say("link to", kind=kind, name=other) if other else say("link", kind=kind)
+    status = [say("status " + k.status) if ("status " + k.status) in WORDS else k.status] + k.notes
+    if k.start:
+        status.append(say("since", date=when(k.start)))
+    if k.end:
+        status.append(say("until", date=when(k.end)))
+    return [(first, "label"), (say("and").join(status), "note")]
+
+
+# The same in words
+
+
+def title(s: Situation) -> str:
+    if s.kind != "person":
+        return say("title unit", name=s.unit_name)
+    return say("title person", names=say("and").join(p.name for p in s.people.values()))
+
+
+def describe(s: Situation) -> str:
+    """The drawing in words, for screen readers and for anyone the picture does not reach: who, how related
+    with what status, which posts, which dates."""
+    out: list[str] = []
+    out.extend(s.unit and [". ".join(s.unit) + "."] or [])
+    if s.kind == "names":
+        for header, members in s.groups:
+            out.append(say("group desc", header=header, names=say("and").join(s.people[p].name for p in members)))
+    else:
+        for p in s.people.values():
+            marks = [say(m) for m in p.marks] + p.notes
+            out.append(say("person desc", name=p.name, marks=(": " + "; ".join(marks)) if marks else ""))
+        for k in s.links:
+            if k.person not in s.people or k.relative not in s.people:
+                continue
+            dates = "".join(f"{say('and')}{say(w, date=when(d))}" for w, d in (("since", k.start), ("until", k.end))
+                            if d)
+            status = [say("status " + k.status) if ("status " + k.status) in WORDS else k.status] + k.notes
+            out.append(say("link desc", upper=s.people[k.relative].name, kind=kinship_word(k.kind),
+                           lower=s.people[k.person].name, status=say("and").join(status), dates=dates))
+        posts = {i.id: i for i in s.items if i.shape == "post"}
+        for i in s.items:
+            holder = s.people[i.holder].name if i.holder in s.people else ""
+            details = "".join(f"{say('and')}{line}" for line in i.lines[1:])
+            key = "post desc" if i.shape == "post" else "program desc"
+            out.append(say(key, name=holder, post=i.lines[0], program=i.lines[0], details=details).strip(": "))
+        for i in s.items:
+            if i.reports_to in posts:
+                out.append(say("reports desc", lower=i.lines[0], upper=posts[i.reports_to or ""].lines[0]))
+    if s.more:
+        out.append(say("more people", count=s.more) + ".")
+    return " ".join(out)
+
+
+def legend(s: Situation) -> str:
+    """What the lines and shapes mean, only those the drawing uses."""
+    if s.kind == "person":
+        keys = ["legend " + ("people" if not s.items else "sides" if s.links else "posts")]
+    else:
+        keys = ["legend " + s.kind]
+    statuses = {k.status for k in s.links}
+    keys += [f"legend {x}" for x in ("alleged", "inferred") if x in statuses]
+    marks = {m for p in s.people.values() for m in p.marks}
+    keys += [f"legend {x}" for x in ("subject", "convicted", "superior") if x in marks]
+    if any(i.reports_to in {j.id for j in s.items} for i in s.items):
+        keys.append("legend reports")
+    return " ".join(say(k) for k in keys)
+
+
+def drawing_of(finding: Finding, facts: dict[str, dict], name: Callable[[str], str]) -> Drawing | None:
+    """The drawing of one finding: its situation, laid out; None when it names no one to draw."""
+    s = situation(finding, facts, name)
+    return layout(s) if s is not None else None
+
+
+def people_of(finding: Finding, facts: dict[str, dict]) -> set[str]:
+    """Every person a finding's drawing may name, so a page can fetch their names at once."""
+    out = {finding.person, *finding.related} - {""}
+    for ref, record in facts.items():
+        for key in ("person_id", "relative_id", "appointed_by"):
+            if isinstance(record.get(key), str):
+                out.add(record[key])
+    for step in finding.steps:
+        out.update(step.people)
+    return out
