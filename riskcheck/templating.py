@@ -39,7 +39,7 @@ KINSHIP_WORDS = {
     "uncle_aunt": "uncle or aunt", "nephew_niece": "nephew or niece", "cousin": "cousin",
     "parent_in_law": "parent-in-law", "child_in_law": "child-in-law", "sibling_in_law": "sibling-in-law",
     "grandparent_in_law": "grandparent-in-law", "grandchild_in_law": "grandchild-in-law",
-    "in_law": "in-law", "step_parent": "step-parent", "step_child": "step-child",
+    "in_law": "in-law", "step_parent": "stepparent", "step_child": "stepchild",
     "adoptive_parent": "adoptive parent", "adopted_child": "adopted child", "relative": "relative",
     "great_grandparent": "great-grandparent", "great_grandchild": "great-grandchild",
     "grand_uncle_aunt": "great-uncle or great-aunt", "grand_nephew_niece": "grand-nephew or grand-niece",
