@@ -62,10 +62,12 @@ def _written_words(text: str, locale: str) -> str:
     return day_words(lo, locale)
 
 
-def date_words(text: str | None, locale: str = "en") -> str:
+def date_words(text: str | date | None, locale: str = "en") -> str:
     """A recorded date as a reader should see it: a full day as a day ('15 October 2021'), a partial one as
     what it allows ('some day in 2021', 'some day between 15 October 2021 and 15 October 2025', 'some day in
     or before 2021'), `..` as 'a date not recorded'. Text that is no date is shown as written."""
+    if isinstance(text, date):
+        return day_words(text, locale)
     if not text or not text.strip():
         return _phrase("none", locale)
     try:
