@@ -8,14 +8,17 @@ from riskcheck.grammar.model import Rule, UnitRule
 from riskcheck.indicators.compile import CompiledIndicator
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.grammar.relations import matched as matched_kinds, table as relations_table
-from riskcheck.report.setting_words import description_words, setting_words
+from riskcheck.report.setting_words import description_words, setting_source, setting_words
 from riskcheck.rules.shipped import shown_rule_path
 
 
-def _value(v: Any) -> str:  # a parameter's default, worded as the report's settings word it
+def _value(v: Any) -> str:
+    """A parameter's default, worded as the report's settings word it, with the rule file's spelling beside it
+    where the two differ (an author overrides it with `--param` in that spelling)."""
     if isinstance(v, dict) and "listed" in v:  # a relations parameter: its table follows
         return setting_words(v) + " (the table below)"
-    return setting_words(v)
+    words, source = setting_words(v), setting_source(v)
+    return words if words == source else f"{words} (`{source}`)"
 
 
 def _condition(means: str | None, code: str) -> str:
