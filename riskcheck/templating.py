@@ -29,7 +29,7 @@ from jinja2.visitor import NodeTransformer
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck.errors import RiskcheckError
-from riskcheck.registry.dates import DateFormatError, parse_date
+from riskcheck.registry.date_words import date_words
 from riskcheck.registry.schema import load_schema
 from riskcheck.textsafety import page_value
 
@@ -39,7 +39,7 @@ KINSHIP_WORDS = {
     "uncle_aunt": "uncle or aunt", "nephew_niece": "nephew or niece", "cousin": "cousin",
     "parent_in_law": "parent-in-law", "child_in_law": "child-in-law", "sibling_in_law": "sibling-in-law",
     "grandparent_in_law": "grandparent-in-law", "grandchild_in_law": "grandchild-in-law",
-    "in_law": "in-law", "step_parent": "step-parent", "step_child": "step-child",
+    "in_law": "in-law", "step_parent": "stepparent", "step_child": "stepchild",
     "adoptive_parent": "adoptive parent", "adopted_child": "adopted child", "relative": "relative",
     "great_grandparent": "great-grandparent", "great_grandchild": "great-grandchild",
     "grand_uncle_aunt": "great-uncle or great-aunt", "grand_nephew_niece": "grand-nephew or grand-niece",
@@ -70,28 +70,6 @@ def degree_words(kin: dict) -> str:
 
 FIELD_WORDS = {"start": "start date", "end": "end date", "admitted": "admission date", "left": "date of leaving",
                "submitted": "submission date", "birth_date": "birth date"}
-
-
-def date_words(text: str | None) -> str:
-    """A recorded date as a reader should see it: a full day as written, a partial one as what it allows
-    ('some day in 2021', 'some day between 2021-10-15 and 2025-10-15')."""
-    if not text:
-        return "date not recorded"
-    try:
-        pd = parse_date(text)
-    except DateFormatError:
-        return text
-    if pd.exact:
-        return text
-    if pd.open_start and pd.open_end:
-        return "unknown"
-    if "/" not in text:
-        return f"some day in {text}"
-    if pd.open_start:
-        return f"some day on or before {pd.hi.isoformat()}"
-    if pd.open_end:
-        return f"some day on or after {pd.lo.isoformat()}"
-    return f"some day between {pd.lo.isoformat()} and {pd.hi.isoformat()}"
 
 
 def _add_filters(env: Environment) -> None:

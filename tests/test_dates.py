@@ -58,3 +58,28 @@ def test_a_period_of_months_ends_on_the_same_day_or_the_months_last():
     assert add_months(date(2021, 1, 15), -2) == date(2020, 11, 15)    # back across a year
     assert add_months(date(2021, 5, 31), -3) == date(2021, 2, 28)
     assert add_months(date(2021, 12, 10), 3) == date(2022, 3, 10)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("2021-10-15", "15 October 2021"),
+    ("2021-10", "some day in October 2021"),
+    ("2021", "some day in 2021"),
+    ("2021-10-15/2025-10-15", "some day between 15 October 2021 and 15 October 2025"),
+    ("../2021", "some day in or before 2021"),
+    ("2020-03-01/..", "some day on or after 1 March 2020"),
+    ("2024-05/..", "some day in or after May 2024"),
+    ("..", "a date not recorded"),
+    (None, "date not recorded"),
+    ("not a date", "not a date"),  # shown as the data wrote it
+])
+def test_a_recorded_date_reads_in_words(text, words):
+    from riskcheck.registry.date_words import date_words
+    assert date_words(text) == words
+
+
+def test_a_computed_interval_reads_in_words_and_the_locale_is_a_parameter():
+    from riskcheck.registry.date_words import interval_words
+    assert interval_words(date(2021, 3, 11), date(2021, 4, 10)) == "between 11 March 2021 and 10 April 2021"
+    assert interval_words(date(2024, 5, 11), MAX_DAY) == "on or after 11 May 2024"
+    assert interval_words(MIN_DAY, MAX_DAY) == "on a date the data does not give"
+    assert interval_words(date(2021, 3, 11), date(2021, 3, 11), locale="ru").startswith("11 марта 2021")

@@ -37,7 +37,7 @@ def test_no_reader_facing_text_shows_a_formula_or_a_machine_word(shipped):
 
 def test_an_open_tenure_reads_as_still_in_post(shipped):
     html = (shipped / "fictional-ministry-family" / "report.html").read_text(encoding="utf-8")
-    assert "They served so from 2021-01-15, and both were still in post as of 2024-03-01" in html
+    assert "They served so from 15 January 2021, and both were still in post as of 1 March 2024" in html
     assert "until 2024-03-01" not in html
 
 

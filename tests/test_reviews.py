@@ -49,7 +49,7 @@ def test_a_decision_is_shown_in_the_report_and_counted_in_the_index(runner, case
     assert "review-dismissed" in html and "Namesake: the ministry sent his IIN" in html
     assert doc["reviews"]["counts"] == {"open": 0, "confirmed": 0, "dismissed": 1, "unsure": 0}
     index = (out / "index.html").read_text()
-    assert "0 open &middot; 0 changed &middot; 0 no longer found" in index
+    assert "0 not reviewed &middot; 0 changed &middot; 0 no longer found" in index
     assert "0 confirmed &middot; 1 dismissed &middot; 0 unsure" in index
 
 

@@ -106,7 +106,7 @@ def test_effective_period_limits_the_events_a_rule_judges(tmp_path):
     found = evaluate_rule(loaded.compiled, registry, date(2024, 1, 1), resolve_params(loaded.compiled, {}))
     assert {(f.person, f.status) for f in found} == {("p2", "flagged"), ("p3", "undetermined")}
     unclear = next(f for f in found if f.person == "p3")
-    assert unclear.undecided == ["the rule is in force for events on or after 2020-01-01"]
+    assert unclear.undecided == ["the rule is in force for events on or after 1 January 2020"]
 
 
 def test_a_quote_needs_its_english_rendering(tmp_path):

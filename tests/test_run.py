@@ -118,7 +118,7 @@ def test_the_report_shows_reasoning_sources_and_caveats(reports):
     assert "Content-Security-Policy" in html and "<script" not in html
     assert "leads to verify, not findings of wrongdoing" in html
     assert "Cannot be decided from the data: the conviction had entered into legal force" in html
-    assert "some day between 2021-10-15 and 2025-10-15" in html
+    assert "some day between 15 October 2021 and 15 October 2025" in html
     assert "Close relative of a convicted official appointed" in html  # the rule by its title
     assert "rule kinship-convicted-official v1.1" in html             # its id and version in small print
     assert "coalesce(" not in html.split("For rule authors")[0]      # no formula before the authors' detail

@@ -41,7 +41,7 @@ def test_the_index_lists_every_case_with_review_counts(shipped):
     page = client.get("/")
     assert page.status_code == 200
     assert 'href="/cases/imanaliev-appointment/"' in page.text
-    assert "2 open" in page.text
+    assert "2 not reviewed" in page.text
 
 
 def test_findings_are_filtered_on_the_server(shipped):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
+from riskcheck.registry.date_words import day_words
 from riskcheck.registry.schema import Schema
 from riskcheck.sqlio import lit, q
 from riskcheck.grammar.errors import RuleError
@@ -274,7 +275,7 @@ class _RuleCompiler:
             text = f"({eff.date}) {op} date('{bound.isoformat()}')"
             sql = self.condition_sql(text, ("effective",))
             if sql is not None:
-                self.add_check(sql, Check(text, f"the rule is in force for events {word} {bound.isoformat()}",
+                self.add_check(sql, Check(text, f"the rule is in force for events {word} {day_words(bound)}",
                                           self.column()))
 
     def compile_status(self) -> None:

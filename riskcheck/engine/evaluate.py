@@ -14,7 +14,7 @@ from riskcheck.engine.compile import Check, CompiledRule
 from riskcheck.engine.evidence import Evidence
 from riskcheck.errors import RiskcheckError
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
-from riskcheck.registry.dates import describe_interval
+from riskcheck.registry.date_words import interval_words
 from riskcheck.registry.load import Registry
 from riskcheck.grammar.model import RuleCommon
 from riskcheck.grammar.relations import reason as relation_reason, tokens as relation_tokens
@@ -197,7 +197,7 @@ def _let_words(compiled: CompiledRule, row: dict) -> dict:
     lets = {}
     for name, kind in compiled.lets.items():
         if kind == "date":
-            lets[name] = describe_interval(row[f"l__{name}__lo"], row[f"l__{name}__hi"])
+            lets[name] = interval_words(row[f"l__{name}__lo"], row[f"l__{name}__hi"])
         else:
             lets[name] = row[f"l__{name}"]
     return lets

@@ -101,9 +101,10 @@ class Evidence:
             number = len(self.steps) + 1
             self.caveats.append(f"Step {number}: two person records are taken as one human by riskcheck; "
                                 "check the identity link before relying on it.")
-            self.steps.append(Step("fact", f"The record above names {merged.get('name', merged_id)} ({merged_id}), "
-                                           f"which riskcheck links to {lookup.known('persons', canonical)['name']} "
-                                           f"({canonical}) as the same person: {why}.", "persons", merged_id,
+            # Names, not record ids: the ids stay in the step's record and in findings.json's identity links.
+            self.steps.append(Step("fact", f"The record above names {merged.get('name', merged_id)}, whom riskcheck "
+                                           f"takes to be the same person as {lookup.known('persons', canonical)['name']} "
+                                           f"of another record: {why}.", "persons", merged_id,
                                    list(merged.get("sources") or []), ["identity link"]))
 
     def _why_same(self, link) -> str:
@@ -116,7 +117,7 @@ class Evidence:
                                 "decision, not by the case's data.")
             return f"a reviewer decided so ({decided.cited()})"
         if link is None or link.kind == "same_as":
-            return "the registry says so (same_as)"
+            return "the registry records the two as one person"
         if link.kind == "identifier":
             return link.explanation[0]
         return "; ".join(link.explanation[:1] + [x for x in link.explanation if "birth" in x or "source" in x])

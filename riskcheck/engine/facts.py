@@ -51,8 +51,8 @@ def step_flags(type_name: str, record: dict, number: int, lookup: Lookup, schema
             flags.append("partial date")
             if fname in used:
                 words = FIELD_WORDS.get(fname, fname.replace("_", " "))
-                caveats.append(f"Step {number}: the {words} is recorded only as {value!r}, that is "
-                               f"{date_words(value)}.")
+                caveats.append(f"Step {number}: the {words} is not recorded." if value.strip() == ".." else
+                               f"Step {number}: the {words} is recorded only in part: {date_words(value)}.")
     return sources, sorted(set(flags)), caveats
 
 

@@ -183,20 +183,6 @@ def reason(value: dict, kind: str | None) -> str | None:
     return undecided(value).get(kind or "")
 
 
-def words(value: dict) -> str:
-    """The list in one line, as a report's settings show it."""
-    out = ", ".join(value["listed"]) + " (each read from both sides"
-    out += "; adoption as birth)" if value.get("adoption_as_birth", True) else ")"
-    unsure = list(undecided(value))
-    if unsure:
-        out += "; undetermined: " + ", ".join(unsure)
-    if value.get("through_partner"):
-        out += "; in-laws through a partner count"
-    if value.get("direct_affinity_outlives_marriage"):
-        out += "; direct-line affinity outlives the marriage"
-    return out
-
-
 def table(value: dict) -> list[tuple[str, str, str]]:
     """The list as relations between two people, both directions: (one, the other, how it counts)."""
     inverse = load_schema().kinship.inverse

@@ -13,6 +13,7 @@ from datetime import date
 
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.facts import describe, step_flags
+from riskcheck.registry.date_words import day_words
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
 from riskcheck.indicators.compile import CompiledIndicator, resolve_settings
 from riskcheck.indicators.methods.base import UnitResult
@@ -65,7 +66,8 @@ def _finding(compiled: CompiledIndicator, result: UnitResult, lookup: RecordLook
     org = lookup("organizations", unit) or {"id": unit, "name": unit}
     figures = {"unit_name": org["name"], **result.figures}
     fact(steps, "organizations", org)
-    when = f"on {as_of}" if start == as_of else f"at any time from {start} to {as_of}"
+    when = (f"on {day_words(as_of)}" if start == as_of else
+            f"at any time from {day_words(start)} to {day_words(as_of)}")
     under = " and the units under it" if settings["include_units_under"] else ""
     steps.append(Step("value", f"Staff: {figures['staff']} people served in {org['name']}{under} {when}"
                                + (f"; {figures['possible_staff']} more may have (their tenures' dates are recorded "

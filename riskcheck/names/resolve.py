@@ -158,7 +158,7 @@ def _explicit_links(persons: list[PersonNames], by_id: dict[str, int]
             if j is not None and j != i and (min(i, j), max(i, j)) not in explicit:
                 explicit.add((min(i, j), max(i, j)))
                 proposed.append(PairResult(persons[min(i, j)].id, persons[max(i, j)].id, "same_as", 1.0,
-                                           [f"the record {p.id} says it is the same person as {other}"]))
+                                           [f"the data records {p.name} and {persons[j].name} as one person"]))
     by_identifier: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(persons):
         for scheme, value in map(identifier, p.identifiers or ()):

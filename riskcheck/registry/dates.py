@@ -109,21 +109,6 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def describe_interval(lo: date | None, hi: date | None) -> str:
-    """Human wording of an interval computed by a rule (e.g. a deadline from a partial date)."""
-    if lo is None or hi is None:
-        return "unknown"
-    if lo == hi:
-        return lo.isoformat()
-    if lo <= MIN_DAY and hi >= MAX_DAY:
-        return "unknown"
-    if lo <= MIN_DAY:
-        return f"on or before {hi.isoformat()}"
-    if hi >= MAX_DAY:
-        return f"on or after {lo.isoformat()}"
-    return f"between {lo.isoformat()} and {hi.isoformat()}"
-
-
 def parse_time(text: str) -> datetime | None:
     """An event's time, or None when it is not a full ISO 8601 time with its zone."""
     try:

@@ -10,7 +10,6 @@ import hashlib
 import json
 import re
 from collections import Counter
-from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +17,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck import __version__
 from riskcheck.engine.evaluate import RecordLookup
-from riskcheck.grammar.relations import words as relations_words
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
@@ -26,6 +24,7 @@ from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
 from riskcheck.report.drawing import Drawing, drawing_of, people_of
 from riskcheck.report.identity import identity_context, identity_document
+from riskcheck.report.setting_words import description_words, setting_source, setting_words
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
@@ -46,21 +45,13 @@ def kind_words(kind: str) -> str:
     return KIND_WORDS.get(kind, kind.replace("_", " "))
 
 
-def _param(value: Any) -> str:  # a parameter's value: any type a rule file may declare
-    if isinstance(value, dict) and "listed" in value:  # a statute's list of relations
-        return relations_words(value)
-    if isinstance(value, list):
-        return ", ".join(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def report_environment() -> ImmutableSandboxedEnvironment:
     """The report's page environment with its filters and words; the review app renders its pages with it too."""
     env = page_environment()
     env.filters["http_url"] = http_url
-    env.filters["param"] = _param
+    env.filters["param"] = setting_words
+    env.filters["setting_source"] = setting_source
+    env.filters["description_words"] = description_words
     env.filters["kind_words"] = kind_words
     env.filters["when"] = time_words
     env.globals["version"] = __version__

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from riskcheck.grammar.model import Rule, UnitRule
 from riskcheck.indicators.compile import CompiledIndicator
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.grammar.relations import matched as matched_kinds, table as relations_table
+from riskcheck.report.setting_words import description_words, setting_source, setting_words
 from riskcheck.rules.shipped import shown_rule_path
 
 
-def _value(v: Any) -> str:  # a parameter's default: any type a rule file may declare
+def _value(v: Any) -> str:
+    """A parameter's default, worded as the report's settings word it, with the rule file's spelling beside it
+    where the two differ (an author overrides it with `--param` in that spelling)."""
     if isinstance(v, dict) and "listed" in v:  # a relations parameter: its table follows
-        return ", ".join(f"`{x}`" for x in v["listed"]) + " (each from both sides; the table below)"
-    if isinstance(v, list):
-        return ", ".join(f"`{x}`" for x in v)
-    if isinstance(v, date):
-        return v.isoformat()
-    return f"`{v}`"
+        return setting_words(v) + " (the table below)"
+    words, source = setting_words(v), setting_source(v)
+    return words if words == source else f"{words} (`{source}`)"
 
 
 def _condition(means: str | None, code: str) -> str:
@@ -110,7 +109,7 @@ def _configuration(loaded: LoadedRule) -> list[str]:
     r = loaded.rule
     out = ["## Configuration", "", "| parameter | type | default | meaning |", "|---|---|---|---|"]
     for name, p in r.parameters.items():
-        out.append(f"| `{name}` | {p.type} | {_value(p.default)} | {' '.join(p.description.split())} |")
+        out.append(f"| `{name}` | {p.type} | {_value(p.default)} | {description_words(p.description)} |")
     out += ["", f"Override for one run: `riskcheck run cases/ --param {r.id}.NAME=VALUE`.", ""]
     for name, p in r.parameters.items():
         if p.type == "relations":

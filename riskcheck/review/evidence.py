@@ -9,10 +9,7 @@ in the case, so the same data gives the same evidence byte for byte.
 
 from __future__ import annotations
 
-from datetime import date
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+from riskcheck.registry.date_words import date_words
 
 # What a record of each type is to a reader, and its fields' names where the field name alone would not do.
 RECORD_WORDS = {"tenures": "the appointment", "verdicts": "the verdict", "relations": "the family link",
@@ -84,13 +81,9 @@ def _plain(value):
 
 
 def date_in_words(text) -> str:
-    """'2023-04-01' -> '1 April 2023'; anything else as the data wrote it."""
-    if isinstance(text, str) and len(text) == 10:
-        try:
-            d = date.fromisoformat(text)
-        except ValueError:
-            return text
-        return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    """'2023-04-01' -> '1 April 2023', '2021' -> 'some day in 2021'; anything else as the data wrote it."""
+    if isinstance(text, str) and text:
+        return date_words(text)
     return _shown(text)
 
 

@@ -1,0 +1,97 @@
+"""A rule's settings in a reader's words, for the report's "Rules applied" tables and the rule pages alike.
+
+A rule file names its settings as a machine does (`parent_in_law, step_child`, `organization.region`,
+`true`, `minister:vice_minister`); a journalist reads "parent-in-law, stepchild", "the region of the body",
+"yes", "minister over vice minister". The rule file's own spelling stays in the rule authors' detail beside
+the table (`<details class="formula">`), so nothing an author needs is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from riskcheck.grammar.relations import undecided
+from riskcheck.registry.date_words import day_words
+from riskcheck.templating import KINSHIP_WORDS
+
+# The record types a rule's field reference names, as a reader names them.
+RECORD_WORDS = {"organization": "the body", "position": "the post", "person": "the person", "tenure": "the tenure",
+                "relation": "the family link", "verdict": "the verdict"}
+# Fields a rule's settings name, where the field's name with spaces would not do.
+FIELD_WORDS = {"filled_by": "how the post is filled", "government_level": "level of government",
+               "kind": "kind", "region": "region", "rank": "rank", "settlement": "settlement", "sector": "sector",
+               "category": "category", "jurisdiction": "jurisdiction"}
+# Words a rule's settings use as values, where the value with spaces would not do.
+VALUE_WORDS = {"true": "yes", "false": "no", "surname_and_patronymic": "surname and patronymic"}
+
+_FIELD_REF = re.compile(r"(organization|position|person|tenure|relation|verdict)\.([a-z][a-z0-9_]*)")
+_PAIR = re.compile(r"([a-z][a-z0-9_]*):([a-z][a-z0-9_]*)")
+_CODE = re.compile(r"`([^`]+)`")
+_CODE_ASIDE = re.compile(r"\s*\(`[^`]+`(?: of the body)?\)")  # "Post kinds (`kind`)": the aside is for authors
+
+
+def word(value: str) -> str:
+    """One machine word as a reader reads it: a kinship kind, a field of a record, a pair of post kinds, or
+    any other name with its underscores as spaces."""
+    if value in KINSHIP_WORDS:
+        return KINSHIP_WORDS[value]
+    if value in VALUE_WORDS:
+        return VALUE_WORDS[value]
+    if m := _FIELD_REF.fullmatch(value):
+        field = FIELD_WORDS.get(m[2], m[2].replace("_", " "))
+        return f"the {field} of {RECORD_WORDS[m[1]]}"
+    if m := _PAIR.fullmatch(value):
+        return f"{word(m[1])} over {word(m[2])}"
+    return value.replace("_", " ")
+
+
+def relations_words(value: dict) -> str:
+    """A statute's list of relations in one line: 'parent, sibling, parent-in-law (each read from both sides;
+    adoption as birth); undetermined: in-law, relative'."""
+    out = ", ".join(word(k) for k in value["listed"]) + " (each read from both sides"
+    out += "; adoption as birth)" if value.get("adoption_as_birth", True) else ")"
+    unsure = list(undecided(value))
+    if unsure:
+        out += "; undetermined: " + ", ".join(word(k) for k in unsure)
+    if value.get("through_partner"):
+        out += "; in-laws through a partner count"
+    if value.get("direct_affinity_outlives_marriage"):
+        out += "; direct-line affinity outlives the marriage"
+    return out
+
+
+def setting_words(value: Any) -> str:
+    """A setting's value as a reader reads it."""
+    if isinstance(value, dict) and "listed" in value:
+        return relations_words(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(setting_words(v) for v in value) if value else "none"
+    if isinstance(value, date):
+        return day_words(value)
+    if isinstance(value, str):
+        return word(value)
+    return str(value)
+
+
+def description_words(text: str) -> str:
+    """A setting's description without the rule file's spelling: an aside naming a field in backticks
+    ('Post kinds (`kind`)') is left out, a field or value in backticks is worded."""
+    text = _CODE_ASIDE.sub("", " ".join(text.split()))
+    return _CODE.sub(lambda m: word(m[1]), text)
+
+
+def setting_source(value: Any) -> str:
+    """A setting's value as the rule file writes it, for the rule authors' detail."""
+    if isinstance(value, dict) and "listed" in value:
+        return ", ".join(value["listed"])
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
