@@ -216,8 +216,8 @@ def _untag(obj: dict) -> Any:
 
 
 def _dump(data: dict) -> bytes:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
-                      default=_tag).encode()
+    # Keys in the order they were made: a page iterates a dict (record counts, figures) in that order.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_tag).encode()
 
 
 def _load(data: bytes) -> Any:
@@ -333,7 +333,8 @@ class CaseCache:
         try:
             text = _dump({"format": FORMAT, "key": key.to_json(), "result": as_json,
                           "reports": folder_hashes(self.reports / result.id) if self.reports else None})
-            if result_from_json(_load(text)["result"], rules) != result:
+            back = result_from_json(_load(text)["result"], rules)
+            if back != result or _dump(result_to_json(back)) != _dump(as_json):  # equal, and in the same order
                 return "its results do not read back exactly, so they are not kept"
             view_text = _dump({"format": FORMAT, "key": key.to_json(), "view": _view_json(view)}) if view else None
         except (TypeError, ValueError) as exc:
@@ -366,4 +367,4 @@ class CaseCache:
         except (KeyError, TypeError, ValueError):
             return None, "the cache could not be used: its entry is not whole"
         changed = key.changes(CaseKey(**data["key"]))
-        return view, (f"changed since: {', '.join(changed)}" if changed else "")
+        return view, (f"changed since the last run ({', '.join(changed)})" if changed else "")
