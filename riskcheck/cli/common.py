@@ -31,11 +31,11 @@ def cache_options(command: _Command) -> _Command:
     """--cache names the folder of reusable results (OUT/.riskcheck-cache unless told), --no-cache bypasses it."""
     command = click.option(
         "--no-cache", "no_cache", is_flag=True,
-        help="Check every case afresh, neither reading nor writing the cache of earlier results.")(command)
+        help="Check every case afresh, without the cache of earlier results.")(command)
     return click.option(
         "--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Keep the results that later runs reuse in this folder (default: OUT/.riskcheck-cache). "
-             "It may be deleted at any time.")(command)
+        help="The folder of earlier results that a run keeps and later runs and the app reuse (default: "
+             "OUT/.riskcheck-cache). It may be deleted at any time.")(command)
 
 
 def cache_folder(out_dir: Path, cache_dir: Path | None) -> Path:
