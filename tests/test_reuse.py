@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 
 import pytest
 from starlette.testclient import TestClient
@@ -169,3 +170,21 @@ def test_serve_starts_from_the_last_run_and_says_when_a_case_is_out_of_date(runn
     recheck_in_background(app.state.pages, case_root, rules, None, False, set(stale)).join()
     assert "Out of date" not in client.get("/cases/small/").text and not app.state.pages.stale
     assert app.state.pages.views["small"] is not cached_view
+
+
+def test_two_runs_sharing_a_cache_leave_one_whole_entry_never_a_mix(case_root, tmp_path):
+    """The view is written before the entry that names it; a view of another run's entry is not used."""
+    from riskcheck.pipeline import cached_views, run_cases
+    from riskcheck.results import RunOptions
+    from riskcheck.reuse import CaseCache
+    from riskcheck.rules.loader import load_rules
+
+    rules = load_rules(RULES)
+    folder = tmp_path / "shared-cache"
+    run_cases(case_root, rules, RunOptions(), cache=CaseCache(folder), only={"small"})
+    entry = (folder / "small" / "entry.json").read_bytes()
+    run_cases(case_root, rules, RunOptions(as_of=date(2024, 2, 1)), cache=CaseCache(folder), only={"small"})
+    (folder / "small" / "entry.json").write_bytes(entry)  # as if the first run's entry were renamed in last
+    views, stale, missing = cached_views(case_root, rules, None, False, CaseCache(folder))
+    assert "small" not in views and missing["small"] == "the cache's view is of another run"
+    assert not list(folder.rglob(".tmp-*"))
