@@ -64,6 +64,19 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _engines() -> str:
+    """The versions of the libraries whose behaviour shapes results and pages: a new DuckDB is a new engine."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("duckdb", "jinja2", "lark", "numpy", "anyascii", "rapidfuzz", "jellyfish", "pyyaml", "openpyxl"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} none")
+    return ", ".join(found)
+
+
 def _file_hash(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
@@ -135,7 +148,7 @@ def case_key(folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], 
         events, unreadable = log.read(meta.id)
         reviews = [[asdict(e) for e in events], [asdict(u) for u in unreadable]]
     return CaseKey(files, {
-        "riskcheck version": _text_hash(f"{riskcheck.__version__}\n{code_fingerprint()}"),
+        "riskcheck version": _text_hash(f"{riskcheck.__version__}\n{code_fingerprint()}\n{_engines()}"),
         "rules": rules_hash,
         "options": _text_hash(json.dumps(chosen, sort_keys=True, default=str)),
         "link decisions": _text_hash(json.dumps(links, sort_keys=True, default=list)),
