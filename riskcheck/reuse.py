@@ -152,6 +152,7 @@ def case_key(folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], 
         "rules": rules_hash,
         "options": _text_hash(json.dumps(chosen, sort_keys=True, default=str)),
         "link decisions": _text_hash(json.dumps(links, sort_keys=True, default=list)),
+        "folder name": _text_hash(meta.display),  # messages and pages name files by it ("cases/x/case.yaml")
     }, _text_hash(json.dumps(reviews, sort_keys=True, default=list)))
 
 

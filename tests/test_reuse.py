@@ -101,6 +101,14 @@ def test_a_damaged_cache_means_a_clean_full_run_with_one_line_saying_why(runner,
     assert "small: reused" in run(runner, case_root, out).stderr  # the entry was written whole again
 
 
+def test_a_renamed_cases_folder_reruns_since_pages_name_files_by_it(runner, case_root, tmp_path):
+    out = tmp_path / "out"
+    assert run(runner, case_root, out).exit_code == 0
+    moved = case_root.rename(tmp_path / "my-cases")
+    again = run(runner, moved, out)
+    assert "small: re-ran (changed: folder name)" in again.stderr  # a warning names "my-cases/small/..."
+
+
 def test_a_missing_or_edited_report_is_written_again(runner, case_root, tmp_path):
     out = tmp_path / "out"
     assert run(runner, case_root, out).exit_code == 0
