@@ -202,9 +202,7 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         if on_case and result.ok and registry is not None:  # a case checked has its store
             on_case(result, registry)
         if cache is not None and result.ok and registry is not None:
-            why_not = cache.keep(result, case_view(result, registry) if cache.views else None)
-            if why_not and stage:
-                stage(result.id, f"not cached: {why_not}")
+            _keep(cache, result, registry, stage)
     except Exception as exc:
         result.problems = [Problem(result.display, None, f"the report could not be written: "
                                                          f"{failure_words(exc)}")]
@@ -212,6 +210,16 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         if registry is not None:
             registry.close()
     return result
+
+
+def _keep(cache: CaseCache, result: CaseResult, registry: Registry, stage: Stage | None) -> None:
+    """Keep the case's results for the next run; a cache that cannot be written costs that reuse, never the run."""
+    try:
+        why_not = cache.keep(result, case_view(result, registry) if cache.views else None)
+    except Exception as exc:
+        why_not = failure_words(exc)
+    if why_not and stage:
+        stage(result.id, f"not cached: {why_not}")
 
 
 def _reused(cache: CaseCache, folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule],

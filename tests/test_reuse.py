@@ -120,6 +120,16 @@ def test_a_missing_or_edited_report_is_written_again(runner, case_root, tmp_path
     assert files_of(out) == written
 
 
+def test_a_cache_that_cannot_be_written_costs_the_reuse_never_the_run(runner, case_root, tmp_path):
+    out = tmp_path / "out"
+    (out / ".riskcheck-cache").mkdir(parents=True)
+    (out / ".riskcheck-cache" / "small").write_text("a file where the case's folder would go")
+    result = run(runner, case_root, out)
+    assert result.exit_code == 0 and (out / "small" / "report.html").is_file()
+    again = run(runner, case_root, out).stderr
+    assert "small: ran (no earlier results)" in again and "other: reused" in again
+
+
 def test_no_cache_neither_reads_nor_writes_it(runner, case_root, tmp_path):
     out = tmp_path / "out"
     result = run(runner, case_root, out, "--no-cache")
