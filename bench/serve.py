@@ -1,4 +1,7 @@
-"""How fast `riskcheck serve` answers on a national-size case: prints figures, asserts nothing.
+"""How fast `riskcheck serve` starts and answers on a national-size case: prints figures, asserts nothing.
+
+First how long the app takes to have its cases: checking every case (cold) against reading the last run's
+results from its cache (bench/reuse.py measures both on a national registry).
 
 The shipped cases are checked, then one case's findings are repeated under new ids to N findings (the
 issue's national case has about 15,000), with a decision recorded on every tenth. Every listing page is
@@ -30,7 +33,9 @@ from riskcheck.review.events import reviews_path  # noqa: E402
 from riskcheck.rules.loader import load_rules  # noqa: E402
 from riskcheck.rules.shipped import shipped_rules_dir  # noqa: E402
 from riskcheck.serve.app import make_app  # noqa: E402
-from riskcheck.pipeline import check_cases  # noqa: E402
+from riskcheck.pipeline import cached_views, check_cases, run_cases  # noqa: E402
+from riskcheck.results import RunOptions  # noqa: E402
+from riskcheck.reuse import CaseCache  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +46,16 @@ def main() -> None:
         root = Path(tmp) / "cases"
         shutil.copytree(REPO / "cases", root)
         rules = load_rules(shipped_rules_dir())
+        start = time.perf_counter()
         views = check_cases(root, rules, None)
+        cold = time.perf_counter() - start
+        cache = Path(tmp) / "cache"
+        run_cases(root, rules, RunOptions(), cache=CaseCache(cache))
+        start = time.perf_counter()
+        cached, stale, missing = cached_views(root, rules, None, True, CaseCache(cache))
+        warm = time.perf_counter() - start
+        print(f"serve start, {len(views)} shipped cases: cold {cold:.1f} s (checks every case), from the last run's "
+              f"results {warm:.2f} s ({len(cached)} read, {len(stale)} out of date, {len(missing)} to check)")
         view = views["imanaliev-appointment"]
         base = view.result.findings
         view.result.findings = [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i:06d}")

@@ -18,10 +18,11 @@ from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, failure_words
 from riskcheck.indicators.compile import CompiledIndicator, override_problem
-from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
+from riskcheck.registry.cases import CaseMeta, discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.results import CaseResult, CaseView, RunOptions
+from riskcheck.reuse import CaseCache
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import ReviewError, evidence_of, reviews_path
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
@@ -129,10 +130,17 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
 
 def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
               on_case: Callable[[CaseResult, Registry], None] | None = None,
-              progress: Progress | None = None, stage: Stage | None = None) -> list[CaseResult]:
-    """Load, check and evaluate every case; call `on_case` (e.g. the report writer) for each."""
+              progress: Progress | None = None, stage: Stage | None = None,
+              cache: CaseCache | None = None, only: set[str] | None = None) -> list[CaseResult]:
+    """Load, check and evaluate every case; call `on_case` (e.g. the report writer) for each.
+
+    With a `cache`, a case nothing of which changed since the cache's entry is not loaded: its result is
+    read back (and `on_case` not called: its report is there as written); every case checked is kept in
+    it. `only`: the ids of the cases to check (the others are left out)."""
     schema = load_schema()
     root, folders = discover_cases(cases_path)
+    if only is not None:
+        folders = [f for f in folders if f.name in only]
     results: list[CaseResult] = []
     try:  # reviewers' decisions on pairs of persons are applied as the cases load
         log = DecisionLog.open_existing(reviews_path(root))
@@ -141,7 +149,7 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
     try:
         for i, folder in enumerate(folders):
             results.append(_run_case(folder, root, schema, rules, options, log, on_case, stage,
-                                     progress, i, len(folders)))
+                                     progress, i, len(folders), cache))
     finally:
         if log is not None:
             log.close()
@@ -152,7 +160,8 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
 
 def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule], options: RunOptions,
               log: DecisionLog | None, on_case: Callable[[CaseResult, Registry], None] | None,
-              stage: Stage | None, progress: Progress | None, i: int, total: int) -> CaseResult:
+              stage: Stage | None, progress: Progress | None, i: int, total: int,
+              cache: CaseCache | None = None) -> CaseResult:
     """One case, start to report: whatever goes wrong is this case's problem alone."""
     if progress:
         progress(folder.name, i, total)
@@ -161,6 +170,8 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
     try:
         meta = read_case_meta(folder, root)
         result.title, result.summary = meta.title, meta.summary
+        if cache is not None and (kept := _reused(cache, folder, root, meta, rules, options, log)) is not None:
+            return kept
         result.as_of = options.as_of or meta.as_of
         undated = [] if result.as_of else [Problem(
             f"{meta.display}/case.yaml", None, "no as_of date: the case is judged as of a stated date; add "
@@ -190,6 +201,8 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
     try:
         if on_case and result.ok and registry is not None:  # a case checked has its store
             on_case(result, registry)
+        if cache is not None and result.ok and registry is not None:
+            _keep(cache, result, registry, stage)
     except Exception as exc:
         result.problems = [Problem(result.display, None, f"the report could not be written: "
                                                          f"{failure_words(exc)}")]
@@ -197,6 +210,26 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         if registry is not None:
             registry.close()
     return result
+
+
+def _keep(cache: CaseCache, result: CaseResult, registry: Registry, stage: Stage | None) -> None:
+    """Keep the case's results for the next run; a cache that cannot be written costs that reuse, never the run."""
+    try:
+        why_not = cache.keep(result, case_view(result, registry) if cache.views else None)
+    except Exception as exc:
+        why_not = failure_words(exc)
+    if why_not and stage:
+        stage(result.id, f"not cached: {why_not}")
+
+
+def _reused(cache: CaseCache, folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule],
+            options: RunOptions, log: DecisionLog | None) -> CaseResult | None:
+    """The case's cached result if it can be reused; a cache that fails in any way is passed by."""
+    try:
+        return cache.reuse(folder, root, meta, rules, options, log)
+    except Exception as exc:  # the cache is never needed: the case is checked afresh
+        cache.told(meta.id, f"ran (the cache could not be used: {failure_words(exc)})")
+        return None
 
 
 def person_pairs(registry: Registry, lookup: RecordLookup) -> list[dict]:
@@ -223,29 +256,68 @@ def person_pairs(registry: Registry, lookup: RecordLookup) -> list[dict]:
 
 
 def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
-                match_jurisdiction: bool = True) -> dict[str, CaseView]:
+                match_jurisdiction: bool = True, only: set[str] | None = None) -> dict[str, CaseView]:
     views: dict[str, CaseView] = {}
 
     def keep(result: CaseResult, registry: Registry) -> None:
-        lookup = RecordLookup(registry)
-        people = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
-        lookup.prefetch("persons", people)
-        cited = {s for f in result.findings for s in f.sources} | \
-                {s for f in result.findings for step in f.steps for s in step.sources}
-        lookup.prefetch("sources", cited)
-        prefetch_evidence(result.findings, lookup)
-        evidence = {f.id: review_evidence(f, lookup) for f in result.findings}
-        # Everyone a finding's drawing names: the people its facts refer to, and a step's group of staff.
-        people |= {value for e in evidence.values() for fact in e["facts"].values() for key, value in fact.items()
-                   if key in ("person_id", "relative_id", "appointed_by") and isinstance(value, str)}
-        people |= {p for f in result.findings for step in f.steps for p in step.people}
-        lookup.prefetch("persons", people)
-        views[result.id] = CaseView(
-            result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
-            {sid: rec for sid in cited if (rec := lookup("sources", sid))},
-            {fid: evidence_of(e) for fid, e in evidence.items()}, person_pairs(registry, lookup))
+        views[result.id] = case_view(result, registry)
 
-    for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep):
+    for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep,
+                            only=only):
         if result.id not in views:
             views[result.id] = CaseView(result)
     return views
+
+
+def case_view(result: CaseResult, registry: Registry) -> CaseView:
+    """A checked case as the app shows it: the names, sources and evidence its findings cite, copied out."""
+    lookup = RecordLookup(registry)
+    people = {f.person for f in result.findings} | {r for f in result.findings for r in f.related}
+    lookup.prefetch("persons", people)
+    cited = {s for f in result.findings for s in f.sources} | \
+            {s for f in result.findings for step in f.steps for s in step.sources}
+    lookup.prefetch("sources", cited)
+    prefetch_evidence(result.findings, lookup)
+    evidence = {f.id: review_evidence(f, lookup) for f in result.findings}
+    # Everyone a finding's drawing names: the people its facts refer to, and a step's group of staff.
+    people |= {value for e in evidence.values() for fact in e["facts"].values() for key, value in fact.items()
+               if key in ("person_id", "relative_id", "appointed_by") and isinstance(value, str)}
+    people |= {p for f in result.findings for step in f.steps for p in step.people}
+    lookup.prefetch("persons", people)
+    return CaseView(
+        result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
+        {sid: rec for sid in cited if (rec := lookup("sources", sid))},
+        {fid: evidence_of(e) for fid, e in evidence.items()}, person_pairs(registry, lookup))
+
+
+def cached_views(cases: Path, rules: list[LoadedRule], as_of: date | None, match_jurisdiction: bool,
+                 cache: CaseCache) -> tuple[dict[str, CaseView], dict[str, str], dict[str, str]]:
+    """The views the cache holds for the cases: (views, case id -> why its view is stale, case id -> why there
+    is none). A stale view is still given; a case without one is for the caller to check."""
+    root, folders = discover_cases(cases)
+    options = RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction)
+    views: dict[str, CaseView] = {}
+    stale: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    log = None
+    try:
+        try:
+            log = DecisionLog.open_existing(reviews_path(root))
+        except ReviewError:
+            log = None
+        for folder in folders:
+            try:
+                meta = read_case_meta(folder, root)
+                view, why = cache.view(folder, root, meta, rules, options, log)
+            except Exception as exc:  # a case that cannot be read is checked, and says so then
+                view, why = None, failure_words(exc)
+            if view is None:
+                missing[folder.name] = why
+                continue
+            views[folder.name] = view
+            if why:
+                stale[folder.name] = why
+    finally:
+        if log is not None:
+            log.close()
+    return views, stale, missing

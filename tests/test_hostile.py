@@ -72,7 +72,8 @@ def test_ids_cannot_write_outside_the_output_folder(runner, write_case, tmp_path
     (root / "evil" / "case.yaml").write_text("id: ../x\nas_of: 2024-01-01\n")
     out = tmp_path / "out"
     result = run(runner, root, out)
-    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file() and "out" in p.parts}
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+               if p.is_file() and "out" in p.parts and ".riskcheck-cache" not in p.parts}
     assert written == {"out/index.html", "out/ok-case/report.html", "out/ok-case/findings.json", "out/.riskcheck.lock"}
     assert result.exit_code == 3 and "id '../x' must equal the folder name 'evil'" in result.output
     assert not (tmp_path / "x").exists()
@@ -290,7 +291,8 @@ def test_a_failure_while_writing_keeps_the_earlier_files_as_a_set(runner, write_
     assert after.keys() == before.keys() and after["findings.json"] == before["findings.json"]
     assert b"Out of date" in after["report.html"] and b"Son" in after["report.html"]
     assert b"Renamed Son" not in after["report.html"]  # no half-made new page beside the old data
-    assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".riskcheck.lock"] == []
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")
+            and p.name not in (".riskcheck.lock", ".riskcheck-cache")] == []
 
 
 def test_leftovers_of_a_killed_run_are_put_right(runner, write_case, tmp_path):
@@ -302,7 +304,8 @@ def test_leftovers_of_a_killed_run_are_put_right(runner, write_case, tmp_path):
     (out / ".replaced-other" / "report.html").write_text("the earlier report of other")
     (out / ".tmp-abc.html").write_text("partial")
     assert run(runner, root, out).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == [".riskcheck.lock", "fine", "index.html", "other"]
+    assert sorted(p.name for p in out.iterdir()) == [".riskcheck-cache", ".riskcheck.lock", "fine", "index.html",
+                                                     "other"]
     assert (out / "other" / "report.html").read_text() == "the earlier report of other"
     assert "half a report" not in (out / "fine" / "report.html").read_text()
 

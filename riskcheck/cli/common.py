@@ -27,6 +27,27 @@ EXIT_RULES_BROKEN = 4
 _Command = TypeVar("_Command", bound=Callable)
 
 
+def cache_options(command: _Command) -> _Command:
+    """--cache names the folder of reusable results (OUT/.riskcheck-cache unless told), --no-cache bypasses it."""
+    command = click.option(
+        "--no-cache", "no_cache", is_flag=True,
+        help="Check every case afresh, without the cache of earlier results.")(command)
+    return click.option(
+        "--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="The folder of earlier results that a run keeps and later runs and the app reuse (default: "
+             "OUT/.riskcheck-cache). It may be deleted at any time.")(command)
+
+
+def cache_folder(out_dir: Path, cache_dir: Path | None) -> Path:
+    from riskcheck.reuse import CACHE_NAME
+    return cache_dir if cache_dir is not None else out_dir / CACHE_NAME
+
+
+def say_reuse(case: str, how: str) -> None:
+    """One line per case: reused, re-ran (changed: ...) or ran (and why)."""
+    click.echo(reveal(f"{case}: {how}"), err=True)
+
+
 def rules_option(command: _Command) -> _Command:
     """--rules replaces the shipped rules, --add-rules adds to them; both take folders or files, repeated."""
     command = click.option(

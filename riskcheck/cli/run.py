@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, as_of_date,
-                                  load_rules_or_exit, rule_paths, rules_option)
+from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, as_of_date, cache_folder,
+                                  cache_options, load_rules_or_exit, rule_paths, rules_option, say_reuse)
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, SEVERITY_ORDER, STATUSES
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import parse_param_overrides, run_cases
 from riskcheck.registry.cases import discover_cases
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult, RunOptions
+from riskcheck.reuse import CaseCache
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import ReviewError, reviews_path
 from riskcheck.review.state import attach_reviews, desk_counts
@@ -37,8 +38,9 @@ cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=
               help="Override a rule parameter for this run (repeatable; lists are comma-separated).")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES)), default=None,
               help="Exit with code 1 if a flagged or pending finding has this severity or higher.")
+@cache_options
 def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path, as_of: date | None, params: tuple[str, ...],
-                fail_on: str | None) -> None:
+                fail_on: str | None, cache_dir: Path | None, no_cache: bool) -> None:
     """Check the cases in CASES and write a reasoned report for each.
 
     CASES is a folder of case folders (or one case folder). For every case riskcheck writes
@@ -53,6 +55,12 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
       riskcheck run cases/ --param subordinate-corruption-resignation.days_to_resign=14
       riskcheck run cases/ --param kinship-convicted-official.close_relatives=parent,child,spouse
       riskcheck run cases/ --fail-on high      # exit 1 if any high-severity lead is found
+      riskcheck run cases/ --no-cache          # check every case afresh
+
+    A case nothing of which changed since the last run into OUT (its files, the rules, the options,
+    riskcheck itself, reviewers' decisions) is not checked again: its results are read back from
+    OUT/.riskcheck-cache and its report left as it is. Each case says whether it was reused, re-ran
+    (and what changed) or ran. The cache may be deleted at any time.
     """
     rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     try:
@@ -76,7 +84,8 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
         with output_lock(out_dir):
             tidy(out_dir)
             options = RunOptions(as_of, overrides, match_jurisdiction=not chosen_rules)
-            results = run_cases(cases, rules, options, on_case, Progress("Checking cases"), stage)
+            cache = None if no_cache else CaseCache(cache_folder(out_dir, cache_dir), out_dir, say=say_reuse)
+            results = run_cases(cases, rules, options, on_case, Progress("Checking cases"), stage, cache)
             write_index(out_dir, results, rules)
     except (ProblemError, OutputBusyError) as exc:
         raise click.UsageError(str(exc)) from None

@@ -69,10 +69,13 @@ def _relation_kinds() -> tuple[str, ...]:
 
 def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
              hosts: tuple[str, ...] = LOCAL_HOSTS, password: str | None = None,
-             guess_delay: float = 0.25) -> Starlette:
-    """The app over the checked cases: its pages, then its guards (headers, host, and a password if given)."""
-    app = ReviewPages(views, log_path, rules)
-    return Starlette(
+             guess_delay: float = 0.25, stale: dict[str, str] | None = None) -> Starlette:
+    """The app over the checked cases: its pages, then its guards (headers, host, and a password if given).
+
+    `stale`: case id -> what changed since its view (read from the last run's cache) was made; its pages say
+    so until `app.state.pages.replace` gives the case checked again."""
+    app = ReviewPages(views, log_path, rules, stale)
+    starlette = Starlette(
         routes=[Route("/", app.index), Route("/cases/{case}/", app.case_page),
                 Route("/cases/{case}/rules", app.rules_page),
                 Route("/cases/{case}/findings.{fmt}", app.download), Route("/cases/{case}/links", app.links_page),
@@ -82,6 +85,8 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
         middleware=[Middleware(SecurityHeaders), Middleware(HostCheck, hosts=tuple(h.lower() for h in hosts)),
                     *([Middleware(PasswordRequired, password=password, delay=guess_delay)] if password else [])],
     )
+    starlette.state.pages = app
+    return starlette
 
 
 class ReviewPages:
@@ -94,17 +99,31 @@ class ReviewPages:
     TEMPLATES = ("served_cases.html", "served_case.html", "served_finding.html", "served_message.html",
                  "served_rules.html", "served_links.html")
 
-    def __init__(self, views: dict[str, CaseView], log_path: Path, rules: dict):
+    def __init__(self, views: dict[str, CaseView], log_path: Path, rules: dict,
+                 stale: dict[str, str] | None = None):
         self.views, self.log_path, self.rules = views, log_path, rules
+        self.stale = dict(stale or {})  # case id -> why its findings may be out of date
         self.env = report_environment()
         self.token = secrets.token_urlsafe(32)
-        self.by_id = {cid: {f.id: f for f in v.result.findings} for cid, v in views.items()}
-        self.folded = {cid: {f.id: _fold(" ".join([v.person_name(f.person), *(v.person_name(r) for r in f.related),
-                                                   f.person, *f.related, f.unit or "",
-                                                   f.figures.get("unit_name", "")]))
-                             for f in v.result.findings} for cid, v in views.items()}
+        self.by_id: dict[str, dict[str, Finding]] = {}
+        self.folded: dict[str, dict[str, str]] = {}
+        for cid, v in views.items():
+            self.replace(cid, v, keep_stale=True)
         for name in self.TEMPLATES:
             self.env.get_template(name)  # compiled now, not on a reviewer's first click
+
+    def replace(self, case_id: str, view: CaseView, keep_stale: bool = False) -> None:
+        """Show this view of the case from now on (checked again after the app started from a stale one).
+
+        Its finding index is built before the view is swapped in, so a page never sees half of each."""
+        self.by_id[case_id] = {f.id: f for f in view.result.findings}
+        self.folded[case_id] = {f.id: _fold(" ".join([view.person_name(f.person),
+                                                      *(view.person_name(r) for r in f.related), f.person,
+                                                      *f.related, f.unit or "", f.figures.get("unit_name", "")]))
+                                for f in view.result.findings}
+        self.views[case_id] = view
+        if not keep_stale:
+            self.stale.pop(case_id, None)
 
     # What the log says
 
@@ -166,7 +185,8 @@ class ReviewPages:
                           "review_counts": review_counts(ids, {k: s.decision for k, s in decided.items()}),
                           "desk_counts": desk_counts(ids, decided, gone),
                           "to_check": self.to_check(cid) if view.result.ok else 0,
-                          "problems": [str(p) for p in view.result.problems[:20]]})
+                          "problems": [str(p) for p in view.result.problems[:20]],
+                          "stale": self.stale.get(cid, "")})
         return self.page("served_cases.html", cases=cases)
 
     async def case_page(self, request: Request) -> Response:
@@ -189,6 +209,7 @@ class ReviewPages:
         number, pages, shown = _paged(rows, q.get("page", "1"))
         keep = {k: v for k, v in {**chosen, "q": text}.items() if v}
         return self.page("served_case.html", case=view.result, view=view, rows=shown, total=len(rows), page=number,
+                         stale=self.stale.get(cid, ""),
                          pages=pages, chosen=chosen, text=text, gone=gone, review_states=(*REVIEW_STATES, "changed"),
                          desk_counts=desk_counts([f.id for f in view.result.findings], decided, gone),
                          case_rules=sorted({f.rule for f in view.result.findings}),

@@ -1,0 +1,384 @@
+"""Reusing a case's last results when nothing it depends on changed: the cache beside the reports.
+
+A run keeps, per case, what it found (`entry.json`: the CaseResult, the key it was computed under, the
+report files it wrote) and what the review app shows (`view.json`: the names, sources and evidence its
+findings cite). The key is made of content, never of clocks or paths: every input file's bytes, the rule
+files' bytes, riskcheck's version and its own code, the options that change results (as-of date, rule
+parameters, jurisdiction matching) and the reviewers' decisions on pairs of persons (they change who is
+whom). A case whose key is unchanged is not loaded again.
+
+The cache is never the only copy of anything: the inputs and the reports are the truth, and the cache can
+be deleted at any time. Anything wrong with it (missing, unreadable, written by another version, a result
+that does not read back exactly) means the case is checked afresh, with one line saying why. It is JSON
+with a format number, never pickle: a cache file is as untrusted as any file in the output folder. Files
+are written through a temporary file and renamed, so two runs sharing a cache leave the last one's entry
+whole, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import riskcheck
+from riskcheck.engine.findings import Finding, Step
+from riskcheck.errors import Problem
+from riskcheck.registry.cases import CaseMeta
+from riskcheck.results import CaseResult, CaseView, RunOptions
+from riskcheck.review.decisions import DecisionLog
+from riskcheck.review.events import FILE_NAME as REVIEWS_FILE, Event, Unreadable
+from riskcheck.review.links import current_links
+from riskcheck.review.state import ReviewState
+from riskcheck.rules.loader import LoadedRule
+
+FORMAT = 1  # raised whenever what the files hold changes shape: an older cache is then read as no cache
+CACHE_NAME = ".riskcheck-cache"  # inside the output folder unless --cache names another
+ENTRY, VIEW = "entry.json", "view.json"
+SAFE_CASE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
+MAX_CACHE_FILE = 2 * 1024 ** 3  # a cache file larger than this is not read (it could not be ours)
+
+Say = Callable[[str, str], None]  # (case, how its results were had: "reused", "re-ran (changed: ...)", "ran")
+
+
+class CacheUnreadable(ValueError):
+    """A cache file that cannot be used as it stands: the case is checked afresh."""
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of riskcheck's own files: a development checkout edited between runs is not trusted either."""
+    package = Path(riskcheck.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".lark", ".html", ".css", ".txt", ".md"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _engines() -> str:
+    """The versions of the libraries whose behaviour shapes results and pages: a new DuckDB is a new engine."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("duckdb", "jinja2", "lark", "numpy", "anyascii", "rapidfuzz", "jellyfish", "pyyaml", "openpyxl"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} none")
+    return ", ".join(found)
+
+
+def _file_hash(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CaseKey:
+    """What a case's results depend on: each input file's hash by its path in the cases folder, and the rest."""
+
+    files: dict[str, str]
+    parts: dict[str, str]  # "riskcheck version", "rules", "options", "link decisions" -> hash
+    reviews: str  # this case's decisions on findings: they change the report, not the findings
+
+    def to_json(self) -> dict:
+        return {"files": self.files, "parts": self.parts, "reviews": self.reviews}
+
+    def changes(self, earlier: "CaseKey") -> list[str]:
+        """What changed since `earlier`, in words a user knows: file names first, then the rest."""
+        names = sorted(set(self.files) | set(earlier.files))
+        changed = [n for n in names if self.files.get(n) != earlier.files.get(n)]
+        changed = [_short(n) for n in changed]
+        changed += [p for p in self.parts if self.parts[p] != earlier.parts.get(p)]
+        return changed
+
+
+def _short(name: str) -> str:
+    return name.rsplit("/", 1)[-1] if name.count("/") <= 1 else name
+
+
+def input_files(folder: Path, root: Path, meta: CaseMeta) -> list[Path]:
+    """Every file a case may read: its own folder's, and the cases folder's shared ones (loose files and
+    `_` folders), never the review log (its decisions are keyed apart). When an include may reach further
+    (case.yaml naming a path elsewhere, or another YAML file including), every file of the cases folder."""
+    reviews = {REVIEWS_FILE, REVIEWS_FILE + "-wal", REVIEWS_FILE + "-shm", REVIEWS_FILE + "-journal"}
+    own = [p for p in folder.rglob("*") if p.is_file()]
+    shared = [p for p in root.iterdir() if p.is_file() and p.name not in reviews]
+    for sub in root.iterdir():
+        if sub.is_dir() and sub.name.startswith("_"):
+            shared += [p for p in sub.rglob("*") if p.is_file()]
+    allowed = [folder.resolve(), *(s.resolve() for s in root.iterdir() if s.is_dir() and s.name.startswith("_"))]
+    reaches = any(not _inside_any((folder / target).resolve(), allowed) for target, _ in meta.include)
+    reaches = reaches or any(p.suffix in (".yaml", ".yml") and p.name != "case.yaml" and b"include" in p.read_bytes()
+                             for p in own + shared)
+    if reaches:
+        return sorted(p for p in root.rglob("*") if p.is_file() and not (p.parent == root and p.name in reviews))
+    return sorted(set(own + shared))
+
+
+def _inside_any(path: Path, folders: list[Path]) -> bool:
+    return any(path == f or f in path.parents for f in folders)
+
+
+def case_key(folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], options: RunOptions,
+             log: DecisionLog | None) -> CaseKey:
+    files = {p.relative_to(root).as_posix(): _file_hash(p) for p in input_files(folder, root, meta)}
+    rule_files = sorted({r.path.resolve() for r in rules})
+    rules_hash = _text_hash("\n".join(f"{r.id}" for r in sorted(rules, key=lambda r: r.id)) + "\n" +
+                            "\n".join(_file_hash(p) for p in rule_files))
+    chosen = {"as_of": options.as_of.isoformat() if options.as_of else None,
+              "params": {rid: {k: _plain(v) for k, v in sorted(ps.items())} for rid, ps in sorted(options.params.items())},
+              "match_jurisdiction": options.match_jurisdiction}
+    links = [asdict(d) for d in current_links(log, meta.id)] if log is not None else []
+    reviews: Any = []
+    if log is not None:
+        events, unreadable = log.read(meta.id)
+        reviews = [[asdict(e) for e in events], [asdict(u) for u in unreadable]]
+    return CaseKey(files, {
+        "riskcheck version": _text_hash(f"{riskcheck.__version__}\n{code_fingerprint()}\n{_engines()}"),
+        "rules": rules_hash,
+        "options": _text_hash(json.dumps(chosen, sort_keys=True, default=str)),
+        "link decisions": _text_hash(json.dumps(links, sort_keys=True, default=list)),
+        "folder name": _text_hash(meta.display),  # messages and pages name files by it ("cases/x/case.yaml")
+    }, _text_hash(json.dumps(reviews, sort_keys=True, default=list)))
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# CaseResult to JSON and back, exactly
+
+
+def result_to_json(result: CaseResult) -> dict:
+    return {
+        "id": result.id, "display": result.display, "title": result.title, "summary": result.summary,
+        "as_of": result.as_of.isoformat() if result.as_of else None,
+        "problems": [asdict(p) for p in result.problems], "warnings": [asdict(p) for p in result.warnings],
+        "findings": [asdict(f) for f in result.findings], "counts": result.counts,
+        "reviews": {k: _state_json(s) for k, s in result.reviews.items()},
+        "reviews_gone": [_state_json(s) for s in result.reviews_gone],
+        "reviews_unreadable": [asdict(u) for u in result.reviews_unreadable],
+        "reviewing": result.reviewing, "hints_to_check": result.hints_to_check,
+        "rules": None if result.rules is None else [r.id for r in result.rules],
+        "jurisdictions": result.jurisdictions, "rules_why": result.rules_why,
+    }
+
+
+def _state_json(state: ReviewState) -> dict:
+    return {"finding": state.finding, "history": [asdict(e) for e in state.history], "changed": state.changed,
+            "gone": state.gone}
+
+
+def _state(data: dict) -> ReviewState:
+    return ReviewState(data["finding"], [Event(**e) for e in data["history"]], data["changed"], data["gone"])
+
+
+def result_from_json(data: dict, rules: list[LoadedRule]) -> CaseResult:
+    """The CaseResult `result_to_json` wrote; its rules are the loaded ones of the same ids (they are keyed)."""
+    by_id = {r.id: r for r in rules}
+    chosen = data["rules"]
+    if chosen is not None and not all(rid in by_id for rid in chosen):
+        raise CacheUnreadable("it names rules this run does not load")
+    findings = [Finding(**{**f, "steps": [Step(**s) for s in f["steps"]]}) for f in data["findings"]]
+    return CaseResult(
+        id=data["id"], display=data["display"], title=data["title"], summary=data["summary"],
+        as_of=date.fromisoformat(data["as_of"]) if data["as_of"] else None,
+        problems=[Problem(**p) for p in data["problems"]], warnings=[Problem(**p) for p in data["warnings"]],
+        findings=findings, counts=data["counts"],
+        reviews={k: _state(s) for k, s in data["reviews"].items()},
+        reviews_gone=[_state(s) for s in data["reviews_gone"]],
+        reviews_unreadable=[Unreadable(**u) for u in data["reviews_unreadable"]],
+        reviewing=data["reviewing"], hints_to_check=data["hints_to_check"],
+        rules=None if chosen is None else [by_id[rid] for rid in chosen],
+        jurisdictions=data["jurisdictions"], rules_why=data["rules_why"])
+
+
+def _view_json(view: CaseView) -> dict:
+    return {"names": view.names, "sources": view.sources, "evidence": view.evidence, "pairs": view.pairs}
+
+
+# The cache on disk
+
+
+DATE_TAG = "$date"  # a date inside a finding (a date parameter, a computed value) is written {"$date": "..."}
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, date):
+        return {DATE_TAG: value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept in the cache")
+
+
+def _untag(obj: dict) -> Any:
+    if len(obj) == 1 and DATE_TAG in obj and isinstance(obj[DATE_TAG], str):
+        return date.fromisoformat(obj[DATE_TAG])
+    return obj
+
+
+def _dump(data: dict) -> bytes:
+    # Keys in the order they were made: a page iterates a dict (record counts, figures) in that order.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_tag).encode()
+
+
+def _load(data: bytes) -> Any:
+    return json.loads(data, object_hook=_untag)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise CacheUnreadable(f"{path.name} is missing")
+        if path.stat().st_size > MAX_CACHE_FILE:
+            raise CacheUnreadable(f"{path.name} is larger than a cache file may be")
+        data = _load(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CacheUnreadable(f"{path.name} cannot be read ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise CacheUnreadable(f"{path.name} is not a cache file")
+    if data.get("format") != FORMAT:
+        raise CacheUnreadable(f"{path.name} was written by another version of riskcheck")
+    return data
+
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    """Each file under a case's report folder by its path in it, with its hash."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): _file_hash(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class CaseCache:
+    """The cache of one run (or one start of the app): reads entries, decides reuse, writes what a run found.
+
+    `reports` is the output folder when a run writes reports there: a case is reused only if its report
+    files are there as written, else it is checked again (its report needs the store to be rendered)."""
+
+    folder: Path
+    reports: Path | None = None
+    say: Say | None = None
+    views: bool = True  # keep each case's view for the app too (it costs a pass over the findings' evidence)
+    keys: dict[str, CaseKey] = field(default_factory=dict)  # case id -> the key this run computed
+    how: dict[str, str] = field(default_factory=dict)  # case id -> reused | re-ran (changed: ...) | ran (...)
+
+    def case_dir(self, case_id: str) -> Path:
+        if not SAFE_CASE.fullmatch(case_id):
+            raise CacheUnreadable(f"{case_id!r} is not a name the cache keeps")
+        return self.folder / case_id
+
+    def told(self, case_id: str, how: str) -> None:
+        self.how[case_id] = how
+        if self.say:
+            self.say(case_id, how)
+
+    def entry(self, case_id: str) -> tuple[dict | None, str]:
+        """The case's entry as written (None with why when there is none that can be used)."""
+        try:
+            data = _read_json(self.case_dir(case_id) / ENTRY)
+            CaseKey(**data["key"])
+            return data, ""
+        except CacheUnreadable as exc:
+            if "is missing" in str(exc):
+                return None, "no earlier results"
+            return None, f"the cache could not be used: {exc}"
+        except (KeyError, TypeError):
+            return None, "the cache could not be used: its entry is not whole"
+
+    def reuse(self, folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], options: RunOptions,
+              log: DecisionLog | None) -> CaseResult | None:
+        """The case's last result if nothing it depends on changed and its report files are as written."""
+        key = case_key(folder, root, meta, rules, options, log)
+        self.keys[meta.id] = key
+        data, why = self.entry(meta.id)
+        if data is None:
+            self.told(meta.id, f"ran ({why})")
+            return None
+        changed = key.changes(CaseKey(**data["key"]))
+        if key.reviews != data["key"]["reviews"] and self.reports is not None:
+            changed.append("review decisions")
+        if changed:
+            self.told(meta.id, f"re-ran (changed: {', '.join(changed)})")
+            return None
+        if self.reports is not None and folder_hashes(self.reports / meta.id) != data.get("reports"):
+            self.told(meta.id, "re-ran (its report files are missing or were changed)")
+            return None
+        try:
+            result = result_from_json(data["result"], rules)
+        except (CacheUnreadable, KeyError, TypeError, ValueError) as exc:
+            self.told(meta.id, f"ran (the cache could not be used: {exc or 'its entry is not whole'})")
+            return None
+        self.told(meta.id, "reused")
+        return result
+
+    def keep(self, result: CaseResult, view: CaseView | None = None) -> str | None:
+        """Write the case's entry (and view), unless its result would not read back exactly; say why not."""
+        key = self.keys.get(result.id)
+        if key is None or not result.ok:
+            return None
+        rules = result.rules or []
+        as_json = result_to_json(result)
+        try:
+            text = _dump({"format": FORMAT, "key": key.to_json(), "result": as_json,
+                          "reports": folder_hashes(self.reports / result.id) if self.reports else None})
+            back = result_from_json(_load(text)["result"], rules)
+            if back != result or _dump(result_to_json(back)) != _dump(as_json):  # equal, and in the same order
+                return "its results do not read back exactly, so they are not kept"
+            view_text = _dump({"format": FORMAT, "key": key.to_json(), "view": _view_json(view)}) if view else None
+        except (TypeError, ValueError) as exc:
+            return f"its results cannot be written as JSON ({exc})"
+        case_dir = self.case_dir(result.id)
+        if view_text is not None:
+            _write_atomic(case_dir / VIEW, view_text)
+        _write_atomic(case_dir / ENTRY, text)  # last: an entry names a whole set
+        return None
+
+    def view(self, folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], options: RunOptions,
+             log: DecisionLog | None) -> tuple[CaseView | None, str]:
+        """The case's last view for the app, and "" when it is current or why it is stale.
+
+        A stale view is still given: the app shows it, says so, and checks the case again."""
+        key = case_key(folder, root, meta, rules, options, log)
+        self.keys[meta.id] = key
+        data, why = self.entry(meta.id)
+        if data is None:
+            return None, why
+        try:
+            view_data = _read_json(self.case_dir(meta.id) / VIEW)
+            if view_data["key"] != data["key"]:
+                return None, "the cache's view is of another run"
+            result = result_from_json(data["result"], rules)
+            v = view_data["view"]
+            view = CaseView(result, v["names"], v["sources"], v["evidence"], v["pairs"])
+        except CacheUnreadable as exc:
+            return None, f"the cache could not be used: {exc}"
+        except (KeyError, TypeError, ValueError):
+            return None, "the cache could not be used: its entry is not whole"
+        changed = key.changes(CaseKey(**data["key"]))
+        return view, (f"changed since the last run ({', '.join(changed)})" if changed else "")
