@@ -179,21 +179,23 @@ def main() -> None:
         if not_linked:
             print(f"  {'':>9}  name and birth date agreed but not linked: "
                   + ", ".join(f"{why} {count:,}" for why, count in not_linked.items()))
-    print("\nkinship to the third degree (one rule, kin.degree <= 3, over recorded and derived links; "
-          "a run of its own):")
-    for n, deg_wall, deg_peak, deg_code, total, by_degree in degree_rows:
-        print(f"  {n:>9,}: {deg_wall:.1f} s, peak {deg_peak:,.0f} MB, {total:,} findings"
-              + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(by_degree.items()))})" if by_degree else "")
-              + ("" if deg_code == 0 else f"  (exit {deg_code})"))
-    print("\nunit indicators (rules/signals) added to the Kazakh pack (one more run; bench/signals.py calibrates them):")
-    for n, wall, sig_wall, sig_peak, sig_code, planted, by_cluster, by_surname, per_rule, outside in signal_rows:
-        extra = sig_wall - wall
-        print(f"  {n:>9,}: {sig_wall:.1f} s with them, {wall:.1f} s without: +{extra:.1f} s, "
-              f"{max(extra, 0) / sig_wall:.0%} of the run; peak {sig_peak:,.0f} MB; units flagged "
-              + (", ".join(f"{rule} {count}" for rule, count in sorted(per_rule.items())) or "none")
-              + f"; planted family units {planted}: family-cluster found {by_cluster}, surname-clustering "
-              f"{by_surname}; flagged outside planted units and the planted directorate: {outside}"
-              + ("" if sig_code == 0 else f"  (exit {sig_code})"))
+    if degree_rows:
+        print("\nkinship to the third degree (one rule, kin.degree <= 3, over recorded and derived links; "
+              "a run of its own):")
+        for n, deg_wall, deg_peak, deg_code, total, by_degree in degree_rows:
+            print(f"  {n:>9,}: {deg_wall:.1f} s, peak {deg_peak:,.0f} MB, {total:,} findings"
+                  + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(by_degree.items()))})" if by_degree else "")
+                  + ("" if deg_code == 0 else f"  (exit {deg_code})"))
+    if signal_rows:
+        print("\nunit indicators (rules/signals) added to the Kazakh pack (one more run; bench/signals.py calibrates them):")
+        for n, wall, sig_wall, sig_peak, sig_code, planted, by_cluster, by_surname, per_rule, outside in signal_rows:
+            extra = sig_wall - wall
+            print(f"  {n:>9,}: {sig_wall:.1f} s with them, {wall:.1f} s without: +{extra:.1f} s, "
+                  f"{max(extra, 0) / sig_wall:.0%} of the run; peak {sig_peak:,.0f} MB; units flagged "
+                  + (", ".join(f"{rule} {count}" for rule, count in sorted(per_rule.items())) or "none")
+                  + f"; planted family units {planted}: family-cluster found {by_cluster}, surname-clustering "
+                  f"{by_surname}; flagged outside planted units and the planted directorate: {outside}"
+                  + ("" if sig_code == 0 else f"  (exit {sig_code})"))
     if len(rows) > 1:
         print("\ngrowth:")
         for before, after in zip(rows, rows[1:]):
