@@ -41,11 +41,12 @@ def riskcheck(*args: str) -> list[str]:
     return [sys.executable, "-m", "riskcheck", *args]
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int]:
-    """Run cmd; return (wall seconds, peak resident MB, exit code)."""
+def measure(cmd: list[str], log: Path | None = None) -> tuple[float, float, int]:
+    """Run cmd; return (wall seconds, peak resident MB, exit code). Its stderr goes to `log` if given."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(log or os.devnull, "w") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
@@ -63,7 +64,9 @@ def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path
     peer_wall, peer_peak, peer_code = measure([sys.executable, str(REPO / "bench" / "peer.py"), str(registry / case),
                                               str(twin_keys)])
     rule_args = [arg for rule in rules for arg in ("--rules", str(rule))]
-    wall, peak, code = measure(riskcheck("run", str(registry), *rule_args, "--out", str(out)))
+    # Its stage lines go to a log beside the reports: a national run says where it is while it runs.
+    wall, peak, code = measure(riskcheck("run", str(registry), *rule_args, "--out", str(out), "--progress"),
+                               out.parent / f"{out.name}.log")
     truth = json.loads((registry / "ground-truth.json").read_text())
     doc = json.loads((out / case / "findings.json").read_text()) if code == 0 else {}
     found = [f for f in doc.get("findings", []) if not f.get("unit")]
