@@ -12,6 +12,8 @@ of the planted family units.
     python bench/national.py                      # 10k, 100k and 1M persons
     python bench/national.py --sizes 10000 100000 # a quicker run
     python bench/national.py --keep /tmp/bench    # keep the generated registries (reused next time)
+    python bench/national.py --sizes 1000000 10000000 --no-extras --with-signals --keep /work/scale-cache
+                                                  # ten million: only the Kazakh pack and indicators beside the twin
 """
 
 from __future__ import annotations
@@ -39,12 +41,62 @@ def riskcheck(*args: str) -> list[str]:
     return [sys.executable, "-m", "riskcheck", *args]
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int]:
-    """Run cmd; return (wall seconds, peak resident MB, exit code)."""
+def measure(cmd: list[str], log: Path | None = None) -> tuple[float, float, int]:
+    """Run cmd; return (wall seconds, peak resident MB, exit code). Its stderr goes to `log` if given."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(log or os.devnull, "w") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def finding_key(f: dict) -> tuple:
+    return (f["rule"], f["person"], tuple(f["related"]), f["status"])
+
+
+def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path, ...] = (REPO / "rules" / "kz",)
+                         ) -> dict:
+    """The twin and `riskcheck run` on one registry, one after the other in this run, each measured with wait4;
+    riskcheck's findings compared with the generator's ground truth and with the twin's (the four rules it has)."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    twin_keys = out.parent / f"{out.name}.twin.json"
+    peer_wall, peer_peak, peer_code = measure([sys.executable, str(REPO / "bench" / "peer.py"), str(registry / case),
+                                              str(twin_keys)])
+    rule_args = [arg for rule in rules for arg in ("--rules", str(rule))]
+    # Its stage lines go to a log beside the reports: a national run says where it is while it runs.
+    wall, peak, code = measure(riskcheck("run", str(registry), *rule_args, "--out", str(out), "--progress"),
+                               out.parent / f"{out.name}.log")
+    truth = json.loads((registry / "ground-truth.json").read_text())
+    doc = json.loads((out / case / "findings.json").read_text()) if code == 0 else {}
+    found = [f for f in doc.get("findings", []) if not f.get("unit")]
+    expected, got = Counter(map(finding_key, truth["expected"])), Counter(map(finding_key, found))
+    planted = Counter(finding_key(e) for e in truth["expected"] if e["planted"])
+    twin = {(r, p, tuple(rel), st) for r, p, rel, st in json.loads(twin_keys.read_text())} if peer_code == 0 else set()
+    twin_rules = {k[0] for k in twin}
+    mine = {k for k in got if k[0] in twin_rules}
+    return {"persons": truth["counts"]["persons"], "counts": truth["counts"], "wall": wall, "peak": peak, "code": code,
+            "peer_wall": peer_wall, "peer_peak": peer_peak, "peer_code": peer_code, "found": found, "doc": doc,
+            "planted_found": sum((planted & got).values()), "planted": sum(planted.values()),
+            "unexpected": sum((got - expected).values()), "missed": sum((expected - got).values()),
+            "only_riskcheck": len(mine - twin), "only_twin": len(twin - mine), "twin_total": len(twin),
+            "quiet": sum(truth.get("planted_without_finding", {}).values())}
+
+
+def print_side_by_side(rows: list[dict], what: str) -> None:
+    """One line a registry: riskcheck beside the twin (wall, peak, ratio), and its findings beside the ground
+    truth and the twin's."""
+    print(f"\nriskcheck beside the SQL twin (bench/peer.py) on {what}, measured one after the other in this run:")
+    print(f"{'persons':>11} {'wall s':>7} {'peak MB':>8} {'twin s':>7} {'twin MB':>8} {'x twin':>6} "
+          f"{'planted found':>14} {'unexpected':>10} {'missed':>6} {'same as twin':>13}")
+    for r in rows:
+        same = ("yes" if r["only_riskcheck"] == r["only_twin"] == 0
+                else f"{r['only_riskcheck']} only rc, {r['only_twin']} only twin")
+        print(f"{r['persons']:>11,} {r['wall']:>7.1f} {r['peak']:>8,.0f} {r['peer_wall']:>7.1f} {r['peer_peak']:>8,.0f} "
+              f"{r['wall'] / r['peer_wall']:>6.1f} {str(r['planted_found']) + '/' + str(r['planted']):>14} "
+              f"{r['unexpected']:>10} {r['missed']:>6} {same:>13}"
+              + ("" if r["code"] == 0 else f"  (exit {r['code']})") + ("" if r["peer_code"] == 0 else
+                                                                       f"  (twin exit {r['peer_code']})"))
 
 
 def main() -> None:
@@ -52,35 +104,37 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep (and reuse) generated registries in")
+    parser.add_argument("--no-extras", dest="extras", action="store_false",
+                        help="only the Kazakh pack beside the twin: no third-degree run, no unit-indicator run")
+    parser.add_argument("--with-signals", action="store_true",
+                        help="the run beside the twin has the unit indicators too (rules/signals), as a national "
+                             "desk would run it; the ratio then includes their cost")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="riskcheck-bench-"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
-    rows, identity_rows, degree_rows, signal_rows = [], [], [], []
+    rows, identity_rows, degree_rows, signal_rows, made = [], [], [], [], []
     for n in args.sizes:
         registry = work / f"n{n}-s{args.seed}"
         if not (registry / "ground-truth.json").exists():
-            t0 = time.perf_counter()
-            subprocess.run(riskcheck("synth", str(registry), "--persons", str(n), "--seed", str(args.seed)),
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            print(f"generated {n:,} persons in {time.perf_counter() - t0:.1f}s")
+            made.append((n, *measure(riskcheck("synth", str(registry), "--persons", str(n), "--seed", str(args.seed)))))
+            print(f"generated {n:,} persons in {made[-1][1]:.1f}s, peak {made[-1][2]:,.0f} MB")
         out = work / f"report-n{n}"
-        shutil.rmtree(out, ignore_errors=True)
-        peer_wall, peer_peak, _ = measure([sys.executable, str(REPO / "bench" / "peer.py"), str(registry / "synthetic")])
-        wall, peak, code = measure(riskcheck("run", str(registry), "--rules", str(REPO / "rules" / "kz"), "--out", str(out)))
-        truth = json.loads((registry / "ground-truth.json").read_text())
-        doc = json.loads((out / "synthetic" / "findings.json").read_text()) if code == 0 else {}
-        found = doc.get("findings", [])
+        side = compare_side_by_side(registry, "synthetic", out,
+                                    (REPO / "rules" / "kz", *((SIGNALS,) if args.with_signals else ())))
+        wall, peak, code, found, doc = side["wall"], side["peak"], side["code"], side["found"], side["doc"]
         ident = doc.get("identity", {})
         identity_rows.append((n, len(ident.get("links", [])), len(ident.get("possible", [])),
                               ident.get("possible_not_compared", 0), len(ident.get("hints", [])),
                               ident.get("hints_not_listed", 0), ident.get("ambiguous_patronymics", 0),
                               ident.get("not_linked", {})))
-        quiet = truth.get("planted_without_finding", {})
-        key = lambda f: (f["rule"], f["person"], tuple(f["related"]), f["status"])
-        expected, got = Counter(map(key, truth["expected"])), Counter(map(key, found))
-        planted = Counter(key(e) for e in truth["expected"] if e["planted"])
         biggest = max((p.stat().st_size for p in out.rglob("*.html")), default=0)
+        rows.append((n, side["counts"], wall, peak, code, Counter(f["rule"] for f in found),
+                     side["planted_found"], side["planted"], side["unexpected"], side["missed"], biggest,
+                     side["peer_wall"], side["peer_peak"], side["quiet"], side))
+        if not args.extras:
+            continue
+        truth = json.loads((registry / "ground-truth.json").read_text())
         deg_out = work / f"report-degree3-n{n}"
         shutil.rmtree(deg_out, ignore_errors=True)
         deg_wall, deg_peak, deg_code = measure(riskcheck("run", str(registry), "--rules", str(DEGREE_RULE),
@@ -95,24 +149,26 @@ def main() -> None:
         sig_found = json.loads((sig_out / "synthetic" / "findings.json").read_text())["findings"] if sig_code == 0 else []
         units = {(f["rule"], f["unit"]) for f in sig_found if f.get("unit") and f["status"] == "flagged"}
         families = truth.get("planted_family_units", [])
-        allowed = {"o-planted"} | {u for p in families for u in [p["unit"], *p["units_above"]]}
+        allowed = {u for p in families for u in [p["unit"], *p["units_above"]]}
         signal_rows.append((n, wall, sig_wall, sig_peak, sig_code, len(families),
                             sum(("family-cluster", p["unit"]) in units for p in families),
                             sum(("surname-clustering", p["unit"]) in units for p in families),
-                            Counter(rule for rule, unit in units), sum(1 for _, u in units if u not in allowed)))
-        rows.append((n, truth["counts"], wall, peak, code, Counter(f["rule"] for f in found),
-                     sum((planted & got).values()), sum(planted.values()), sum((got - expected).values()),
-                     sum((expected - got).values()), biggest, peer_wall, peer_peak, sum(quiet.values())))
+                            Counter(rule for rule, unit in units),
+                            sum(1 for _, u in units if u not in allowed and not u.endswith("o-planted"))))
     print()
     print(f"{'persons':>10} {'relations':>10} {'positions':>9} {'tenures':>8} {'verdicts':>8} "
           f"{'wall s':>7} {'peak MB':>8} {'peer s':>7} {'peer MB':>8} {'x peer':>6} "
           f"{'planted found':>14} {'unexpected':>10} {'missed':>6} {'largest html':>12}")
     for (n, c, wall, peak, code, per_rule, hit, planted, extra, missed, biggest, peer_wall, peer_peak,
-         quiet) in rows:
+         quiet, _) in rows:
         print(f"{c['persons']:>10,} {c['relations']:>10,} {c['positions']:>9,} {c['tenures']:>8,} {c['verdicts']:>8,} "
               f"{wall:>7.1f} {peak:>8,.0f} {peer_wall:>7.1f} {peer_peak:>8,.0f} {wall / peer_wall:>6.1f} "
               f"{f'{hit}/{planted}':>14} {extra:>10} {missed:>6} {biggest / 1e6:>10.2f}MB"
               + ("" if code == 0 else f"  (exit {code})"))
+    print_side_by_side([row[14] for row in rows], "riskcheck synth's registry")
+    if made:
+        print("\nriskcheck synth: " + ", ".join(f"{n:,} persons {wall:.1f} s, peak {peak:,.0f} MB"
+                                               + ("" if code == 0 else f" (exit {code})") for n, wall, peak, code in made))
     print("\nplanted to give no finding (a rumoured link, a namesake born the same day; a finding for one would "
           "count as unexpected): " + ", ".join(f"{row[0]:,}: {row[13]}" for row in rows))
     print("\nfindings per rule:")
@@ -126,21 +182,23 @@ def main() -> None:
         if not_linked:
             print(f"  {'':>9}  name and birth date agreed but not linked: "
                   + ", ".join(f"{why} {count:,}" for why, count in not_linked.items()))
-    print("\nkinship to the third degree (one rule, kin.degree <= 3, over recorded and derived links; "
-          "a run of its own):")
-    for n, deg_wall, deg_peak, deg_code, total, by_degree in degree_rows:
-        print(f"  {n:>9,}: {deg_wall:.1f} s, peak {deg_peak:,.0f} MB, {total:,} findings"
-              + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(by_degree.items()))})" if by_degree else "")
-              + ("" if deg_code == 0 else f"  (exit {deg_code})"))
-    print("\nunit indicators (rules/signals) added to the Kazakh pack (one more run; bench/signals.py calibrates them):")
-    for n, wall, sig_wall, sig_peak, sig_code, planted, by_cluster, by_surname, per_rule, outside in signal_rows:
-        extra = sig_wall - wall
-        print(f"  {n:>9,}: {sig_wall:.1f} s with them, {wall:.1f} s without: +{extra:.1f} s, "
-              f"{max(extra, 0) / sig_wall:.0%} of the run; peak {sig_peak:,.0f} MB; units flagged "
-              + (", ".join(f"{rule} {count}" for rule, count in sorted(per_rule.items())) or "none")
-              + f"; planted family units {planted}: family-cluster found {by_cluster}, surname-clustering "
-              f"{by_surname}; flagged outside planted units and the planted directorate: {outside}"
-              + ("" if sig_code == 0 else f"  (exit {sig_code})"))
+    if degree_rows:
+        print("\nkinship to the third degree (one rule, kin.degree <= 3, over recorded and derived links; "
+              "a run of its own):")
+        for n, deg_wall, deg_peak, deg_code, total, by_degree in degree_rows:
+            print(f"  {n:>9,}: {deg_wall:.1f} s, peak {deg_peak:,.0f} MB, {total:,} findings"
+                  + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(by_degree.items()))})" if by_degree else "")
+                  + ("" if deg_code == 0 else f"  (exit {deg_code})"))
+    if signal_rows:
+        print("\nunit indicators (rules/signals) added to the Kazakh pack (one more run; bench/signals.py calibrates them):")
+        for n, wall, sig_wall, sig_peak, sig_code, planted, by_cluster, by_surname, per_rule, outside in signal_rows:
+            extra = sig_wall - wall
+            print(f"  {n:>9,}: {sig_wall:.1f} s with them, {wall:.1f} s without: +{extra:.1f} s, "
+                  f"{max(extra, 0) / sig_wall:.0%} of the run; peak {sig_peak:,.0f} MB; units flagged "
+                  + (", ".join(f"{rule} {count}" for rule, count in sorted(per_rule.items())) or "none")
+                  + f"; planted family units {planted}: family-cluster found {by_cluster}, surname-clustering "
+                  f"{by_surname}; flagged outside planted units and the planted directorate: {outside}"
+                  + ("" if sig_code == 0 else f"  (exit {sig_code})"))
     if len(rows) > 1:
         print("\ngrowth:")
         for before, after in zip(rows, rows[1:]):

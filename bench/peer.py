@@ -5,6 +5,7 @@ dates (a date that is not a full day is NULL, so the row drops out), no identity
 evidence, no reports. It is the floor riskcheck's own run is measured against in bench/national.py.
 
     python bench/peer.py CASE_FOLDER          # prints findings per rule and the seconds taken
+    python bench/peer.py CASE_FOLDER keys.json  # and writes them as [rule, person, [related], status]
 """
 
 from __future__ import annotations
@@ -102,17 +103,28 @@ RULES = {
 }
 
 
-def run(case: Path, as_of: str = "2025-11-01") -> dict[str, int]:
+def run(case: Path, as_of: str = "2025-11-01") -> dict[str, list[tuple]]:
+    """Each rule's rows: (person, related) or (person, related, status)."""
     conn = duckdb.connect(":memory:")
     for name in FILES:
         conn.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
                      [str(case / f"{name}.csv")])
     conn.execute(LOAD)
     conn.execute(KIN)
-    return {rule: len(conn.execute(sql.format(as_of=as_of)).fetchall()) for rule, sql in RULES.items()}
+    return {rule: conn.execute(sql.format(as_of=as_of)).fetchall() for rule, sql in RULES.items()}
+
+
+def finding_keys(rows: dict[str, list[tuple]]) -> list[list]:
+    """The rows as riskcheck's findings are compared: [rule, person, [related], status] (flagged where the rule
+    gives no status)."""
+    return sorted([rule, r[0], [r[1]], r[2] if len(r) > 2 else "flagged"] for rule, found in rows.items() for r in found)
 
 
 if __name__ == "__main__":
+    # python bench/peer.py CASE_FOLDER [KEYS.json]: with KEYS.json, the findings are written there too
     start = time.perf_counter()
-    counts = run(Path(sys.argv[1]))
-    print(f"{time.perf_counter() - start:.1f}s " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    found = run(Path(sys.argv[1]))
+    print(f"{time.perf_counter() - start:.1f}s " + ", ".join(f"{k} {len(v)}" for k, v in found.items()))
+    if len(sys.argv) > 2:
+        import json
+        Path(sys.argv[2]).write_text(json.dumps(finding_keys(found)))

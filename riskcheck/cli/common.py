@@ -85,14 +85,15 @@ def load_rules_or_exit(paths: list[Path]) -> list[LoadedRule]:
 
 
 class StageLog:
-    """One line per finished stage, with counts and elapsed time, on an interactive terminal only."""
+    """One line per finished stage, with counts and elapsed time, on an interactive terminal (or always, with
+    `always`: a national run logged to a file says where it is)."""
 
-    def __init__(self) -> None:
+    def __init__(self, always: bool = False) -> None:
         import time
 
         self.clock = time.perf_counter
         self.start = self.clock()
-        self.enabled = sys.stderr.isatty()
+        self.enabled = always or sys.stderr.isatty()
 
     def __call__(self, case: str, text: str) -> None:
         if self.enabled:

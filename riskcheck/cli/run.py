@@ -38,9 +38,12 @@ cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=
               help="Override a rule parameter for this run (repeatable; lists are comma-separated).")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES)), default=None,
               help="Exit with code 1 if a flagged or pending finding has this severity or higher.")
+@click.option("--progress", is_flag=True,
+              help="Print a line per stage with the seconds elapsed, even when not on a terminal "
+                   "(a long run logged to a file).")
 @cache_options
 def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path, as_of: date | None, params: tuple[str, ...],
-                fail_on: str | None, cache_dir: Path | None, no_cache: bool) -> None:
+                fail_on: str | None, progress: bool, cache_dir: Path | None, no_cache: bool) -> None:
     """Check the cases in CASES and write a reasoned report for each.
 
     CASES is a folder of case folders (or one case folder). For every case riskcheck writes
@@ -56,6 +59,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
       riskcheck run cases/ --param kinship-convicted-official.close_relatives=parent,child,spouse
       riskcheck run cases/ --fail-on high      # exit 1 if any high-severity lead is found
       riskcheck run cases/ --no-cache          # check every case afresh
+      riskcheck run /data/national --progress 2> run.log   # a line per stage, in the log
 
     A case nothing of which changed since the last run into OUT (its files, the rules, the options,
     riskcheck itself, reviewers' decisions) is not checked again: its results are read back from
@@ -68,7 +72,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
-    stage = StageLog()
+    stage = StageLog(always=progress)
     try:
         log = DecisionLog.open_existing(reviews_path(discover_cases(cases)[0]))
     except (ProblemError, ReviewError) as exc:

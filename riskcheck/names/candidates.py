@@ -97,12 +97,16 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     # Records with a surname are blocked by it (a link needs the surnames equal); records without one, by
     # their given names. Given names are far more concentrated than surnames: blocking everyone by them
     # made most of the work.
+    # nk_rkeys holds each (id, kind, key) of a surname or given name once, and nk_person each id once: no
+    # DISTINCT is needed here or below. A block's size is counted by grouping and joined back, a third faster
+    # than a window over a million persons.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_link_blocks AS
-        SELECT *, count(*) OVER (PARTITION BY day, kind, key) AS n FROM (
-            SELECT DISTINCT r.id, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.id = r.id
-            WHERE p.day IS NOT NULL AND r.kind IN ('s', 'g'))
-        WHERE kind = 's' OR id NOT IN (SELECT id FROM nk_rkeys WHERE kind = 's')
+        WITH b AS MATERIALIZED (
+            SELECT r.id, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.id = r.id
+            WHERE p.day IS NOT NULL
+              AND (r.kind = 's' OR (r.kind = 'g' AND r.id NOT IN (SELECT id FROM nk_rkeys WHERE kind = 's'))))
+        SELECT b.*, n.n FROM b JOIN (SELECT day, kind, key, count(*) AS n FROM b GROUP BY ALL) n USING (day, kind, key)
     """)
     # A link needs every word the same but for spelling, so a pair that shares a surname must have the same
     # given names, or given names two letters apart (Aibek, Alibek: a typo, or twins, which a reviewer
@@ -131,7 +135,7 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
         CREATE OR REPLACE TEMP TABLE nk_name_blocks AS
         SELECT b.*, count(*) OVER (PARTITION BY s, g, year) AS n_year, count(*) OVER (PARTITION BY s, g) AS n_all,
                count(*) FILTER (WHERE year IS NULL) OVER (PARTITION BY s, g) AS n_unknown
-        FROM (SELECT DISTINCT s.id, s.key AS s, g.key AS g, p.year, p.day, p.lo, p.hi
+        FROM (SELECT s.id, s.key AS s, g.key AS g, p.year, p.day, p.lo, p.hi
               FROM nk_rkeys s JOIN nk_rkeys g ON g.id = s.id AND g.kind = 'g'
               JOIN nk_person p ON p.id = s.id WHERE s.kind = 's') b
     """)
@@ -170,7 +174,7 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     lo, hi = age_gap
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_parents AS
-        SELECT DISTINCT p.id, s.key AS s, gf.key AS fk, year(p.lo) AS ylo, year(p.hi) AS yhi, p.gender
+        SELECT p.id, s.key AS s, gf.key AS fk, year(p.lo) AS ylo, year(p.hi) AS yhi, p.gender
         FROM nk_person p JOIN nk_rkeys s ON s.id = p.id AND s.kind = 's'
         JOIN nk_rkeys gf ON gf.id = p.id AND gf.kind = 'gf'
         WHERE p.lo IS NOT NULL AND p.hi IS NOT NULL AND coalesce(p.gender, '') <> 'f'
@@ -181,7 +185,7 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     # with thousands. Only children whose count is small are paired, and counted exactly.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_children AS
-        SELECT DISTINCT c.id, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi
+        SELECT c.id, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi
         FROM nk_person c JOIN nk_rkeys s ON s.id = c.id AND s.kind = 's'
         JOIN nk_rkeys pk ON pk.id = c.id AND pk.kind = 'p'
         WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.id NOT IN (SELECT id FROM nk_merged)

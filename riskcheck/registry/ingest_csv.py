@@ -40,37 +40,32 @@ def insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, 
 
 @contextmanager
 def _utf8(path: Path, shown: str, notes: list[Problem]) -> Iterator[Path]:
-    """The file as UTF-8 without a byte-order mark: as it is, or transcoded into a temporary copy."""
+    """The file as UTF-8: as it is, or transcoded into a temporary copy. A byte-order mark (Excel's "CSV
+    UTF-8") is read in place: DuckDB and this module's own reads skip it, so a national file is not copied."""
+    # The first megabyte decides (a Cyrillic export shows it at once); a bad byte later is DuckDB's error,
+    # with its row. Reading every file twice would cost a national run half a second.
     with open(path, "rb") as fh:
-        head = fh.read(4)
-    encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else None
-    if encoding is None:
-        # The first megabyte decides (a Cyrillic export shows it at once); a bad byte later is DuckDB's error,
-        # with its row. Reading every file twice would cost a national run half a second.
-        with open(path, "rb") as fh:
-            sample = fh.read(1 << 20)
-        try:
-            sample.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(sample) - 4:  # not just a character cut at the end of the sample
-                encoding = "cp1251"
-    if encoding is None:
-        yield path
-        return
-    if encoding == "cp1251":
-        notes.append(Problem(shown, None, "not UTF-8; read as Windows-1251 (Cyrillic, as Excel saves it "
-                                          "in a Russian or Kazakh locale). Check the names look right, or save "
-                                          "the file as CSV UTF-8"))
-    with tempfile.TemporaryDirectory(prefix="riskcheck-") as tmp:
-        copy = Path(tmp) / "records.csv"
-        with open(path, encoding=encoding, newline="") as src, open(copy, "w", encoding="utf-8", newline="") as dst:
-            shutil.copyfileobj(src, dst)
-        yield copy
+        sample = fh.read(1 << 20)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a character cut at the end of the sample
+            notes.append(Problem(shown, None, "not UTF-8; read as Windows-1251 (Cyrillic, as Excel saves it "
+                                              "in a Russian or Kazakh locale). Check the names look right, or save "
+                                              "the file as CSV UTF-8"))
+            with tempfile.TemporaryDirectory(prefix="riskcheck-") as tmp:
+                copy = Path(tmp) / "records.csv"
+                with open(path, encoding="cp1251", newline="") as src, \
+                        open(copy, "w", encoding="utf-8", newline="") as dst:
+                    shutil.copyfileobj(src, dst)
+                yield copy
+            return
+    yield path
 
 
 def _delimiter(path: Path, shown: str, notes: list[Problem]) -> str:
     """`,` as the contract says, or `;` when the header uses only that (Excel's CSV in many locales)."""
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         header = fh.readline()
     if ";" in header and "," not in header:
         notes.append(Problem(shown, 1, "cells are separated by ';' (as Excel saves CSV in many locales); "
@@ -129,7 +124,7 @@ def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
 
 
 def _first_row(path: Path, delim: str) -> list[str]:
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         return next(csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True), [])
 
 
@@ -142,7 +137,7 @@ def _insert_csv_row_by_row(conn: duckdb.DuckDBPyConnection, schema: Schema, type
     rows: list[RawRow] = []
     unread: list[str] = []
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
             records = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=True)
             header = [h.strip() for h in next(records, [])]
             problems += [Problem(shown, 1, f"unknown column; {type_name} have {', '.join(rtype.fields)}",

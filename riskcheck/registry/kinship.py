@@ -74,23 +74,29 @@ def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     status, period = _path_of_two("s", "b")
     conn.execute(f"""
         CREATE TABLE kin_spouse AS
-        SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind, {status},
-               s.relative_id AS via, [s.relative_id] || b.through AS through, s.relations || b.relations AS relations,
-               {period}, g.degree, g.line, s.kind AS affinity_via
-        FROM kin_direct s
-        JOIN (SELECT * FROM kin_direct UNION ALL SELECT * FROM kin_blood) b
-          ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
-        JOIN kin_through_spouse t ON t.kind = b.kind
-        JOIN kin_degree g ON g.kind = t.inlaw
-        WHERE s.kind IN ({couples}) AND s.person_id IN (SELECT id FROM kin_anchor)
-          AND b.relative_id IN (SELECT id FROM kin_anchor)
-          -- two anti-joins on equalities: one NOT EXISTS with an OR inside costs DuckDB a second more
-          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
+        WITH candidates AS MATERIALIZED (
+            SELECT s.id || b.id AS id, s.person_id, b.relative_id, t.inlaw AS kind, {status},
+                   s.relative_id AS via, [s.relative_id] || b.through AS through, s.relations || b.relations AS relations,
+                   {period}, g.degree, g.line, s.kind AS affinity_via
+            FROM kin_direct s
+            JOIN (SELECT * FROM kin_direct UNION ALL SELECT * FROM kin_blood) b
+              ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
+            JOIN kin_through_spouse t ON t.kind = b.kind
+            JOIN kin_degree g ON g.kind = t.inlaw
+            WHERE s.kind IN ({couples}) AND s.person_id IN (SELECT id FROM kin_anchor)
+              AND b.relative_id IN (SELECT id FROM kin_anchor)),
+        -- the recorded links between the pairs above: found by joining the few derived pairs to the records
+        -- once, where an anti-join against every recorded link hashed millions of them, twice
+        recorded AS MATERIALIZED (
+            SELECT DISTINCT d.person_id, d.relative_id, d.kind FROM kin_direct d
+            SEMI JOIN candidates c ON c.person_id = d.person_id AND c.relative_id = d.relative_id)
+        SELECT c.* FROM candidates c
+        WHERE NOT EXISTS (SELECT 1 FROM recorded d WHERE d.person_id = c.person_id AND d.relative_id = c.relative_id
                           AND d.kind IN ({exact}))
-          AND NOT EXISTS (SELECT 1 FROM kin_direct d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id
-                          AND d.kind = t.inlaw)
+          AND NOT EXISTS (SELECT 1 FROM recorded d WHERE d.person_id = c.person_id AND d.relative_id = c.relative_id
+                          AND d.kind = c.kind)
           -- a grandmother is not also her grandchild's grandparent-in-law through the grandfather
-          AND NOT EXISTS (SELECT 1 FROM kin_blood d WHERE d.person_id = s.person_id AND d.relative_id = b.relative_id)
+          AND NOT EXISTS (SELECT 1 FROM kin_blood d WHERE d.person_id = c.person_id AND d.relative_id = c.relative_id)
     """)
     conn.execute("DROP TABLE kin_anchor")
 

@@ -16,9 +16,13 @@ Set-oriented SQL keeps one code path for a 20-record case and a national registr
 
 from __future__ import annotations
 
+import itertools
+import os
+import tempfile
+
 import duckdb
 
-from riskcheck.registry.budgets import MEMORY_LIMIT, SPILL_LIMIT
+from riskcheck.registry.budgets import MEMORY_LIMIT, SPILL_DIR, SPILL_LIMIT
 from riskcheck.registry.date_macros import DATE_MACROS
 from riskcheck.registry.schema import Schema
 from riskcheck.sqlio import lit, q
@@ -29,13 +33,24 @@ def connect() -> duckdb.DuckDBPyConnection:
     # An in-memory store never needs a checkpoint, but DuckDB runs one after every 16 MB written, and at a
     # million persons each took a second or more between statements.
     conn = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "checkpoint_threshold": "1TB",
-                                              "max_temp_directory_size": SPILL_LIMIT})
+                                              "max_temp_directory_size": SPILL_LIMIT,
+                                              "temp_directory": _spill_folder()})
     conn.execute("SET preserve_insertion_order = true")
     # DuckDB never prints progress itself; the run's watcher turns tracking on for rule queries only (it
     # costs about 2 s of a million-person store build).
     conn.execute("SET enable_progress_bar = false; SET enable_progress_bar_print = false")
     conn.execute(DATE_MACROS)
     return conn
+
+
+def _spill_folder() -> str:
+    """A folder no other store shares (DuckDB names its spill files alike), which DuckDB creates only when it
+    spills and removes when the store closes."""
+    base = SPILL_DIR or tempfile.gettempdir()
+    return os.path.join(base, f"riskcheck-spill-{os.getpid()}-{next(_STORES)}")
+
+
+_STORES = itertools.count(1)
 
 
 def row_counts(conn: duckdb.DuckDBPyConnection, schema: Schema, prefix: str = "") -> dict[str, int]:
