@@ -9,7 +9,7 @@ date), never overwritten by a half-made one.
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, failure_words
+from riskcheck.i18n import speaking
 from riskcheck.indicators.compile import CompiledIndicator, override_problem
 from riskcheck.registry.cases import discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
@@ -158,8 +159,10 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         progress(folder.name, i, total)
     result = CaseResult(id=folder.name, display=display_path(folder, root))
     registry = None
+    words = ExitStack()  # the case's language, from when its case.yaml is read until its report is written
     try:
         meta = read_case_meta(folder, root)
+        result.language = words.enter_context(speaking(options.language or meta.language))
         result.title, result.summary = meta.title, meta.summary
         result.as_of = options.as_of or meta.as_of
         undated = [] if result.as_of else [Problem(
@@ -194,6 +197,7 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         result.problems = [Problem(result.display, None, f"the report could not be written: "
                                                          f"{failure_words(exc)}")]
     finally:
+        words.close()
         if registry is not None:
             registry.close()
     return result
