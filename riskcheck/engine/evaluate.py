@@ -264,7 +264,12 @@ def _check_words(check: Check, rule: RuleCommon) -> tuple[str, str]:
     """How a check reads when it holds, and when the data cannot decide it. A scope limit or an exemption
     names the law that sets it, so a reader sees which part of the article was weighed."""
     lang = current()
-    said = {"means": means_text(rule, check.means, lang) or check.text, "law": f" ({check.law})" if check.law else ""}
+    if check.kind in ("in_force_from", "in_force_until") and lang != "en":
+        wording = (_("the rule is in force for events on or after %(day)s") if check.kind == "in_force_from"
+                   else _("the rule is in force for events on or before %(day)s")) % {"day": check.reason}
+        return wording, wording
+    law = means_text(rule, check.law, lang)
+    said = {"means": means_text(rule, check.means, lang) or check.text, "law": f" ({law})" if law else ""}
     if check.kind == "scope":
         return (_("within the law's scope: %(means)s%(law)s") % said,
                 _("whether the law covers this: %(means)s%(law)s") % said)

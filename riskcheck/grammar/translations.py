@@ -71,7 +71,7 @@ def english_wordings(rule: "Rule | UnitRule") -> set[str]:
     found: list[str | None] = list(rule.exclusions)
     for part in ("scope", "exemptions", "where", "status"):
         for item in getattr(rule, part, []):
-            found += [getattr(item, "means", None), getattr(item, "reason", None)]
+            found += [getattr(item, "means", None), getattr(item, "reason", None), getattr(item, "law", None)]
     for binding in getattr(rule, "match", {}).values():
         found.append(binding.means)
         found += [c.means for c in binding.where]
