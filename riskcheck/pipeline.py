@@ -227,7 +227,7 @@ def person_pairs(registry: Registry, lookup: RecordLookup) -> list[dict]:
 
 
 def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
-                match_jurisdiction: bool = True) -> dict[str, CaseView]:
+                match_jurisdiction: bool = True, language: str | None = None) -> dict[str, CaseView]:
     views: dict[str, CaseView] = {}
 
     def keep(result: CaseResult, registry: Registry) -> None:
@@ -249,7 +249,8 @@ def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
             {sid: rec for sid in cited if (rec := lookup("sources", sid))},
             {fid: evidence_of(e) for fid, e in evidence.items()}, person_pairs(registry, lookup))
 
-    for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep):
+    options = RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction, language=language)
+    for result in run_cases(cases, rules, options, keep):
         if result.id not in views:
             views[result.id] = CaseView(result)
     return views

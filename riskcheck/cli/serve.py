@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import as_of_date, load_rules_or_exit, rule_paths, rules_option
+from riskcheck.cli.common import as_of_date, lang_option, load_rules_or_exit, rule_paths, rules_option
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
 from riskcheck.review.decisions import check_log_path
@@ -24,19 +24,23 @@ from riskcheck.review.events import ReviewError, reviews_path
                    "needs a password in the RISKCHECK_PASSWORD environment variable.")
 @click.option("--as-of", "as_of", callback=as_of_date, metavar="YYYY-MM-DD",
               help="Judge every case as of this date instead of each case's own as_of.")
+@lang_option
 def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], port: int, host: str,
-                  as_of: date | None) -> None:
+                  as_of: date | None, lang: str | None) -> None:
     """Check CASES and serve the findings at http://127.0.0.1:PORT for review.
 
     Filter the findings by status, rule, severity, review state and name; open one to read
     its reasoning and record a decision (confirmed, dismissed, unsure) with a note and your
     name. Decisions go to CASES/reviews.sqlite, appended, never overwritten; the next
     `riskcheck run` shows them in the static reports too. Only this machine can connect.
+    Every page has a language switch, remembered for each reviewer; --lang checks the cases
+    and writes the pages in one language unless a reviewer chooses another.
 
     \b
     Examples:
       riskcheck serve cases/
       riskcheck serve cases/ --port 8765
+      riskcheck serve cases/ --lang kk
       RISKCHECK_PASSWORD=... riskcheck serve cases/ --host 0.0.0.0   # for colleagues on the network
     """
     import os
@@ -59,7 +63,7 @@ def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tupl
     try:
         root, _ = discover_cases(cases)
         click.echo("Checking the cases...", err=True)
-        views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
+        views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules, language=lang)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     try:
@@ -68,7 +72,7 @@ def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tupl
         raise click.UsageError(str(exc)) from None
     local = host in LOCAL_HOSTS
     app = make_app(views, reviews_path(root), {r.id: r.rule for r in rules},
-                   hosts=LOCAL_HOSTS if local else ("*",), password=None if local else password)
+                   hosts=LOCAL_HOSTS if local else ("*",), password=None if local else password, language=lang)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Serving {len(views)} case(s) at http://{shown}:{port}/ (Ctrl+C to stop)"
                + ("" if local else "; a password is asked for"))

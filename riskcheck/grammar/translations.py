@@ -24,7 +24,7 @@ from riskcheck.grammar.strict import Strict
 from riskcheck.i18n import DEFAULT, UnknownLanguage, language
 
 if TYPE_CHECKING:
-    from riskcheck.grammar.model import Rule, UnitRule
+    from riskcheck.grammar.model import Rule, RuleCommon, UnitRule
 
 # The texts of a rule a finding or a rule page shows, in the order a translator meets them in the file.
 TEXT_FIELDS = ("title", "description", "rationale", "summary", "explanation", "what_it_cannot_show")
@@ -106,7 +106,7 @@ def rule_text(rule: "Rule | UnitRule", field: str, lang: str) -> tuple[str, bool
     return (given, False) if given else (english, True)
 
 
-def means_text(rule: "Rule | UnitRule", english: str | None, lang: str) -> str | None:
+def means_text(rule: "RuleCommon", english: str | None, lang: str) -> str | None:
     """A wording of the rule (a `means`, a reason, an exclusion) in `lang`, else as written."""
     if english is None or lang == DEFAULT or lang not in rule.translations:
         return english

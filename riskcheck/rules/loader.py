@@ -127,7 +127,7 @@ def _template_problems(rule: Rule | UnitRule, compiled, schema: Schema, doc: YMa
     fields["params"] = ("the rule has no parameter", frozenset(rule.parameters))
     fields["rule"] = ("the rule has no field", frozenset(type(rule).model_fields))
     out = []
-    texts = [((key,), getattr(rule, key)) for key in ("summary", "explanation")]
+    texts: list[tuple[tuple[str, ...], str]] = [((key,), getattr(rule, key)) for key in ("summary", "explanation")]
     texts += [(("translations", lang, key), text) for lang, t in rule.translations.items()
               for key in ("summary", "explanation") if (text := getattr(t, key))]
     for loc, text in texts:
