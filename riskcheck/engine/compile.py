@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from riskcheck.i18n import N_
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
 from riskcheck.registry.date_words import day_words
 from riskcheck.registry.schema import Schema
@@ -21,7 +22,7 @@ from riskcheck.grammar.model import Rule
 from riskcheck.grammar.vocabulary import STATUS_ORDER
 
 
-ESTABLISHED_MEANS = ("the family link is established (reported or confirmed), not only alleged or inferred")
+ESTABLISHED_MEANS = N_("the family link is established (reported or confirmed), not only alleged or inferred")
 
 
 @dataclass

@@ -213,7 +213,8 @@ def _value_steps(compiled: CompiledRule, row: dict, lets: dict) -> list[Step]:
         words = lets[name]
         if kind == "date" and words not in ("unknown",) and row[f"l__{name}__lo"] != row[f"l__{name}__hi"]:
             words += _(" (not a single day, because a date it is worked out from is recorded only in part)")
-        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {words}.", formula=compiled.rule.let[name]))
+        label = means_text(compiled.rule, name.replace("_", " ").capitalize(), current())
+        steps.append(Step("value", f"{label}: {words}.", formula=compiled.rule.let[name]))
     return steps
 
 
@@ -269,7 +270,11 @@ def _check_words(check: Check, rule: RuleCommon) -> tuple[str, str]:
                    else _("the rule is in force for events on or before %(day)s")) % {"day": check.reason}
         return wording, wording
     law = means_text(rule, check.law, lang)
-    said = {"means": means_text(rule, check.means, lang) or check.text, "law": f" ({law})" if law else ""}
+    # the rule's own wording in its translation, else riskcheck's own (a check it adds) from the catalogs
+    means = means_text(rule, check.means, lang)
+    if means is not None and means == check.means and lang != "en":
+        means = _(means)
+    said = {"means": means or check.text, "law": f" ({law})" if law else ""}
     if check.kind == "scope":
         return (_("within the law's scope: %(means)s%(law)s") % said,
                 _("whether the law covers this: %(means)s%(law)s") % said)

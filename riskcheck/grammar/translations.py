@@ -72,6 +72,7 @@ def english_wordings(rule: "Rule | UnitRule") -> set[str]:
     for part in ("scope", "exemptions", "where", "status"):
         for item in getattr(rule, part, []):
             found += [getattr(item, "means", None), getattr(item, "reason", None), getattr(item, "law", None)]
+    found += [name.replace("_", " ").capitalize() for name in getattr(rule, "let", {})]  # a value's label
     for binding in getattr(rule, "match", {}).values():
         found.append(binding.means)
         found += [c.means for c in binding.where]
