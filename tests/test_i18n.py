@@ -196,3 +196,14 @@ def test_a_translation_that_names_nothing_the_rule_has_is_a_problem_with_its_lin
                                                                                    message):
     found = problems(write_rule(tmp_path, translations))
     assert any(message in p and f"line {line}" in p for p in found), found
+
+
+def test_the_desk_export_follows_the_language(runner, tmp_path):
+    root = _case_copy(tmp_path, "fictional-br-cross-appointments", None)
+    out = tmp_path / "findings.csv"
+    assert runner.invoke(main, ["export", "findings", str(root), "--out", str(out), "--lang", "pt"]).exit_code == 0
+    header, first = out.read_text(encoding="utf-8-sig").splitlines()[:2]
+    assert header.startswith('"Caso","ID do achado","Regra","Título da regra","Status","Gravidade",')
+    assert "Nomeações recíprocas" in first and '"sinalizado","alta"' in first and '"em aberto"' in first
+    assert runner.invoke(main, ["export", "findings", str(root), "--out", str(out)]).exit_code == 0
+    assert out.read_text(encoding="utf-8-sig").startswith('"Case","Finding id","Rule","Rule title","Status","Severity",')
