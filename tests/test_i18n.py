@@ -25,7 +25,11 @@ from conftest import CASES, REPO
 
 LOCALE = REPO / "riskcheck" / "locale"
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")  # gettext's %(name)s, and str.format's {name} (the drawings)
+
+
+def named(text: str) -> set[str]:
+    return {a or b for a, b in PLACEHOLDER.findall(text)}
 
 
 def catalog(lang: str):
@@ -53,8 +57,8 @@ def test_every_catalog_translates_every_string_with_its_placeholders(lang, extra
         assert all(forms) and len(forms) == (cat.num_plurals if isinstance(m.id, tuple) else 1), key
         for form in forms:
             # every placeholder the English has, and no other (a plural form may leave the number out)
-            wanted = set(PLACEHOLDER.findall(key)) - ({"n"} if isinstance(m.id, tuple) else set())
-            assert wanted <= set(PLACEHOLDER.findall(form)) <= set(PLACEHOLDER.findall(key)), (key, form)
+            wanted = named(key) - ({"n"} if isinstance(m.id, tuple) else set())
+            assert wanted <= named(form) <= named(key), (key, form)
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
