@@ -14,7 +14,7 @@ from riskcheck.engine.compile import Check, CompiledRule
 from riskcheck.engine.evidence import Evidence
 from riskcheck.errors import RiskcheckError
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
-from riskcheck.registry.date_words import interval_words
+from riskcheck.registry.date_words import day_words, interval_words
 from riskcheck.registry.load import Registry
 from riskcheck.grammar.model import RuleCommon
 from riskcheck.grammar.relations import reason as relation_reason, tokens as relation_tokens
@@ -267,7 +267,8 @@ def _check_words(check: Check, rule: RuleCommon) -> tuple[str, str]:
     lang = current()
     if check.kind in ("in_force_from", "in_force_until") and lang != "en":
         wording = (_("the rule is in force for events on or after %(day)s") if check.kind == "in_force_from"
-                   else _("the rule is in force for events on or before %(day)s")) % {"day": check.reason}
+                   else _("the rule is in force for events on or before %(day)s")) % {
+                       "day": day_words(date.fromisoformat(check.reason or ""))}
         return wording, wording
     law = means_text(rule, check.law, lang)
     # the rule's own wording in its translation, else riskcheck's own (a check it adds) from the catalogs
