@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from riskcheck.i18n import N_
 from riskcheck.grammar.vocabulary import STATUS_ORDER, severity_rank
 
 
@@ -70,6 +71,9 @@ class Finding:
         } | ({"unit": self.unit, "figures": self.figures, "limits": self.limits} if self.unit is not None else {}) \
           | ({"in_english": self.in_english} if self.in_english else {})
 
+
+# The flags as a step shows them, marked for the catalogs (riskcheck.i18n translates them where shown).
+FLAG_WORDS = (N_("unsourced"), N_("reported"), N_("alleged"), N_("inferred"), N_("partial date"), N_("identity link"))
 
 # What each flag on a step means for the whole lead, in the order a reader should hear it.
 WEAK_FACT_WORDS = {
