@@ -79,8 +79,8 @@ def degree_words(kin: dict) -> str:
 LINE_WORDS = {"direct": N_("direct"), "collateral": N_("collateral"), "affinity": N_("affinity")}
 
 
-FIELD_WORDS = {"start": "start date", "end": "end date", "admitted": "admission date", "left": "date of leaving",
-               "submitted": "submission date", "birth_date": "birth date"}
+FIELD_WORDS = {"start": N_("start date"), "end": N_("end date"), "admitted": N_("admission date"), "left": N_("date of leaving"),
+               "submitted": N_("submission date"), "birth_date": N_("birth date")}
 
 
 def _add_filters(env: Environment) -> None:
