@@ -9,7 +9,7 @@ date), never overwritten by a half-made one.
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, failure_words
+from riskcheck.i18n import speaking
 from riskcheck.indicators.compile import CompiledIndicator, override_problem
 from riskcheck.registry.cases import CaseMeta, discover_cases, display_path, read_case_meta
 from riskcheck.registry.load import Registry, load_sources
@@ -167,8 +168,10 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         progress(folder.name, i, total)
     result = CaseResult(id=folder.name, display=display_path(folder, root))
     registry = None
+    words = ExitStack()  # the case's language, from when its case.yaml is read until its report is written
     try:
         meta = read_case_meta(folder, root)
+        result.language = words.enter_context(speaking(options.language or meta.language))
         result.title, result.summary = meta.title, meta.summary
         if cache is not None and (kept := _reused(cache, folder, root, meta, rules, options, log)) is not None:
             return kept
@@ -207,6 +210,7 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         result.problems = [Problem(result.display, None, f"the report could not be written: "
                                                          f"{failure_words(exc)}")]
     finally:
+        words.close()
         if registry is not None:
             registry.close()
     return result
@@ -256,14 +260,15 @@ def person_pairs(registry: Registry, lookup: RecordLookup) -> list[dict]:
 
 
 def check_cases(cases: Path, rules: list[LoadedRule], as_of: date | None,
-                match_jurisdiction: bool = True, only: set[str] | None = None) -> dict[str, CaseView]:
+                match_jurisdiction: bool = True, only: set[str] | None = None,
+                language: str | None = None) -> dict[str, CaseView]:
     views: dict[str, CaseView] = {}
 
     def keep(result: CaseResult, registry: Registry) -> None:
         views[result.id] = case_view(result, registry)
 
-    for result in run_cases(cases, rules, RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction), keep,
-                            only=only):
+    options = RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction, language=language)
+    for result in run_cases(cases, rules, options, keep, only=only):
         if result.id not in views:
             views[result.id] = CaseView(result)
     return views
@@ -291,11 +296,12 @@ def case_view(result: CaseResult, registry: Registry) -> CaseView:
 
 
 def cached_views(cases: Path, rules: list[LoadedRule], as_of: date | None, match_jurisdiction: bool,
-                 cache: CaseCache) -> tuple[dict[str, CaseView], dict[str, str], dict[str, str]]:
+                 cache: CaseCache, language: str | None = None
+                 ) -> tuple[dict[str, CaseView], dict[str, str], dict[str, str]]:
     """The views the cache holds for the cases: (views, case id -> why its view is stale, case id -> why there
     is none). A stale view is still given; a case without one is for the caller to check."""
     root, folders = discover_cases(cases)
-    options = RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction)
+    options = RunOptions(as_of, {}, match_jurisdiction=match_jurisdiction, language=language)
     views: dict[str, CaseView] = {}
     stale: dict[str, str] = {}
     missing: dict[str, str] = {}

@@ -38,6 +38,7 @@ class CaseResult:
     rules: list[LoadedRule] | None = None
     jurisdictions: list[str] = field(default_factory=list)
     rules_why: str = ""
+    language: str = "en"  # the language the case was judged and written in (riskcheck.i18n)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +51,7 @@ class RunOptions:
     params: dict[str, dict] = field(default_factory=dict)  # rule id -> {name: value}
     # Apply only the rule packs of the jurisdictions a case states; off when rules were picked by hand.
     match_jurisdiction: bool = True
+    language: str | None = None  # the language of every report of the run (--lang), over each case's own
 
 
 @dataclass

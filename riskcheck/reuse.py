@@ -141,7 +141,7 @@ def case_key(folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], 
                             "\n".join(_file_hash(p) for p in rule_files))
     chosen = {"as_of": options.as_of.isoformat() if options.as_of else None,
               "params": {rid: {k: _plain(v) for k, v in sorted(ps.items())} for rid, ps in sorted(options.params.items())},
-              "match_jurisdiction": options.match_jurisdiction}
+              "match_jurisdiction": options.match_jurisdiction, "language": options.language}
     links = [asdict(d) for d in current_links(log, meta.id)] if log is not None else []
     reviews: Any = []
     if log is not None:
@@ -174,7 +174,7 @@ def result_to_json(result: CaseResult) -> dict:
         "reviews_unreadable": [asdict(u) for u in result.reviews_unreadable],
         "reviewing": result.reviewing, "hints_to_check": result.hints_to_check,
         "rules": None if result.rules is None else [r.id for r in result.rules],
-        "jurisdictions": result.jurisdictions, "rules_why": result.rules_why,
+        "jurisdictions": result.jurisdictions, "rules_why": result.rules_why, "language": result.language,
     }
 
 
@@ -204,7 +204,7 @@ def result_from_json(data: dict, rules: list[LoadedRule]) -> CaseResult:
         reviews_unreadable=[Unreadable(**u) for u in data["reviews_unreadable"]],
         reviewing=data["reviewing"], hints_to_check=data["hints_to_check"],
         rules=None if chosen is None else [by_id[rid] for rid in chosen],
-        jurisdictions=data["jurisdictions"], rules_why=data["rules_why"])
+        jurisdictions=data["jurisdictions"], rules_why=data["rules_why"], language=data["language"])
 
 
 def _view_json(view: CaseView) -> dict:

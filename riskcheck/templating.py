@@ -29,25 +29,29 @@ from jinja2.visitor import NodeTransformer
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from riskcheck.errors import RiskcheckError
+from riskcheck.i18n import N_, _ as gettext, current, html_lang, ngettext
 from riskcheck.registry.date_words import date_words
 from riskcheck.registry.schema import load_schema
 from riskcheck.textsafety import page_value
 
 KINSHIP_WORDS = {
-    "parent": "parent", "child": "child", "sibling": "sibling", "half_sibling": "half-sibling",
-    "spouse": "spouse", "partner": "partner (living together or in a civil union)", "grandparent": "grandparent", "grandchild": "grandchild",
-    "uncle_aunt": "uncle or aunt", "nephew_niece": "nephew or niece", "cousin": "cousin",
-    "parent_in_law": "parent-in-law", "child_in_law": "child-in-law", "sibling_in_law": "sibling-in-law",
-    "grandparent_in_law": "grandparent-in-law", "grandchild_in_law": "grandchild-in-law",
-    "in_law": "in-law", "step_parent": "stepparent", "step_child": "stepchild",
-    "adoptive_parent": "adoptive parent", "adopted_child": "adopted child", "relative": "relative",
-    "great_grandparent": "great-grandparent", "great_grandchild": "great-grandchild",
-    "grand_uncle_aunt": "great-uncle or great-aunt", "grand_nephew_niece": "grand-nephew or grand-niece",
+    "parent": N_("parent"), "child": N_("child"), "sibling": N_("sibling"), "half_sibling": N_("half-sibling"),
+    "spouse": N_("spouse"), "partner": N_("partner (living together or in a civil union)"), "grandparent": N_("grandparent"), "grandchild": N_("grandchild"),
+    "uncle_aunt": N_("uncle or aunt"), "nephew_niece": N_("nephew or niece"), "cousin": N_("cousin"),
+    "parent_in_law": N_("parent-in-law"), "child_in_law": N_("child-in-law"), "sibling_in_law": N_("sibling-in-law"),
+    "grandparent_in_law": N_("grandparent-in-law"), "grandchild_in_law": N_("grandchild-in-law"),
+    "in_law": N_("in-law"), "step_parent": N_("stepparent"), "step_child": N_("stepchild"),
+    "adoptive_parent": N_("adoptive parent"), "adopted_child": N_("adopted child"), "relative": N_("relative"),
+    "great_grandparent": N_("great-grandparent"), "great_grandchild": N_("great-grandchild"),
+    "grand_uncle_aunt": N_("great-uncle or great-aunt"), "grand_nephew_niece": N_("grand-nephew or grand-niece"),
 }
 
 
 def kinship_word(kind: str | None) -> str:
-    return KINSHIP_WORDS.get(kind or "", kind or "relative")
+    """A kind of kinship as a noun in the language being written ('father-in-law' reads 'Relation: ...' well in
+    every language, where 'X is the ... of Y' would need a case ending in Russian or Kazakh)."""
+    known = KINSHIP_WORDS.get(kind or "")
+    return gettext(known) if known else (kind or gettext("relative"))
 
 
 def kinship_inverse_word(kind: str | None) -> str:
@@ -59,17 +63,24 @@ def degree_words(kin: dict) -> str:
     """The civil-law reading of a kinship link: '3rd degree, collateral line', 'spouse'."""
     degree, line = kin.get("degree"), kin.get("line")
     if line == "spouse":
-        return "spouse, no degree"
+        return gettext("spouse, no degree")
     if line == "partner":
-        return "partner, no degree"
+        return gettext("partner, no degree")
+    line_words = gettext(LINE_WORDS[line]) if line in LINE_WORDS else line
     if degree is None:
-        return f"{line} line, degree not known from the record" if line else "degree and line not known from the record"
+        return (gettext("%(line)s line, degree not known from the record") % {"line": line_words} if line
+                else gettext("degree and line not known from the record"))
+    if current() != "en":  # an ordinal is a grammar of its own in each language: the number says it plainly
+        return gettext("degree %(degree)d, %(line)s line") % {"degree": degree, "line": line_words}
     suffix = {1: "st", 2: "nd", 3: "rd"}.get(degree if degree < 20 else degree % 10, "th")
     return f"{degree}{suffix} degree, {line} line"
 
 
-FIELD_WORDS = {"start": "start date", "end": "end date", "admitted": "admission date", "left": "date of leaving",
-               "submitted": "submission date", "birth_date": "birth date"}
+LINE_WORDS = {"direct": N_("direct"), "collateral": N_("collateral"), "affinity": N_("affinity")}
+
+
+FIELD_WORDS = {"start": N_("start date"), "end": N_("end date"), "admitted": N_("admission date"), "left": N_("date of leaving"),
+               "submitted": N_("submission date"), "birth_date": N_("birth date")}
 
 
 def _add_filters(env: Environment) -> None:
@@ -330,12 +341,17 @@ def render_rule_text(source: str, context: dict) -> str:
 
 
 def page_environment() -> ImmutableSandboxedEnvironment:
-    """For the report's own page templates."""
+    """For the report's own page templates, in the language being written (riskcheck.i18n): `{% trans %}` and
+    `_()` with gettext's new style (named %(placeholders)s, escaped like any value), `html_lang()` for the page."""
     env = Sandbox(
         loader=PackageLoader("riskcheck.report", "templates"),
         autoescape=select_autoescape(["html"], default_for_string=True, default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        finalize=page_value,
+        finalize=page_value, extensions=["jinja2.ext.i18n"],
     )
+    # The callables look up the language each time, so one environment serves every case and reviewer.
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]  # the i18n extension's
+    env.globals["html_lang"] = html_lang
+    env.globals["language"] = current
     _add_filters(env)
     return env

@@ -17,6 +17,8 @@ from conftest import ALL_RULES, CASES, REPO, RULES
 def test_generated_rule_pages_and_cli_reference_are_current():
     rules = load_rules(ALL_RULES)
     stale = [r.id for r in rules if (REPO / "docs" / "rules" / f"{r.id}.md").read_text() != rule_page(r)]
+    stale += [f"{lang}/{r.id}" for r in rules for lang in r.rule.translations
+              if (REPO / "docs" / "rules" / lang / f"{r.id}.md").read_text() != rule_page(r, lang)]
     assert not stale, f"run `riskcheck docs`: stale pages for {stale}"
     assert (REPO / "docs" / "rules" / "README.md").read_text() == rules_index(rules)
     assert (REPO / "docs" / "cli.md").read_text() == cli_reference(main), "run `riskcheck docs`"

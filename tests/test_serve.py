@@ -310,3 +310,21 @@ def test_the_case_list_counts_open_changed_and_no_longer_found_and_shows_gone_su
     assert fid in client.get("/cases/imanaliev-appointment/?review=changed").text
     finding_page = client.get(f"/cases/imanaliev-appointment/findings/{fid}").text
     assert "status was pending, now" in finding_page
+
+
+def test_each_reviewer_chooses_the_desk_language_and_it_is_remembered(shipped):
+    _, client = shipped
+    first = client.get("/")
+    assert '<html lang="en">' in first.text and 'href="?lang=kk"' in first.text and 'lang="kk">Қазақша</a>' in first.text
+    chosen = client.get("/?lang=kk")
+    assert '<html lang="kk">' in chosen.text and '<strong lang="kk">Қазақша</strong>' in chosen.text
+    assert "lang=kk" in chosen.headers["set-cookie"]
+    assert '<html lang="kk">' in client.get("/").text  # remembered by this reviewer's cookie
+    other = TestClient(client.app, base_url="http://127.0.0.1")
+    assert '<html lang="en">' in other.get("/").text  # another reviewer's desk is not changed
+    assert '<html lang="kk">' in client.get("/?lang=tlh").text  # an unknown choice keeps the one made
+
+
+def test_the_desk_starts_in_the_language_serve_was_given(tmp_path, checked):
+    client = TestClient(app_for(tmp_path, checked, language="uk"), base_url="http://127.0.0.1")
+    assert '<html lang="uk">' in client.get("/").text

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from riskcheck.rules.loader import load_rules
-from riskcheck.rules.testing import run_rule_test, test_findings
+from riskcheck.rules.testing import run_language_check, run_rule_test, test_findings
 
 from conftest import ALL_RULES as RULES
 
@@ -16,6 +16,15 @@ CASES = [(loaded, i, test) for loaded in LOADED for i, test in enumerate(loaded.
 @pytest.mark.parametrize("loaded,index,test", CASES, ids=[f"{l.id}::{t.name}" for l, _, t in CASES])
 def test_rule_inline_test(loaded, index, test):
     result = run_rule_test(loaded, index, test)
+    assert result.passed, f"{loaded.path}:{result.line}: {result.message}"
+
+
+LANGUAGE_CASES = [(loaded, lang) for loaded in LOADED for lang in loaded.rule.translations]
+
+
+@pytest.mark.parametrize("loaded,lang", LANGUAGE_CASES, ids=[f"{l.id}::in_{lang}" for l, lang in LANGUAGE_CASES])
+def test_rule_writes_its_findings_in_each_of_its_languages(loaded, lang):
+    result = run_language_check(loaded, lang)
     assert result.passed, f"{loaded.path}:{result.line}: {result.message}"
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 import click
 
 from riskcheck.errors import ProblemError
+from riskcheck.i18n import LANGUAGES, UnknownLanguage, language
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.rules.loader import LoadedRule, load_rules
 from riskcheck.rules.shipped import shipped_rules_dir, shown_rule_path
@@ -67,6 +68,21 @@ def as_of_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
         return parse_exact_date(value)
     except DateFormatError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def language_choice(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The click callback for --lang: a language riskcheck writes (pt and uz stand for pt_BR and uz_Latn)."""
+    if value is None:
+        return None
+    try:
+        return language(value)
+    except UnknownLanguage as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+lang_option = click.option("--lang", "lang", callback=language_choice, metavar="|".join(LANGUAGES),
+                           help="Write in this language, whatever each case's `language:` says (pt and uz "
+                                "stand for pt_BR and uz_Latn).")
 
 
 def rule_paths(chosen: tuple[Path, ...], added: tuple[Path, ...]) -> list[Path]:

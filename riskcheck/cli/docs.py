@@ -21,6 +21,9 @@ from riskcheck.report.rule_docs import rule_page, rules_index
 def docs_command(chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path) -> None:
     """Write one page per rule (docs/rules/<id>.md) and the CLI reference (docs/cli.md).
 
+    A rule that translates its texts also gets a page in each of its languages
+    (docs/rules/<language>/<id>.md).
+
     \b
     Example:
       riskcheck docs
@@ -31,6 +34,9 @@ def docs_command(chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], 
     (out_dir / "rules").mkdir(parents=True, exist_ok=True)
     for loaded in rules:
         (out_dir / "rules" / f"{loaded.id}.md").write_text(rule_page(loaded), encoding="utf-8")
+        for lang in loaded.rule.translations:
+            (out_dir / "rules" / lang).mkdir(exist_ok=True)
+            (out_dir / "rules" / lang / f"{loaded.id}.md").write_text(rule_page(loaded, lang), encoding="utf-8")
     (out_dir / "rules" / "README.md").write_text(rules_index(rules), encoding="utf-8")
     (out_dir / "cli.md").write_text(cli_reference(main), encoding="utf-8")
     click.echo(f"Wrote {len(rules)} rule pages and the CLI reference into {out_dir}")

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from riskcheck.cli.common import EXIT_CASE_FAILED, as_of_date, load_rules_or_exit, rule_paths, rules_option
+from riskcheck.cli.common import EXIT_CASE_FAILED, as_of_date, lang_option, load_rules_or_exit, rule_paths, rules_option
+from riskcheck.i18n import speaking
 from riskcheck.errors import ProblemError
 from riskcheck.textsafety import reveal
 
@@ -142,9 +143,10 @@ def export_ftm_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules:
               show_default=True, help="The reports folder of `riskcheck run`: each row links to its finding there.")
 @click.option("--report-url", default=None, metavar="URL",
               help="Where the reports are published (http or https): each row links there instead of to --reports.")
+@lang_option
 def export_findings_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...],
                             fmt: str | None, out_file: Path, as_of: date | None, reports_dir: Path,
-                            report_url: str | None) -> None:
+                            report_url: str | None, lang: str | None) -> None:
     """Write every finding of CASES, with its review, as one table for the desk (CSV or XLSX).
 
     One row per finding: case, rule, status, severity, person and related names, summary, the
@@ -158,6 +160,7 @@ def export_findings_command(cases: Path, chosen_rules: tuple[Path, ...], added_r
     Examples:
       riskcheck export findings cases/ --out findings.xlsx
       riskcheck export findings cases/ --format csv --out findings.csv
+      riskcheck export findings cases/ --out findings.xlsx --lang pt   # headers and findings in Portuguese
     """
     from riskcheck.pipeline import check_cases
     from riskcheck.registry.cases import discover_cases
@@ -176,7 +179,7 @@ def export_findings_command(cases: Path, chosen_rules: tuple[Path, ...], added_r
     rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     try:
         root, _ = discover_cases(cases)
-        views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules)
+        views = check_cases(cases, rules, as_of, match_jurisdiction=not chosen_rules, language=lang)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     try:
@@ -185,13 +188,15 @@ def export_findings_command(cases: Path, chosen_rules: tuple[Path, ...], added_r
         raise click.UsageError(str(exc)) from None
     rows = []
     try:
-        for cid, view in sorted(views.items()):
-            if view.result.ok:
-                rows += desk_rows(view, log.histories(cid) if log else {}, base)
+        with speaking(lang):  # the table's headers and words in the run's language
+            for cid, view in sorted(views.items()):
+                if view.result.ok:
+                    rows += desk_rows(view, log.histories(cid) if log else {}, base)
+            table = csv_text(rows).encode("utf-8") if fmt == "csv" else xlsx_bytes(rows)
     finally:
         if log:
             log.close()
-    write_bytes(out_file, csv_text(rows).encode("utf-8") if fmt == "csv" else xlsx_bytes(rows))
+    write_bytes(out_file, table)
     click.echo(f"Wrote {len(rows):,} finding(s) to {out_file}")
     failed = [v for v in views.values() if not v.result.ok]
     for v in failed:

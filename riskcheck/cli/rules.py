@@ -19,7 +19,9 @@ def test_command(rule_paths_given: tuple[Path, ...], keyword: str | None) -> Non
     """Run the inline tests of the rules in RULES (folders or rule files; default: the shipped rules).
 
     Each test is a small registry and the findings it must give (status, person, related
-    persons). Tests marked known_gap record a limitation and do not fail the run.
+    persons). Tests marked known_gap record a limitation and do not fail the run. A rule that
+    translates its texts (`translations:`) then writes its findings in each of its languages
+    (in_ru, in_kk ...), so a translated template that fails is found here, not in a report.
 
     \b
     Examples:

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, as_of_date, cache_folder,
-                                  cache_options, load_rules_or_exit, rule_paths, rules_option, say_reuse)
+                                  cache_options, lang_option, load_rules_or_exit, rule_paths, rules_option, say_reuse)
+from riskcheck.i18n import _, ngettext, speaking
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, SEVERITY_ORDER, STATUSES
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import parse_param_overrides, run_cases
@@ -42,8 +43,9 @@ cases_argument = click.argument("cases", type=click.Path(exists=True, file_okay=
               help="Print a line per stage with the seconds elapsed, even when not on a terminal "
                    "(a long run logged to a file).")
 @cache_options
+@lang_option
 def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path, as_of: date | None, params: tuple[str, ...],
-                fail_on: str | None, progress: bool, cache_dir: Path | None, no_cache: bool) -> None:
+                fail_on: str | None, progress: bool, cache_dir: Path | None, no_cache: bool, lang: str | None) -> None:
     """Check the cases in CASES and write a reasoned report for each.
 
     CASES is a folder of case folders (or one case folder). For every case riskcheck writes
@@ -59,6 +61,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
       riskcheck run cases/ --param kinship-convicted-official.close_relatives=parent,child,spouse
       riskcheck run cases/ --fail-on high      # exit 1 if any high-severity lead is found
       riskcheck run cases/ --no-cache          # check every case afresh
+      riskcheck run cases/ --lang ru           # every report in Russian, whatever the cases say
       riskcheck run /data/national --progress 2> run.log   # a line per stage, in the log
 
     A case nothing of which changed since the last run into OUT (its files, the rules, the options,
@@ -87,16 +90,18 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     try:
         with output_lock(out_dir):
             tidy(out_dir)
-            options = RunOptions(as_of, overrides, match_jurisdiction=not chosen_rules)
+            options = RunOptions(as_of, overrides, match_jurisdiction=not chosen_rules, language=lang)
             cache = None if no_cache else CaseCache(cache_folder(out_dir, cache_dir), out_dir, say=say_reuse)
             results = run_cases(cases, rules, options, on_case, Progress("Checking cases"), stage, cache)
-            write_index(out_dir, results, rules)
+            with speaking(lang):  # the index is over every case: in the run's language, English unless chosen
+                write_index(out_dir, results, rules)
     except (ProblemError, OutputBusyError) as exc:
         raise click.UsageError(str(exc)) from None
     finally:
         if log is not None:
             log.close()
-    _print_summary(results, out_dir)
+    with speaking(lang):
+        _print_summary(results, out_dir)
     if any(not r.ok for r in results):
         sys.exit(EXIT_CASE_FAILED)
     if fail_on and any(f.status in LEAD_STATUSES and SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on]
@@ -109,14 +114,15 @@ def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
         if r.ok:
             counts = {s: sum(1 for f in r.findings if f.status == s)
                       for s in STATUSES}
-            line = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
-            click.echo(reveal(f"{r.id}: {line} (as of {r.as_of})"))
+            line = ", ".join(f"{n} {_(s)}" for s, n in counts.items() if n) or _("no findings")
+            click.echo(reveal(_("%(case)s: %(counts)s (as of %(day)s)") % {"case": r.id, "counts": line, "day": r.as_of}))
             if r.reviewing:
                 click.echo(reveal("  review: " + _review_line(r)))
             for w in r.warnings:
                 click.secho(reveal(f"  warning: {w}"), fg="yellow", err=True)
         else:
-            click.secho(reveal(f"{r.id}: not checked, {len(r.problems)} problem(s):"), fg="red", err=True)
+            click.secho(reveal(ngettext("%(case)s: not checked, %(n)d problem(s):", "%(case)s: not checked, %(n)d problem(s):",
+                                        len(r.problems)) % {"case": r.id, "n": len(r.problems)}), fg="red", err=True)
             for p in r.problems:
                 click.echo(reveal(f"  {p}"), err=True)
     reviewed = [r for r in results if r.ok and r.reviewing]
@@ -125,7 +131,7 @@ def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
                   for k in ("open", "changed", "no longer found")}
         click.echo(f"Review, all cases: {totals['open']:,} open (not reviewed yet), {totals['changed']:,} changed since "
                    f"reviewed, {totals['no longer found']:,} reviewed but no longer found")
-    click.echo(reveal(f"Reports written to {out_dir / 'index.html'}"))
+    click.echo(reveal(_("Reports written to %(path)s") % {"path": out_dir / "index.html"}))
 
 
 def _review_line(r: CaseResult) -> str:

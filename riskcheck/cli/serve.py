@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from riskcheck.cli.common import (as_of_date, cache_folder, cache_options, load_rules_or_exit, rule_paths,
+from riskcheck.cli.common import (as_of_date, cache_folder, cache_options, lang_option, load_rules_or_exit, rule_paths,
                                   rules_option)
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import discover_cases
@@ -36,14 +36,17 @@ if TYPE_CHECKING:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="The output folder of the last `riskcheck run`, whose results the app starts from.")
 @cache_options
+@lang_option
 def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], port: int, host: str,
-                  as_of: date | None, out_dir: Path, cache_dir: Path | None, no_cache: bool) -> None:
+                  as_of: date | None, out_dir: Path, cache_dir: Path | None, no_cache: bool, lang: str | None) -> None:
     """Check CASES and serve the findings at http://127.0.0.1:PORT for review.
 
     Filter the findings by status, rule, severity, review state and name; open one to read
     its reasoning and record a decision (confirmed, dismissed, unsure) with a note and your
     name. Decisions go to CASES/reviews.sqlite, appended, never overwritten; the next
     `riskcheck run` shows them in the static reports too. Only this machine can connect.
+    Every page has a language switch, remembered for each reviewer; --lang checks the cases
+    and writes the pages in one language unless a reviewer chooses another.
 
     The app starts from the last run's results (OUT/.riskcheck-cache, or --cache) and checks only the
     cases it has none for; a case whose inputs changed since is shown as out of date and checked again
@@ -53,6 +56,7 @@ def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tupl
     Examples:
       riskcheck serve cases/
       riskcheck serve cases/ --port 8765
+      riskcheck serve cases/ --lang kk
       RISKCHECK_PASSWORD=... riskcheck serve cases/ --host 0.0.0.0   # for colleagues on the network
     """
     import os
@@ -75,7 +79,7 @@ def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tupl
     match = not chosen_rules
     try:
         root, _ = discover_cases(cases)
-        views, stale, missing = starting_views(cases, rules, as_of, match, out_dir, cache_dir, no_cache)
+        views, stale, missing = starting_views(cases, rules, as_of, match, out_dir, cache_dir, no_cache, lang)
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     try:
@@ -84,9 +88,10 @@ def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tupl
         raise click.UsageError(str(exc)) from None
     local = host in LOCAL_HOSTS
     app = make_app(views, reviews_path(root), {r.id: r.rule for r in rules},
-                   hosts=LOCAL_HOSTS if local else ("*",), password=None if local else password, stale=stale)
+                   hosts=LOCAL_HOSTS if local else ("*",), password=None if local else password, stale=stale,
+                   language=lang)
     if stale:
-        recheck_in_background(app.state.pages, cases, rules, as_of, match, set(stale))
+        recheck_in_background(app.state.pages, cases, rules, as_of, match, set(stale), lang)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Serving {len(views)} case(s) at http://{shown}:{port}/ (Ctrl+C to stop)"
                + ("" if local else "; a password is asked for"))
@@ -94,7 +99,8 @@ def serve_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tupl
 
 
 def starting_views(cases: Path, rules: list[LoadedRule], as_of: date | None, match: bool, out_dir: Path,
-                   cache_dir: Path | None, no_cache: bool) -> tuple[dict[str, "CaseView"], dict[str, str], set[str]]:
+                   cache_dir: Path | None, no_cache: bool, language: str | None = None
+                   ) -> tuple[dict[str, "CaseView"], dict[str, str], set[str]]:
     """The views the app starts with: the last run's where the cache has them, the other cases checked now.
 
     Returns (views, case id -> why its view is out of date, the cases checked now)."""
@@ -106,7 +112,8 @@ def starting_views(cases: Path, rules: list[LoadedRule], as_of: date | None, mat
     stale: dict[str, str] = {}
     missing: dict[str, str] = {}
     if not no_cache:
-        views, stale, missing = cached_views(cases, rules, as_of, match, CaseCache(cache_folder(out_dir, cache_dir)))
+        views, stale, missing = cached_views(cases, rules, as_of, match, CaseCache(cache_folder(out_dir, cache_dir)),
+                                              language)
         if views:
             click.echo(f"Started from the last run's results for {len(views)} case(s) "
                        f"({time.perf_counter() - start:.1f} s)" + (f"; {len(stale)} out of date, checked again in "
@@ -118,19 +125,19 @@ def starting_views(cases: Path, rules: list[LoadedRule], as_of: date | None, mat
         for cid, why in sorted(missing.items()):
             click.echo(f"  {cid}: {why}", err=True)
         views.update(check_cases(cases, rules, as_of, match_jurisdiction=match,
-                                 only=None if no_cache else set(missing)))
+                                 only=None if no_cache else set(missing), language=language))
     return views, stale, set(missing)
 
 
 def recheck_in_background(pages: "ReviewPages", cases: Path, rules: list[LoadedRule], as_of: date | None,
-                          match: bool, stale: set[str]) -> threading.Thread:
+                          match: bool, stale: set[str], language: str | None = None) -> threading.Thread:
     """Check the out-of-date cases again while the app answers from their last results; swap each in when done."""
     from riskcheck.pipeline import check_cases
 
     def work() -> None:
         for cid in sorted(stale):
             try:
-                fresh = check_cases(cases, rules, as_of, match_jurisdiction=match, only={cid})
+                fresh = check_cases(cases, rules, as_of, match_jurisdiction=match, only={cid}, language=language)
             except Exception as exc:  # the last results stay, marked out of date, with why
                 pages.stale[cid] = f"could not be checked again ({type(exc).__name__})"
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from riskcheck.i18n import N_
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
 from riskcheck.registry.date_words import day_words
 from riskcheck.registry.schema import Schema
@@ -21,7 +22,7 @@ from riskcheck.grammar.model import Rule
 from riskcheck.grammar.vocabulary import STATUS_ORDER
 
 
-ESTABLISHED_MEANS = ("the family link is established (reported or confirmed), not only alleged or inferred")
+ESTABLISHED_MEANS = N_("the family link is established (reported or confirmed), not only alleged or inferred")
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Check:
     text: str
     means: str | None
     column: str
-    kind: str = "condition"  # or scope, exemption, contested (how the report words it)
+    kind: str = "condition"  # or scope, exemption, contested, in_force_from/in_force_until (how the report words it)
     law: str | None = None
     reason: str | None = None
     relations: tuple[tuple[str, str], ...] = ()  # (kinship variable, relations parameter) read by listed()
@@ -269,14 +270,15 @@ class _RuleCompiler:
         if event is not None and event.kind != "date":
             self.problems.append((("effective", "date"), f"{eff.date!r} must be a date (e.g. tenure.start)"))
             event = None
-        for bound, op, word in ((eff.from_, ">=", "on or after"), (eff.until, "<=", "on or before")):
+        for bound, op, word, kind in ((eff.from_, ">=", "on or after", "in_force_from"),
+                                      (eff.until, "<=", "on or before", "in_force_until")):
             if bound is None or event is None:
                 continue
             text = f"({eff.date}) {op} date('{bound.isoformat()}')"
             sql = self.condition_sql(text, ("effective",))
             if sql is not None:
                 self.add_check(sql, Check(text, f"the rule is in force for events {word} {day_words(bound)}",
-                                          self.column()))
+                                          self.column(), kind, reason=bound.isoformat()))
 
     def compile_status(self) -> None:
         """A duty's status clauses, each a column (s__<n>) the query's CASE reads in order."""

@@ -14,10 +14,12 @@ from riskcheck.engine.compile import Check, CompiledRule
 from riskcheck.engine.evidence import Evidence
 from riskcheck.errors import RiskcheckError
 from riskcheck.engine.findings import Finding, Step, finding_id, weak_facts
-from riskcheck.registry.date_words import interval_words
+from riskcheck.registry.date_words import day_words, interval_words
 from riskcheck.registry.load import Registry
 from riskcheck.grammar.model import RuleCommon
 from riskcheck.grammar.relations import reason as relation_reason, tokens as relation_tokens
+from riskcheck.grammar.translations import finding_texts, means_text
+from riskcheck.i18n import _, current
 from riskcheck.templating import render_rule_text
 
 MAX_FINDINGS_PER_RULE = 250_000  # a national registry gives about 15,000 for the busiest rule
@@ -174,8 +176,9 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
     context: dict[str, Any] = {var: _template_record(rec) for var, rec in records.items()}
     context.update(lets)
     context.update(status=status, params=params, as_of=as_of.isoformat(), rule=rule)
-    summary = render_rule_text(rule.summary, context)
-    explanation = render_rule_text(rule.explanation, context)
+    texts, in_english = finding_texts(rule, current())
+    summary = render_rule_text(texts["summary"], context)
+    explanation = render_rule_text(texts["explanation"], context)
 
     person = bound[rule.subject]
     related = sorted({bound[v] for v in rule.related if bound[v] and bound[v] != person})
@@ -184,11 +187,11 @@ def _finding(compiled: CompiledRule, row: dict, lookup: RecordLookup, params: di
            if var not in compiled.kinship_vars and rule.match[var].key}
     return Finding(
         id=finding_id(rule.id, key), records=_records_json(compiled, row, bound, lookup), rule=rule.id,
-        rule_version=rule.version, rule_title=rule.title,
+        rule_version=rule.version, rule_title=texts["title"],
         kind=rule.kind, status=status, severity=rule.severity, person=person, related=related,
         summary=summary, explanation=explanation, steps=steps, sources=sources,
         caveats=list(dict.fromkeys(evidence.caveats)), undecided=undecided, params=params, bound=bound,
-        identity_links=evidence.used_links, weak_facts=weak_facts(steps),
+        identity_links=evidence.used_links, weak_facts=weak_facts(steps), in_english=in_english,
     )
 
 
@@ -209,8 +212,9 @@ def _value_steps(compiled: CompiledRule, row: dict, lets: dict) -> list[Step]:
     for name, kind in compiled.lets.items():
         words = lets[name]
         if kind == "date" and words not in ("unknown",) and row[f"l__{name}__lo"] != row[f"l__{name}__hi"]:
-            words += " (not a single day, because a date it is worked out from is recorded only in part)"
-        steps.append(Step("value", f"{name.replace('_', ' ').capitalize()}: {words}.", formula=compiled.rule.let[name]))
+            words += _(" (not a single day, because a date it is worked out from is recorded only in part)")
+        label = means_text(compiled.rule, name.replace("_", " ").capitalize(), current())
+        steps.append(Step("value", f"{label}: {words}.", formula=compiled.rule.let[name]))
     return steps
 
 
@@ -220,14 +224,15 @@ def _check_steps(compiled: CompiledRule, row: dict, records: dict, params: dict,
     undecided = []
     for check in compiled.checks:
         value = row[check.column]
-        holds, unknown = _check_words(check)
+        holds, unknown = _check_words(check, compiled.rule)
         if value is None:
             why = [w for var, pname in check.relations
                    if (w := relation_reason(params[pname], (records.get(var) or {}).get("kind")))]
             if why:
                 unknown += " (" + "; ".join(why) + ")"
             undecided.append(unknown)
-            steps.append(Step("check", f"Cannot be decided from the data: {unknown}.", outcome="unknown",
+            steps.append(Step("check", _("Cannot be decided from the data: %(what)s.") % {"what": unknown},
+                              outcome="unknown",
                               formula=check.text if check.means else None))
         else:
             steps.append(Step("check", f"{holds[0].upper()}{holds[1:]}.", outcome="holds",
@@ -236,10 +241,10 @@ def _check_steps(compiled: CompiledRule, row: dict, records: dict, params: dict,
         # Every check held, so a status clause could not be decided: name it.
         for clause in compiled.clauses:
             if row[clause.column] is None:
-                wording = clause.means or clause.text
-                undecided.append(f"whether {wording}")
-                steps.append(Step("check", f"Cannot be decided from the data: whether {wording}.",
-                                  outcome="unknown"))
+                wording = means_text(compiled.rule, clause.means, current()) or clause.text
+                undecided.append(_("whether %(condition)s") % {"condition": wording})
+                steps.append(Step("check", _("Cannot be decided from the data: %(what)s.")
+                                  % {"what": undecided[-1]}, outcome="unknown"))
                 break
             if row[clause.column]:
                 break
@@ -256,31 +261,45 @@ def _records_json(compiled: CompiledRule, row: dict, bound: dict, lookup: Record
     return records_json
 
 
-def _check_words(check: Check) -> tuple[str, str]:
+def _check_words(check: Check, rule: RuleCommon) -> tuple[str, str]:
     """How a check reads when it holds, and when the data cannot decide it. A scope limit or an exemption
     names the law that sets it, so a reader sees which part of the article was weighed."""
-    wording = check.means or check.text
-    law = f" ({check.law})" if check.law else ""
+    lang = current()
+    if check.kind in ("in_force_from", "in_force_until") and lang != "en":
+        wording = (_("the rule is in force for events on or after %(day)s") if check.kind == "in_force_from"
+                   else _("the rule is in force for events on or before %(day)s")) % {
+                       "day": day_words(date.fromisoformat(check.reason or ""))}
+        return wording, wording
+    law = means_text(rule, check.law, lang)
+    # the rule's own wording in its translation, else riskcheck's own (a check it adds) from the catalogs
+    means = means_text(rule, check.means, lang)
+    if means is not None and means == check.means and lang != "en":
+        means = _(means)
+    said = {"means": means or check.text, "law": f" ({law})" if law else ""}
     if check.kind == "scope":
-        return f"within the law's scope: {wording}{law}", f"whether the law covers this: {wording}{law}"
+        return (_("within the law's scope: %(means)s%(law)s") % said,
+                _("whether the law covers this: %(means)s%(law)s") % said)
     if check.kind == "exemption":
-        return (f"the law's exemption does not apply: {wording}{law}",
-                f"whether the law's exemption applies: {wording}{law}")
+        return (_("the law's exemption does not apply: %(means)s%(law)s") % said,
+                _("whether the law's exemption applies: %(means)s%(law)s") % said)
     if check.kind == "contested":
-        return (f"the contested exception does not apply: {wording}{law}",
-                f"the law is unsettled where {wording}{law}: {(check.reason or '').strip()}")  # the grammar requires a contested reason
-    return wording, wording
+        said["reason"] = " ".join((means_text(rule, check.reason, lang) or "").split()) if lang != "en" \
+            else (check.reason or "").strip()  # the grammar requires a contested reason
+        return (_("the contested exception does not apply: %(means)s%(law)s") % said,
+                _("the law is unsettled where %(means)s%(law)s: %(reason)s") % said)
+    return said["means"], said["means"]
 
 
 def _decision(compiled: CompiledRule, row: dict, status: str) -> str:
     if status == "undetermined":
-        return "Status: undetermined - the data cannot decide at least one condition above."
+        return _("Status: undetermined - the data cannot decide at least one condition above.")
     for clause in compiled.clauses:
         if row[clause.column]:
-            return f"Status: {status}, because {clause.means or clause.text}."
+            return _("Status: %(status)s, because %(condition)s.") % {
+                "status": _(status), "condition": means_text(compiled.rule, clause.means, current()) or clause.text}
     if compiled.rule.kind == "risk_indicator":
-        return f"Status: {status} - every condition of the rule holds."
-    return f"Status: {status}."  # pragma: no cover - a clause always decides a duty's status
+        return _("Status: %(status)s - every condition of the rule holds.") % {"status": _(status)}
+    return _("Status: %(status)s.") % {"status": _(status)}  # pragma: no cover - a clause always decides a duty's status
 
 
 def _template_record(record: dict | None) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from riskcheck.i18n import _
 from riskcheck.engine.compile import CompiledRule
 from riskcheck.engine.facts import describe, step_flags
 from riskcheck.engine.findings import Step
@@ -64,10 +65,12 @@ class Evidence:
         paths = [record] + [lookup.known("kinship", k) for k in path_ids if k != record["id"]]
         if len(paths) > 1:
             ways = "; ".join(path_words(k, lookup) for k in paths)
-            self.steps.append(Step("fact", f"{lookup.known('persons', record['person_id'])['name']} and "
-                                           f"{lookup.known('persons', record['relative_id'])['name']} are related in "
-                                           f"{len(paths)} ways, each shown below: {ways}. The most serious "
-                                           "outcome among them decides the finding.", "kinship", record["id"]))
+            self.steps.append(Step("fact", _("%(person)s and %(relative)s are related in %(n)s ways, each shown "
+                                             "below: %(ways)s. The most serious outcome among them decides the "
+                                             "finding.") % {
+                "person": lookup.known("persons", record["person_id"])["name"],
+                "relative": lookup.known("persons", record["relative_id"])["name"], "n": len(paths), "ways": ways},
+                "kinship", record["id"]))
         for path in paths:
             self.kin_path(path, dated)
 
@@ -132,18 +135,18 @@ class Evidence:
             self.fact("relations", lookup("relations", rel_id), {"start", "end"} if dated else set())
         through = record.get("through") or ([record["via"]] if record.get("via") else [])
         if through:
-            people = ", then ".join(lookup.known("persons", p)["name"] for p in through)
-            self.steps.append(Step("fact", f"So {lookup.known('persons', record['relative_id'])['name']} is the "
-                                           f"{kinship_word(record['kind'])} of "
-                                           f"{lookup.known('persons', record['person_id'])['name']} "
-                                           f"({degree_words(record)}), through {people} (derived from the "
-                                           "records above).", "kinship", record["id"]))
+            people = _(", then ").join(lookup.known("persons", p)["name"] for p in through)
+            self.steps.append(Step("fact", _("So %(relative)s is the %(kind)s of %(person)s (%(degree)s), through "
+                                             "%(through)s (derived from the records above).") % {
+                "relative": lookup.known("persons", record["relative_id"])["name"], "kind": kinship_word(record["kind"]),
+                "person": lookup.known("persons", record["person_id"])["name"], "degree": degree_words(record),
+                "through": people}, "kinship", record["id"]))
         elif record.get("line") or record.get("degree") is not None:
-            self.steps.append(Step("fact", f"Counted as civil law counts kinship: "
-                                           f"{lookup.known('persons', record['relative_id'])['name']} is the "
-                                           f"{kinship_word(record['kind'])} of "
-                                           f"{lookup.known('persons', record['person_id'])['name']}, "
-                                           f"{degree_words(record)}.", "kinship", record["id"]))
+            self.steps.append(Step("fact", _("Counted as civil law counts kinship: %(relative)s is the %(kind)s of "
+                                             "%(person)s, %(degree)s.") % {
+                "relative": lookup.known("persons", record["relative_id"])["name"], "kind": kinship_word(record["kind"]),
+                "person": lookup.known("persons", record["person_id"])["name"], "degree": degree_words(record)},
+                "kinship", record["id"]))
 
     def hint(self, record: dict) -> None:
         """A parent link inferred from names: a step flagged inferred, and a caveat that it is a lead."""

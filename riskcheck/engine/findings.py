@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from riskcheck.i18n import N_
 from riskcheck.grammar.vocabulary import STATUS_ORDER, severity_rank
 
 
@@ -53,6 +54,9 @@ class Finding:
     unit: str | None = None
     figures: dict = field(default_factory=dict)
     limits: str = ""  # what the unit's statistic cannot show, in the rule's words, shown beside the figure
+    # The rule's texts (title, summary, explanation, what_it_cannot_show) shown in English because the rule has
+    # no translation of them into the language the finding is written in; the page marks them.
+    in_english: list[str] = field(default_factory=list)
 
     def sort_key(self) -> tuple:
         return (STATUS_ORDER[self.status], severity_rank(self.severity), self.rule, self.person, self.id)
@@ -64,8 +68,12 @@ class Finding:
             "sources": self.sources, "summary": self.summary,
             "records": self.records, "identity_links": self.identity_links,
             "caveats": self.caveats, "undecided": self.undecided, "weak_facts": self.weak_facts,
-        } | ({"unit": self.unit, "figures": self.figures, "limits": self.limits} if self.unit is not None else {})
+        } | ({"unit": self.unit, "figures": self.figures, "limits": self.limits} if self.unit is not None else {}) \
+          | ({"in_english": self.in_english} if self.in_english else {})
 
+
+# The flags as a step shows them, marked for the catalogs (riskcheck.i18n translates them where shown).
+FLAG_WORDS = (N_("unsourced"), N_("reported"), N_("alleged"), N_("inferred"), N_("partial date"), N_("identity link"))
 
 # What each flag on a step means for the whole lead, in the order a reader should hear it.
 WEAK_FACT_WORDS = {

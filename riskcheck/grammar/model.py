@@ -11,12 +11,13 @@ import re
 from datetime import date
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from riskcheck.registry.dates import FIRST_AS_OF, LAST_AS_OF
 from riskcheck.grammar.parameters import Parameter
 from riskcheck.grammar.rule_tests import RuleTest
 from riskcheck.grammar.strict import NAME, Strict
+from riskcheck.grammar.translations import RuleTranslation, language_keys, means_tables
 from riskcheck.grammar.vocabulary import STATUSES, Severity, Status
 from riskcheck.textsafety import http_url
 
@@ -162,6 +163,28 @@ class RuleCommon(Strict):
     summary: str
     explanation: str
     tests: list[RuleTest] = []
+    # The rule's texts in other languages (riskcheck.grammar.translations); the texts above are English.
+    translations: dict[str, RuleTranslation] = {}
+    _means: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
+
+    @field_validator("translations", mode="before")
+    @classmethod
+    def known_languages(cls, v: Any) -> Any:
+        return language_keys(v)
+
+    @model_validator(mode="after")
+    def translation_tables(self) -> "RuleCommon":
+        self._means = means_tables(self.translations)
+        return self
+
+    def means_tables(self) -> dict[str, dict[str, str]]:
+        """Each language's translations of the rule's wordings, keyed by the English as a reader sees it."""
+        return self._means
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the rule is written in: English, and those it translates."""
+        return ["en", *self.translations]
 
     @field_validator("id")
     @classmethod

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from riskcheck.i18n import N_
+
 # Most pressing first: the order of a report's findings, its count columns and the compiled rules' ranking.
 STATUSES = ("flagged", "pending", "undetermined", "complied")
 STATUS_ORDER = {status: rank for rank, status in enumerate(STATUSES)}
@@ -15,6 +17,9 @@ STATUS_ORDER = {status: rank for rank, status in enumerate(STATUSES)}
 LEAD_STATUSES = ("flagged", "pending")
 
 SEVERITIES = ("high", "medium", "low")
+# The words as a reader sees them, marked for the catalogs: riskcheck.i18n's _() translates them where shown.
+WORDS_FOR_READERS = (N_("flagged"), N_("pending"), N_("undetermined"), N_("complied"),
+                     N_("high"), N_("medium"), N_("low"))
 SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 UNKNOWN_SEVERITY_RANK = 9  # after every known severity
 

@@ -19,6 +19,8 @@ from riskcheck.indicators.compile import CompiledIndicator, resolve_settings
 from riskcheck.indicators.methods.base import UnitResult
 from riskcheck.indicators.staff import StaffMember, period_start, unit_staff
 from riskcheck.registry.load import Registry
+from riskcheck.grammar.translations import finding_texts
+from riskcheck.i18n import _, current
 from riskcheck.templating import render_rule_text
 
 
@@ -66,38 +68,43 @@ def _finding(compiled: CompiledIndicator, result: UnitResult, lookup: RecordLook
     org = lookup("organizations", unit) or {"id": unit, "name": unit}
     figures = {"unit_name": org["name"], **result.figures}
     fact(steps, "organizations", org)
-    when = (f"on {day_words(as_of)}" if start == as_of else
-            f"at any time from {day_words(start)} to {day_words(as_of)}")
-    under = " and the units under it" if settings["include_units_under"] else ""
-    steps.append(Step("value", f"Staff: {figures['staff']} people served in {org['name']}{under} {when}"
-                               + (f"; {figures['possible_staff']} more may have (their tenures' dates are recorded "
-                                  "only in part)" if figures["possible_staff"] else "") + "."))
+    when = (_("on %(day)s") % {"day": day_words(as_of)} if start == as_of
+            else _("at any time from %(start)s to %(end)s") % {"start": day_words(start), "end": day_words(as_of)})
+    staff = (_("Staff: %(staff)s people served in %(unit)s and the units under it %(when)s")
+             if settings["include_units_under"] else _("Staff: %(staff)s people served in %(unit)s %(when)s")) \
+        % {"staff": figures["staff"], "unit": org["name"], "when": when}
+    if figures["possible_staff"]:
+        staff += _("; %(more)s more may have (their tenures' dates are recorded only in part)") \
+            % {"more": figures["possible_staff"]}
+    steps.append(Step("value", staff + "."))
     steps += result.steps_for(fact, lookup)
     figure_steps, check = compiled.method.figure_steps(figures)
     steps += figure_steps
     undecided = []
     if status == "undetermined":
         why = compiled.method.undetermined_why
-        undecided.append(f"whether {check}: it holds only when {why} are counted")
-        steps.append(Step("check", f"Cannot be decided from the data: whether {check}; it holds only when {why} "
-                                   "are counted.", outcome="unknown"))
-        steps.append(Step("decision", "Status: undetermined - the data cannot decide the condition above."))
+        undecided.append(_("whether %(check)s: it holds only when %(why)s are counted") % {"check": check, "why": why})
+        steps.append(Step("check", _("Cannot be decided from the data: whether %(check)s; it holds only when "
+                                     "%(why)s are counted.") % {"check": check, "why": why}, outcome="unknown"))
+        steps.append(Step("decision", _("Status: undetermined - the data cannot decide the condition above.")))
     else:
         steps.append(Step("check", f"{check[0].upper()}{check[1:]}.", outcome="holds"))
-        steps.append(Step("decision", f"Status: {status} - a lead about the unit, not a finding about any person "
-                                      "in it."))
+        steps.append(Step("decision", _("Status: %(status)s - a lead about the unit, not a finding about any "
+                                        "person in it.") % {"status": _(status)}))
 
     context = {"unit": {k: v for k, v in org.items() if not k.endswith(("__lo", "__hi"))}, "m": figures,
                "status": status, "params": params, "as_of": as_of.isoformat(), "rule": rule}
-    summary = render_rule_text(rule.summary, context)
-    explanation = render_rule_text(rule.explanation, context)
+    texts, in_english = finding_texts(rule, current())
+    summary = render_rule_text(texts["summary"], context)
+    explanation = render_rule_text(texts["explanation"], context)
     people = sorted({s.record_id for s in steps if s.record_type == "tenures" and s.record_id})
     return Finding(
-        id=finding_id(rule.id, {"unit": unit}), rule=rule.id, rule_version=rule.version, rule_title=rule.title,
+        id=finding_id(rule.id, {"unit": unit}), rule=rule.id, rule_version=rule.version, rule_title=texts["title"],
         kind=rule.kind, status=status, severity=rule.severity, person="", related=[], unit=unit,
         summary=summary, explanation=explanation, steps=steps,
         sources=sorted({s for step in steps for s in step.sources}), caveats=list(dict.fromkeys(caveats)),
         undecided=undecided, params=params, bound={"unit": unit}, records={"unit": unit, "tenures": people},
-        weak_facts=weak_facts(steps), figures=figures, limits=" ".join(rule.what_it_cannot_show.split()),
+        weak_facts=weak_facts(steps), figures=figures, limits=" ".join(texts["what_it_cannot_show"].split()),
+        in_english=in_english,
     )
 

@@ -9,12 +9,13 @@ from datetime import date
 from pathlib import Path
 
 from riskcheck.errors import Problem, ProblemError
+from riskcheck.i18n import UnknownLanguage, language
 from riskcheck.registry.confine import Refused, admit
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
 CASE_ID = re.compile(r"[a-z0-9-]{1,64}")
-META_KEYS = {"id", "title", "summary", "as_of", "subjects", "include", "jurisdiction"}
+META_KEYS = {"id", "title", "summary", "as_of", "subjects", "include", "jurisdiction", "language"}
 # A jurisdiction is named by its ISO 3166-1 alpha-2 code (KZ, US, BR ...), as rule packs are.
 JURISDICTION = re.compile(r"[A-Za-z]{2}")
 READ_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
@@ -34,6 +35,7 @@ class CaseMeta:
     as_of: date | None = None
     subjects: list[str] = field(default_factory=list)
     jurisdictions: list[str] = field(default_factory=list)  # upper-case ISO codes case.yaml states
+    language: str | None = None  # the language its report is written in (riskcheck.i18n), when case.yaml says
     include: list[tuple[str, int]] = field(default_factory=list)  # (path, line in case.yaml)
     document: YMap | None = None  # the parsed case.yaml, for its inline records
 
@@ -106,6 +108,11 @@ def read_case_meta(folder: Path, root: Path) -> CaseMeta:
             meta.as_of = parse_exact_date(str(doc["as_of"]))
         except (DateFormatError, TypeError) as exc:
             problems.append(Problem(shown, doc.line_of("as_of"), str(exc), field="as_of"))
+    if doc.get("language") is not None:
+        try:
+            meta.language = language(doc["language"])
+        except UnknownLanguage as exc:
+            problems.append(Problem(shown, doc.line_of("language"), str(exc), field="language"))
     for key in ("subjects", "include", "jurisdiction"):
         value = doc.get(key)
         if value is None:

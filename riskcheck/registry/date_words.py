@@ -8,7 +8,8 @@ page, caveat and sentence of a finding words it here.
 
 The sentence words sit in one table of phrases per locale (PHRASES), and a day or a month is formatted by
 Babel's locale data, so that a translation of the reports changes a table, not the code. Each function
-takes the locale, "en" unless told.
+takes the locale; unless told, the language being written (riskcheck.i18n: English unless a case or a run
+chose another).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date
 
 from babel.dates import format_date, format_skeleton
 
+from riskcheck.i18n import current
 from riskcheck.registry.dates import MAX_DAY, MIN_DAY, DateFormatError, _point, parse_date
 
 # The sentence words around a date, by locale. {day}, {when}, {lo} and {hi} are worded dates.
@@ -36,6 +38,46 @@ PHRASES: dict[str, dict[str, str]] = {
         "interval_between": "between {lo} and {hi}",
         "interval_unknown": "on a date the data does not give",
     },
+    "ru": {
+        "none": "дата не записана", "open": "дата не записана", "in": "в какой-то день: {when}",
+        "between": "в какой-то день между {lo} и {hi}", "in_or_before": "в какой-то день не позднее: {when}",
+        "on_or_before": "в какой-то день не позднее {day}", "in_or_after": "в какой-то день не ранее: {when}",
+        "on_or_after": "в какой-то день не ранее {day}", "interval_on_or_before": "не позднее {day}",
+        "interval_on_or_after": "не ранее {day}", "interval_between": "между {lo} и {hi}",
+        "interval_unknown": "в день, который данные не указывают",
+    },
+    "kk": {
+        "none": "күні жазылмаған", "open": "күні жазылмаған", "in": "белгісіз бір күн: {when}",
+        "between": "белгісіз бір күн: {lo} мен {hi} аралығында", "in_or_before": "белгісіз бір күн: {when} немесе одан бұрын",
+        "on_or_before": "белгісіз бір күн: {day} немесе одан бұрын", "in_or_after": "белгісіз бір күн: {when} немесе одан кейін",
+        "on_or_after": "белгісіз бір күн: {day} немесе одан кейін", "interval_on_or_before": "{day} немесе одан бұрын",
+        "interval_on_or_after": "{day} немесе одан кейін", "interval_between": "{lo} мен {hi} аралығында",
+        "interval_unknown": "деректер көрсетпейтін күні",
+    },
+    "uk": {
+        "none": "дату не записано", "open": "дату не записано", "in": "якийсь день: {when}",
+        "between": "якийсь день між {lo} і {hi}", "in_or_before": "якийсь день не пізніше: {when}",
+        "on_or_before": "якийсь день не пізніше {day}", "in_or_after": "якийсь день не раніше: {when}",
+        "on_or_after": "якийсь день не раніше {day}", "interval_on_or_before": "не пізніше {day}",
+        "interval_on_or_after": "не раніше {day}", "interval_between": "між {lo} і {hi}",
+        "interval_unknown": "у день, якого дані не вказують",
+    },
+    "pt_BR": {
+        "none": "data não registrada", "open": "uma data não registrada", "in": "algum dia em {when}",
+        "between": "algum dia entre {lo} e {hi}", "in_or_before": "algum dia em ou antes de {when}",
+        "on_or_before": "algum dia em ou antes de {day}", "in_or_after": "algum dia em ou depois de {when}",
+        "on_or_after": "algum dia em ou depois de {day}", "interval_on_or_before": "em ou antes de {day}",
+        "interval_on_or_after": "em ou depois de {day}", "interval_between": "entre {lo} e {hi}",
+        "interval_unknown": "numa data que os dados não dão",
+    },
+    "uz_Latn": {
+        "none": "sana yozilmagan", "open": "sana yozilmagan", "in": "noma’lum bir kun: {when}",
+        "between": "noma’lum bir kun: {lo} va {hi} oralig‘ida", "in_or_before": "noma’lum bir kun: {when} yoki undan oldin",
+        "on_or_before": "noma’lum bir kun: {day} yoki undan oldin", "in_or_after": "noma’lum bir kun: {when} yoki undan keyin",
+        "on_or_after": "noma’lum bir kun: {day} yoki undan keyin", "interval_on_or_before": "{day} yoki undan oldin",
+        "interval_on_or_after": "{day} yoki undan keyin", "interval_between": "{lo} va {hi} oralig‘ida",
+        "interval_unknown": "ma’lumotlar ko‘rsatmagan kunda",
+    },
 }
 
 # How a single day is written in a locale where Babel's "long" form is not the one readers expect.
@@ -47,8 +89,9 @@ def _phrase(key: str, locale: str, **values: str) -> str:
     return table[key].format(**values)
 
 
-def day_words(day: date, locale: str = "en") -> str:
+def day_words(day: date, locale: str | None = None) -> str:
     """One day: '15 October 2021'."""
+    locale = locale or current()
     return format_date(day, _DAY_PATTERNS.get(locale, "long"), locale=locale)
 
 
@@ -62,10 +105,11 @@ def _written_words(text: str, locale: str) -> str:
     return day_words(lo, locale)
 
 
-def date_words(text: str | date | None, locale: str = "en") -> str:
+def date_words(text: str | date | None, locale: str | None = None) -> str:
     """A recorded date as a reader should see it: a full day as a day ('15 October 2021'), a partial one as
     what it allows ('some day in 2021', 'some day between 15 October 2021 and 15 October 2025', 'some day in
     or before 2021'), `..` as 'a date not recorded'. Text that is no date is shown as written."""
+    locale = locale or current()
     if isinstance(text, date):
         return day_words(text, locale)
     if not text or not text.strip():
@@ -92,9 +136,10 @@ def date_words(text: str | date | None, locale: str = "en") -> str:
     return _phrase("between", locale, lo=day_words(pd.lo, locale), hi=day_words(pd.hi, locale))
 
 
-def interval_words(lo: date | None, hi: date | None, locale: str = "en") -> str:
+def interval_words(lo: date | None, hi: date | None, locale: str | None = None) -> str:
     """An interval a rule computed (a deadline from a partial date): '15 October 2021', 'on or after 1 March
     2020', 'between 11 March 2021 and 10 April 2021'."""
+    locale = locale or current()
     if lo is None or hi is None or (lo <= MIN_DAY and hi >= MAX_DAY):
         return _phrase("interval_unknown", locale)
     if lo == hi:

@@ -26,17 +26,18 @@ from riskcheck.registry.dates import parse_time
 from riskcheck.review.events import Event
 from riskcheck.review.state import ReviewState, review_states
 from riskcheck.results import CaseView
+from riskcheck.i18n import N_, _
 from riskcheck.textsafety import reveal
 
-# column key -> header in words (the XLSX and CSV header), width in characters (XLSX)
+# column key -> header in words (the XLSX and CSV header, in the language being written), width in characters (XLSX)
 COLUMNS = {
-    "case": ("Case", 22), "finding": ("Finding id", 30), "rule": ("Rule", 26), "rule_title": ("Rule title", 36),
-    "status": ("Status", 13), "severity": ("Severity", 9), "person": ("Person or unit", 26),
-    "person_id": ("Person or unit id", 16), "related": ("Related persons", 26), "summary": ("Summary", 60),
-    "as_of": ("Judged as of", 12), "sources": ("Sources", 40), "decision": ("Review", 11),
-    "reviewer": ("Reviewer", 18), "decided_at": ("Decided at (UTC)", 17), "note": ("Note", 40),
-    "changed_since": ("Changed since reviewed", 40), "in_this_run": ("In this run", 22),
-    "report": ("Report", 40),
+    "case": (N_("Case"), 22), "finding": (N_("Finding id"), 30), "rule": (N_("Rule"), 26), "rule_title": (N_("Rule title"), 36),
+    "status": (N_("Status"), 13), "severity": (N_("Severity"), 9), "person": (N_("Person or unit"), 26),
+    "person_id": (N_("Person or unit id"), 16), "related": (N_("Related persons"), 26), "summary": (N_("Summary"), 60),
+    "as_of": (N_("Judged as of"), 12), "sources": (N_("Sources"), 40), "decision": (N_("Review"), 11),
+    "reviewer": (N_("Reviewer"), 18), "decided_at": (N_("Decided at (UTC)"), 17), "note": (N_("Note"), 40),
+    "changed_since": (N_("Changed since reviewed"), 40), "in_this_run": (N_("In this run"), 22),
+    "report": (N_("Report"), 40),
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SPLIT_FORMULA = re.compile(r'([,;\t\r\n][\s"]*)([=+\-@])')  # a part after a separator, spaces or quotes
@@ -59,13 +60,13 @@ def desk_rows(view: CaseView, histories: dict[str, list[Event]], report_base: st
         state = states.get(f.id)
         sources = [view.sources.get(s) or {"title": s} for s in f.sources]
         rows.append({
-            "case": view.id, "finding": f.id, "rule": f.rule, "rule_title": f.rule_title, "status": f.status,
-            "severity": f.severity, "person": view.person_name(f.person) if f.unit is None else f.figures.get("unit_name", f.unit),
+            "case": view.id, "finding": f.id, "rule": f.rule, "rule_title": f.rule_title, "status": _(f.status),
+            "severity": _(f.severity), "person": view.person_name(f.person) if f.unit is None else f.figures.get("unit_name", f.unit),
             "person_id": f.person if f.unit is None else f.unit,
             "related": "; ".join(view.person_name(r) for r in f.related), "summary": f.summary,
             "as_of": as_of,
             "sources": "; ".join(s.get("title", "") + (f" <{s['url']}>" if s.get("url") else "") for s in sources),
-            **_review_cells(state), "in_this_run": "found",
+            **_review_cells(state), "in_this_run": _("found"),
             "report": link(f.id, finding_address(view.result, f))})
     for g in gone:
         was = g.was
@@ -75,15 +76,15 @@ def desk_rows(view: CaseView, histories: dict[str, list[Event]], report_base: st
             "person": str(was.get("person") or was.get("unit") or ""), "person_id": str(was.get("person") or ""),
             "related": "", "summary": str(was.get("summary", "")), "as_of": as_of, "sources": "",
             **_review_cells(g),
-            "in_this_run": "no longer found" + (" (imported decision)" if g.current.imported else ""),
+            "in_this_run": _("no longer found") + (_(" (imported decision)") if g.current.imported else ""),
             "report": link(None, f"{view.id}/report.html#reviewed-no-longer-found")})
     return rows
 
 
 def _review_cells(state: ReviewState | None) -> dict:
     if state is None:
-        return {"decision": "open", "reviewer": "", "decided_at": "", "note": "", "changed_since": ""}
-    return {"decision": state.decision, "reviewer": state.current.reviewer, "decided_at": state.current.at,
+        return {"decision": _("open"), "reviewer": "", "decided_at": "", "note": "", "changed_since": ""}
+    return {"decision": _(state.decision), "reviewer": state.current.reviewer, "decided_at": state.current.at,
             "note": state.current.note, "changed_since": "; ".join(state.changed)}
 
 
@@ -102,7 +103,7 @@ def csv_text(rows: list[dict]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow([header for header, _ in COLUMNS.values()])
+    writer.writerow([_(header) for header, _width in COLUMNS.values()])
     for row in rows:
         writer.writerow([cell_text(row[c]) for c in COLUMNS])
     return out.getvalue()
@@ -119,7 +120,7 @@ def xlsx_bytes(rows: list[dict]) -> bytes:
     book = Workbook()
     sheet = book.worksheets[0]  # a new workbook's one sheet, the active one
     sheet.title = "findings"
-    sheet.append([header for header, _ in COLUMNS.values()])
+    sheet.append([_(header) for header, _width in COLUMNS.values()])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for number, row in enumerate(rows, start=2):
@@ -140,7 +141,7 @@ def xlsx_bytes(rows: list[dict]) -> bytes:
                 cell.style = "Hyperlink"
             if text.startswith(FORMULA_START):
                 cell.quotePrefix = True  # Excel's own text prefix: shown as written, kept text when edited
-    for column, (_, width) in enumerate(COLUMNS.values(), start=1):
+    for column, (_header, width) in enumerate(COLUMNS.values(), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(1, len(rows) + 1)}"

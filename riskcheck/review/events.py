@@ -14,10 +14,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from riskcheck.i18n import N_
 from riskcheck.errors import RiskcheckError
 from riskcheck.registry.reviewed import FILE_NAME  # the log's name, which the registry reads too
 
 DECISIONS = ("confirmed", "dismissed", "unsure")
+# The decisions as a reader sees them, marked for the catalogs (riskcheck.i18n translates them where shown).
+DECISION_WORDS = (N_("confirmed"), N_("dismissed"), N_("unsure"), N_("open"))
 KINDS = ("decision", "link")  # what an event records: a decision on a finding, or on a pair of person records
 LINK_WORDS = ("not_related", "same_as", "not_same_as", "unsure")  # a link decision is one of these or a relation kind
 MAX_NOTE_CHARS = 10_000

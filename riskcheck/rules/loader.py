@@ -18,6 +18,8 @@ from riskcheck.indicators.compile import CompiledIndicator, compile_indicator
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.grammar.errors import RuleError, validation_problem
 from riskcheck.grammar.model import Rule, UnitRule, rule_model
+from riskcheck.grammar.translations import translation_problems
+from riskcheck.i18n import UnknownLanguage, language
 from riskcheck.templating import template_problems, text_environment
 from riskcheck.yamlio import YList, YMap, load_yaml_file
 
@@ -99,6 +101,8 @@ def load_rule(file: Path, schema: Schema) -> LoadedRule:
                      for loc, msg in exc.problems]
         raise ProblemError(problems) from None
     problems += _template_problems(rule, compiled, schema, doc, shown)
+    problems += [Problem(shown, locate(doc, _as_written(doc, loc)), msg, field=".".join(map(str, loc)))
+                 for loc, msg in translation_problems(rule)]
     if problems:
         raise ProblemError(problems)
     return LoadedRule(rule, compiled, file, doc)
@@ -123,11 +127,27 @@ def _template_problems(rule: Rule | UnitRule, compiled, schema: Schema, doc: YMa
     fields["params"] = ("the rule has no parameter", frozenset(rule.parameters))
     fields["rule"] = ("the rule has no field", frozenset(type(rule).model_fields))
     out = []
-    for key in ("summary", "explanation"):
-        for line, message in template_problems(_TEMPLATES, getattr(rule, key), names, fields):
-            out.append(Problem(shown, doc.line_of(key), f"{message} (line {line} of the template)"
-                               if line > 1 else message, field=key))
+    texts: list[tuple[tuple[str, ...], str]] = [((key,), getattr(rule, key)) for key in ("summary", "explanation")]
+    texts += [(("translations", lang, key), text) for lang, t in rule.translations.items()
+              for key in ("summary", "explanation") if (text := getattr(t, key))]
+    for loc, text in texts:
+        for line, message in template_problems(_TEMPLATES, text, names, fields):
+            out.append(Problem(shown, locate(doc, _as_written(doc, loc)), f"{message} (line {line} of the template)"
+                               if line > 1 else message, field=".".join(loc)))
     return out
+
+
+def _as_written(doc: YMap, loc: tuple) -> tuple:
+    """A place under `translations` with the language as the file writes it (pt for pt_BR), to find its line."""
+    if len(loc) < 2 or loc[0] != "translations" or not isinstance(doc.get("translations"), YMap):
+        return loc
+    for key in doc["translations"]:
+        try:
+            if language(key) == loc[1]:
+                return (loc[0], key, *loc[2:])
+        except UnknownLanguage:
+            continue
+    return loc
 
 
 def locate(doc: Any, loc: tuple) -> int | None:

@@ -20,6 +20,7 @@ from riskcheck.rules.evaluation import RuleFailed, evaluate_loaded, naming_the_r
 from riskcheck.rules.loader import LoadedRule, locate
 from riskcheck.grammar.parameters import coerce_param
 from riskcheck.grammar.rule_tests import RuleTest
+from riskcheck.i18n import speaking
 from riskcheck.yamlio import load_yaml_file
 
 
@@ -36,9 +37,33 @@ class TestResult:
 
 
 def run_rule_tests(loaded: LoadedRule, keyword: str | None = None) -> list[TestResult]:
-    """Run a rule's inline tests; with `keyword`, only those whose "rule-id test_name" contains it."""
-    return [run_rule_test(loaded, i, test) for i, test in enumerate(loaded.rule.tests)
-            if keyword is None or keyword in f"{loaded.id} {test.name}"]
+    """Run a rule's inline tests; with `keyword`, only those whose "rule-id test_name" contains it. Then, for
+    each language the rule translates into, its findings written in that language (`in_<language>`)."""
+    results = [run_rule_test(loaded, i, test) for i, test in enumerate(loaded.rule.tests)
+               if keyword is None or keyword in f"{loaded.id} {test.name}"]
+    return results + [run_language_check(loaded, lang) for lang in loaded.rule.translations
+                      if keyword is None or keyword in f"{loaded.id} in_{lang}"]
+
+
+def run_language_check(loaded: LoadedRule, lang: str) -> TestResult:
+    """The rule's findings written in `lang`: one test of each status it expects, so every branch of its
+    translated templates (`{% if status == "pending" %}`) renders, with the names and fields the data gives."""
+    chosen: dict[str, int] = {}
+    for i, test in enumerate(loaded.rule.tests):
+        for e in test.expect if not test.known_gap else []:
+            chosen.setdefault(e.status, i)
+    result = TestResult(loaded.id, f"in_{lang}", True, line=locate(loaded.document, ("translations",)))
+    for i in sorted(set(chosen.values())):
+        test = loaded.rule.tests[i]
+        try:
+            with speaking(lang):
+                test_findings(loaded, i, test)
+        except (RuleFailed, ProblemError, ValueError) as exc:
+            result.passed = False
+            result.message = f"writing the findings of test {test.name} in {lang} failed: " \
+                             f"{exc.words if isinstance(exc, RuleFailed) else exc}"
+            break
+    return result
 
 
 def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:

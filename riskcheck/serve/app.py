@@ -34,6 +34,7 @@ from riskcheck.review.events import DECISIONS, MAX_NOTE_CHARS, MAX_REVIEWER_CHAR
 from riskcheck.review.links import current_links
 from riskcheck.review.state import REVIEW_STATES, ReviewState, desk_counts, review_counts, review_states
 from riskcheck.results import CaseView
+from riskcheck.serve.languages import ReviewerLanguage, language_links
 from riskcheck.serve.guards import (LOCAL_HOSTS, FormRefused, HostCheck, PasswordRequired, SecurityHeaders,
                                     read_form)
 
@@ -69,7 +70,8 @@ def _relation_kinds() -> tuple[str, ...]:
 
 def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
              hosts: tuple[str, ...] = LOCAL_HOSTS, password: str | None = None,
-             guess_delay: float = 0.25, stale: dict[str, str] | None = None) -> Starlette:
+             guess_delay: float = 0.25, stale: dict[str, str] | None = None,
+              language: str | None = None) -> Starlette:
     """The app over the checked cases: its pages, then its guards (headers, host, and a password if given).
 
     `stale`: case id -> what changed since its view (read from the last run's cache) was made; its pages say
@@ -83,7 +85,8 @@ def make_app(views: dict[str, CaseView], log_path: Path, rules: dict,
                 Route("/cases/{case}/findings/{finding}", app.finding_page),
                 Route("/cases/{case}/findings/{finding}/review", app.record, methods=["POST"])],
         middleware=[Middleware(SecurityHeaders), Middleware(HostCheck, hosts=tuple(h.lower() for h in hosts)),
-                    *([Middleware(PasswordRequired, password=password, delay=guess_delay)] if password else [])],
+                    *([Middleware(PasswordRequired, password=password, delay=guess_delay)] if password else []),
+                    Middleware(ReviewerLanguage, default=language)],
     )
     starlette.state.pages = app
     return starlette
@@ -157,7 +160,8 @@ class ReviewPages:
     # Answers
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:  # the template's own values
-        html = self.env.get_template(name).render(rules=self.rules, token=self.token, **context)
+        html = self.env.get_template(name).render(rules=self.rules, token=self.token, languages=language_links(),
+                                                  **context)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
     def not_found(self, what: str) -> HTMLResponse:
