@@ -23,7 +23,8 @@ def private_imports_across_packages() -> list[str]:
             if not (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("riskcheck")):
                 continue
             for alias in node.names:
-                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                # `_` alone is gettext's translate-this marker (riskcheck.i18n), public by convention.
+                private = alias.name.startswith("_") and not alias.name.startswith("__") and alias.name != "_"
                 if private and _package_of(node.module) != _package_of(module):
                     found.append(f"{module} line {node.lineno}: {alias.name} from {node.module}")
     return found
