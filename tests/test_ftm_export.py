@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from riskcheck.cli import main
 
@@ -53,18 +55,23 @@ def export(runner, cases, out) -> list[dict]:
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
-def test_the_shipped_cases_export_as_valid_followthemoney(runner, tmp_path):
-    entities = export(runner, CASES, tmp_path / "out.json")
+@pytest.fixture(scope="module")
+def shipped_export(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """The shipped cases exported once for this file's tests (each reads it, none writes it)."""
+    out = tmp_path_factory.mktemp("ftm") / "out.json"
+    return out, export(CliRunner(), CASES, out)
+
+
+def test_the_shipped_cases_export_as_valid_followthemoney(shipped_export):
+    entities = shipped_export[1]
     assert schema_problems(entities) == []
     schemata = {e["schema"] for e in entities}
     assert {"Person", "PublicBody", "Position", "Occupancy", "Family", "Note"} <= schemata
 
 
-def test_each_finding_is_a_note_on_its_person_with_rule_status_and_report_link(runner, tmp_path):
-    entities = export(runner, CASES, tmp_path / "out.json")
-    run = runner.invoke(main, ["run", str(CASES), "--out", str(tmp_path / "reports")])
-    assert run.exit_code == 0, run.output
-    findings = json.loads((tmp_path / "reports" / "imanaliev-appointment" / "findings.json").read_text())["findings"]
+def test_each_finding_is_a_note_on_its_person_with_rule_status_and_report_link(shipped_export, shipped_reports):
+    entities = shipped_export[1]
+    findings = json.loads((shipped_reports / "imanaliev-appointment" / "findings.json").read_text())["findings"]
     notes = {e["id"]: e for e in entities if e["schema"] == "Note"}
     for f in findings:
         note = notes[f"imanaliev-appointment-finding-{f['id']}"]["properties"]
@@ -73,12 +80,12 @@ def test_each_finding_is_a_note_on_its_person_with_rule_status_and_report_link(r
         assert f"Status: {f['status']}." in note["description"][0] and f["rule"] in note["description"][0]
         link = f"https://desk.example.org/reports/imanaliev-appointment/report.html#{f['id']}"
         assert note["sourceUrl"] == [link]
-        assert (tmp_path / "reports" / "imanaliev-appointment" / "report.html").read_text().count(
+        assert (shipped_reports / "imanaliev-appointment" / "report.html").read_text().count(
             f'id="{f["id"]}"') == 1  # the link's anchor is on the page
 
 
-def test_an_interval_date_is_not_exported_as_a_day(runner, tmp_path):
-    entities = {e["id"]: e for e in export(runner, CASES, tmp_path / "out.json")}
+def test_an_interval_date_is_not_exported_as_a_day(shipped_export):
+    entities = {e["id"]: e for e in shipped_export[1]}
     tenure = entities["imanaliev-appointment-t-zhandos-foreign-policy"]["properties"]
     assert "startDate" not in tenure
     assert "Start: some day in 2021-10-15/2025-10-15 (an interval)." in tenure["description"][0]
@@ -96,10 +103,9 @@ def test_an_imported_ftm_case_goes_back_out_valid_with_its_family_links(runner, 
     assert {tuple(e["properties"].get("jurisdiction", [])) for e in entities if e["schema"] == "PublicBody"} == {("kz",)}
 
 
-def test_the_same_cases_export_to_the_same_bytes(runner, tmp_path):
-    export(runner, CASES, tmp_path / "a.json")
-    export(runner, CASES, tmp_path / "b.json")
-    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+def test_the_same_cases_export_to_the_same_bytes(runner, tmp_path, shipped_export):
+    export(runner, CASES, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == shipped_export[0].read_bytes()
 
 
 def test_only_web_links_are_accepted_for_reports(runner, tmp_path):
