@@ -21,21 +21,13 @@ from click.testing import CliRunner
 from riskcheck.cli import main
 
 from conftest import CASES, served_app
-from test_browser import ARGS, CHROMIUM, WIDTHS, sync_playwright
+from test_browser import browser, WIDTHS  # one Chromium per file, as test_browser launches it
 from test_browser_review import free_port
 
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 AXE = axe_playwright.Axe()
 LARGE = "fictional-kz-akimat-staff"  # a shipped case with findings about several persons
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

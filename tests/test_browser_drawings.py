@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_browser import ARGS, CHROMIUM, SHOTS, sync_playwright  # skips this file as test_browser skips itself
+from test_browser import browser, SHOTS  # its one Chromium per file; skips this file as test_browser skips itself
 
 from conftest import CASES
 
@@ -33,14 +33,6 @@ DRAWINGS = """() => [...document.querySelectorAll('article.finding')].map(card =
           title: said[0] && said[0].tagName, desc: said[1] && said[1].tagName, outside,
           px: svg.getBoundingClientRect().width / box.width * 13, right: svg.getBoundingClientRect().right};
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

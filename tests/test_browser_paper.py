@@ -20,20 +20,12 @@ from click.testing import CliRunner
 from riskcheck.cli import main
 
 from conftest import CASES
-from test_browser import ARGS, CHROMIUM, shot_name, sync_playwright
+from test_browser import browser, shot_name  # one Chromium per file, as test_browser launches it
 
 pypdf = pytest.importorskip("pypdf")
 
 CASE = "imanaliev-appointment"
 MOST_SHEETS = 4
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
