@@ -82,6 +82,33 @@ CREATE VIEW persons AS SELECT * FROM raw_persons;
 CREATE VIEW positions AS SELECT id, category, kind, reports_to, try_cast(rank AS INTEGER) AS rank FROM raw_positions;
 """
 
+# A person recorded twice, in Latin letters and in Cyrillic ones (a court register), by two sources: one
+# person where the name read in Latin letters, the birth date and the gender agree and no other record
+# does. Every reference to the Cyrillic record is then taken as one to the other.
+_MULTI = [("щ", "shch"), ("ж", "zh"), ("х", "kh"), ("ц", "ts"), ("ч", "ch"), ("ш", "sh"), ("ю", "yu"),
+          ("я", "ya"), ("ё", "yo"), ("ъ", ""), ("ь", "")]
+_latin = "lower(name)"
+for _cyr, _lat in _MULTI:
+    _latin = f"replace({_latin}, '{_cyr}', '{_lat}')"
+IDENTITY = f"""
+CREATE MACRO name_key(name) AS replace(translate({_latin}, 'абвгдезийклмнопрстуфыэәғқңөұүһі',
+                                                 'abvgdeziyklmnoprstufyeagknouuhi'), 'ye', 'e');
+CREATE TABLE same AS
+WITH people AS (SELECT id, name, birth_date, coalesce(gender, '') AS gender, sources,
+                       regexp_matches(lower(name), '[а-яёәғқңөұүһі]') AS cyrillic
+                FROM raw_persons WHERE length(birth_date) = 10),
+     pairs AS (SELECT c.id AS alias, l.id AS person FROM people c
+               JOIN people l ON l.birth_date = c.birth_date AND l.gender = c.gender AND l.sources <> c.sources
+               WHERE c.cyrillic AND NOT l.cyrillic AND name_key(l.name) = name_key(c.name))
+SELECT alias, min(person) AS person FROM pairs GROUP BY alias HAVING count(*) = 1;
+UPDATE tenures SET person_id = s.person FROM same s WHERE tenures.person_id = s.alias;
+UPDATE relations SET person_id = s.person FROM same s WHERE relations.person_id = s.alias;
+UPDATE relations SET relative_id = s.person FROM same s WHERE relations.relative_id = s.alias;
+UPDATE verdicts SET person_id = s.person FROM same s WHERE verdicts.person_id = s.alias;
+UPDATE resignations SET person_id = s.person FROM same s WHERE resignations.person_id = s.alias;
+UPDATE memberships SET person_id = s.person FROM same s WHERE memberships.person_id = s.alias;
+"""
+
 # Close relatives both ways; blood links through two recorded steps (a parent's parent, a parent's child);
 # in-laws through a marriage from either end. A link's period runs from the later start to the earlier end.
 _INVERSE_SQL = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in INVERSE.items())
@@ -219,6 +246,7 @@ def run(case: Path, as_of: str = "2025-11-01") -> dict[str, list[tuple]]:
                      [str(case / f"{name}.csv")])
     conn.execute(DATES)
     conn.execute(LOAD)
+    conn.execute(IDENTITY)
     conn.execute(KIN)
     return {rule: conn.execute(sql.format(as_of=as_of)).fetchall() for rule, sql in RULES.items()}
 

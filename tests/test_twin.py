@@ -85,7 +85,7 @@ def registry(folder: Path) -> Path:
     rows["tenures"].append(["t-vm", "p-f5", "pos-vm", "2013-03-01", "2017", "", "s-reg"])
     rows["relations"].append(["r-p5", "p-m5", "p-f5", "parent", "confirmed", "", "", "s-reg"])
     rows["memberships"].append(["m-5", "p-m5", "prog-r", "2022-12-20", "s-reg"])
-    # 6. The convicted father recorded again by a court, in Cyrillic: riskcheck takes the two as one man.
+    # 6. The convicted father recorded again by a court, in Cyrillic: both take the two records as one man.
     post, tenure = adviser(6, "p-a6", "2019-04-01")
     rows["positions"].append(post)
     rows["tenures"].append(tenure)
@@ -110,7 +110,8 @@ def test_the_twin_gives_what_riskcheck_decides_and_nothing_it_cannot(tmp_path):
     case = registry(tmp_path / "cases")
     twin = {(r, p, tuple(rel), st) for r, p, rel, st in peer.finding_keys(peer.run(case, AS_OF))}
     assert twin == {("kinship-convicted-official", "p-a2", ("p-f2",), "flagged"),
-                    ("kinship-convicted-official", "p-a4", ("p-x4",), "flagged")}
+                    ("kinship-convicted-official", "p-a4", ("p-x4",), "flagged"),
+                    ("kinship-convicted-official", "p-a6", ("p-f6",), "flagged")}
 
     done = subprocess.run([sys.executable, "-m", "riskcheck", "run", str(case.parent), "--rules",
                            str(REPO / "rules" / "kz"), "--out", str(tmp_path / "out")], capture_output=True, text=True)
@@ -123,8 +124,18 @@ def test_the_twin_gives_what_riskcheck_decides_and_nothing_it_cannot(tmp_path):
         ("kinship-convicted-official", "p-a1", ("p-f1",), "undetermined"),
         ("kinship-convicted-official", "p-a3", ("p-f3",), "undetermined"),
         ("reserve-relative-conflict", "p-m5", ("p-f5",), "undetermined")]
-    assert listed["resting on an identity link riskcheck made"] == [
-        ("kinship-convicted-official", "p-a6", ("p-f6",), "flagged")]
+    assert listed["resting on an identity link riskcheck made"] == []
+    linked = [f for f in found if f["person"] == "p-a6"]
+    assert [link["record"] for f in linked for link in f["identity_links"]] == ["pc-6"]
+
+
+def test_a_finding_on_an_identity_link_the_twin_did_not_make_is_counted_apart():
+    found = [{"rule": "kinship-convicted-official", "person": "p-a6", "related": ["p-f6"], "status": "flagged",
+              "identity_links": [{"record": "pc-6", "taken_as": "p-f6"}]},
+             {"rule": "kinship-convicted-official", "person": "p-a2", "related": ["p-f2"], "status": "flagged",
+              "identity_links": []}]
+    beside = national.beside_twin(found, set())
+    assert (beside["only_riskcheck"], beside["identity_apart"]) == (1, 1)
 
 
 def test_a_twin_finding_riskcheck_leaves_undetermined_is_a_difference():
