@@ -59,7 +59,8 @@ def beside_twin(found: list[dict], twin: set[tuple]) -> dict:
 
     Two differences are the twin's by design and are counted apart: a finding riskcheck leaves undetermined
     (the twin keeps only rows the data decides, so it has none), and one that rests on an identity link
-    riskcheck made between two person records (the twin takes every record as a person of its own). Any
+    riskcheck made that the twin did not (the twin links only a Cyrillic record of another source to the one
+    Latin record with the same name, birth date and gender). Any
     other difference, either way, is the two sides reading a rule differently, and is counted as such; a
     twin finding riskcheck decides otherwise (flagged beside undetermined) is one of those.
     """
@@ -128,8 +129,8 @@ def print_side_by_side(rows: list[dict], what: str) -> None:
     print("  same as twin: every finding of the twin's four rules that riskcheck decides (flagged, complied, pending)\n"
           "  is the twin's too, and the reverse. Counted apart, as the twin cannot give them: findings riskcheck\n"
           "  leaves undetermined (a partial date, a kinship the record does not name), where the twin keeps no row;\n"
-          "  and findings that rest on an identity link riskcheck made (the twin links no records). Each difference\n"
-          "  is listed in REPORT.beside-twin.json.")
+          "  and findings that rest on an identity link riskcheck made and the twin did not. Each difference is\n"
+          "  listed in REPORT.beside-twin.json; bench/README.md says what made them differ before.")
 
 
 def main() -> None:

@@ -94,12 +94,16 @@ IDENTITY = f"""
 CREATE MACRO name_key(name) AS replace(translate({_latin}, 'абвгдезийклмнопрстуфыэәғқңөұүһі',
                                                  'abvgdeziyklmnoprstufyeagknouuhi'), 'ye', 'e');
 CREATE TABLE same AS
-WITH people AS (SELECT id, name, birth_date, coalesce(gender, '') AS gender, sources,
-                       regexp_matches(lower(name), '[а-яёәғқңөұүһі]') AS cyrillic
-                FROM raw_persons WHERE length(birth_date) = 10),
-     pairs AS (SELECT c.id AS alias, l.id AS person FROM people c
-               JOIN people l ON l.birth_date = c.birth_date AND l.gender = c.gender AND l.sources <> c.sources
-               WHERE c.cyrillic AND NOT l.cyrillic AND name_key(l.name) = name_key(c.name))
+WITH court AS MATERIALIZED (
+         SELECT id, name, birth_date, coalesce(gender, '') AS gender, sources FROM raw_persons
+         WHERE length(birth_date) = 10 AND strlen(name) > length(name)
+           AND regexp_matches(lower(name), '[а-яёәғқңөұүһі]')),
+     latin AS MATERIALIZED (
+         SELECT id, name, birth_date, coalesce(gender, '') AS gender, sources FROM raw_persons
+         WHERE birth_date IN (SELECT birth_date FROM court) AND NOT regexp_matches(lower(name), '[а-яёәғқңөұүһі]')),
+     pairs AS (SELECT c.id AS alias, l.id AS person FROM court c
+               JOIN latin l ON l.birth_date = c.birth_date AND l.gender = c.gender AND l.sources <> c.sources
+               WHERE name_key(l.name) = name_key(c.name))
 SELECT alias, min(person) AS person FROM pairs GROUP BY alias HAVING count(*) = 1;
 UPDATE tenures SET person_id = s.person FROM same s WHERE tenures.person_id = s.alias;
 UPDATE relations SET person_id = s.person FROM same s WHERE relations.person_id = s.alias;
@@ -111,6 +115,7 @@ UPDATE memberships SET person_id = s.person FROM same s WHERE memberships.person
 
 # Close relatives both ways; blood links through two recorded steps (a parent's parent, a parent's child);
 # in-laws through a marriage from either end. A link's period runs from the later start to the earlier end.
+STEPS = "'spouse', 'parent', 'adoptive_parent', 'child', 'adopted_child', 'sibling', 'half_sibling'"
 _INVERSE_SQL = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in INVERSE.items())
 KIN = f"""
 CREATE TABLE direct AS
@@ -128,15 +133,14 @@ SELECT a, b, kind,
 CREATE TABLE anchors AS SELECT person_id AS id FROM tenures UNION SELECT person_id FROM memberships
     UNION SELECT person_id FROM verdicts;
 CREATE TABLE kin AS
-WITH two AS (
+WITH near AS MATERIALIZED (SELECT * FROM direct WHERE a IN (SELECT id FROM anchors) AND kind IN ({STEPS})),
+     far AS MATERIALIZED (SELECT * FROM direct WHERE b IN (SELECT id FROM anchors) AND kind IN ({STEPS})),
+     two AS MATERIALIZED (
     SELECT s.a, d.b, s.kind AS first, d.kind AS second, greatest(s.start_lo, d.start_lo) AS start_lo,
            greatest(s.start_hi, d.start_hi) AS start_hi, least(s.end_lo, d.end_lo) AS end_lo,
            least(s.end_hi, d.end_hi) AS end_hi
-    FROM direct s JOIN direct d ON d.a = s.b AND d.b <> s.a
-    WHERE s.a IN (SELECT id FROM anchors) AND d.b IN (SELECT id FROM anchors)
-      AND s.kind IN ('spouse', 'parent', 'adoptive_parent', 'child', 'adopted_child', 'sibling', 'half_sibling')
-      AND d.kind IN ('spouse', 'parent', 'adoptive_parent', 'child', 'adopted_child', 'sibling', 'half_sibling'))
-SELECT a, b, kind, start_lo, start_hi, end_lo, end_hi FROM direct WHERE kind IN ({CLOSE})
+    FROM near s JOIN far d ON d.a = s.b AND d.b <> s.a)
+SELECT a, b, kind, start_lo, start_hi, end_lo, end_hi FROM direct WHERE kind IN ({CLOSE}) AND a IN (SELECT id FROM anchors)
 UNION ALL
 SELECT a, b, 'in_law', start_lo, start_hi, end_lo, end_hi FROM two
 WHERE (first = 'spouse' AND second IN ('parent', 'adoptive_parent', 'child', 'adopted_child', 'sibling', 'half_sibling'))
