@@ -1,10 +1,10 @@
 """The peer: the four Kazakh rules as plain DuckDB SQL, written as an analyst would without riskcheck.
 
-It reads the registry's CSV files and answers each rule with one query: no validation, no identity
-resolution (a person recorded twice, say once in Cyrillic by a court, is two people here), no evidence, no
+It reads the registry's CSV files and answers each rule with one query: no validation, no evidence, no
 reports, and no `undetermined`: a row the data cannot decide is left out. It is the floor riskcheck's own
 run is measured against in bench/national.py, which counts apart the findings only riskcheck can give
-(undetermined ones, and ones that rest on an identity link).
+(undetermined ones, and ones that rest on an identity link the twin did not make). bench/README.md says
+what made the two disagree before the twin read the data as below.
 
 What it reads as riskcheck does, so that a decided finding is the same on both sides:
 - A partial date (2021, 2021-10) is the interval of its days; any other date it cannot read is unknown.
@@ -20,8 +20,11 @@ What it reads as riskcheck does, so that a decided finding is the same on both s
   are not used.
 - A status (complied, pending, flagged) is given only where every day the partial dates allow gives the
   same one.
-What it leaves out that riskcheck has: great-grandparents, in-laws through a grandparent, derivations
-past two steps; the positions' `filled_by` and the tenures' `conflict_discovered` (neither registry the
+- One identity rule: a record whose name is in Cyrillic is the person of another source's record in plain
+  Latin letters with the same name read in Latin letters, birth date and gender, where there is one such.
+What it leaves out that riskcheck has: every other identity link (names alike but not equal, a single
+source's namesakes, a patronymic read both ways), great-grandparents, in-laws through a grandparent,
+derivations past two steps, in-laws through a partner; the positions' `filled_by` and the tenures' `conflict_discovered` (neither registry the
 benchmark reads has them); rule parameters (the defaults are written into the SQL).
 
     python bench/peer.py CASE_FOLDER          # prints findings per rule and the seconds taken
@@ -82,8 +85,8 @@ CREATE VIEW persons AS SELECT * FROM raw_persons;
 CREATE VIEW positions AS SELECT id, category, kind, reports_to, try_cast(rank AS INTEGER) AS rank FROM raw_positions;
 """
 
-# A person recorded twice, in Latin letters and in Cyrillic ones (a court register), by two sources: one
-# person where the name read in Latin letters, the birth date and the gender agree and no other record
+# A person recorded twice, in plain Latin letters and in Cyrillic ones (a court register), by two sources:
+# one person where the name read in Latin letters, the birth date and the gender agree and no other record
 # does. Every reference to the Cyrillic record is then taken as one to the other.
 _MULTI = [("щ", "shch"), ("ж", "zh"), ("х", "kh"), ("ц", "ts"), ("ч", "ch"), ("ш", "sh"), ("ю", "yu"),
           ("я", "ya"), ("ё", "yo"), ("ъ", ""), ("ь", "")]
@@ -94,13 +97,13 @@ IDENTITY = f"""
 CREATE MACRO name_key(name) AS replace(translate({_latin}, 'абвгдезийклмнопрстуфыэәғқңөұүһі',
                                                  'abvgdeziyklmnoprstufyeagknouuhi'), 'ye', 'e');
 CREATE TABLE same AS
-WITH court AS MATERIALIZED (
+WITH latin AS MATERIALIZED (  -- a name in plain Latin letters (as many bytes as characters)
          SELECT id, name, birth_date, coalesce(gender, '') AS gender, sources FROM raw_persons
-         WHERE length(birth_date) = 10 AND strlen(name) > length(name)
+         WHERE length(birth_date) = 10 AND strlen(name) = length(name)),
+     court AS MATERIALIZED (
+         SELECT id, name, birth_date, coalesce(gender, '') AS gender, sources FROM raw_persons
+         WHERE strlen(name) > length(name) AND birth_date IN (SELECT birth_date FROM latin)
            AND regexp_matches(lower(name), '[а-яёәғқңөұүһі]')),
-     latin AS MATERIALIZED (
-         SELECT id, name, birth_date, coalesce(gender, '') AS gender, sources FROM raw_persons
-         WHERE birth_date IN (SELECT birth_date FROM court) AND NOT regexp_matches(lower(name), '[а-яёәғқңөұүһі]')),
      pairs AS (SELECT c.id AS alias, l.id AS person FROM court c
                JOIN latin l ON l.birth_date = c.birth_date AND l.gender = c.gender AND l.sources <> c.sources
                WHERE name_key(l.name) = name_key(c.name))
