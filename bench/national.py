@@ -54,6 +54,33 @@ def finding_key(f: dict) -> tuple:
     return (f["rule"], f["person"], tuple(f["related"]), f["status"])
 
 
+def beside_twin(found: list[dict], twin: set[tuple]) -> dict:
+    """riskcheck's findings on the twin's four rules beside the twin's, each difference with its reason.
+
+    Two differences are the twin's by design and are counted apart: a finding riskcheck leaves undetermined
+    (the twin keeps only rows the data decides, so it has none), and one that rests on an identity link
+    riskcheck made that the twin did not (the twin links only a Cyrillic record of another source to the one
+    Latin record with the same name, birth date and gender). Any
+    other difference, either way, is the two sides reading a rule differently, and is counted as such; a
+    twin finding riskcheck decides otherwise (flagged beside undetermined) is one of those.
+    """
+    from peer import RULES  # bench/ is on the path: this file is run as a script beside peer.py
+
+    mine: dict[tuple, list[dict]] = {}
+    for f in found:
+        if f["rule"] in RULES:
+            mine.setdefault(finding_key(f), []).append(f)
+    only_mine = set(mine) - twin
+    undetermined = {k for k in only_mine if k[3] == "undetermined"}
+    identity = {k for k in only_mine - undetermined if all(f.get("identity_links") for f in mine[k])}
+    differ = only_mine - undetermined - identity
+    return {"only_riskcheck": len(differ), "only_twin": len(twin - set(mine)), "twin_total": len(twin),
+            "undetermined_apart": len(undetermined), "identity_apart": len(identity),
+            "listed": {"only riskcheck": sorted(differ), "only twin": sorted(twin - set(mine)),
+                       "undetermined in riskcheck, no row in the twin": sorted(undetermined),
+                       "resting on an identity link riskcheck made": sorted(identity)}}
+
+
 def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path, ...] = (REPO / "rules" / "kz",)
                          ) -> dict:
     """The twin and `riskcheck run` on one registry, one after the other in this run, each measured with wait4;
@@ -73,13 +100,14 @@ def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path
     expected, got = Counter(map(finding_key, truth["expected"])), Counter(map(finding_key, found))
     planted = Counter(finding_key(e) for e in truth["expected"] if e["planted"])
     twin = {(r, p, tuple(rel), st) for r, p, rel, st in json.loads(twin_keys.read_text())} if peer_code == 0 else set()
-    twin_rules = {k[0] for k in twin}
-    mine = {k for k in got if k[0] in twin_rules}
+    beside = beside_twin(found, twin)
+    # every difference and its reason, beside the reports, for a reader to look up
+    (out.parent / f"{out.name}.beside-twin.json").write_text(json.dumps(beside["listed"], indent=1))
     return {"persons": truth["counts"]["persons"], "counts": truth["counts"], "wall": wall, "peak": peak, "code": code,
             "peer_wall": peer_wall, "peer_peak": peer_peak, "peer_code": peer_code, "found": found, "doc": doc,
             "planted_found": sum((planted & got).values()), "planted": sum(planted.values()),
             "unexpected": sum((got - expected).values()), "missed": sum((expected - got).values()),
-            "only_riskcheck": len(mine - twin), "only_twin": len(twin - mine), "twin_total": len(twin),
+            **{k: v for k, v in beside.items() if k != "listed"},
             "quiet": sum(truth.get("planted_without_finding", {}).values())}
 
 
@@ -88,15 +116,21 @@ def print_side_by_side(rows: list[dict], what: str) -> None:
     truth and the twin's."""
     print(f"\nriskcheck beside the SQL twin (bench/peer.py) on {what}, measured one after the other in this run:")
     print(f"{'persons':>11} {'wall s':>7} {'peak MB':>8} {'twin s':>7} {'twin MB':>8} {'x twin':>6} "
-          f"{'planted found':>14} {'unexpected':>10} {'missed':>6} {'same as twin':>13}")
+          f"{'planted found':>14} {'unexpected':>10} {'missed':>6} {'same as twin':>13} {'apart: undetermined, identity':>30}")
     for r in rows:
         same = ("yes" if r["only_riskcheck"] == r["only_twin"] == 0
                 else f"{r['only_riskcheck']} only rc, {r['only_twin']} only twin")
         print(f"{r['persons']:>11,} {r['wall']:>7.1f} {r['peak']:>8,.0f} {r['peer_wall']:>7.1f} {r['peer_peak']:>8,.0f} "
               f"{r['wall'] / r['peer_wall']:>6.1f} {str(r['planted_found']) + '/' + str(r['planted']):>14} "
-              f"{r['unexpected']:>10} {r['missed']:>6} {same:>13}"
+              f"{r['unexpected']:>10} {r['missed']:>6} {same:>13} "
+              f"{str(r['undetermined_apart']) + ', ' + str(r['identity_apart']):>30}"
               + ("" if r["code"] == 0 else f"  (exit {r['code']})") + ("" if r["peer_code"] == 0 else
                                                                        f"  (twin exit {r['peer_code']})"))
+    print("  same as twin: every finding of the twin's four rules that riskcheck decides (flagged, complied, pending)\n"
+          "  is the twin's too, and the reverse. Counted apart, as the twin cannot give them: findings riskcheck\n"
+          "  leaves undetermined (a partial date, a kinship the record does not name), where the twin keeps no row;\n"
+          "  and findings that rest on an identity link riskcheck made and the twin did not. Each difference is\n"
+          "  listed in REPORT.beside-twin.json; bench/README.md says what made them differ before.")
 
 
 def main() -> None:
