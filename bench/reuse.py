@@ -61,8 +61,18 @@ def findings_of(out: Path) -> list:
     return json.loads((out / "synthetic" / "findings.json").read_text())["findings"]
 
 
+def files_of(out: Path) -> dict[str, str]:
+    """Every report file by its path in the output folder, with its hash (the cache and the lock left out)."""
+    import hashlib
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != ".riskcheck.lock" and ".riskcheck-cache" not in p.parts}
+
+
 def how(said: str) -> str:
-    return next((line.split(": ", 1)[1] for line in said.splitlines() if line.startswith("synthetic: ")), "?")
+    """What the run said of the case: reused, re-ran (changed: ...) or ran, and whether its identity was kept."""
+    lines = [line.split(": ", 1)[1] for line in said.splitlines() if line.startswith("synthetic: ")
+             and not line.split(": ", 1)[1][:1].isdigit()]  # not the closing "65 flagged, ..." line
+    return "; ".join(lines) or "?"
 
 
 def serve_start(registry: Path, out: Path, cached: bool) -> tuple[float, str]:
@@ -111,7 +121,7 @@ def main() -> None:
             shutil.rmtree(fresh, ignore_errors=True)
             fresh_run = measure([*riskcheck("run", str(registry), "--rules", str(RULES), "--out", str(fresh)),
                                  "--no-cache"])
-            changed_equal = findings_of(out) == findings_of(fresh)
+            changed_equal = findings_of(out) == findings_of(fresh) and files_of(out) == files_of(fresh)
         finally:
             for path, data in kept.items():
                 path.write_bytes(data)
@@ -123,8 +133,9 @@ def main() -> None:
         print(f"  nothing changed                  {same[0]:7.1f} s  peak {same[1]:7,.0f} MB  ({how(same[3])}): "
               f"{same[0] / full[0]:.0%} of the full run; findings as before: {same_equal}")
         print(f"  one new verdict, one new tenure  {changed[0]:7.1f} s  peak {changed[1]:7,.0f} MB  "
-              f"({how(changed[3])}): {changed[0] / full[0]:.0%} of the full run; findings equal to a fresh "
-              f"run's: {changed_equal}")
+              f"({how(changed[3])}): {changed[0] / full[0]:.0%} of the full run, "
+              f"{changed[0] / fresh_run[0]:.0%} of the fresh run beside it; findings and report files equal "
+              f"to a fresh run's: {changed_equal}")
         print(f"  fresh run with --no-cache        {fresh_run[0]:7.1f} s  peak {fresh_run[1]:7,.0f} MB")
         if cold[1]:
             print(f"  serve start, cold (checks the case)          {cold[0]:7.1f} s")
