@@ -180,14 +180,14 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         undated = [] if result.as_of else [Problem(
             f"{meta.display}/case.yaml", None, "no as_of date: the case is judged as of a stated date; add "
             "`as_of: YYYY-MM-DD` or run with --as-of", field="as_of")]
-        kept = _kept_identity(cache, meta.id)
+        identity = _kept_identity(cache, meta.id)
         try:  # the data's own problems are listed with a missing as_of, not hidden behind it
-            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), kept)
+            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), identity)
         except ProblemError as exc:
             raise ProblemError(exc.problems + undated) from None
         finally:
-            if cache is not None and kept is not None and kept.said:
-                cache.note(meta.id, kept.said)
+            if cache is not None and identity is not None and identity.said:
+                cache.note(meta.id, identity.said)
         if result.as_of is None:  # then `undated` says so
             raise ProblemError(undated)
         result.jurisdictions = case_jurisdictions(registry)

@@ -140,7 +140,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         create_typed_tables(conn, schema)
         warnings += apply_before_resolution(conn, schema, links)
         identity = apply_identities(conn, schema, _resolution(conn, sources, kept, lambda text: stage(meta.id, text)))
-        create_recorded_kinship(conn, schema)
+        create_recorded_kinship(conn, schema, kept)
         warnings += apply_after_resolution(conn, links, identity.resolution.canonical)
         insert_hints(conn, identity.resolution)
         create_kinship(conn)
