@@ -55,6 +55,14 @@ def some_date(rng: random.Random) -> str:
     return (date(2012, 1, 1) + timedelta(days=rng.randrange(5000))).isoformat()
 
 
+def in_order(header: list[str], row: list[str]) -> None:
+    """A start after its end is a data error, not a change a re-run is tested by: swap the two."""
+    if "start" in header and "end" in header:
+        i, j = header.index("start"), header.index("end")
+        if row[i] and row[j] and row[i] > row[j]:
+            row[i], row[j] = row[j], row[i]
+
+
 def change(folder: Path, rng: random.Random, step: int) -> str:
     """One small change to the registry, chosen by `rng`; what it was, in words (for a failing test's message)."""
     kind = rng.choice(["verdicts", "tenures", "relations", "resignations", "memberships", "edit", "edit", "person"])
@@ -67,6 +75,7 @@ def change(folder: Path, rng: random.Random, step: int) -> str:
         row = rng.choice(rows)
         col = rng.choice(dated)
         row[col] = some_date(rng)
+        in_order(header, row)
         write(folder / f"{kind}.csv", header, rows)
         return f"edited {kind} {row[0]} {header[col]} to {row[col]}"
     if kind == "person":
@@ -91,6 +100,7 @@ def change(folder: Path, rng: random.Random, step: int) -> str:
     if kind == "relations":
         new[header.index("relative_id")] = rng.choice(persons)
         new[header.index("kind")] = rng.choice(["parent", "child", "spouse", "sibling"])
+    in_order(header, new)
     rows.insert(rng.randrange(len(rows) + 1), new)  # anywhere: the rows after it move a line down
     write(folder / f"{kind}.csv", header, rows)
     return f"added {kind} {new[0]}"
