@@ -33,15 +33,19 @@ def riskcheck(*args: str) -> list[str]:
     return [sys.executable, "-m", "riskcheck", *args]
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int, str]:
-    """Run cmd; return (wall seconds, peak resident MB, exit code, what it printed on stderr)."""
+def measure(cmd: list[str]) -> tuple[float, float, int, str, float]:
+    """Run cmd; return (wall seconds, peak resident MB, exit code, what it printed on stderr, CPU seconds).
+
+    CPU seconds (user and system, every thread) are what to compare on a machine others share: wall time
+    there is mostly waiting for a core."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         err.seek(0)
         said = err.read().decode("utf-8", "replace")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), said
+    return (time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), said,
+            usage.ru_utime + usage.ru_stime)
 
 
 def append_copy_of_first_row(path: Path, new_id: str) -> bytes:
@@ -61,8 +65,18 @@ def findings_of(out: Path) -> list:
     return json.loads((out / "synthetic" / "findings.json").read_text())["findings"]
 
 
+def files_of(out: Path) -> dict[str, str]:
+    """Every report file by its path in the output folder, with its hash (the cache and the lock left out)."""
+    import hashlib
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != ".riskcheck.lock" and ".riskcheck-cache" not in p.parts}
+
+
 def how(said: str) -> str:
-    return next((line.split(": ", 1)[1] for line in said.splitlines() if line.startswith("synthetic: ")), "?")
+    """What the run said of the case: reused, re-ran (changed: ...) or ran, and whether its identity was kept."""
+    lines = [line.split(": ", 1)[1] for line in said.splitlines() if line.startswith("synthetic: ")
+             and not line.split(": ", 1)[1][:1].isdigit()]  # not the closing "65 flagged, ..." line
+    return "; ".join(lines) or "?"
 
 
 def serve_start(registry: Path, out: Path, cached: bool) -> tuple[float, str]:
@@ -111,7 +125,7 @@ def main() -> None:
             shutil.rmtree(fresh, ignore_errors=True)
             fresh_run = measure([*riskcheck("run", str(registry), "--rules", str(RULES), "--out", str(fresh)),
                                  "--no-cache"])
-            changed_equal = findings_of(out) == findings_of(fresh)
+            changed_equal = findings_of(out) == findings_of(fresh) and files_of(out) == files_of(fresh)
         finally:
             for path, data in kept.items():
                 path.write_bytes(data)
@@ -119,13 +133,18 @@ def main() -> None:
     print()
     for n, full, same, changed, fresh_run, same_equal, changed_equal, cache_mb, cold, warm in rows:
         print(f"{n:,} persons (Kazakh pack), cache {cache_mb:,.1f} MB:")
-        print(f"  full run, writing the cache      {full[0]:7.1f} s  peak {full[1]:7,.0f} MB  ({how(full[3])})")
-        print(f"  nothing changed                  {same[0]:7.1f} s  peak {same[1]:7,.0f} MB  ({how(same[3])}): "
+        print(f"  full run, writing the cache      {full[0]:7.1f} s  cpu {full[4]:7.1f} s  peak {full[1]:7,.0f} MB  "
+              f"({how(full[3])})")
+        print(f"  nothing changed                  {same[0]:7.1f} s  cpu {same[4]:7.1f} s  peak {same[1]:7,.0f} MB  "
+              f"({how(same[3])}): "
               f"{same[0] / full[0]:.0%} of the full run; findings as before: {same_equal}")
-        print(f"  one new verdict, one new tenure  {changed[0]:7.1f} s  peak {changed[1]:7,.0f} MB  "
-              f"({how(changed[3])}): {changed[0] / full[0]:.0%} of the full run; findings equal to a fresh "
+        print(f"  one new verdict, one new tenure  {changed[0]:7.1f} s  cpu {changed[4]:7.1f} s  peak "
+              f"{changed[1]:7,.0f} MB  ({how(changed[3])}): {changed[0] / full[0]:.0%} of the full run "
+              f"({changed[4] / full[4]:.0%} of its CPU), {changed[0] / fresh_run[0]:.0%} of the fresh run beside "
+              f"it ({changed[4] / fresh_run[4]:.0%} of its CPU); findings and report files equal to a fresh "
               f"run's: {changed_equal}")
-        print(f"  fresh run with --no-cache        {fresh_run[0]:7.1f} s  peak {fresh_run[1]:7,.0f} MB")
+        print(f"  fresh run with --no-cache        {fresh_run[0]:7.1f} s  cpu {fresh_run[4]:7.1f} s  peak "
+              f"{fresh_run[1]:7,.0f} MB")
         if cold[1]:
             print(f"  serve start, cold (checks the case)          {cold[0]:7.1f} s")
         print(f"  serve start from the last run's results     {warm[0]:7.1f} s  ({warm[1]})")

@@ -20,6 +20,7 @@ from riskcheck.errors import Problem, ProblemError, failure_words
 from riskcheck.i18n import speaking
 from riskcheck.indicators.compile import CompiledIndicator, override_problem
 from riskcheck.registry.cases import CaseMeta, discover_cases, display_path, read_case_meta
+from riskcheck.registry.kept_identity import KeptIdentity
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.results import CaseResult, CaseView, RunOptions
@@ -179,10 +180,14 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         undated = [] if result.as_of else [Problem(
             f"{meta.display}/case.yaml", None, "no as_of date: the case is judged as of a stated date; add "
             "`as_of: YYYY-MM-DD` or run with --as-of", field="as_of")]
+        identity = _kept_identity(cache, meta.id)
         try:  # the data's own problems are listed with a missing as_of, not hidden behind it
-            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name))
+            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), identity)
         except ProblemError as exc:
             raise ProblemError(exc.problems + undated) from None
+        finally:
+            if cache is not None and identity is not None and identity.said:
+                cache.note(meta.id, identity.said)
         if result.as_of is None:  # then `undated` says so
             raise ProblemError(undated)
         result.jurisdictions = case_jurisdictions(registry)
@@ -224,6 +229,14 @@ def _keep(cache: CaseCache, result: CaseResult, registry: Registry, stage: Stage
         why_not = failure_words(exc)
     if why_not and stage:
         stage(result.id, f"not cached: {why_not}")
+
+
+def _kept_identity(cache: CaseCache | None, case_id: str) -> KeptIdentity | None:
+    """Where the case's identity resolution is kept between runs; a cache that fails here is passed by."""
+    try:
+        return cache.kept_identity(case_id) if cache is not None else None
+    except Exception:
+        return None
 
 
 def _reused(cache: CaseCache, folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule],

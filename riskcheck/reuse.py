@@ -32,6 +32,7 @@ import riskcheck
 from riskcheck.engine.findings import Finding, Step
 from riskcheck.errors import Problem
 from riskcheck.registry.cases import CaseMeta
+from riskcheck.registry.kept_identity import KeptIdentity
 from riskcheck.results import CaseResult, CaseView, RunOptions
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import FILE_NAME as REVIEWS_FILE, Event, Unreadable
@@ -42,6 +43,7 @@ from riskcheck.rules.loader import LoadedRule
 FORMAT = 1  # raised whenever what the files hold changes shape: an older cache is then read as no cache
 CACHE_NAME = ".riskcheck-cache"  # inside the output folder unless --cache names another
 ENTRY, VIEW = "entry.json", "view.json"
+IDENTITY = "identity"  # the folder of a case's kept identity resolution (riskcheck.registry.kept_identity)
 SAFE_CASE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 MAX_CACHE_FILE = 2 * 1024 ** 3  # a cache file larger than this is not read (it could not be ours)
 
@@ -297,6 +299,22 @@ class CaseCache:
         self.how[case_id] = how
         if self.say:
             self.say(case_id, how)
+
+    def note(self, case_id: str, how: str) -> None:
+        """A second line on how a case was checked (its identity kept or resolved afresh, and why)."""
+        self.how[case_id] = f"{self.how.get(case_id, '')}; {how}"
+        if self.say:
+            self.say(case_id, how)
+
+    def kept_identity(self, case_id: str) -> KeptIdentity | None:
+        """Where the case's identity resolution is kept, salted with what else it depends on (riskcheck
+        itself, the reviewers' link decisions, the folder's name); None before `reuse` computed its key."""
+        key = self.keys.get(case_id)
+        if key is None:
+            return None
+        salt = _text_hash(json.dumps({p: key.parts.get(p) for p in ("riskcheck version", "link decisions",
+                                                                     "folder name")}, sort_keys=True))
+        return KeptIdentity(self.case_dir(case_id) / IDENTITY, salt)
 
     def entry(self, case_id: str) -> tuple[dict | None, str]:
         """The case's entry as written (None with why when there is none that can be used)."""

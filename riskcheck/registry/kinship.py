@@ -11,15 +11,18 @@ from __future__ import annotations
 import duckdb
 
 from riskcheck.registry.dates import MIN_DAY
+from riskcheck.registry.kept_identity import KeptIdentity
 from riskcheck.registry.schema import Schema
 from riskcheck.sqlio import lit, q
 
 
-def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kept: KeptIdentity | None = None) -> None:
     """The links the recorded relations give: both directions, blood links derived through recorded
     parents and siblings (kin_blood), and in-laws through a spouse; each with its civil-law degree and line.
 
-    Built once, after identity resolution has rewritten the references of merged person records.
+    Built once, after identity resolution has rewritten the references of merged person records. With
+    `kept`, the derived links of the last run are read back when they rest on the same relations (the
+    identity's key) and the same people of interest (kin_anchor), and kept for the next run otherwise.
     """
     k = schema.kinship
     conn.execute("CREATE TABLE kin_inverse (kind VARCHAR, inverse VARCHAR)")
@@ -50,8 +53,16 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> 
             FROM relations r JOIN kin_inverse i ON i.kind = r.kind
         ) l LEFT JOIN kin_degree g ON g.kind = l.kind
     """)
+    _create_anchors(conn, schema)
+    anchors = kept.anchors_digest(conn) if kept is not None else ""
+    if kept is not None and kept.read_kinship(conn, anchors):
+        _create_blood_kind(conn, schema)
+        conn.execute("DROP TABLE kin_anchor")
+        return
     create_blood_links(conn, schema)
     create_inlaws(conn, schema)
+    if kept is not None:
+        kept.write_kinship(conn, anchors)
 
 
 def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
@@ -122,20 +133,25 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     status along it. Bounded twice, so a national registry stays fast: three generations up, and only
     between people the registry records something of beside their family (a person reference in any record
     type but relations: a tenure, appointing someone, a verdict, a membership, a resignation) and their
-    spouses. One link per pair, the nearest; none where a recorded link of an exact kind joins them.
+    spouses (kin_anchor, made by the caller). One link per pair, the nearest; none where a recorded link of
+    an exact kind joins them.
     """
-    k = schema.kinship
-    names = {(up, down): kind for up, down, kind in k.derived_blood}
+    names = {(up, down): kind for up, down, kind in schema.kinship.derived_blood}
     max_up = max(up for up, _ in names)
     max_degree = max(up + down for up, down in names)
-    _create_anchors(conn, schema)
-    conn.execute("CREATE TABLE kin_blood_kind (up INTEGER, down INTEGER, kind VARCHAR)")
-    conn.executemany("INSERT INTO kin_blood_kind VALUES (?, ?, ?)", sorted((u, d, kind) for (u, d), kind in names.items()))
+    _create_blood_kind(conn, schema)
     _climb(conn, max_up)
     _create_nearest_blood(conn, schema, max_degree)
     for n in range(2, max_up + 1):
         conn.execute(f"DROP TABLE kin_up_{n}")
     conn.execute("DROP TABLE kin_step; DROP TABLE kin_up")  # kin_anchor bounds the in-laws next
+
+
+def _create_blood_kind(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """`kin_blood_kind`: the name of a blood link by generations up to the common ancestor and down again."""
+    conn.execute("CREATE TABLE kin_blood_kind (up INTEGER, down INTEGER, kind VARCHAR)")
+    names = {(up, down): kind for up, down, kind in schema.kinship.derived_blood}
+    conn.executemany("INSERT INTO kin_blood_kind VALUES (?, ?, ?)", sorted((u, d, kind) for (u, d), kind in names.items()))
 
 
 def _create_anchors(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:

@@ -13,6 +13,7 @@ from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
 from riskcheck.registry.hierarchy import create_org_within
 from riskcheck.registry.identity import Identity, apply_identities, insert_hints, resolve_identities
+from riskcheck.registry.kept_identity import KeptIdentity, identity_key
 from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, apply_before_resolution
 from riskcheck.registry.ingest_csv import insert_csv
 from riskcheck.registry.kinship import create_kinship, create_recorded_kinship
@@ -99,13 +100,14 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
 
 
 def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None,
-                 links: Sequence[LinkDecision] = ()) -> Registry:
-    """`links`: the reviewers' current decisions on pairs of persons of this case (riskcheck.review.links)."""
-    return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links))
+                 links: Sequence[LinkDecision] = (), kept: KeptIdentity | None = None) -> Registry:
+    """`links`: the reviewers' current decisions on pairs of persons of this case (riskcheck.review.links);
+    `kept`: where the case's identity resolution is kept between runs (riskcheck.registry.kept_identity)."""
+    return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links), kept)
 
 
 def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
-          links: list[LinkDecision] | None = None) -> Registry:
+          links: list[LinkDecision] | None = None, kept: KeptIdentity | None = None) -> Registry:
     links = links or []
     stage = stage or (lambda case, text: None)
     conn = store.connect()
@@ -137,8 +139,8 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         stage(meta.id, "validated")
         create_typed_tables(conn, schema)
         warnings += apply_before_resolution(conn, schema, links)
-        identity = apply_identities(conn, schema, resolve_identities(conn, lambda text: stage(meta.id, text)))
-        create_recorded_kinship(conn, schema)
+        identity = apply_identities(conn, schema, _resolution(conn, sources, kept, lambda text: stage(meta.id, text)))
+        create_recorded_kinship(conn, schema, kept)
         warnings += apply_after_resolution(conn, links, identity.resolution.canonical)
         insert_hints(conn, identity.resolution)
         create_kinship(conn)
@@ -147,3 +149,21 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         conn.close()
         raise
     return Registry(meta, conn, schema, warnings, identity, links)
+
+
+def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say):
+    """Identity resolution of the typed persons: the kept one when nothing it reads changed, else afresh
+    (and then kept for the next run). Keeping is never needed: a failure to keep costs the next run's time."""
+    if kept is None:
+        return resolve_identities(conn, say)
+    key = identity_key(sources, kept.salt)
+    resolution = kept.read(conn, key)
+    if resolution is not None:
+        say(kept.said)
+        return resolution
+    resolution = resolve_identities(conn, say)
+    try:
+        kept.write(conn, key, resolution)
+    except (OSError, duckdb.Error, TypeError, ValueError) as exc:
+        kept.said += f"; not kept ({type(exc).__name__})"
+    return resolution
