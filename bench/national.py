@@ -43,11 +43,20 @@ def riskcheck(*args: str) -> list[str]:
 
 def measure(cmd: list[str], log: Path | None = None) -> tuple[float, float, int]:
     """Run cmd; return (wall seconds, peak resident MB, exit code). Its stderr goes to `log` if given."""
+    return measure_cpu(cmd, log)[:3]
+
+
+def measure_cpu(cmd: list[str], log: Path | None = None) -> tuple[float, float, int, float]:
+    """measure(), and the CPU seconds (user and system, every thread) the command used.
+
+    On a machine shared with other work a command waits for a core, so its wall time grows with the load
+    while its CPU time hardly does: the CPU ratio of two commands is the one to trust there."""
     start = time.perf_counter()
     with open(log or os.devnull, "w") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return (time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
+            usage.ru_utime + usage.ru_stime)
 
 
 def finding_key(f: dict) -> tuple:
@@ -88,12 +97,12 @@ def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     twin_keys = out.parent / f"{out.name}.twin.json"
-    peer_wall, peer_peak, peer_code = measure([sys.executable, str(REPO / "bench" / "peer.py"), str(registry / case),
-                                              str(twin_keys)])
+    peer_wall, peer_peak, peer_code, peer_cpu = measure_cpu([sys.executable, str(REPO / "bench" / "peer.py"),
+                                                             str(registry / case), str(twin_keys)])
     rule_args = [arg for rule in rules for arg in ("--rules", str(rule))]
     # Its stage lines go to a log beside the reports: a national run says where it is while it runs.
-    wall, peak, code = measure(riskcheck("run", str(registry), *rule_args, "--out", str(out), "--progress"),
-                               out.parent / f"{out.name}.log")
+    wall, peak, code, cpu = measure_cpu(riskcheck("run", str(registry), *rule_args, "--out", str(out), "--progress"),
+                                        out.parent / f"{out.name}.log")
     truth = json.loads((registry / "ground-truth.json").read_text())
     doc = json.loads((out / case / "findings.json").read_text()) if code == 0 else {}
     found = [f for f in doc.get("findings", []) if not f.get("unit")]
@@ -104,7 +113,8 @@ def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path
     # every difference and its reason, beside the reports, for a reader to look up
     (out.parent / f"{out.name}.beside-twin.json").write_text(json.dumps(beside["listed"], indent=1))
     return {"persons": truth["counts"]["persons"], "counts": truth["counts"], "wall": wall, "peak": peak, "code": code,
-            "peer_wall": peer_wall, "peer_peak": peer_peak, "peer_code": peer_code, "found": found, "doc": doc,
+            "peer_wall": peer_wall, "peer_peak": peer_peak, "peer_code": peer_code,
+            "cpu": cpu, "peer_cpu": peer_cpu, "found": found, "doc": doc,
             "planted_found": sum((planted & got).values()), "planted": sum(planted.values()),
             "unexpected": sum((got - expected).values()), "missed": sum((expected - got).values()),
             **{k: v for k, v in beside.items() if k != "listed"},
@@ -112,16 +122,18 @@ def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path
 
 
 def print_side_by_side(rows: list[dict], what: str) -> None:
-    """One line a registry: riskcheck beside the twin (wall, peak, ratio), and its findings beside the ground
-    truth and the twin's."""
+    """One line a registry: riskcheck beside the twin (wall, peak, ratio; CPU seconds and their ratio, which a
+    loaded machine changes far less), and its findings beside the ground truth and the twin's."""
     print(f"\nriskcheck beside the SQL twin (bench/peer.py) on {what}, measured one after the other in this run:")
     print(f"{'persons':>11} {'wall s':>7} {'peak MB':>8} {'twin s':>7} {'twin MB':>8} {'x twin':>6} "
-          f"{'planted found':>14} {'unexpected':>10} {'missed':>6} {'same as twin':>13} {'apart: undetermined, identity':>30}")
+          f"{'cpu s':>6} {'twin cpu':>8} {'x cpu':>5} {'planted found':>14} {'unexpected':>10} {'missed':>6} "
+          f"{'same as twin':>13} {'apart: undetermined, identity':>30}")
     for r in rows:
         same = ("yes" if r["only_riskcheck"] == r["only_twin"] == 0
                 else f"{r['only_riskcheck']} only rc, {r['only_twin']} only twin")
         print(f"{r['persons']:>11,} {r['wall']:>7.1f} {r['peak']:>8,.0f} {r['peer_wall']:>7.1f} {r['peer_peak']:>8,.0f} "
-              f"{r['wall'] / r['peer_wall']:>6.1f} {str(r['planted_found']) + '/' + str(r['planted']):>14} "
+              f"{r['wall'] / r['peer_wall']:>6.1f} {r['cpu']:>6.1f} {r['peer_cpu']:>8.1f} "
+              f"{r['cpu'] / max(r['peer_cpu'], 0.01):>5.1f} {str(r['planted_found']) + '/' + str(r['planted']):>14} "
               f"{r['unexpected']:>10} {r['missed']:>6} {same:>13} "
               f"{str(r['undetermined_apart']) + ', ' + str(r['identity_apart']):>30}"
               + ("" if r["code"] == 0 else f"  (exit {r['code']})") + ("" if r["peer_code"] == 0 else

@@ -56,19 +56,27 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
     conn.execute("CREATE OR REPLACE TEMP TABLE nk_keys (src VARCHAR, value VARCHAR, kind VARCHAR, key VARCHAR, "
                  "written VARCHAR)")
     bulk_insert(conn, "nk_keys", rows)
+    # A record carries each (kind, key) once. The structured fields give different kinds (a surname s, a
+    # given name g and gf, a patronymic f and p) from one value each, so only the written names and aliases
+    # can repeat a key: those alone are made distinct, and what the fields already gave is taken out of them,
+    # instead of a DISTINCT over every key of every record.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_rkeys AS
-        SELECT DISTINCT id, kind, key, written FROM (
+        WITH k AS (SELECT DISTINCT * FROM nk_keys),
+        fields AS (
             SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN nk_keys k ON k.src = 'surname' AND k.value = p.surname
+            JOIN k ON k.src = 'surname' AND k.value = p.surname
             UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN nk_keys k ON k.src = 'given_name' AND k.value = p.given_name
+            JOIN k ON k.src = 'given_name' AND k.value = p.given_name
             UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN nk_keys k ON k.src = 'patronymic' AND k.value = p.patronymic
-            UNION ALL SELECT t.id, k.kind, k.key, k.written
+            JOIN k ON k.src = 'patronymic' AND k.value = p.patronymic),
+        texts AS (
+            SELECT DISTINCT t.id, k.kind, k.key, k.written
             FROM (SELECT id, name AS t FROM persons WHERE {NEEDS_PARSE}
                   UNION ALL SELECT id, unnest(aliases) FROM persons WHERE aliases IS NOT NULL) t
-            JOIN nk_keys k ON k.src = 'text' AND k.value = t.t)
+            JOIN k ON k.src = 'text' AND k.value = t.t)
+        SELECT * FROM fields
+        UNION ALL (SELECT * FROM texts EXCEPT SELECT * FROM fields WHERE id IN (SELECT id FROM texts))
     """)
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_person AS
