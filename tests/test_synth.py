@@ -123,3 +123,17 @@ def test_a_country_drawn_in_shards_is_still_found_exactly(tmp_path, runner, monk
     key = lambda f: (f["rule"], f["person"], tuple(f["related"]), f["status"])
     assert Counter(map(key, found["findings"])) == Counter(map(key, truth["expected"]))
     assert {e["person"][:4] for e in truth["expected"]} == {"r01-", "r02-"}
+
+
+def test_a_store_too_large_for_its_memory_budget_is_compressed_and_finds_the_same(national, runner, monkeypatch):
+    """A national registry's store is compressed once it holds more than its share of the memory budget (ten
+    million persons would otherwise spill to disk): the run says so, and its findings are the same bytes."""
+    import riskcheck.registry.store as store
+
+    monkeypatch.setattr(store, "COMPACT_SHARE", 0.0)  # a 4,000-person store stands for a national one
+    run = runner.invoke(main, ["run", str(national / "a"), "--rules", str(RULES), "--out", str(national / "small"),
+                               "--progress", "--no-cache"])
+    assert run.exit_code == 0, run.output
+    assert "synthetic: compressed the store's tables:" in run.output
+    assert ((national / "small" / "synthetic" / "findings.json").read_bytes()
+            == (national / "rep" / "synthetic" / "findings.json").read_bytes())

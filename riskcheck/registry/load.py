@@ -138,6 +138,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
             raise ProblemError(problems + errors + sources.warnings)
         stage(meta.id, "validated")
         create_typed_tables(conn, schema)
+        _compact(conn, stage, meta.id)
         warnings += apply_before_resolution(conn, schema, links)
         identity = apply_identities(conn, schema, _resolution(conn, sources, kept, lambda text: stage(meta.id, text)))
         create_recorded_kinship(conn, schema, kept)
@@ -145,6 +146,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         insert_hints(conn, identity.resolution)
         create_kinship(conn)
         create_org_within(conn)
+        _compact(conn, stage, meta.id)
     except BaseException:
         conn.close()
         raise
@@ -167,3 +169,10 @@ def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: Kep
     except (OSError, duckdb.Error, TypeError, ValueError) as exc:
         kept.said += f"; not kept ({type(exc).__name__})"
     return resolution
+
+
+def _compact(conn: duckdb.DuckDBPyConnection, stage, case_id: str) -> None:
+    """Compress a national registry's store (store.compact_when_large) and say so in the run's stages."""
+    sizes = store.compact_when_large(conn)
+    if sizes is not None:
+        stage(case_id, f"compressed the store's tables: {sizes[0]:,} MB to {sizes[1]:,} MB")
