@@ -3,8 +3,8 @@ pages and its names page, and the summary the run prints. A newsroom reads the h
 language, and the page says which language it is in (`<html lang>`), so a screen reader and a browser's
 translation offer read it right.
 
-The shipped cases are small, so each is written here as a large case is (an index, a page per person and the
-names page) by lowering the threshold, once per language for the module."""
+The shipped cases are small, so each is written as a large case is (an index, a page per person and the names
+page), once per language for the session (conftest.py's `language_reports`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from riskcheck.cli import main
 from riskcheck.cli.run import _review_line
 from riskcheck.i18n import speaking
 from riskcheck.results import CaseResult
-from conftest import CASES, minimal_case
+from conftest import LANGUAGE_RUNS, minimal_case
 
 # case, the run's --lang, the page's lang attribute, and words a reader of that language must see on the pages:
 # (index: heading, a status, the leads column), (case index: a heading, a status), (person page: "All cases" and
@@ -47,6 +47,11 @@ RUNS = {
         "report": ["Por regra e status", "Pessoas envolvidas", "sinalizado (2)"],
         "person": ["Todos os casos", "Achados", "Regras aplicadas", "Base legal"],
         "names": ["Nomes nos achados, de A a Z", "(pessoa)", "(órgão)"]}),
+    "uz-Latn": ("fictional-uz-agency-relatives", "uz", {
+        "index": ["riskcheck hisobotlari", "tekshirish uchun:"],
+        "report": ["Qoida va holat bo‘yicha", "Tegishli shaxslar"],
+        "person": ["Barcha ishlar", "Signallar", "Qo‘llangan qoidalar"],
+        "names": ["Signallardagi ismlar, alifbo tartibida", "(shaxs)"]}),
 }
 # English a page in another language must not show: the templates' own words (the data's stay as recorded).
 ENGLISH = ["riskcheck reports", "By rule and status", "Persons concerned", "Names in the findings", "All cases",
@@ -56,17 +61,8 @@ ENGLISH = ["riskcheck reports", "By rule and status", "Persons concerned", "Name
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory) -> dict[str, tuple[Path, str]]:
-    """Each run's output folder, as a large case writes it, and what the run printed."""
-    out: dict[str, tuple[Path, str]] = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 0)
-        for tag, (case, lang, _) in RUNS.items():
-            folder = tmp_path_factory.mktemp(f"pages-{lang}") / "out"
-            result = CliRunner().invoke(main, ["run", str(CASES / case), "--out", str(folder), "--lang", lang])
-            assert result.exit_code == 0, result.output
-            out[tag] = folder, result.output
-    return out
+def written(language_reports) -> dict[str, tuple[Path, str]]:
+    return language_reports
 
 
 def pages(folder: Path, case: str) -> dict[str, str]:
@@ -81,6 +77,7 @@ def pages(folder: Path, case: str) -> dict[str, str]:
 @pytest.mark.parametrize("tag", list(RUNS))
 def test_every_page_of_a_run_reads_in_its_language(written, tag):
     case, _, words = RUNS[tag]
+    assert LANGUAGE_RUNS[tag][0] == case
     folder, _ = written[tag]
     for name, html in pages(folder, case).items():
         assert f'<html lang="{tag}">' in html, name
