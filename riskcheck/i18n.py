@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal as _babel_format_decimal
+from babel.numbers import format_decimal as _babel_format_decimal, format_percent as _babel_format_percent
 
 DEFAULT = "en"
 # Babel's locale ids, in the order a language switch lists them.
@@ -121,3 +121,8 @@ def format_date(value: date, form: str = "long") -> str:
 def format_number(value: int | float) -> str:
     """A number with the current language's separators: 12,345 / 12 345."""
     return _babel_format_decimal(value, locale=current())
+
+
+def format_percent(share: float) -> str:
+    """A share as a whole percentage in the current language's form: 87%, 87 %, %87."""
+    return _babel_format_percent(round(share, 2), locale=current())

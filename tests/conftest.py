@@ -31,6 +31,31 @@ def shipped_reports(tmp_path_factory) -> Path:
     return out
 
 
+# A shipped case per language riskcheck writes besides English, run with --lang (tests/test_pages_languages.py
+# and tests/test_browser_languages.py read them): the page's lang attribute -> (case, --lang).
+LANGUAGE_RUNS = {"ru": ("imanaliev-appointment", "ru"), "kk": ("imanaliev-appointment", "kk"),
+                 "uk": ("fictional-ua-close-persons", "uk"), "pt-BR": ("fictional-br-cross-appointments", "pt"),
+                 "uz-Latn": ("fictional-uz-agency-relatives", "uz")}
+
+
+@pytest.fixture(scope="session")
+def language_reports(tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    """Each of LANGUAGE_RUNS written as a large case is (an index, a page per person, the names page: the
+    shipped cases are small, so the threshold is lowered for these runs), with what the run printed."""
+    import riskcheck.report.render as render
+    from riskcheck.cli import main
+
+    out: dict[str, tuple[Path, str]] = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 0)
+        for tag, (case, lang) in LANGUAGE_RUNS.items():
+            folder = tmp_path_factory.mktemp(f"pages-{lang}") / "out"
+            result = CliRunner().invoke(main, ["run", str(CASES / case), "--out", str(folder), "--lang", lang])
+            assert result.exit_code == 0, result.output
+            out[tag] = folder, result.output
+    return out
+
+
 @pytest.fixture(scope="session")
 def checked_cases(tmp_path_factory):
     """The shipped cases checked once for the session with the Kazakh pack, as `riskcheck serve` checks them

@@ -77,8 +77,8 @@ def test_the_index_lists_every_report_in_the_folder_and_marks_those_not_checked(
         assert f'href="{case}/report.html"' in index, case
     others = len([p for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_")]) - 1
     assert index.count("not checked in this run") == others
-    assert (f"1 case(s) checked in this run with 5 rule(s); {others} more report(s) in this folder are from "
-            "earlier runs") in index
+    assert (f"1 case checked in this run,\nwith 5 rules; {others} more reports in this folder are from "
+            "earlier runs.") in index
 
 
 def test_a_large_case_has_a_names_page_linking_every_person_to_their_findings(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import click
 
 from riskcheck.cli.common import (EXIT_CASE_FAILED, EXIT_FAIL_ON, Progress, StageLog, as_of_date, cache_folder,
                                   cache_options, lang_option, load_rules_or_exit, rule_paths, rules_option, say_reuse)
-from riskcheck.i18n import _, ngettext, speaking
+from riskcheck.i18n import _, format_number, ngettext, speaking
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, SEVERITY_ORDER, STATUSES
 from riskcheck.errors import ProblemError
 from riskcheck.pipeline import parse_param_overrides, run_cases
@@ -110,16 +110,19 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
 
 
 def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
+    """What the run found, a line per case, in the run's language (English unless --lang chose one)."""
     for r in results:
         if r.ok:
             counts = {s: sum(1 for f in r.findings if f.status == s)
                       for s in STATUSES}
-            line = ", ".join(f"{n} {_(s)}" for s, n in counts.items() if n) or _("no findings")
+            line = ", ".join(_("%(n)s %(status)s") % {"n": format_number(n), "status": _(s)}
+                             for s, n in counts.items() if n) or _("no findings")
+            # the date as --as-of and case.yaml write it, so it can be given back to a run as it is
             click.echo(reveal(_("%(case)s: %(counts)s (as of %(day)s)") % {"case": r.id, "counts": line, "day": r.as_of}))
             if r.reviewing:
-                click.echo(reveal("  review: " + _review_line(r)))
+                click.echo(reveal("  " + _("review:") + " " + _review_line(r)))
             for w in r.warnings:
-                click.secho(reveal(f"  warning: {w}"), fg="yellow", err=True)
+                click.secho(reveal("  " + _("warning:") + f" {w}"), fg="yellow", err=True)
         else:
             click.secho(reveal(ngettext("%(case)s: not checked, %(n)d problem(s):", "%(case)s: not checked, %(n)d problem(s):",
                                         len(r.problems)) % {"case": r.id, "n": len(r.problems)}), fg="red", err=True)
@@ -129,19 +132,27 @@ def _print_summary(results: list[CaseResult], out_dir: Path) -> None:
     if len(reviewed) > 1:
         totals = {k: sum(desk_counts([f.id for f in r.findings], r.reviews, r.reviews_gone)[k] for r in reviewed)
                   for k in ("open", "changed", "no longer found")}
-        click.echo(f"Review, all cases: {totals['open']:,} open (not reviewed yet), {totals['changed']:,} changed since "
-                   f"reviewed, {totals['no longer found']:,} reviewed but no longer found")
+        click.echo(_("Review, all cases:") + " " + _desk_words(totals))
     click.echo(reveal(_("Reports written to %(path)s") % {"path": out_dir / "index.html"}))
 
 
+def _desk_words(counts: dict[str, int]) -> str:
+    """What is left to look at: not reviewed, changed since reviewed, reviewed but no longer found."""
+    return ", ".join([_("%(n)s not reviewed") % {"n": format_number(counts["open"])},
+                      _("%(n)s changed since reviewed") % {"n": format_number(counts["changed"])},
+                      _("%(n)s reviewed but no longer found") % {"n": format_number(counts["no longer found"])}])
+
+
 def _review_line(r: CaseResult) -> str:
-    counts = desk_counts([f.id for f in r.findings], r.reviews, r.reviews_gone)
-    line = (f"{counts['open']:,} open (not reviewed yet), {counts['changed']:,} changed since reviewed, "
-            f"{counts['no longer found']:,} reviewed but no longer found")
+    line = _desk_words(desk_counts([f.id for f in r.findings], r.reviews, r.reviews_gone))
     if r.hints_to_check:
-        line += f"; {r.hints_to_check:,} hint(s) to check (possible relatives and same persons)"
+        line += "; " + ngettext("%(n)s hint to check (possible relatives and same persons)",
+                                "%(n)s hints to check (possible relatives and same persons)",
+                                r.hints_to_check) % {"n": format_number(r.hints_to_check)}
     if r.reviews_unreadable:
-        line += f"; {len(r.reviews_unreadable):,} decision(s) in the log cannot be read (riskcheck reviews list)"
+        line += "; " + ngettext("%(n)s decision in the log cannot be read (riskcheck reviews list)",
+                                "%(n)s decisions in the log cannot be read (riskcheck reviews list)",
+                                len(r.reviews_unreadable)) % {"n": format_number(len(r.reviews_unreadable))}
     return line
 
 

@@ -37,7 +37,7 @@ from typing import Callable, Iterable
 
 from riskcheck.engine.facts import OUTCOME_WORDS
 from riskcheck.engine.findings import Finding
-from riskcheck.i18n import N_, _
+from riskcheck.i18n import N_, _, format_number
 from riskcheck.templating import date_words, kinship_inverse_word, kinship_word
 from riskcheck.textsafety import reveal
 
@@ -240,7 +240,7 @@ def situation(finding: Finding, facts: dict[str, dict], name: Callable[[str], st
                 outcome = str(record.get("outcome") or "")
                 if outcome == "convicted":
                     who.marks.append("convicted")
-                who.notes.append(say("verdict convicted" if outcome == "convicted" else "verdict", outcome=OUTCOME_WORDS.get(outcome, outcome),
+                who.notes.append(say("verdict convicted" if outcome == "convicted" else "verdict", outcome=_(OUTCOME_WORDS[outcome]) if outcome in OUTCOME_WORDS else outcome,
                                      verdict=when(record.get("verdict_date")),
                                      in_force=when(record.get("in_force_date"))))
         elif type_name in ("tenures", "memberships"):
@@ -319,7 +319,7 @@ def situation(finding: Finding, facts: dict[str, dict], name: Callable[[str], st
         out.unit_name = reveal(str(figures.get("unit_name") or finding.unit))
         out.unit = [say("unit", name=out.unit_name)]
         if figures.get("staff") is not None:
-            out.unit.append(say("unit staff", staff=figures["staff"]))
+            out.unit.append(say("unit staff", staff=format_number(figures["staff"])))
         out.kind = "unit"
         if group_steps:
             out.kind = "names"

@@ -19,6 +19,9 @@ from riskcheck import __version__
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding
+from riskcheck.grammar.model import Rule, UnitRule
+from riskcheck.grammar.translations import parameter_text, rule_text
+from riskcheck.i18n import HTML_LANG, N_, NATIVE_NAMES, _, current, format_number, format_percent, speaking
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
@@ -38,11 +41,39 @@ MAX_FINDINGS_ON_ONE_PAGE = 100  # beyond this, report.html is an index linking o
 MAX_LISTED_SOURCES = 500
 
 
-KIND_WORDS = {"risk_indicator": "Risk indicator", "legal_duty": "Legal duty"}
+KIND_WORDS = {"risk_indicator": N_("risk indicator"), "legal_duty": N_("legal duty"), "unit_indicator": N_("unit indicator")}
 
 
 def kind_words(kind: str) -> str:
-    return KIND_WORDS.get(kind, kind.replace("_", " "))
+    """A rule's kind as the first words of a line: 'Risk indicator', 'Индикатор риска'."""
+    words = _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+# The record types as the "What the data holds" table names them (the data contract's names are English words).
+RECORD_TYPE_WORDS = {"sources": N_("sources"), "persons": N_("persons"), "organizations": N_("organizations"),
+                     "positions": N_("positions"), "tenures": N_("tenures"), "relations": N_("relations"),
+                     "verdicts": N_("verdicts"), "resignations": N_("resignations"), "programs": N_("programs"),
+                     "memberships": N_("memberships")}
+
+
+def record_type_words(type_name: str) -> str:
+    return _(RECORD_TYPE_WORDS[type_name]) if type_name in RECORD_TYPE_WORDS else type_name
+
+
+def rule_words(rule: Rule | UnitRule, field: str = "title") -> str:
+    """A text of a rule (its title, description ...) in the language being written, else its English."""
+    return rule_text(rule, field, current())[0]
+
+
+def rule_in_english(rule: Rule | UnitRule, field: str = "title") -> bool:
+    """Whether `rule_words` fell back to English, so the page can mark it."""
+    return rule_text(rule, field, current())[1]
+
+
+def parameter_words(rule: Rule | UnitRule, name: str) -> str:
+    """A setting's description in the language being written, else its English."""
+    return parameter_text(rule, name, current())[0]
 
 
 def report_environment() -> ImmutableSandboxedEnvironment:
@@ -54,6 +85,13 @@ def report_environment() -> ImmutableSandboxedEnvironment:
     env.filters["description_words"] = description_words
     env.filters["kind_words"] = kind_words
     env.filters["when"] = time_words
+    env.filters["number"] = format_number
+    env.filters["rule_words"] = rule_words
+    env.filters["rule_in_english"] = rule_in_english
+    env.filters["parameter_words"] = parameter_words
+    env.globals["language_names"] = NATIVE_NAMES
+    env.globals["percent"] = format_percent
+    env.filters["record_type"] = record_type_words
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     env.globals["severities"] = SEVERITIES
@@ -64,6 +102,8 @@ _ENV = report_environment()
 
 
 MAX_LINKS_PER_NAME = 20  # on the names page; a ministry can be in thousands of findings
+NAME_KINDS = (N_("person"), N_("organization"))
+  # what the names page says each name is, translated there
 
 
 def findings_document(result: CaseResult, rules: list[LoadedRule], registry: Registry | None = None) -> dict:
@@ -327,7 +367,7 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
                       "status_counts": _status_counts(r), "severity_counts": _severity_counts(r),
                       "review_counts": _review_counts(r) if r.reviewing else None,
                       "desk_counts": _desk_counts(r) if r.reviewing else None,
-                      "hints_to_check": r.hints_to_check,
+                      "hints_to_check": r.hints_to_check, "language": r.language,
                       "previous": previous, "earlier": False})
     checked = {r.id for r in results}
     earlier = [c for c in _earlier_reports(out_dir) if c["id"] not in checked]
@@ -356,8 +396,22 @@ def _earlier_reports(out_dir: Path) -> list[dict]:
                     "as_of": str(doc.get("as_of") or ""), "problems": [], "status_counts": counts,
                     "severity_counts": {s: severities[s] for s in SEVERITIES},
                     "review_counts": (doc.get("reviews") or {}).get("counts"),
-                    "desk_counts": (doc.get("reviews") or {}).get("to_look_at"), "previous": False, "earlier": True})
+                    "desk_counts": (doc.get("reviews") or {}).get("to_look_at"), "previous": False, "earlier": True,
+                    "language": _page_language(folder / "report.html")})
     return out
+
+
+_PAGE_LANG = re.compile(r'<html lang="([A-Za-z-]+)"')
+
+
+def _page_language(page: Path) -> str | None:
+    """The language a report riskcheck wrote is in, read from its `<html lang>` (None when it says none)."""
+    try:
+        with page.open(encoding="utf-8") as fh:
+            found = _PAGE_LANG.search(fh.read(400))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((lang for lang, tag in HTML_LANG.items() if found and tag == found[1]), None)
 
 
 STALE_MARK = "<!-- riskcheck: kept from an earlier run -->"
@@ -369,10 +423,11 @@ def mark_kept_report(folder: Path, result: CaseResult) -> bool:
     if not pages[0].is_file():
         return False
     try:
-        as_of = json.loads((folder / "findings.json").read_text(encoding="utf-8")).get("as_of") or "unknown"
+        as_of = json.loads((folder / "findings.json").read_text(encoding="utf-8")).get("as_of") or ""
     except (OSError, ValueError, AttributeError):
-        as_of = "unknown"
-    banner = _ENV.get_template("_stale.html").render(as_of=as_of, problems=len(result.problems))
+        as_of = ""
+    with speaking(_page_language(pages[0])):  # the banner in the language the kept report is written in
+        banner = _ENV.get_template("_stale.html").render(as_of=as_of, problems=len(result.problems))
     for page in pages:
         html = page.read_text(encoding="utf-8")
         if STALE_MARK in html or "<body>" not in html:

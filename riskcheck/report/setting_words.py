@@ -13,18 +13,19 @@ from datetime import date
 from typing import Any
 
 from riskcheck.grammar.relations import undecided
+from riskcheck.i18n import N_, _, format_number
 from riskcheck.registry.date_words import day_words
 from riskcheck.templating import KINSHIP_WORDS
 
 # The record types a rule's field reference names, as a reader names them.
-RECORD_WORDS = {"organization": "the body", "position": "the post", "person": "the person", "tenure": "the tenure",
-                "relation": "the family link", "verdict": "the verdict"}
+RECORD_WORDS = {"organization": N_("the body"), "position": N_("the post"), "person": N_("the person"),
+                "tenure": N_("the tenure"), "relation": N_("the family link"), "verdict": N_("the verdict")}
 # Fields a rule's settings name, where the field's name with spaces would not do.
-FIELD_WORDS = {"filled_by": "how the post is filled", "government_level": "level of government",
-               "kind": "kind", "region": "region", "rank": "rank", "settlement": "settlement", "sector": "sector",
-               "category": "category", "jurisdiction": "jurisdiction"}
+FIELD_WORDS = {"filled_by": N_("how the post is filled"), "government_level": N_("level of government"),
+               "kind": N_("kind"), "region": N_("region"), "rank": N_("rank"), "settlement": N_("settlement"),
+               "sector": N_("sector"), "category": N_("category"), "jurisdiction": N_("jurisdiction")}
 # Words a rule's settings use as values, where the value with spaces would not do.
-VALUE_WORDS = {"true": "yes", "false": "no", "surname_and_patronymic": "surname and patronymic"}
+VALUE_WORDS = {"true": N_("yes"), "false": N_("no"), "surname_and_patronymic": N_("surname and patronymic")}
 
 _FIELD_REF = re.compile(r"(organization|position|person|tenure|relation|verdict)\.([a-z][a-z0-9_]*)")
 _PAIR = re.compile(r"([a-z][a-z0-9_]*):([a-z][a-z0-9_]*)")
@@ -36,29 +37,29 @@ def word(value: str) -> str:
     """One machine word as a reader reads it: a kinship kind, a field of a record, a pair of post kinds, or
     any other name with its underscores as spaces."""
     if value in KINSHIP_WORDS:
-        return KINSHIP_WORDS[value]
+        return _(KINSHIP_WORDS[value])
     if value in VALUE_WORDS:
-        return VALUE_WORDS[value]
+        return _(VALUE_WORDS[value])
     if m := _FIELD_REF.fullmatch(value):
-        field = FIELD_WORDS.get(m[2], m[2].replace("_", " "))
-        return f"the {field} of {RECORD_WORDS[m[1]]}"
+        field = _(FIELD_WORDS[m[2]]) if m[2] in FIELD_WORDS else m[2].replace("_", " ")
+        return _("the %(field)s of %(record)s") % {"field": field, "record": _(RECORD_WORDS[m[1]])}
     if m := _PAIR.fullmatch(value):
-        return f"{word(m[1])} over {word(m[2])}"
+        return _("%(upper)s over %(lower)s") % {"upper": word(m[1]), "lower": word(m[2])}
     return value.replace("_", " ")
 
 
 def relations_words(value: dict) -> str:
     """A statute's list of relations in one line: 'parent, sibling, parent-in-law (each read from both sides;
     adoption as birth); undetermined: in-law, relative'."""
-    out = ", ".join(word(k) for k in value["listed"]) + " (each read from both sides"
-    out += "; adoption as birth)" if value.get("adoption_as_birth", True) else ")"
+    notes = [_("each read from both sides")] + ([_("adoption as birth")] if value.get("adoption_as_birth", True) else [])
+    out = ", ".join(word(k) for k in value["listed"]) + " (" + "; ".join(notes) + ")"
     unsure = list(undecided(value))
     if unsure:
-        out += "; undetermined: " + ", ".join(word(k) for k in unsure)
+        out += "; " + _("undetermined:") + " " + ", ".join(word(k) for k in unsure)
     if value.get("through_partner"):
-        out += "; in-laws through a partner count"
+        out += "; " + _("in-laws through a partner count")
     if value.get("direct_affinity_outlives_marriage"):
-        out += "; direct-line affinity outlives the marriage"
+        out += "; " + _("direct-line affinity outlives the marriage")
     return out
 
 
@@ -67,9 +68,11 @@ def setting_words(value: Any) -> str:
     if isinstance(value, dict) and "listed" in value:
         return relations_words(value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
-        return ", ".join(setting_words(v) for v in value) if value else "none"
+        return ", ".join(setting_words(v) for v in value) if value else _("none")
+    if isinstance(value, float):  # a share or a threshold: 0,5 in Russian (an int may be a year: left as is)
+        return format_number(value)
     if isinstance(value, date):
         return day_words(value)
     if isinstance(value, str):
