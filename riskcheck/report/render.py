@@ -19,6 +19,8 @@ from riskcheck import __version__
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding
+from riskcheck.grammar.translations import parameter_text, rule_text
+from riskcheck.i18n import N_, _, current
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
@@ -38,11 +40,23 @@ MAX_FINDINGS_ON_ONE_PAGE = 100  # beyond this, report.html is an index linking o
 MAX_LISTED_SOURCES = 500
 
 
-KIND_WORDS = {"risk_indicator": "Risk indicator", "legal_duty": "Legal duty"}
+KIND_WORDS = {"risk_indicator": N_("Risk indicator"), "legal_duty": N_("Legal duty"),
+              "unit_indicator": N_("unit indicator")}
 
 
 def kind_words(kind: str) -> str:
-    return KIND_WORDS.get(kind, kind.replace("_", " "))
+    """A rule's kind as a reader says it, in the page's language."""
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind.replace("_", " ")
+
+
+def rule_text_shown(rule: Any, field: str) -> tuple[str, bool]:
+    """A rule's text in the page's language, and whether it is the English for want of a translation."""
+    return rule_text(rule, field, current())
+
+
+def parameter_text_shown(rule: Any, name: str) -> tuple[str, bool]:
+    """A rule's setting described in the page's language, and whether that is the English."""
+    return parameter_text(rule, name, current())
 
 
 def report_environment() -> ImmutableSandboxedEnvironment:
@@ -54,6 +68,8 @@ def report_environment() -> ImmutableSandboxedEnvironment:
     env.filters["description_words"] = description_words
     env.filters["kind_words"] = kind_words
     env.filters["when"] = time_words
+    env.filters["rule_text"] = rule_text_shown
+    env.filters["parameter_text"] = parameter_text_shown
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     env.globals["severities"] = SEVERITIES
