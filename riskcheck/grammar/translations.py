@@ -10,7 +10,7 @@
 
 A language is one riskcheck writes (riskcheck.i18n.LANGUAGES; pt and uz stand for pt_BR and uz_Latn). `means`
 maps a rule's own English wording (a condition's, a scope limit's or an exemption's `means`, a contested
-exemption's `reason`, an exclusion) to its translation, so a translator works beside the English and no
+exemption's `reason`, an exclusion, a legal basis's title or note) to its translation, so a translator works beside the English and no
 position in a list can slip. Every key is checked when the rule loads: an unknown language, text, parameter or
 English wording is a problem of the rule file with its line. What a language leaves out is shown in English,
 and the page says so. Legal quotes stay as published (they are quotes): there is no key for them.
@@ -73,6 +73,8 @@ def english_wordings(rule: "Rule | UnitRule") -> set[str]:
         for item in getattr(rule, part, []):
             found += [getattr(item, "means", None), getattr(item, "reason", None), getattr(item, "law", None)]
     found += [name.replace("_", " ").capitalize() for name in getattr(rule, "let", {})]  # a value's label
+    for basis in getattr(rule, "legal_basis", None) or []:  # a law's title and note, as the rule renders them
+        found += [basis.title, basis.note]
     for binding in getattr(rule, "match", {}).values():
         found.append(binding.means)
         found += [c.means for c in binding.where]
@@ -121,6 +123,14 @@ def parameter_text(rule: "Rule | UnitRule", name: str, lang: str) -> tuple[str, 
     if lang == DEFAULT:
         return english, False
     return (t.parameters[name], False) if t and name in t.parameters else (english, True)
+
+
+def basis_text(rule: "RuleCommon", english: str, lang: str) -> tuple[str, bool]:
+    """A legal basis's title or note in `lang` (from the rule's `means:`), and whether it is the English one."""
+    if lang == DEFAULT:
+        return english, False
+    given = rule.means_tables().get(lang, {}).get(words(english))
+    return (given, False) if given else (english, True)
 
 
 def means_tables(translations: dict[str, RuleTranslation]) -> dict[str, dict[str, str]]:

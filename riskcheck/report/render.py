@@ -20,14 +20,14 @@ from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.facts import describe
 from riskcheck.engine.findings import Finding
 from riskcheck.grammar.model import Rule, UnitRule
-from riskcheck.grammar.translations import parameter_text, rule_text
+from riskcheck.grammar.translations import basis_text, parameter_text, rule_text
 from riskcheck.i18n import HTML_LANG, N_, NATIVE_NAMES, _, current, format_number, format_percent, speaking
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
 from riskcheck.report.drawing import Drawing, drawing_of, people_of
 from riskcheck.report.identity import identity_context, identity_document
-from riskcheck.report.setting_words import description_words, setting_source, setting_words
+from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
@@ -71,6 +71,11 @@ def rule_in_english(rule: Rule | UnitRule, field: str = "title") -> bool:
     return rule_text(rule, field, current())[1]
 
 
+def law_words(rule: Rule | UnitRule, english: str) -> tuple[str, bool]:
+    """A legal basis's title or note in the language being written, and whether it fell back to English."""
+    return basis_text(rule, english, current())
+
+
 def parameter_words(rule: Rule | UnitRule, name: str) -> str:
     """A setting's description in the language being written, else its English."""
     return parameter_text(rule, name, current())[0]
@@ -80,7 +85,7 @@ def report_environment() -> ImmutableSandboxedEnvironment:
     """The report's page environment with its filters and words; the review app renders its pages with it too."""
     env = page_environment()
     env.filters["http_url"] = http_url
-    env.filters["param"] = setting_words
+    env.filters["param"] = setting_markup
     env.filters["setting_source"] = setting_source
     env.filters["description_words"] = description_words
     env.filters["kind_words"] = kind_words
@@ -89,6 +94,7 @@ def report_environment() -> ImmutableSandboxedEnvironment:
     env.filters["rule_words"] = rule_words
     env.filters["rule_in_english"] = rule_in_english
     env.filters["parameter_words"] = parameter_words
+    env.filters["law_words"] = law_words
     env.globals["language_names"] = NATIVE_NAMES
     env.globals["percent"] = format_percent
     env.filters["record_type"] = record_type_words

@@ -12,8 +12,10 @@ import re
 from datetime import date
 from typing import Any
 
+from markupsafe import Markup
+
 from riskcheck.grammar.relations import undecided
-from riskcheck.i18n import N_, _, format_number
+from riskcheck.i18n import DEFAULT, N_, _, current, format_number
 from riskcheck.registry.date_words import day_words
 from riskcheck.templating import KINSHIP_WORDS
 
@@ -46,6 +48,22 @@ def word(value: str) -> str:
     if m := _PAIR.fullmatch(value):
         return _("%(upper)s over %(lower)s") % {"upper": word(m[1]), "lower": word(m[2])}
     return value.replace("_", " ")
+
+
+def word_is_english(value: str) -> bool:
+    """Whether `word` gives the value's own English for want of a table entry (a post kind, a body's kind): the
+    page then marks it as English, as it marks a rule text not yet translated."""
+    return not (value in KINSHIP_WORDS or value in VALUE_WORDS or _FIELD_REF.fullmatch(value)
+                or _PAIR.fullmatch(value)) and current() != DEFAULT
+
+
+def setting_markup(value: Any) -> Markup:
+    """`setting_words` for a page: a value worded in English for want of a translation is marked `lang="en"`."""
+    if isinstance(value, str) and word_is_english(value):
+        return Markup('<span lang="en">%s</span>') % word(value)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return Markup(", ").join(setting_markup(v) for v in value)
+    return Markup("%s") % setting_words(value)
 
 
 def relations_words(value: dict) -> str:
