@@ -9,6 +9,8 @@ in the case, so the same data gives the same evidence byte for byte.
 
 from __future__ import annotations
 
+import re
+
 from riskcheck.registry.date_words import date_words
 
 # What a record of each type is to a reader, and its fields' names where the field name alone would not do.
@@ -37,7 +39,8 @@ def review_evidence(finding, lookup) -> dict:
     for step in finding.steps:
         ref = f"{step.record_type}/{step.record_id}" if step.record_type and step.record_id else None
         steps.append({"kind": step.kind, "text": step.text, "record": ref, "sources": list(step.sources),
-                      "flags": list(step.flags), "outcome": step.outcome})
+                      "flags": list(step.flags), "outcome": step.outcome}
+                     | ({"value": step.value} if step.value is not None else {}))
         cited.update(step.sources)
         if step.record_type in known and step.record_id and ref not in facts:
             record = lookup(step.record_type, step.record_id)
@@ -49,6 +52,32 @@ def review_evidence(finding, lookup) -> dict:
     out["steps"] = steps
     out["facts"] = facts
     out["source_titles"] = {sid: str((lookup("sources", sid) or {}).get("title") or sid) for sid in sorted(cited)}
+    return out
+
+
+# What a finding rests on, in no language: the rule and its version, the status and severity, the records it
+# binds and their facts, the sources, each step's record, flags, outcome and computed value. Everything else in
+# the evidence is words (the summary, caveats, what the data cannot decide, each step's text), written in the
+# language the case was checked in, so comparing them would call a decision "changed" when only the language is.
+BASIS_FIELDS = ("id", "rule", "rule_version", "status", "severity", "person", "related", "sources", "records",
+                "unit", "figures", "identity_links", "steps", "facts", "source_titles")
+STEP_BASIS_FIELDS = ("kind", "record", "sources", "flags", "outcome", "value")
+LINK_BASIS_FIELDS = ("record", "taken_as", "how")  # an identity link's `evidence` is its reasons in words
+
+
+def basis(evidence: dict) -> dict:
+    """The part of a finding's evidence that does not depend on the language it was written in.
+
+    Evidence saved by any earlier version has the same shape with fewer fields, so a decision recorded in
+    English before this existed is compared on its basis too: no migration, and no decision marked changed
+    because it was recorded in another language or by an older riskcheck."""
+    out = {k: evidence[k] for k in BASIS_FIELDS if k in evidence}
+    if isinstance(out.get("steps"), list):
+        out["steps"] = [{k: s[k] for k in STEP_BASIS_FIELDS if k in s} if isinstance(s, dict) else s
+                        for s in out["steps"]]
+    if isinstance(out.get("identity_links"), list):
+        out["identity_links"] = [{k: link[k] for k in LINK_BASIS_FIELDS if k in link}
+                                 if isinstance(link, dict) else link for link in out["identity_links"]]
     return out
 
 
@@ -85,6 +114,19 @@ def date_in_words(text) -> str:
     if isinstance(text, str) and text:
         return date_words(text)
     return _shown(text)
+
+
+def value_words(value) -> str:
+    """A computed value as the evidence keeps it, for a reader: a date or an interval of dates in words."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return date_in_words(value)
+    if isinstance(value, str) and ".." in value and all(_ISO_DAY.fullmatch(v) for v in value.split("..", 1)):
+        lo, hi = value.split("..", 1)
+        return f"{date_in_words(lo)} – {date_in_words(hi)}"
+    return _shown(value)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _shown(value) -> str:
@@ -138,24 +180,28 @@ def fact_changes(then: dict, now: dict) -> list[str]:
     return out
 
 
-def step_changes(then: dict, now: dict) -> list[str]:
-    """Computed values and checks whose words or outcome changed (facts are named by fact_changes)."""
+def step_changes(then: dict, now: dict, shown: dict | None = None) -> list[str]:
+    """Computed values and checks whose value or outcome changed (facts are named by fact_changes).
+
+    Compared on what holds in any language (a value as the data gives it, a check's outcome), and named by
+    the words of `shown` (the finding as this run writes it), else of `now`."""
     def keyed(evidence: dict) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = {}
         for step in evidence.get("steps") or []:
             if isinstance(step, dict) and step.get("kind") in ("value", "check"):
                 out.setdefault(str(step.get("kind")), []).append(step)
         return out
-    old, new = keyed(then), keyed(now)
+    old, new, words = keyed(then), keyed(now), keyed(shown or now)
     out = []
     for kind in ("value", "check"):
-        a, b = old.get(kind, []), new.get(kind, [])
-        for x, y in zip(a, b):
-            if x.get("text") != y.get("text"):
-                out.append(f"the {'computed value' if kind == 'value' else 'check'} “{x.get('text')}” "
-                           f"now reads “{y.get('text')}”")
+        a, b, named = old.get(kind, []), new.get(kind, []), words.get(kind, [])
+        for number, (x, y) in enumerate(zip(a, b)):
+            text = str((named[number] if number < len(named) else y).get("text") or "").rstrip(".")
+            if kind == "value" and "value" in x and x.get("value") != y.get("value"):
+                out.append(f"the computed value “{text}” was {value_words(x.get('value'))}, "
+                           f"now {value_words(y.get('value'))}")
             elif x.get("outcome") != y.get("outcome"):
-                out.append(f"the check “{y.get('text')}” was {x.get('outcome')}, now {y.get('outcome')}")
+                out.append(f"the check “{text}” was {x.get('outcome')}, now {y.get('outcome')}")
         if len(a) != len(b):
             out.append(f"the {kind}s were {len(a)}, now {len(b)}")
     return out

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from riskcheck.review.events import DECISIONS, Event, evidence_of, fingerprint
-from riskcheck.review.evidence import fact_changes, step_changes
+from riskcheck.review.evidence import basis, fact_changes, step_changes
 
 # A finding's review state: "open" is a finding no one has decided on yet, and nothing else.
 REVIEW_STATES = ("open", *DECISIONS)
@@ -68,6 +68,7 @@ def review_states(histories: dict[str, list[Event]], findings: list, evidence_fo
             continue
         current = history[-1]
         evidence = evidence_for(finding)
+        # The same bytes are the same evidence; otherwise compare what the finding rests on, not its words.
         changed = [] if fingerprint(evidence_of(evidence)) == current.fingerprint else \
             what_changed(current.evidence_json(), evidence)
         states[key] = ReviewState(key, history, changed)
@@ -87,16 +88,19 @@ def desk_counts(finding_ids: list[str], states: dict[str, ReviewState], gone: li
             "changed": sum(1 for s in states.values() if s.changed), "no longer found": len(gone)}
 
 
-_WORDS = {"summary": "the summary", "caveats": "the caveats", "undecided": "what the data cannot decide",
-          "weak_facts": "the weak facts", "identity_links": "the identity links", "related": "the related persons",
+_WORDS = {"identity_links": "the identity links", "related": "the related persons",
           "person": "the person", "severity": "the severity", "figures": "the figures"}
 
 
 def what_changed(then: dict, now: dict) -> list[str]:
     """What differs between the evidence a decision saw and the finding now, in words; [] when nothing does.
 
-    Only what `then` carries is compared: evidence saved before facts were kept is not marked for lacking them."""
-    now = {k: v for k, v in now.items() if k in then}
+    Only the basis is compared (review.evidence.basis: rule, version, status, records, facts, sources, each
+    step's outcome and value), never the words, so a finding decided in English and read in Russian is not
+    changed. Only what `then` carries is compared: evidence saved before facts were kept is not marked for
+    lacking them."""
+    shown = now  # the finding as this run writes it, for the words that name a step
+    then, now = basis(then), carried(basis(then), basis(now))
     if evidence_of(then) == evidence_of(now):
         return []
     out = []
@@ -118,11 +122,21 @@ def what_changed(then: dict, now: dict) -> list[str]:
             if old_records.get(name) != new_records.get(name):
                 out.append(f"records behind {name}: were {_ids(old_records.get(name))}, "
                            f"now {_ids(new_records.get(name))}")
-    out += step_changes(then, now)
+    out += step_changes(then, now, shown)
     for key, words in _WORDS.items():
         if then.get(key) != now.get(key):
             out.append(f"{words} changed")
     return out or ["the evidence changed"]
+
+
+def carried(then: dict, now: dict) -> dict:
+    """`now` with only the fields `then` carries, step by step (a step saved before values were kept has none)."""
+    out = {k: v for k, v in now.items() if k in then}
+    old_steps, new_steps = then.get("steps"), out.get("steps")
+    if isinstance(old_steps, list) and isinstance(new_steps, list):
+        out["steps"] = [{k: v for k, v in b.items() if k in a} if isinstance(a, dict) and isinstance(b, dict) else b
+                        for a, b in zip(old_steps, new_steps)] + new_steps[len(old_steps):]
+    return out
 
 
 def _list(value) -> list:
