@@ -86,3 +86,24 @@ def test_the_desks_spreadsheet_follows_the_reviewers_language(root, checked_case
     table = list(csv.reader(io.StringIO(client.get(f"{CASE}findings.csv").content.decode("utf-8-sig"))))
     assert table[0][:4] == ["Дело", "ID сигнала", "Правило", "Название правила"]
     assert {row[table[0].index("Проверка")] for row in table[1:]} == {"открыто"}
+
+
+def test_the_exported_spreadsheet_has_headers_and_words_in_lang_and_english_keys_stay_in_findings_json(
+        root, runner, tmp_path):
+    from openpyxl import load_workbook
+
+    from riskcheck.cli import main
+
+    out = tmp_path / "findings.xlsx"
+    case = root.parent / "one"
+    shutil.copytree(root / "imanaliev-appointment", case / "imanaliev-appointment")
+    result = runner.invoke(main, ["export", "findings", str(case), "--out", str(out), "--lang", "kk"])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["Іс", "Сигнал ID", "Ереже", "Ереже атауы", "Мәртебесі", "Маңыздылығы"]
+    statuses = {row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert statuses and statuses <= {"белгіленді", "анықталмаған", "күтілуде", "орындалды"}, statuses
+    assert {row[header.index("Тексеру")] for row in sheet.iter_rows(min_row=2, values_only=True)} == {"ашық"}
+    result = runner.invoke(main, ["export", "findings", str(case), "--out", str(out), "--lang", "en"])
+    assert [c.value for c in load_workbook(out).worksheets[0][1]][:2] == ["Case", "Finding id"]
