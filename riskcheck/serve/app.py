@@ -25,7 +25,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from riskcheck.engine.findings import Finding
-from riskcheck.i18n import N_, _, format_number
+from riskcheck.grammar.translations import rule_text
+from riskcheck.i18n import N_, _, current, format_number
 from riskcheck.grammar.vocabulary import severity_rank
 from riskcheck.report.drawing import drawing_of
 from riskcheck.report.render import report_environment
@@ -87,6 +88,12 @@ def review_word(state: str) -> str:
     return _(state)
 
 
+def rule_words(rule: Any, field: str) -> dict[str, Any]:
+    """A rule's title or description in the reviewer's language: {"text", "english": whether it fell back}."""
+    text, english = rule_text(rule, field, current())
+    return {"text": text, "english": english}
+
+
 def link_word(decision: Any) -> str:
     """A decision on a pair of persons in words: not related, the same person, ... or the relation's kinship word."""
     return _(LINK_WORDS[decision.decision]) if decision.decision in LINK_WORDS else kinship_word(decision.decision)
@@ -136,7 +143,8 @@ class ReviewPages:
         self.views, self.log_path, self.rules = views, log_path, rules
         self.stale = dict(stale or {})  # case id -> why its findings may be out of date
         self.env = report_environment()
-        self.env.globals.update(number=format_number, review_word=review_word, link_word=link_word)
+        self.env.globals.update(number=format_number, review_word=review_word, link_word=link_word,
+                                rule_words=rule_words)
         self.token = secrets.token_urlsafe(32)
         self.by_id: dict[str, dict[str, Finding]] = {}
         self.folded: dict[str, dict[str, str]] = {}
