@@ -99,7 +99,8 @@ def test_the_exported_spreadsheet_has_headers_and_words_in_lang_and_english_keys
 
     out = tmp_path / "findings.xlsx"
     case = root.parent / "one"
-    shutil.copytree(root / "imanaliev-appointment", case / "imanaliev-appointment")
+    for folder in ("imanaliev-appointment", "_registry"):  # the case includes the shared registry beside it
+        shutil.copytree(root / folder, case / folder)
     result = runner.invoke(main, ["export", "findings", str(case), "--out", str(out), "--lang", "kk"])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out).worksheets[0]
