@@ -107,4 +107,13 @@ def test_a_decision_made_in_the_browser_is_kept_by_the_next_run_and_marked_when_
         changed = page.locator(".review .changed").inner_text()
         assert "Changed since reviewed" in changed and "sources" in changed
         screenshot(page, shot_name("report-changed-since-reviewed", "-laptop.png"))
+
+        # The desk in each reviewer's language: the longer Kazakh, Uzbek and Portuguese words still fit a phone.
+        page.set_viewport_size({"width": 390, "height": 900})
+        for lang in ("ru", "kk", "uk", "pt_BR", "uz_Latn"):
+            for address in (base + "/", base + "/cases/imanaliev-appointment/", finding_url):
+                page.goto(f"{address}?lang={lang}")
+                assert page.evaluate("document.documentElement.lang") == lang.replace("_", "-"), address
+                assert page.evaluate(LAYOUT_PROBLEMS) == [], (lang, address)
+            screenshot(page, shot_name(f"served-finding-{lang}", "-phone.png"))
         browser.close()

@@ -214,8 +214,18 @@ def _value_steps(compiled: CompiledRule, row: dict, lets: dict) -> list[Step]:
         if kind == "date" and words not in ("unknown",) and row[f"l__{name}__lo"] != row[f"l__{name}__hi"]:
             words += _(" (not a single day, because a date it is worked out from is recorded only in part)")
         label = means_text(compiled.rule, name.replace("_", " ").capitalize(), current())
-        steps.append(Step("value", f"{label}: {words}.", formula=compiled.rule.let[name]))
+        steps.append(Step("value", f"{label}: {words}.", formula=compiled.rule.let[name],
+                          value=_plain_value(row, name, kind)))
     return steps
+
+
+def _plain_value(row: dict, name: str, kind: str) -> str | None:
+    """A computed value in no language: a date as its ISO interval ("2021-01-01..2021-12-31"), else as stored."""
+    if kind == "date":
+        lo, hi = row[f"l__{name}__lo"], row[f"l__{name}__hi"]
+        return None if lo is None and hi is None else (str(lo) if lo == hi else f"{lo}..{hi}")
+    value = row[f"l__{name}"]
+    return None if value is None else str(value)
 
 
 def _check_steps(compiled: CompiledRule, row: dict, records: dict, params: dict, steps: list[Step]) -> list[str]:

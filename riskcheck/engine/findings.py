@@ -24,6 +24,9 @@ class Step:
     # The persons a step names as a group (a unit's staff sharing a name), for the finding's drawing; not part of
     # the evidence a decision binds (review.evidence writes a step without it).
     people: list[str] = field(default_factory=list)
+    # A computed value as the data gives it (an ISO date or interval, a number), in no language: what a review
+    # decision binds, where `text` is the value in the words of the language the case was written in.
+    value: str | None = None
 
 
 @dataclass

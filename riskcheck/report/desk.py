@@ -72,13 +72,18 @@ def desk_rows(view: CaseView, histories: dict[str, list[Event]], report_base: st
         was = g.was
         rows.append({
             "case": view.id, "finding": g.finding, "rule": str(was.get("rule", "")), "rule_title": "",
-            "status": str(was.get("status", "")), "severity": str(was.get("severity", "")),
+            "status": _word(was.get("status")), "severity": _word(was.get("severity")),
             "person": str(was.get("person") or was.get("unit") or ""), "person_id": str(was.get("person") or ""),
             "related": "", "summary": str(was.get("summary", "")), "as_of": as_of, "sources": "",
             **_review_cells(g),
             "in_this_run": _("no longer found") + (_(" (imported decision)") if g.current.imported else ""),
             "report": link(None, f"{view.id}/report.html#reviewed-no-longer-found")})
     return rows
+
+
+def _word(value: object) -> str:
+    """A status or severity a decision recorded (a machine word), as the table's language says it."""
+    return _(value) if isinstance(value, str) and value else ""
 
 
 def _review_cells(state: ReviewState | None) -> dict:

@@ -9,18 +9,23 @@ in the case, so the same data gives the same evidence byte for byte.
 
 from __future__ import annotations
 
+import re
+
+from riskcheck.i18n import N_, _
 from riskcheck.registry.date_words import date_words
 
-# What a record of each type is to a reader, and its fields' names where the field name alone would not do.
-RECORD_WORDS = {"tenures": "the appointment", "verdicts": "the verdict", "relations": "the family link",
-                "persons": "the person", "positions": "the post", "organizations": "the organization",
-                "resignations": "the resignation", "programs": "the programme", "memberships": "the membership",
-                "sources": "the source", "kinship": "the kinship path"}
-FIELD_WORDS = {("tenures", "start"): "date", ("tenures", "end"): "end date",
-               ("verdicts", "in_force_date"): "in-force date", ("verdicts", "verdict_date"): "verdict date",
-               ("relations", "kind"): "kind", "person_id": "person", "relative_id": "relative",
-               "position_id": "post", "organization_id": "organization", "birth_date": "birth date",
-               "start": "start date", "end": "end date", "sources": "sources"}
+# What a record of each type is to a reader, and its fields' names where the field name alone would not do
+# (marked for the catalogs; the sentences that use them are in the reader's language).
+RECORD_WORDS = {"tenures": N_("the appointment"), "verdicts": N_("the verdict"), "relations": N_("the family link"),
+                "persons": N_("the person"), "positions": N_("the post"), "organizations": N_("the organization"),
+                "resignations": N_("the resignation"), "programs": N_("the programme"),
+                "memberships": N_("the membership"), "sources": N_("the source"), "kinship": N_("the kinship path")}
+FIELD_WORDS = {("tenures", "start"): N_("date"), ("tenures", "end"): N_("end date"),
+               ("verdicts", "in_force_date"): N_("in-force date"), ("verdicts", "verdict_date"): N_("verdict date"),
+               ("relations", "kind"): N_("kind"), "person_id": N_("person"), "relative_id": N_("relative"),
+               "position_id": N_("post"), "organization_id": N_("organization"), "birth_date": N_("birth date"),
+               "start": N_("start date"), "end": N_("end date"), "sources": N_("sources")}
+OUTCOME_WORDS = {"holds": N_("holds"), "unknown": N_("cannot be decided")}
 
 
 def review_evidence(finding, lookup) -> dict:
@@ -37,7 +42,8 @@ def review_evidence(finding, lookup) -> dict:
     for step in finding.steps:
         ref = f"{step.record_type}/{step.record_id}" if step.record_type and step.record_id else None
         steps.append({"kind": step.kind, "text": step.text, "record": ref, "sources": list(step.sources),
-                      "flags": list(step.flags), "outcome": step.outcome})
+                      "flags": list(step.flags), "outcome": step.outcome}
+                     | ({"value": step.value} if step.value is not None else {}))
         cited.update(step.sources)
         if step.record_type in known and step.record_id and ref not in facts:
             record = lookup(step.record_type, step.record_id)
@@ -49,6 +55,32 @@ def review_evidence(finding, lookup) -> dict:
     out["steps"] = steps
     out["facts"] = facts
     out["source_titles"] = {sid: str((lookup("sources", sid) or {}).get("title") or sid) for sid in sorted(cited)}
+    return out
+
+
+# What a finding rests on, in no language: the rule and its version, the status and severity, the records it
+# binds and their facts, the sources, each step's record, flags, outcome and computed value. Everything else in
+# the evidence is words (the summary, caveats, what the data cannot decide, each step's text), written in the
+# language the case was checked in, so comparing them would call a decision "changed" when only the language is.
+BASIS_FIELDS = ("id", "rule", "rule_version", "status", "severity", "person", "related", "sources", "records",
+                "unit", "figures", "identity_links", "steps", "facts", "source_titles")
+STEP_BASIS_FIELDS = ("kind", "record", "sources", "flags", "outcome", "value")
+LINK_BASIS_FIELDS = ("record", "taken_as", "how")  # an identity link's `evidence` is its reasons in words
+
+
+def basis(evidence: dict) -> dict:
+    """The part of a finding's evidence that does not depend on the language it was written in.
+
+    Evidence saved by any earlier version has the same shape with fewer fields, so a decision recorded in
+    English before this existed is compared on its basis too: no migration, and no decision marked changed
+    because it was recorded in another language or by an older riskcheck."""
+    out = {k: evidence[k] for k in BASIS_FIELDS if k in evidence}
+    if isinstance(out.get("steps"), list):
+        out["steps"] = [{k: s[k] for k in STEP_BASIS_FIELDS if k in s} if isinstance(s, dict) else s
+                        for s in out["steps"]]
+    if isinstance(out.get("identity_links"), list):
+        out["identity_links"] = [{k: link[k] for k in LINK_BASIS_FIELDS if k in link}
+                                 if isinstance(link, dict) else link for link in out["identity_links"]]
     return out
 
 
@@ -87,9 +119,22 @@ def date_in_words(text) -> str:
     return _shown(text)
 
 
+def value_words(value) -> str:
+    """A computed value as the evidence keeps it, for a reader: a date or an interval of dates in words."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return date_in_words(value)
+    if isinstance(value, str) and ".." in value and all(_ISO_DAY.fullmatch(v) for v in value.split("..", 1)):
+        lo, hi = value.split("..", 1)
+        return _("%(start)s to %(end)s") % {"start": date_in_words(lo), "end": date_in_words(hi)}
+    return _shown(value)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _shown(value) -> str:
     if value is None or value == [] or value == "":
-        return "nothing"
+        return _("nothing")
     if isinstance(value, list):
         return ", ".join(_shown(v) for v in value)
     if isinstance(value, str):
@@ -98,11 +143,19 @@ def _shown(value) -> str:
 
 
 def _field_words(type_name: str, name: str) -> str:
-    return FIELD_WORDS.get((type_name, name)) or FIELD_WORDS.get(name) or name.replace("_", " ")
+    known = FIELD_WORDS.get((type_name, name)) or FIELD_WORDS.get(name)
+    return _(known) if known else name.replace("_", " ")
 
 
 def _titles(ids, titles: dict) -> str:
     return ", ".join(f"“{titles.get(i, i)}”" for i in ids)
+
+
+def source_changes(was: set, now: set, titles: dict) -> str:
+    """Sources added and removed, by title: 'added “A newspaper”; removed “Court register”'."""
+    parts = ([_("added %(titles)s") % {"titles": _titles(sorted(now - was), titles)}] if now - was else []) + \
+            ([_("removed %(titles)s") % {"titles": _titles(sorted(was - now), titles)}] if was - now else [])
+    return "; ".join(parts or [_("reordered")])
 
 
 def fact_changes(then: dict, now: dict) -> list[str]:
@@ -111,51 +164,70 @@ def fact_changes(then: dict, now: dict) -> list[str]:
     old, new = then.get("facts") or {}, now.get("facts") or {}
     titles = {**(then.get("source_titles") or {}), **(now.get("source_titles") or {})}
     for ref in sorted(set(old) | set(new)):
-        type_name, _, record_id = ref.partition("/")
-        what = RECORD_WORDS.get(type_name, type_name)
+        type_name, _sep, record_id = ref.partition("/")
+        what = _(RECORD_WORDS[type_name]) if type_name in RECORD_WORDS else type_name
         if ref not in old:
-            out.append(f"{what} {record_id} is now part of the evidence")
+            out.append(_("%(record)s %(id)s is now part of the evidence") % {"record": what, "id": record_id})
             continue
         if ref not in new:
-            out.append(f"{what} {record_id} is no longer part of the evidence")
+            out.append(_("%(record)s %(id)s is no longer part of the evidence") % {"record": what, "id": record_id})
             continue
         a, b = old[ref] if isinstance(old[ref], dict) else {}, new[ref] if isinstance(new[ref], dict) else {}
         for name in sorted(set(a) | set(b)):
             if name == "id" or a.get(name) == b.get(name):
                 continue
-            words = f"{what} {_field_words(type_name, name)}"
+            words = {"record": what, "field": _field_words(type_name, name)}
             if name == "sources":
-                was, now_ = set(a.get(name) or []), set(b.get(name) or [])
-                parts = ([f"added {_titles(sorted(now_ - was), titles)}"] if now_ - was else []) + \
-                        ([f"removed {_titles(sorted(was - now_), titles)}"] if was - now_ else [])
-                out.append(f"{what}'s sources: " + "; ".join(parts or ["reordered"]))
+                changes = source_changes(set(a.get(name) or []), set(b.get(name) or []), titles)
+                out.append(_("%(record)s's sources: %(changes)s") % {"record": what, "changes": changes})
             elif name not in a:
-                out.append(f"{words} is now recorded: {date_in_words(b.get(name))}")
+                out.append(_("%(record)s %(field)s is now recorded: %(value)s")
+                           % {**words, "value": date_in_words(b.get(name))})
             elif name not in b:
-                out.append(f"{words} is no longer recorded (was {date_in_words(a.get(name))})")
+                out.append(_("%(record)s %(field)s is no longer recorded (was %(value)s)")
+                           % {**words, "value": date_in_words(a.get(name))})
             else:
-                out.append(f"{words} moved from {date_in_words(a.get(name))} to {date_in_words(b.get(name))}")
+                out.append(_("%(record)s %(field)s moved from %(old)s to %(new)s")
+                           % {**words, "old": date_in_words(a.get(name)), "new": date_in_words(b.get(name))})
     return out
 
 
-def step_changes(then: dict, now: dict) -> list[str]:
-    """Computed values and checks whose words or outcome changed (facts are named by fact_changes)."""
+def fact_sources_changed(then: dict, now: dict) -> bool:
+    """Whether the sources of a fact both evidences hold changed (fact_changes names them, fact by fact)."""
+    old, new = then.get("facts") or {}, now.get("facts") or {}
+    return any(isinstance(old[ref], dict) and isinstance(new[ref], dict)
+               and old[ref].get("sources") != new[ref].get("sources") for ref in set(old) & set(new))
+
+
+def step_changes(then: dict, now: dict, shown: dict | None = None) -> list[str]:
+    """Computed values and checks whose value or outcome changed (facts are named by fact_changes).
+
+    Compared on what holds in any language (a value as the data gives it, a check's outcome), and named by
+    the words of `shown` (the finding as this run writes it), else of `now`."""
     def keyed(evidence: dict) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = {}
         for step in evidence.get("steps") or []:
             if isinstance(step, dict) and step.get("kind") in ("value", "check"):
                 out.setdefault(str(step.get("kind")), []).append(step)
         return out
-    old, new = keyed(then), keyed(now)
+    old, new, words = keyed(then), keyed(now), keyed(shown or now)
     out = []
     for kind in ("value", "check"):
-        a, b = old.get(kind, []), new.get(kind, [])
-        for x, y in zip(a, b):
-            if x.get("text") != y.get("text"):
-                out.append(f"the {'computed value' if kind == 'value' else 'check'} “{x.get('text')}” "
-                           f"now reads “{y.get('text')}”")
+        a, b, named = old.get(kind, []), new.get(kind, []), words.get(kind, [])
+        for number, (x, y) in enumerate(zip(a, b)):
+            text = str((named[number] if number < len(named) else y).get("text") or "").rstrip(".")
+            if kind == "value" and "value" in x and x.get("value") != y.get("value"):
+                out.append(_("the computed value “%(text)s” was %(old)s, now %(new)s")
+                           % {"text": text, "old": value_words(x.get("value")), "new": value_words(y.get("value"))})
             elif x.get("outcome") != y.get("outcome"):
-                out.append(f"the check “{y.get('text')}” was {x.get('outcome')}, now {y.get('outcome')}")
+                out.append(_("the check “%(text)s” was %(old)s, now %(new)s")
+                           % {"text": text, "old": _outcome(x.get("outcome")), "new": _outcome(y.get("outcome"))})
         if len(a) != len(b):
-            out.append(f"the {kind}s were {len(a)}, now {len(b)}")
+            counts = {"old": len(a), "new": len(b)}
+            out.append((_("the computed values were %(old)s, now %(new)s") if kind == "value"
+                        else _("the checks were %(old)s, now %(new)s")) % counts)
     return out
+
+
+def _outcome(outcome) -> str:
+    return _(OUTCOME_WORDS[outcome]) if outcome in OUTCOME_WORDS else _shown(outcome)

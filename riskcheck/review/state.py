@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from riskcheck.review.events import DECISIONS, Event, evidence_of, fingerprint
-from riskcheck.review.evidence import fact_changes, step_changes
+from riskcheck.i18n import N_, _
+from riskcheck.review.evidence import basis, fact_changes, fact_sources_changed, source_changes, step_changes
 
 # A finding's review state: "open" is a finding no one has decided on yet, and nothing else.
 REVIEW_STATES = ("open", *DECISIONS)
@@ -68,6 +69,7 @@ def review_states(histories: dict[str, list[Event]], findings: list, evidence_fo
             continue
         current = history[-1]
         evidence = evidence_for(finding)
+        # The same bytes are the same evidence; otherwise compare what the finding rests on, not its words.
         changed = [] if fingerprint(evidence_of(evidence)) == current.fingerprint else \
             what_changed(current.evidence_json(), evidence)
         states[key] = ReviewState(key, history, changed)
@@ -87,56 +89,68 @@ def desk_counts(finding_ids: list[str], states: dict[str, ReviewState], gone: li
             "changed": sum(1 for s in states.values() if s.changed), "no longer found": len(gone)}
 
 
-_WORDS = {"summary": "the summary", "caveats": "the caveats", "undecided": "what the data cannot decide",
-          "weak_facts": "the weak facts", "identity_links": "the identity links", "related": "the related persons",
-          "person": "the person", "severity": "the severity", "figures": "the figures"}
+_WORDS = {"identity_links": N_("the identity links"), "related": N_("the related persons"),
+          "person": N_("the person"), "severity": N_("the severity"), "figures": N_("the figures")}
 
 
 def what_changed(then: dict, now: dict) -> list[str]:
     """What differs between the evidence a decision saw and the finding now, in words; [] when nothing does.
 
-    Only what `then` carries is compared: evidence saved before facts were kept is not marked for lacking them."""
-    now = {k: v for k, v in now.items() if k in then}
+    Only the basis is compared (review.evidence.basis: rule, version, status, records, facts, sources, each
+    step's outcome and value), never the words, so a finding decided in English and read in Russian is not
+    changed. Only what `then` carries is compared: evidence saved before facts were kept is not marked for
+    lacking them."""
+    shown = now  # the finding as this run writes it, for the words that name a step
+    then, now = basis(then), carried(basis(then), basis(now))
     if evidence_of(then) == evidence_of(now):
         return []
     out = []
     if then.get("status") != now.get("status"):
-        out.append(f"status was {then.get('status')}, now {now.get('status')}")
+        out.append(_("status was %(old)s, now %(new)s") % {"old": _word(then.get("status")),
+                                                             "new": _word(now.get("status"))})
     if then.get("rule_version") != now.get("rule_version"):
-        out.append(f"rule version was {then.get('rule_version')}, now {now.get('rule_version')}")
+        out.append(_("rule version was %(old)s, now %(new)s") % {"old": then.get("rule_version"),
+                                                                   "new": now.get("rule_version")})
     titles = {**(then.get("source_titles") or {}), **(now.get("source_titles") or {})}
-    facts = fact_changes(then, now)
     old_sources, new_sources = set(_list(then.get("sources"))), set(_list(now.get("sources")))
-    if old_sources != new_sources and not any("'s sources: " in line for line in facts):  # said of the fact
-        parts = ([f"added {_titles(new_sources - old_sources, titles)}"] if new_sources - old_sources else []) + \
-                ([f"removed {_titles(old_sources - new_sources, titles)}"] if old_sources - new_sources else [])
-        out.append("sources: " + "; ".join(parts))
-    out += facts
+    if old_sources != new_sources and not fact_sources_changed(then, now):  # else said of the fact
+        out.append(_("sources: %(changes)s") % {"changes": source_changes(old_sources, new_sources, titles)})
+    out += fact_changes(then, now)
     old_records, new_records = then.get("records") or {}, now.get("records") or {}
     if isinstance(old_records, dict) and isinstance(new_records, dict):
         for name in sorted(set(old_records) | set(new_records)):
             if old_records.get(name) != new_records.get(name):
-                out.append(f"records behind {name}: were {_ids(old_records.get(name))}, "
-                           f"now {_ids(new_records.get(name))}")
-    out += step_changes(then, now)
+                out.append(_("records behind %(name)s: were %(old)s, now %(new)s")
+                           % {"name": name, "old": _ids(old_records.get(name)), "new": _ids(new_records.get(name))})
+    out += step_changes(then, now, shown)
     for key, words in _WORDS.items():
         if then.get(key) != now.get(key):
-            out.append(f"{words} changed")
-    return out or ["the evidence changed"]
+            out.append(_("%(what)s changed") % {"what": _(words)})
+    return out or [_("the evidence changed")]
+
+
+def carried(then: dict, now: dict) -> dict:
+    """`now` with only the fields `then` carries, step by step (a step saved before values were kept has none)."""
+    out = {k: v for k, v in now.items() if k in then}
+    old_steps, new_steps = then.get("steps"), out.get("steps")
+    if isinstance(old_steps, list) and isinstance(new_steps, list):
+        out["steps"] = [{k: v for k, v in b.items() if k in a} if isinstance(a, dict) and isinstance(b, dict) else b
+                        for a, b in zip(old_steps, new_steps)] + new_steps[len(old_steps):]
+    return out
 
 
 def _list(value) -> list:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _titles(ids, titles: dict) -> str:
-    """Sources by title, as a reader knows them ("Court register"), the id only when the title is unknown."""
-    return ", ".join(str(titles[i]) if titles.get(i) else i for i in sorted(ids))
+def _word(value) -> str:
+    """A status or severity as a reader sees it."""
+    return _(value) if isinstance(value, str) and value else str(value)
 
 
 def _ids(value) -> str:
     if value is None:
-        return "none"
+        return _("none")
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 

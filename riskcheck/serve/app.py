@@ -25,6 +25,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from riskcheck.engine.findings import Finding
+from riskcheck.grammar.translations import rule_text
+from riskcheck.i18n import N_, _, current, format_number
 from riskcheck.grammar.vocabulary import severity_rank
 from riskcheck.report.drawing import drawing_of
 from riskcheck.report.render import report_environment
@@ -35,6 +37,7 @@ from riskcheck.review.links import current_links
 from riskcheck.review.state import REVIEW_STATES, ReviewState, desk_counts, review_counts, review_states
 from riskcheck.results import CaseView
 from riskcheck.serve.languages import ReviewerLanguage, language_links
+from riskcheck.templating import kinship_word
 from riskcheck.serve.guards import (LOCAL_HOSTS, FormRefused, HostCheck, PasswordRequired, SecurityHeaders,
                                     read_form)
 
@@ -47,20 +50,53 @@ def _fold(text: str) -> str:
 
 
 # Every message a page shows is one of these, chosen by its code: text in the address is never shown as ours.
+# Marked for the catalogs here, shown in the reviewer's language by `message`.
 MESSAGES = {
-    "decision": "Choose confirmed, dismissed or unsure.",
-    "reviewer": "Write your name: a decision needs the reviewer's name.",
-    "reviewer-long": f"Your name is longer than {MAX_REVIEWER_CHARS} characters.",
-    "note-long": f"The note is longer than {MAX_NOTE_CHARS:,} characters.",
-    "not-text": "The note or the name holds a character that is not text.",
-    "invalid": "The decision could not be recorded as given.",
-    "link": "Choose relatives (with the kind), not related or unsure; or same person, not the same or unsure.",
-    "link-recorded": "Recorded. The next run of riskcheck uses it (restart the app to see its findings).",
+    "decision": N_("Choose confirmed, dismissed or unsure."),
+    "reviewer": N_("Write your name: a decision needs the reviewer's name."),
+    "reviewer-long": N_("Your name is longer than %(n)s characters."),
+    "note-long": N_("The note is longer than %(n)s characters."),
+    "not-text": N_("The note or the name holds a character that is not text."),
+    "invalid": N_("The decision could not be recorded as given."),
+    "link": N_("Choose relatives (with the kind), not related or unsure; or same person, not the same or unsure."),
+    "link-recorded": N_("Recorded. The next run of riskcheck uses it (restart the app to see its findings)."),
 }
+MESSAGE_LIMITS = {"reviewer-long": MAX_REVIEWER_CHARS, "note-long": MAX_NOTE_CHARS}
 HINT_CHOICES = ("relatives", "not_related", "unsure")  # what a reviewer may say of a kinship hint
 PAIR_CHOICES = ("same_as", "not_same_as", "unsure")  # and of a possible same person
-CHOICE_WORDS = {"relatives": "relatives", "not_related": "not related", "unsure": "unsure",
-                "same_as": "same person", "not_same_as": "not the same"}
+CHOICE_WORDS = {"relatives": N_("relatives"), "not_related": N_("not related"), "unsure": N_("unsure"),
+                "same_as": N_("same person"), "not_same_as": N_("not the same")}
+# A settled pair as its badge says it; any other decision is a relation kind, said as the kinship word.
+LINK_WORDS = {"not_related": N_("not related"), "same_as": N_("the same person"),
+              "not_same_as": N_("not the same person"), "unsure": N_("unsure")}
+
+
+def message(code: str) -> str:
+    """The app's message for a code from the address, in the reviewer's language ("" for an unknown code)."""
+    if code not in MESSAGES:
+        return ""
+    return _(MESSAGES[code]) % {"n": format_number(MESSAGE_LIMITS[code])} if code in MESSAGE_LIMITS \
+        else _(MESSAGES[code])
+
+
+def review_word(state: str) -> str:
+    """A review state as the desk shows it: "not reviewed" for open, a decision in the reviewer's language."""
+    if state == "open":
+        return _("not reviewed")
+    if state == "changed":
+        return _("changed since reviewed")
+    return _(state)
+
+
+def rule_words(rule: Any, field: str) -> dict[str, Any]:
+    """A rule's title or description in the reviewer's language: {"text", "english": whether it fell back}."""
+    text, english = rule_text(rule, field, current())
+    return {"text": text, "english": english}
+
+
+def link_word(decision: Any) -> str:
+    """A decision on a pair of persons in words: not related, the same person, ... or the relation's kinship word."""
+    return _(LINK_WORDS[decision.decision]) if decision.decision in LINK_WORDS else kinship_word(decision.decision)
 
 
 def _relation_kinds() -> tuple[str, ...]:
@@ -107,6 +143,8 @@ class ReviewPages:
         self.views, self.log_path, self.rules = views, log_path, rules
         self.stale = dict(stale or {})  # case id -> why its findings may be out of date
         self.env = report_environment()
+        self.env.globals.update(number=format_number, review_word=review_word, link_word=link_word,
+                                rule_words=rule_words)
         self.token = secrets.token_urlsafe(32)
         self.by_id: dict[str, dict[str, Finding]] = {}
         self.folded: dict[str, dict[str, str]] = {}
@@ -165,17 +203,18 @@ class ReviewPages:
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
     def not_found(self, what: str) -> HTMLResponse:
-        return self.page("served_message.html", 404, title="Not found", message=f"There is no {what} here.")
+        return self.page("served_message.html", 404, title=_("Not found"), message=_(what))
 
     async def posted_form(self, request: Request) -> dict[str, str]:
         """A posted form read within limits, that must carry this app's token (FormRefused otherwise)."""
         form = await read_form(request)
         if not secrets.compare_digest(form.get("token", "").encode("utf-8"), self.token.encode("utf-8")):
-            raise FormRefused(403, "This form did not come from this riskcheck app. Reload the page and try again.")
+            raise FormRefused(403, _("This form did not come from this riskcheck app. Reload the page and try "
+                                     "again."))
         return form
 
     def refused(self, exc: FormRefused) -> HTMLResponse:
-        return self.page("served_message.html", exc.status, title="Refused", message=exc.message)
+        return self.page("served_message.html", exc.status, title=_("Refused"), message=exc.message)
 
     # Pages
 
@@ -198,7 +237,7 @@ class ReviewPages:
         cid = request.path_params["case"]
         view = self.views.get(cid)
         if view is None or not view.result.ok:
-            return self.not_found("checked case by that name")
+            return self.not_found(N_("There is no checked case by that name here."))
         q = request.query_params
         chosen = {k: q.get(k, "") for k in ("status", "rule", "severity", "review")}
         text = q.get("q", "")[:MAX_QUERY_CHARS].strip()
@@ -228,7 +267,7 @@ class ReviewPages:
         view = self.views.get(cid)
         finding = self.by_id.get(cid, {}).get(fid)
         if view is None or finding is None:
-            return self.not_found("finding by that id")
+            return self.not_found(N_("There is no finding by that id here."))
         reviews = self.state_of(cid, finding)
         history = reviews[fid].history if reviews else []
         since: list[Event] = []
@@ -242,7 +281,7 @@ class ReviewPages:
                          drawings={finding.id: drawing} if drawing is not None else {},
                          sources=view.sources, person_name=view.person_name, rules_page=f"/cases/{cid}/rules",
                          decisions=DECISIONS, reviewer=_reviewer_of(request),
-                         error=MESSAGES.get(request.query_params.get("error", ""), ""), decided_since=since,
+                         error=message(request.query_params.get("error", "")), decided_since=since,
                          seen=history[-1].uid if history else "")
 
     async def record(self, request: Request) -> Response:
@@ -251,7 +290,7 @@ class ReviewPages:
         cid, fid = request.path_params["case"], request.path_params["finding"]
         finding = self.by_id.get(cid, {}).get(fid)
         if finding is None:
-            return self.not_found("finding by that id")
+            return self.not_found(N_("There is no finding by that id here."))
         try:
             form = await self.posted_form(request)
         except FormRefused as exc:
@@ -278,7 +317,7 @@ class ReviewPages:
         cid = request.path_params["case"]
         view = self.views.get(cid)
         if view is None or not view.result.ok:
-            return self.not_found("checked case by that name")
+            return self.not_found(N_("There is no checked case by that name here."))
         decided = self.link_states(cid)
         number, pages, shown = _paged(view.pairs, request.query_params.get("page", "1"))
         code = request.query_params.get("error") or request.query_params.get("notice") or ""
@@ -286,7 +325,7 @@ class ReviewPages:
                          pages=pages, decided=decided, to_check=self.to_check(cid), hint_choices=HINT_CHOICES,
                          pair_choices=PAIR_CHOICES, words=CHOICE_WORDS, relation_kinds=_relation_kinds(),
                          reviewer=_reviewer_of(request),
-                         message=MESSAGES.get(code, ""), error=bool(request.query_params.get("error")),
+                         message=message(code), error=bool(request.query_params.get("error")),
                          page_link=lambda n: "?" + urlencode({"page": n}))
 
     async def record_link(self, request: Request) -> Response:
@@ -294,7 +333,7 @@ class ReviewPages:
         cid = request.path_params["case"]
         view = self.views.get(cid)
         if view is None or not view.result.ok:
-            return self.not_found("checked case by that name")
+            return self.not_found(N_("There is no checked case by that name here."))
         try:
             form = await self.posted_form(request)
         except FormRefused as exc:
@@ -302,7 +341,7 @@ class ReviewPages:
         pair = next((p for p in view.pairs if (p["person"], p["relative"]) == (form.get("person"),
                                                                                 form.get("relative"))), None)
         if pair is None:
-            return self.not_found("pair of persons listed by that name")
+            return self.not_found(N_("There is no pair of persons listed by that name here."))
         reviewer, note, choice = form.get("reviewer", "").strip(), form.get("note", ""), form.get("decision", "")
         choices = HINT_CHOICES if pair["kind"] == "hint" else PAIR_CHOICES
         decision = form.get("relation", "") if choice == "relatives" else choice
@@ -327,7 +366,7 @@ class ReviewPages:
         cid, fmt = request.path_params["case"], request.path_params["fmt"]
         view = self.views.get(cid)
         if view is None or not view.result.ok or fmt not in ("csv", "xlsx"):
-            return self.not_found("export by that name")
+            return self.not_found(N_("There is no export by that name here."))
         base = str(request.base_url).rstrip("/")
         with DecisionLog(self.log_path) as log:
             rows = desk_rows(view, log.histories(cid), link=lambda fid, _: f"{base}/cases/{quote(cid)}/" + (
@@ -341,7 +380,7 @@ class ReviewPages:
     async def rules_page(self, request: Request) -> Response:
         view = self.views.get(request.path_params["case"])
         if view is None:
-            return self.not_found("case by that name")
+            return self.not_found(N_("There is no case by that name here."))
         return self.page("served_rules.html", case=view.result)
 
 

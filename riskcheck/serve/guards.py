@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from riskcheck.i18n import _
 from riskcheck.errors import RiskcheckError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -137,23 +138,23 @@ async def read_form(request: Request) -> dict[str, str]:
     """A posted form, read only up to MAX_FORM_BYTES and MAX_FORM_FIELDS, before anything is parsed."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
-        raise FormRefused(415, "This form must be sent as the app's own page sends it.")
+        raise FormRefused(415, _("This form must be sent as the app's own page sends it."))
     try:
         declared = int(request.headers.get("content-length", "0"))
     except ValueError:
-        raise FormRefused(400, "The form's length is not a number.") from None
+        raise FormRefused(400, _("The form's length is not a number.")) from None
     if declared > MAX_FORM_BYTES:
-        raise FormRefused(413, "The form is too large.")
+        raise FormRefused(413, _("The form is too large."))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            raise FormRefused(413, "The form is too large.")
+            raise FormRefused(413, _("The form is too large."))
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS,
                           errors="strict")
     except (UnicodeDecodeError, ValueError):
-        raise FormRefused(400, "The form could not be read.") from None
+        raise FormRefused(400, _("The form could not be read.")) from None
     form: dict[str, str] = {}
     for key, value in pairs:
         form.setdefault(key, value)
