@@ -27,7 +27,9 @@ FIELD_WORDS = {"filled_by": N_("how the post is filled"), "government_level": N_
                "kind": N_("kind"), "region": N_("region"), "rank": N_("rank"), "settlement": N_("settlement"),
                "sector": N_("sector"), "category": N_("category"), "jurisdiction": N_("jurisdiction")}
 # Words a rule's settings use as values, where the value with spaces would not do.
-VALUE_WORDS = {"true": N_("yes"), "false": N_("no"), "surname_and_patronymic": N_("surname and patronymic")}
+VALUE_WORDS = {"true": N_("yes"), "false": N_("no"), "surname_and_patronymic": N_("surname and patronymic"),
+               "confirmed": N_("confirmed"), "reported": N_("reported"), "alleged": N_("alleged"),
+               "inferred": N_("inferred")}  # a family link's status, as the finding's steps name it
 
 _FIELD_REF = re.compile(r"(organization|position|person|tenure|relation|verdict)\.([a-z][a-z0-9_]*)")
 _PAIR = re.compile(r"([a-z][a-z0-9_]*):([a-z][a-z0-9_]*)")
