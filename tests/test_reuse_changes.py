@@ -26,7 +26,7 @@ from riskcheck.cli import main
 from conftest import RULES
 from test_reuse import files_of
 
-STEPS = int(os.environ.get("RISKCHECK_SOAK_STEPS", "3"))
+STEPS = int(os.environ.get("RISKCHECK_SOAK_STEPS", "2"))  # CI: the known change and one random step
 CHANGES_PER_STEP = 3
 
 
