@@ -2,7 +2,8 @@
 and on paper, where the longer words of Kazakh, Ukrainian or Portuguese headings and table labels must still fit.
 
 One browser for the file (test_browser's), over the session's runs in each language (conftest.py's
-`language_reports`: the index, a large case's index, its names page and a person page). Screenshots land in
+`language_reports`, each a large case: its index, the longest page, and a person page; the index and names
+pages are checked in English by test_browser and for English words by test_english_left). Screenshots land in
 build/screenshots/ (or $RISKCHECK_SCREENSHOTS)."""
 
 from __future__ import annotations
