@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import riskcheck
+from riskcheck.atomic import write_atomic
 from riskcheck.engine.findings import Finding, Step
 from riskcheck.errors import Problem
 from riskcheck.registry.cases import CaseMeta
@@ -240,19 +239,6 @@ def _load(data: bytes) -> Any:
     return json.loads(data, object_hook=_untag)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _read_json(path: Path) -> dict:
     try:
         if path.is_symlink() or not path.is_file():
@@ -373,8 +359,8 @@ class CaseCache:
             return f"its results cannot be written as JSON ({exc})"
         case_dir = self.case_dir(result.id)
         if view_text is not None:
-            _write_atomic(case_dir / VIEW, view_text)
-        _write_atomic(case_dir / ENTRY, text)  # last: an entry names a whole set
+            write_atomic(case_dir / VIEW, view_text)
+        write_atomic(case_dir / ENTRY, text)  # last: an entry names a whole set
         return None
 
     def view(self, folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], options: RunOptions,

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
+from riskcheck.atomic import replacing, write_atomic
 from riskcheck.names.records import PairResult, Resolution
 from riskcheck.registry.reader import CaseSources
 from riskcheck.sqlio import lit
@@ -143,17 +142,11 @@ class KeptIdentity:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"hints-{key[:24]}.parquet"
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".parquet")
-        os.close(fd)
-        try:
-            conn.execute(f"COPY nk_hints TO {lit(tmp)} (FORMAT parquet)")
-            os.replace(tmp, self.folder / name)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with replacing(self.folder / name) as tmp:
+            conn.execute(f"COPY nk_hints TO {lit(str(tmp))} (FORMAT parquet)")
         entry = {"format": FORMAT, "key": key, "hints": name, "hints_sha256": _hash(self.folder / name),
                  "resolution": as_json}
-        _write_atomic(self.folder / IDENTITY_FILE, json.dumps(entry, ensure_ascii=False).encode())
+        write_atomic(self.folder / IDENTITY_FILE, json.dumps(entry, ensure_ascii=False).encode())
         for old in self.folder.glob("hints-*.parquet"):  # an earlier key's hints, no longer named
             if old.name != name:
                 old.unlink(missing_ok=True)
@@ -220,17 +213,11 @@ class KeptIdentity:
             tables = {}
             for table in KINSHIP_TABLES:
                 name = f"{table}-{key[:24]}.parquet"
-                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".parquet")
-                os.close(fd)
-                try:
-                    conn.execute(f"COPY {table} TO {lit(tmp)} (FORMAT parquet)")
-                    os.replace(tmp, self.folder / name)
-                finally:
-                    if os.path.exists(tmp):
-                        os.unlink(tmp)
+                with replacing(self.folder / name) as tmp:
+                    conn.execute(f"COPY {table} TO {lit(str(tmp))} (FORMAT parquet)")
                 tables[table] = {"file": name, "sha256": _hash(self.folder / name),
                                  "rows": conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]}
-            _write_atomic(self.folder / KINSHIP_FILE,
+            write_atomic(self.folder / KINSHIP_FILE,
                           json.dumps({"format": FORMAT, "key": key, "tables": tables}).encode())
             named = {t["file"] for t in tables.values()}
             for old in self.folder.glob("kin_*.parquet"):
@@ -245,13 +232,3 @@ def _hash(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
