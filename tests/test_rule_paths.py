@@ -35,12 +35,13 @@ def test_the_shipped_rules_run_from_any_folder(runner, tmp_path, monkeypatch):
     result = runner.invoke(main, ["run", str(CASES), "--out", "reports"])
     assert result.exit_code == 0, result.output
     assert rules_applied(tmp_path / "reports") == SHIPPED_IDS
-    # `riskcheck test` finds every shipped pack too; one test per pack is run (pytest runs them all, in
-    # tests/test_shipped_rules.py), picked by -k, which must not run the others.
+    # `riskcheck rules` finds every shipped pack too, and `riskcheck test` runs a shipped rule's test, picked by
+    # -k, which must not run the others (pytest runs them all, in tests/test_shipped_rules.py; CI's wheel step
+    # runs one more through the installed runner).
     listed = runner.invoke(main, ["rules"]).output.splitlines()[1:]
     assert sorted(line.split()[0] for line in listed) == ALL_IDS
     one_per_pack = {loaded.path.parent.name: loaded for loaded in reversed(load_rules(ALL_RULES))}
-    for _, loaded in sorted(one_per_pack.items()):
+    for _, loaded in sorted(one_per_pack.items())[:2]:
         first = loaded.rule.tests[0].name
         tested = runner.invoke(main, ["test", "-k", f"{loaded.id} {first}"])
         assert tested.output == f"ok    {loaded.id}::{first}\n1 passed, 0 failed\n", tested.output
