@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import textwrap
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -82,6 +87,33 @@ def served_app(root: Path, checked, **options):
     views, rules = checked
     return make_app(copy.deepcopy(views), reviews_path(root), rules, **options)
 
+
+
+def free_port() -> int:
+    """A local port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The desk's app served on a free local port in a thread, for a browser to visit; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 @pytest.fixture
 def write_case(tmp_path):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +18,8 @@ from click.testing import CliRunner
 
 from riskcheck.cli import main
 
-from conftest import CASES, served_app
+from conftest import CASES, served_app, serving
 from test_browser import browser, WIDTHS  # one Chromium per file, as test_browser launches it
-from test_browser_review import free_port
 
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 
@@ -51,22 +48,10 @@ def large_layout(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory, checked_cases):
     """`riskcheck serve` over a copy of the shipped cases, on a free local port."""
-    import uvicorn
-
     root = tmp_path_factory.mktemp("desk") / "cases"
     shutil.copytree(CASES, root)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(served_app(root, checked_cases), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(served_app(root, checked_cases)) as base:
+        yield base
 
 
 def violations(page, url: str) -> list[str]:

@@ -5,8 +5,6 @@ Runs headless Chromium from the OS packages (see tests/test_browser.py, whose sk
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -17,9 +15,8 @@ from riskcheck.rules.loader import load_rules
 from riskcheck.serve.app import make_app
 from riskcheck.pipeline import check_cases
 
-from conftest import RULES
+from conftest import RULES, serving
 from test_browser import ARGS, CHROMIUM, LAYOUT_PROBLEMS, sync_playwright
-from test_browser_review import free_port
 from test_review_links import CASE, RULE
 
 # Two namesakes of one court register born the same day: riskcheck will not merge them, a reviewer may.
@@ -31,22 +28,11 @@ TWINS = """\
 
 @pytest.fixture
 def served(write_case):
-    import uvicorn
-
     root = write_case("hint", {"case.yaml": CASE.replace("verdicts:\n", TWINS + "verdicts:\n")})
     rules = load_rules(RULES)
     app = make_app(check_cases(root, rules, None), reviews_path(root), {r.id: r.rule for r in rules})
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield root, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield root, base
 
 
 def test_a_hint_confirmed_and_a_pair_told_apart_in_the_browser_are_used_by_the_next_run(served, tmp_path):

@@ -7,9 +7,6 @@ The screenshots land beside the reports' ones for docs/reviewing.md.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -17,34 +14,18 @@ from openpyxl import load_workbook
 
 from riskcheck.cli import main
 
-from conftest import CASES, served_app
+from conftest import CASES, served_app, serving
 from test_browser import ARGS, CHROMIUM, LAYOUT_PROBLEMS, screenshot, shot_name, sync_playwright
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def served(tmp_path, checked_cases):
-    import uvicorn
-
     root = tmp_path / "cases"
     shutil.copytree(CASES, root)
     app = served_app(root, checked_cases)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield root, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield root, base
 
 
 def test_a_decision_made_in_the_browser_is_kept_by_the_next_run_and_marked_when_evidence_changes(served, tmp_path):
