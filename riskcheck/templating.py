@@ -277,15 +277,24 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
 
     `fields` gives, for each name that is a record, how to say it lacks a field ("appointee (a persons record)
     has no field") and the fields it has: `appointee.nmae` is found here, when the rule loads, not once per
-    finding mid-run.
+    finding mid-run. Remembered per template for the process: `riskcheck serve` and the test suite load the same
+    rules many times, and parsing and compiling their templates was most of a pack's loading time.
     """
+    frozen = tuple(sorted(fields.items())) if fields else None
+    return list(_template_problems(env, source, frozenset(names), frozen))
+
+
+@lru_cache(maxsize=4096)
+def _template_problems(env: ImmutableSandboxedEnvironment, source: str, names: frozenset[str],
+                       frozen: tuple[tuple[str, tuple[str, frozenset[str]]], ...] | None) -> tuple[tuple[int, str], ...]:
+    fields = dict(frozen) if frozen else None
     try:
         tree = env.parse(source)
         env.from_string(source)  # compiling also finds unknown filters and tests
     except TemplateSyntaxError as exc:
-        return [(exc.lineno or 1, f"template error: {exc.message}")]
+        return ((exc.lineno or 1, f"template error: {exc.message}"),)
     except TemplateError as exc:
-        return [(1, f"template error: {exc.message}")]
+        return ((1, f"template error: {exc.message}"),)
     unknown = sorted(meta.find_undeclared_variables(tree) - names)
     out = [(1, f"the template names {name!r}, which the rule does not define (it can use "
                f"{', '.join(sorted(names))})") for name in unknown]
@@ -305,7 +314,7 @@ def template_problems(env: ImmutableSandboxedEnvironment, source: str, names: se
             if attr not in known and not (isinstance(node, nodes.Getattr) and attr in DICT_METHODS):
                 out.append((node.lineno, f"the template names {node.node.name}.{attr}, but {what} {attr!r} (it has "
                                          f"{', '.join(sorted(known)) or 'none'})"))
-    return sorted(set(out))
+    return tuple(sorted(set(out)))
 
 
 def render_text(template: Template, context: dict) -> str:
