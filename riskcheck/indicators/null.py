@@ -308,33 +308,40 @@ def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarra
         return np.concatenate(parts)
     small = size <= np.iinfo(np.int32).max
     kind = np.uint32 if small else np.int64
-    idx = _sorted_rows(rng.integers(0, size, (rows, n), dtype=kind).view(np.int32) if small
-                       else rng.integers(0, size, (rows, n)))
+    idx = rng.integers(0, size, (rows, n), dtype=kind)
+    idx = idx.view(np.int32) if small else idx
     # The rows that drew an index twice, redrawn until none does: only they are read again, in row order, so
-    # the redraws fall where a pass over every row puts them.
-    again = np.flatnonzero((idx[:, 1:] == idx[:, :-1]).any(axis=1))
+    # the redraws fall where a pass over every row puts them. Which copy of an index is redrawn does not change
+    # the sample, a set.
+    repeat = _repeats(idx)
+    again = np.unique(np.flatnonzero(repeat) // n)  # repeats are few: cheaper than any() along each short row
+    repeat = repeat[again]
     while again.size:
         part = idx[again]
-        repeat = np.zeros(part.shape, dtype=bool)
-        repeat[:, 1:] = part[:, 1:] == part[:, :-1]
         fresh = rng.integers(0, size, int(repeat.sum()), dtype=kind)
         part[repeat] = fresh.view(np.int32) if small else fresh
-        part = _sorted_rows(part)
+        repeat = _repeats(part)
         idx[again] = part
-        again = again[(part[:, 1:] == part[:, :-1]).any(axis=1)]
+        still = repeat.any(axis=1)
+        again, repeat = again[still], repeat[still]
     return idx
 
 
-def _sorted_rows(idx: np.ndarray) -> np.ndarray:
-    """Each row sorted; rows of two or three by a sorting network (NumPy sorts short rows one by one, slowly)."""
-    if idx.shape[1] == 2:
-        return np.stack([np.minimum(idx[:, 0], idx[:, 1]), np.maximum(idx[:, 0], idx[:, 1])], axis=1)
-    if idx.shape[1] == 3:
-        a, b, c = idx[:, 0], idx[:, 1], idx[:, 2]
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        first, mid = np.minimum(low, c), np.maximum(low, c)
-        return np.stack([first, np.minimum(mid, high), np.maximum(mid, high)], axis=1)
-    return np.sort(idx, axis=1)
+def _repeats(idx: np.ndarray) -> np.ndarray:
+    """Where a row holds an index an earlier place of it holds too. Short rows compare their places pairwise;
+    longer ones are sorted in place first (NumPy sorts rows of a few one by one, slowly)."""
+    rows, n = idx.shape
+    if n > 4:
+        idx.sort(axis=1)
+        out = np.zeros(idx.shape, dtype=bool)
+        out[:, 1:] = idx[:, 1:] == idx[:, :-1]
+        return out
+    out = np.zeros(idx.shape, dtype=bool)
+    for j in range(1, n):
+        here = out[:, j]
+        for i in range(j):
+            here |= idx[:, i] == idx[:, j]
+    return out
 
 
 def curtailed_stop(threshold: float, max_draws: int) -> int:
