@@ -263,7 +263,7 @@ class KinNull:
         out = np.zeros(rows, dtype=np.int64)
         if r.size == 0:
             return out
-        key = np.unique(r.astype(np.int64) * self.size + people)  # (row, person), sorted, once each
+        key = _distinct(np.sort(r.astype(np.int64) * self.size + people))  # (row, person), sorted, once each
         row, person = key // self.size, key % self.size
         deg = self.degree[person]
         node = np.repeat(np.arange(key.size), deg)
@@ -314,7 +314,7 @@ def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarra
     # the redraws fall where a pass over every row puts them. Which copy of an index is redrawn does not change
     # the sample, a set.
     repeat = _repeats(idx)
-    again = np.unique(np.flatnonzero(repeat) // n)  # repeats are few: cheaper than any() along each short row
+    again = _distinct(np.flatnonzero(repeat) // n)  # repeats are few: cheaper than any() along each short row
     repeat = repeat[again]
     while again.size:
         part = idx[again]
@@ -325,6 +325,17 @@ def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarra
         still = repeat.any(axis=1)
         again, repeat = again[still], repeat[still]
     return idx
+
+
+def _distinct(ordered: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array, in order: what np.unique gives, without its hashing, which NumPy 2
+    uses for integers and which took most of a draw's time at ten million persons."""
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _repeats(idx: np.ndarray) -> np.ndarray:
