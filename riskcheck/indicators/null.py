@@ -295,9 +295,10 @@ def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarra
     procedure treats every index alike, so each n-subset is equally likely. Samples of more than half
     the pool take the n smallest of random keys.
 
-    The indices are drawn and sorted as 32-bit integers: NumPy draws a range below 2**32 from the same 32-bit
-    stream whatever the type asked for, so the samples are the ones 64-bit integers gave, and sorting them is
-    several times faster (at ten million persons a flagged unit draws hundreds of thousands of samples).
+    The indices are drawn as 32-bit integers: NumPy draws a range below 2**32 from the same 32-bit stream
+    whatever the type asked for, so the samples are the ones 64-bit integers gave, and finding their repeats
+    is several times faster (at ten million persons a flagged unit draws hundreds of thousands of samples). A
+    sample is a set: its row comes in no particular order, as every caller reads it.
     """
     if n >= size:
         return np.broadcast_to(np.arange(size), (rows, size))
