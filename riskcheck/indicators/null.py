@@ -264,6 +264,12 @@ class KinNull:
         if r.size == 0:
             return out
         key = _distinct(np.sort(r.astype(np.int64) * self.size + people))  # (row, person), sorted, once each
+        # A row with fewer linked people than a group needs holds none: most draws, left out before the links
+        # are followed (groups never reach across rows).
+        row = key // self.size
+        key = key[np.bincount(row, minlength=rows)[row] >= max(min_group, 2)]
+        if key.size == 0:
+            return out
         row, person = key // self.size, key % self.size
         deg = self.degree[person]
         node = np.repeat(np.arange(key.size), deg)
