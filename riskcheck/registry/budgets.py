@@ -11,9 +11,9 @@ import os
 # DuckDB spills to disk beyond this: 2.5 GB, or two fifths of the machine's memory where that is more, so a
 # million persons stay within a laptop and ten million use the memory a larger machine has before spilling;
 # and up to half of it, but no more than 12 GB, where that is more still: ten million persons read 7.8 GB of
-# raw tables, and within two fifths of 24 GB (9.6 GB) building the typed tables beside them and compressing
-# them spilled to disk for minutes, while 12 GB leaves the rest of 16 GB to Python (issue 29: ten million
-# persons in 16 GB). RISKCHECK_MEMORY_LIMIT (e.g. `6GB`) sets it for one run.
+# raw tables, and within two fifths of 24 GB (9.6 GB) the store sat at its limit while it built the typed
+# tables beside them and compressed them; 12 GB leaves the rest of 16 GB to Python (issue 29: ten million
+# persons in 16 GB; a run peaked at 11.6 GB). RISKCHECK_MEMORY_LIMIT (e.g. `6GB`) sets it for one run.
 MIN_MEMORY_MB = 2500
 MAX_HALF_MB = 12 * 1024
 
