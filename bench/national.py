@@ -145,6 +145,23 @@ def print_side_by_side(rows: list[dict], what: str) -> None:
           "  listed in REPORT.beside-twin.json; bench/README.md says what made them differ before.")
 
 
+# Issue 29's target for a whole country: ten million persons (Kazakh pack and unit indicators) checked within
+# 15 minutes and 16 GB on a 2-core, 24 GB machine, the findings those the generator planted.
+NATIONAL_PERSONS, NATIONAL_SECONDS, NATIONAL_MB = 10_000_000, 15 * 60, 16 * 1024
+
+
+def national_line(n: int, wall: float, peak: float, code: int, hit: int, planted: int, unexpected: int,
+                  missed: int) -> str:
+    """One line for a national run against its target: time, memory and findings, each said within or over."""
+    def judged(ok: bool) -> str:
+        return "within" if ok else "OVER"
+    same = code == 0 and unexpected == 0 and missed == 0
+    return (f"\n{n:,} persons against issue 29's target: {wall:,.0f} s of {NATIONAL_SECONDS:,} "
+            f"({judged(wall <= NATIONAL_SECONDS)}), peak {peak:,.0f} MB of {NATIONAL_MB:,} ({judged(peak <= NATIONAL_MB)}), "
+            f"findings {'equal to' if same else 'NOT equal to'} the ground truth ({hit}/{planted} planted found, "
+            f"{unexpected} unexpected, {missed} missed)" + ("" if code == 0 else f"; exit {code}"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -212,6 +229,9 @@ def main() -> None:
               f"{f'{hit}/{planted}':>14} {extra:>10} {missed:>6} {biggest / 1e6:>10.2f}MB"
               + ("" if code == 0 else f"  (exit {code})"))
     print_side_by_side([row[14] for row in rows], "riskcheck synth's registry")
+    for row in rows:
+        if row[0] >= NATIONAL_PERSONS:
+            print(national_line(row[0], row[2], row[3], row[4], row[6], row[7], row[8], row[9]))
     if made:
         print("\nriskcheck synth: " + ", ".join(f"{n:,} persons {wall:.1f} s, peak {peak:,.0f} MB"
                                                + ("" if code == 0 else f" (exit {code})") for n, wall, peak, code in made))

@@ -137,3 +137,15 @@ def test_a_store_too_large_for_its_memory_budget_is_compressed_and_finds_the_sam
     assert "synthetic: compressed the store's tables:" in run.output
     assert ((national / "small" / "synthetic" / "findings.json").read_bytes()
             == (national / "rep" / "synthetic" / "findings.json").read_bytes())
+
+
+def test_the_store_may_use_half_a_machine_up_to_12_gb_and_never_less_than_two_fifths():
+    """Ten million persons' raw tables are 7.8 GB: within two fifths of a 24 GB machine they spilled for minutes;
+    half of it, up to 12 GB, leaves Python the rest of the issue's 16 GB. A small or a large machine keeps its
+    floor (2.5 GB) and its two fifths."""
+    from riskcheck.registry.budgets import memory_limit_mb
+
+    assert memory_limit_mb(24 * 1024) == 12 * 1024
+    assert memory_limit_mb(4 * 1024) == 2500
+    assert memory_limit_mb(64 * 1024) == 64 * 1024 * 2 // 5
+    assert all(memory_limit_mb(gb * 1024) <= max(12 * 1024, gb * 1024 * 2 // 5) for gb in range(1, 200))

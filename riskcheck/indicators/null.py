@@ -207,6 +207,7 @@ class KinNull:
         self.start = np.searchsorted(src[order], np.arange(self.size + 1))
         self.degree = np.diff(self.start)
         self._reach: dict[tuple, bool] = {}
+        self._linked: dict[tuple, np.ndarray] = {}
 
     def in_groups(self, people: list[str], min_group: int) -> int:
         """Staff of `people` in groups of at least `min_group` joined by the links (the observed figure)."""
@@ -230,9 +231,15 @@ class KinNull:
         rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
 
         def draw(size: int) -> np.ndarray:
-            columns = [self.pools[s][_sample(rng, len(self.pools[s]), composition[s], size)]
-                       for s in sorted(composition)]
-            return self._statistic(np.concatenate(columns, axis=1), min_group)
+            # Only the people drawn who have a link can be in a group: each stratum's draw is read down to them
+            # (row, person) before anything else, which at ten million persons is a few in a hundred.
+            rows, people = [], []
+            for s in sorted(composition):
+                picked = _sample(rng, len(self.pools[s]), composition[s], size)
+                row, col = np.nonzero(self._linked_in(s)[picked])
+                rows.append(row)
+                people.append(self.pools[s][picked[row, col]])
+            return self._groups_of(size, np.concatenate(rows), np.concatenate(people), min_group)
 
         run = sequential_p(draw, observed, sum(composition.values()), max_draws, stop_after)
         return GroupTest(observed, run.mean, run.p_value, run.draws)
@@ -242,12 +249,27 @@ class KinNull:
         least `min_group` joined by links between two of that row. Only people with a link are looked at;
         the groups are found for all rows at once by hooking each to its smallest-numbered neighbour and
         following pointers until nothing moves."""
-        rows = drawn.shape[0]
-        out = np.zeros(rows, dtype=np.int64)
         r, c = np.nonzero(self.degree[drawn] > 0)
+        return self._groups_of(drawn.shape[0], r, drawn[r, c], min_group)
+
+    def _linked_in(self, stratum: tuple) -> np.ndarray:
+        """Whether each of a stratum's people (in pool order) has a link at all."""
+        if stratum not in self._linked:
+            self._linked[stratum] = self.degree[self.pools[stratum]] > 0
+        return self._linked[stratum]
+
+    def _groups_of(self, rows: int, r: np.ndarray, people: np.ndarray, min_group: int) -> np.ndarray:
+        """_statistic, given the drawn people who have a link, each with the row it was drawn in."""
+        out = np.zeros(rows, dtype=np.int64)
         if r.size == 0:
             return out
-        key = np.unique(r.astype(np.int64) * self.size + drawn[r, c])  # (row, person), sorted, once each
+        key = _distinct(np.sort(r.astype(np.int64) * self.size + people))  # (row, person), sorted, once each
+        # A row with fewer linked people than a group needs holds none: most draws, left out before the links
+        # are followed (groups never reach across rows).
+        row = key // self.size
+        key = key[np.bincount(row, minlength=rows)[row] >= max(min_group, 2)]
+        if key.size == 0:
+            return out
         row, person = key // self.size, key % self.size
         deg = self.degree[person]
         node = np.repeat(np.arange(key.size), deg)
@@ -278,6 +300,11 @@ def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarra
     Small samples are drawn with replacement and their repeats drawn again until none is left: the
     procedure treats every index alike, so each n-subset is equally likely. Samples of more than half
     the pool take the n smallest of random keys.
+
+    The indices are drawn as 32-bit integers: NumPy draws a range below 2**32 from the same 32-bit stream
+    whatever the type asked for, so the samples are the ones 64-bit integers gave, and finding their repeats
+    is several times faster (at ten million persons a flagged unit draws hundreds of thousands of samples). A
+    sample is a set: its row comes in no particular order, as every caller reads it.
     """
     if n >= size:
         return np.broadcast_to(np.arange(size), (rows, size))
@@ -286,15 +313,53 @@ def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarra
         parts = [rng.random((min(chunk, rows - i), size)).argpartition(n - 1, axis=1)[:, :n]
                  for i in range(0, rows, chunk)]
         return np.concatenate(parts)
-    idx = np.sort(rng.integers(0, size, (rows, n)), axis=1)
-    while True:
-        repeat = np.zeros(idx.shape, dtype=bool)
-        repeat[:, 1:] = idx[:, 1:] == idx[:, :-1]
-        count = int(repeat.sum())
-        if not count:
-            return idx
-        idx[repeat] = rng.integers(0, size, count)
+    small = size <= np.iinfo(np.int32).max
+    kind = np.uint32 if small else np.int64
+    idx = rng.integers(0, size, (rows, n), dtype=kind)
+    idx = idx.view(np.int32) if small else idx
+    # The rows that drew an index twice, redrawn until none does: only they are read again, in row order, so
+    # the redraws fall where a pass over every row puts them. Which copy of an index is redrawn does not change
+    # the sample, a set.
+    repeat = _repeats(idx)
+    again = _distinct(np.flatnonzero(repeat) // n)  # repeats are few: cheaper than any() along each short row
+    repeat = repeat[again]
+    while again.size:
+        part = idx[again]
+        fresh = rng.integers(0, size, int(repeat.sum()), dtype=kind)
+        part[repeat] = fresh.view(np.int32) if small else fresh
+        repeat = _repeats(part)
+        idx[again] = part
+        still = repeat.any(axis=1)
+        again, repeat = again[still], repeat[still]
+    return idx
+
+
+def _distinct(ordered: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array, in order: what np.unique gives, without its hashing, which NumPy 2
+    uses for integers and which took most of a draw's time at ten million persons."""
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _repeats(idx: np.ndarray) -> np.ndarray:
+    """Where a row holds an index an earlier place of it holds too. Short rows compare their places pairwise;
+    longer ones are sorted in place first (NumPy sorts rows of a few one by one, slowly)."""
+    rows, n = idx.shape
+    if n > 4:
         idx.sort(axis=1)
+        out = np.zeros(idx.shape, dtype=bool)
+        out[:, 1:] = idx[:, 1:] == idx[:, :-1]
+        return out
+    out = np.zeros(idx.shape, dtype=bool)
+    for j in range(1, n):
+        here = out[:, j]
+        for i in range(j):
+            here |= idx[:, i] == idx[:, j]
+    return out
 
 
 def curtailed_stop(threshold: float, max_draws: int) -> int:
