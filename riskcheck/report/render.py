@@ -28,6 +28,7 @@ from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
 from riskcheck.report.drawing import Drawing, drawing_of, people_of
 from riskcheck.report.identity import identity_context, identity_document
+from riskcheck.report.json_text import indented_json
 from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.registry.dates import time_words
@@ -215,7 +216,7 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
     rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
     with case_folder(out_dir, result.id) as folder:
         doc = findings_document(result, rules, registry)
-        write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        write_text(folder / "findings.json", indented_json(doc) + "\n")
         facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
         if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
             _write_large_case(folder, result, registry, rules, facts)
