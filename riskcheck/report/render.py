@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -106,7 +108,32 @@ def report_environment() -> ImmutableSandboxedEnvironment:
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     env.globals["severities"] = SEVERITIES
+    env.globals["gettext"] = _words_once(env.globals["gettext"])
     return env
+
+
+MAX_KEPT_WORDS = 20_000
+
+
+def _words_once(gettext: Callable[..., str]) -> Callable[..., str]:
+    """The pages' `_()`, keeping each sentence without placeholders in each language as written the first time:
+    a national case's thousand pages say "Reasoning" and "Caveats" tens of thousands of times, and each took
+    two sandboxed calls and a format. A sentence with placeholders is filled anew each time, as before."""
+    said: dict[tuple[str, str, bool], str] = {}
+
+    @pass_context
+    def words(context: Context, message: str, **variables: Any) -> str:
+        if variables:
+            return gettext(context, message, **variables)
+        key = (current(), message, context.eval_ctx.autoescape)
+        found = said.get(key)
+        if found is None:
+            found = gettext(context, message)
+            if len(said) < MAX_KEPT_WORDS:  # a page may translate a value of the data (a status): kept within bounds
+                said[key] = found
+        return found
+
+    return words
 
 
 _ENV = report_environment()
