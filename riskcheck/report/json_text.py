@@ -12,7 +12,7 @@ raises exactly as before.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the C function json.dumps uses
+from json.encoder import encode_basestring  # the C function json.dumps uses (ensure_ascii=False)
 from typing import Any, Callable
 
 INDENT = "  "

@@ -11,7 +11,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -108,7 +108,7 @@ def report_environment() -> ImmutableSandboxedEnvironment:
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     env.globals["severities"] = SEVERITIES
-    env.globals["gettext"] = _words_once(env.globals["gettext"])
+    env.globals["gettext"] = _words_once(cast("Callable[..., str]", env.globals["gettext"]))  # the i18n extension's
     return env
 
 
