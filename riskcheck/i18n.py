@@ -120,7 +120,14 @@ def format_date(value: date, form: str = "long") -> str:
 
 def format_number(value: int | float) -> str:
     """A number with the current language's separators: 12,345 / 12 345."""
-    return _babel_format_decimal(value, locale=current())
+    return _format_number(value, current())
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 1 and 1.0 are written apart
+def _format_number(value: int | float, lang: str) -> str:
+    """Babel reads its locale data anew on every call, and a national case's pages write the same few counts
+    tens of thousands of times."""
+    return _babel_format_decimal(value, locale=lang)
 
 
 def format_percent(share: float) -> str:

@@ -15,6 +15,7 @@ chose another).
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date, format_skeleton
 
@@ -91,7 +92,13 @@ def _phrase(key: str, locale: str, **values: str) -> str:
 
 def day_words(day: date, locale: str | None = None) -> str:
     """One day: '15 October 2021'."""
-    locale = locale or current()
+    return _day_words(day, locale or current())
+
+
+@lru_cache(maxsize=65536)
+def _day_words(day: date, locale: str) -> str:
+    """Babel reads its locale data anew on every call; a national case's findings and pages write tens of
+    thousands of dates, most of them the same few thousand days."""
     return format_date(day, _DAY_PATTERNS.get(locale, "long"), locale=locale)
 
 

@@ -37,6 +37,10 @@ class Registry:
     warnings: list[Problem] = field(default_factory=list)
     identity: Identity = field(default_factory=Identity)
     reviewed: list[LinkDecision] = field(default_factory=list)  # reviewers' decisions on pairs of persons, applied
+    # Records read by id, kept by riskcheck.engine.evaluate.RecordLookup for every reader of this store (the rules'
+    # evidence, then the report and the app): the store does not change once built, so a record is read once.
+    # Code that changes the store's records afterwards must empty it (records_read.clear()).
+    records_read: dict = field(default_factory=dict, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         return store.row_counts(self.conn, self.schema)

@@ -398,10 +398,25 @@ class Drawing:
     legend: str
 
 
-def _width(text: str) -> float:
-    """The width of a text in characters of average width: wide (East Asian) characters count double,
-    capitals a little more."""
-    return sum(1.8 if unicodedata.east_asian_width(c) in "WF" else 1.15 if c.isupper() else 1.0 for c in text)
+def _char_width(c: str) -> float:
+    """One character's width in characters of average width: wide (East Asian) ones count double, capitals
+    a little more."""
+    width = _CHAR_WIDTHS.get(c)
+    if width is None:
+        width = _CHAR_WIDTHS[c] = 1.8 if unicodedata.east_asian_width(c) in "WF" else 1.15 if c.isupper() else 1.0
+    return width
+
+
+_CHAR_WIDTHS: dict[str, float] = {}
+
+
+def _width(text: str, start: float = 0.0) -> float:
+    """The width of a text in characters of average width, added to `start` one character at a time, so
+    that a line's width and the next word's, added on, make exactly the width of the two measured at once."""
+    total = start
+    for c in text:
+        total += _char_width(c)
+    return total
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -409,6 +424,7 @@ def wrap(text: str, width: int) -> list[str]:
     room = max(4.0, width / CHAR)
     lines: list[str] = []
     line = ""
+    line_width = 0.0  # _width(line), kept as the line grows rather than measured anew for every word
     for word in text.split():
         while _width(word) > room:  # a word longer than a line: cut it
             if line:
@@ -419,11 +435,15 @@ def wrap(text: str, width: int) -> list[str]:
                 cut += 1
             lines.append(word[:cut])
             word = word[cut:]
-        if line and _width(line + " " + word) > room:
+            line_width = 0.0
+        together = _width(word, _width(" ", line_width)) if line else 0.0
+        if line and together > room:
             lines.append(line)
-            line = word
+            line, line_width = word, _width(word)
+        elif line:
+            line, line_width = f"{line} {word}", together
         else:
-            line = f"{line} {word}" if line else word
+            line, line_width = word, _width(word)
     if line:
         lines.append(line)
     return lines or [""]

@@ -11,9 +11,12 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from riskcheck import __version__
 from riskcheck.engine.evaluate import RecordLookup
@@ -27,6 +30,7 @@ from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
 from riskcheck.report.drawing import Drawing, drawing_of, people_of
 from riskcheck.report.identity import identity_context, identity_document
+from riskcheck.report.json_text import indented_json
 from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words
 from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
 from riskcheck.registry.dates import time_words
@@ -84,6 +88,9 @@ def parameter_words(rule: Rule | UnitRule, name: str) -> str:
 def report_environment() -> ImmutableSandboxedEnvironment:
     """The report's page environment with its filters and words; the review app renders its pages with it too."""
     env = page_environment()
+    # The templates are the package's own and do not change while it runs: without this, every page and every
+    # include of one (a source, a finding) asked the disk whether its template had changed.
+    env.auto_reload = False
     env.filters["http_url"] = http_url
     env.filters["param"] = setting_markup
     env.filters["setting_source"] = setting_source
@@ -101,7 +108,32 @@ def report_environment() -> ImmutableSandboxedEnvironment:
     env.globals["version"] = __version__
     env.globals["statuses"] = STATUSES
     env.globals["severities"] = SEVERITIES
+    env.globals["gettext"] = _words_once(cast("Callable[..., str]", env.globals["gettext"]))  # the i18n extension's
     return env
+
+
+MAX_KEPT_WORDS = 20_000
+
+
+def _words_once(gettext: Callable[..., str]) -> Callable[..., str]:
+    """The pages' `_()`, keeping each sentence without placeholders in each language as written the first time:
+    a national case's thousand pages say "Reasoning" and "Caveats" tens of thousands of times, and each took
+    two sandboxed calls and a format. A sentence with placeholders is filled anew each time, as before."""
+    said: dict[tuple[str, str, bool], str] = {}
+
+    @pass_context
+    def words(context: Context, message: str, **variables: Any) -> str:
+        if variables:
+            return gettext(context, message, **variables)
+        key = (current(), message, context.eval_ctx.autoescape)
+        found = said.get(key)
+        if found is None:
+            found = gettext(context, message)
+            if len(said) < MAX_KEPT_WORDS:  # a page may translate a value of the data (a status): kept within bounds
+                said[key] = found
+        return found
+
+    return words
 
 
 _ENV = report_environment()
@@ -174,6 +206,27 @@ def _rules_context(rules: list[LoadedRule], findings: list, every_rule: bool = T
     return {"rules_shown": shown, "rule_counts": counts, "rule_params": params}
 
 
+class RulesApplied:
+    """The "Rules applied" section of person pages, rendered once for each set of rules, counts and settings.
+
+    A national case has a thousand person pages, nearly all about one or two rules found once: the section
+    (each rule's legal basis, quotes and settings) is the same on most of them, and rendering it anew took a
+    fifth of the time to write them. Kept for one case's pages, which share a language."""
+
+    def __init__(self) -> None:
+        self.template = _ENV.get_template("_rules_applied.html")
+        self.rendered: dict[str, Markup] = {}
+
+    def __call__(self, context: dict) -> Markup:
+        counts, params = context["rule_counts"], context["rule_params"]
+        # repr tells apart what the page would show apart (1 from '1', a list from a tuple); a settings dict
+        # written in another order is only rendered once more
+        key = repr([(rule.id, counts[rule.id], params.get(rule.id)) for rule in context["rules_shown"]])
+        if key not in self.rendered:
+            self.rendered[key] = Markup(self.template.render(**context))
+        return self.rendered[key]
+
+
 def _case_info(result: CaseResult) -> dict:
     return {"id": result.id, "title": result.title, "summary": result.summary,
             "as_of": result.as_of.isoformat() if result.as_of else "",
@@ -190,7 +243,7 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
     rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
     with case_folder(out_dir, result.id) as folder:
         doc = findings_document(result, rules, registry)
-        write_text(folder / "findings.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        write_text(folder / "findings.json", indented_json(doc) + "\n")
         facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
         if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
             _write_large_case(folder, result, registry, rules, facts)
@@ -252,12 +305,15 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         return named(pid)
 
     case = _case_info(result)
+    page = _ENV.get_template("person.html")
+    applied = RulesApplied()
     for pid, findings in sorted(by_person.items()):
-        html = _ENV.get_template("person.html").render(
+        rules_context = _rules_context(rules, findings, every_rule=False)
+        html = page.render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
             drawings=drawings_of(findings, facts, lookup),
-            sources=sources, person_name=person_name, rules_page="",
-            **_rules_context(rules, findings, every_rule=False), **_review_context(result))
+            sources=sources, person_name=person_name, rules_page="", rules_applied=applied(rules_context),
+            **rules_context, **_review_context(result))
         write_text(safe_path(folder, "persons", pages[pid].split("/")[1]), html)
     grid = {r.id: {s: 0 for s in STATUSES} for r in rules}
     for f in result.findings:
