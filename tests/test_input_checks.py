@@ -136,3 +136,20 @@ def test_a_row_with_an_extra_cell_is_its_own_error_without_follow_on_errors(runn
     assert "'p4' names no person" not in result.output  # the tenure's reference is not a second error
     assert "'pos' names no position" in result.output  # other problems are still found
     assert str(tmp_path) not in result.output
+
+
+def test_a_later_file_keeps_its_row_numbers_after_a_file_the_bulk_reader_gave_up_on(runner, write_case):
+    """A broken row past what DuckDB's sniffer samples makes the bulk insert fail half-way; the file is then read
+    row by row, and the next file of the same record type, read in bulk, still numbers its rows as a spreadsheet
+    does (its line numbers come from row ids, which a failed insert must not have used up)."""
+    rows = ["id,name"] + [f"p{i},N{i}" for i in range(1, 2101)]  # the sniffer reads about 2,000 rows
+    rows[2050] = "p2050,N2050,an extra cell"
+    root = write_case("two", {"case.yaml": "id: two\nas_of: 2024-01-01\ninclude: [more]\n",
+                              "persons.csv": "\n".join(rows) + "\n"})
+    (root / "two" / "more").mkdir()
+    (root / "two" / "more" / "persons.csv").write_text("id,name\nq1,Q1\nq2,\nq3,Q3\nq1,Again\n")
+    result = runner.invoke(main, ["validate", str(root)])
+    assert "cases/two/persons.csv row 2051: record 'p2050': has 3 cells" in result.output
+    assert "cases/two/more/persons.csv row 3: record 'q2', field 'name': is required for persons" in result.output
+    assert ("cases/two/more/persons.csv row 5: record 'q1', field 'id': the id is used already (by the persons at "
+            "cases/two/more/persons.csv row 2)") in result.output

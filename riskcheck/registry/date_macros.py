@@ -44,7 +44,9 @@ CREATE OR REPLACE MACRO pd_day(s) AS CASE WHEN NOT starts_with(s, '0000') AND re
 CREATE OR REPLACE MACRO pd_shift(d, delta) AS CASE
   WHEN d <= DATE '{MIN_DAY}' THEN DATE '{MIN_DAY}' WHEN d >= DATE '{MAX_DAY}' THEN DATE '{MAX_DAY}'
   ELSE greatest(DATE '{MIN_DAY}', least(DATE '{MAX_DAY}', CAST(d + delta AS DATE))) END;
-CREATE OR REPLACE MACRO pd_lo(s) AS coalesce(pd_day(s), pd_lo_raw(s));
-CREATE OR REPLACE MACRO pd_hi(s) AS coalesce(pd_day(s), pd_hi_raw(s));
+-- An empty value is read first: most of a national registry's dates are empty (a relation's start and end),
+-- and DuckDB would otherwise run every test of the readings above on each of them.
+CREATE OR REPLACE MACRO pd_lo(s) AS CASE WHEN s IS NOT NULL THEN coalesce(pd_day(s), pd_lo_raw(s)) END;
+CREATE OR REPLACE MACRO pd_hi(s) AS CASE WHEN s IS NOT NULL THEN coalesce(pd_day(s), pd_hi_raw(s)) END;
 """
 

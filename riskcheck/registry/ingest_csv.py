@@ -109,7 +109,7 @@ def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
         if f.name not in header:
             selects.append("NULL")
         elif f.is_list:
-            selects.append(f"[trim(x) FOR x IN string_split({q(f.name)}, ';') IF trim(x) <> '']")
+            selects.append(_list_cells(q(f.name)))
         else:
             selects.append(f"nullif(trim({q(f.name)}), '')")
     try:
@@ -121,6 +121,14 @@ def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
         conn.execute(f"DELETE FROM {q('raw_rows_' + type_name)} WHERE _file = ?", [shown])
         return _insert_csv_row_by_row(conn, schema, type_name, path, shown, delim)
     return []
+
+
+def _list_cells(col: str) -> str:
+    """SQL of a list cell's items (`a; b`), trimmed, empty ones left out. A cell of one item (nearly all of a
+    national registry's `sources`) skips the split and the list comprehension, a third of the cost of reading
+    its relations."""
+    return (f"CASE WHEN contains({col}, ';') THEN [trim(x) FOR x IN string_split({col}, ';') IF trim(x) <> ''] "
+            f"WHEN trim({col}) <> '' THEN [trim({col})] WHEN {col} IS NOT NULL THEN []::VARCHAR[] END")
 
 
 def _first_row(path: Path, delim: str) -> list[str]:

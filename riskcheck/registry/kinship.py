@@ -32,10 +32,7 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
     conn.execute("CREATE TABLE kin_degree (kind VARCHAR, degree INTEGER, line VARCHAR)")
     conn.executemany("INSERT INTO kin_degree VALUES (?, ?, ?)", sorted((kind, d, line) for kind, (d, line)
                                                                      in k.degrees.items()))
-    marriage = ", ".join(lit(x) for x in sorted(k.through_marriage))
-    # A link through marriage with no recorded start is unknown; a blood link has held "always".
-    valid_from = (f"CASE WHEN r.start IS NOT NULL THEN r.start__{{b}} WHEN r.kind IN ({marriage}) THEN NULL "
-                  f"ELSE DATE '{MIN_DAY}' END")
+    valid_from = _valid_from(schema)
     # A view: read both ways, a national registry's relations were 870 MB more to hold, and building them
     # cost more than the few scans of them the derivations and rules make.
     conn.execute(f"""
@@ -63,6 +60,36 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
     create_inlaws(conn, schema)
     if kept is not None:
         kept.write_kinship(conn, anchors)
+
+
+def _valid_from(schema: Schema) -> str:
+    """SQL of when a recorded relation `r` starts to hold, for `.format(b='lo')` or `'hi'`: a link through
+    marriage with no recorded start is unknown; a blood link has held "always"."""
+    marriage = ", ".join(lit(x) for x in sorted(schema.kinship.through_marriage))
+    return (f"CASE WHEN r.start IS NOT NULL THEN r.start__{{b}} WHEN r.kind IN ({marriage}) THEN NULL "
+            f"ELSE DATE '{MIN_DAY}' END")
+
+
+# The links a climb takes one step up by: a recorded parent (one generation), grandparent (two),
+# great-grandparent (three), adoption making kin as birth does (with the adopter's family too, as civil codes
+# say); and a recorded sibling, read as a common parent nobody recorded (a node: gens 1).
+CLIMB_KINDS = {"parent": 1, "adoptive_parent": 1, "grandparent": 2, "great_grandparent": 3}
+SIBLING_KINDS = ("sibling", "half_sibling")
+
+
+def _create_climbs(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+    """`kin_climbs`: which recorded kinds climb, read from which side (`forward`: from the person to the
+    relative, as recorded; else from the relative, by the kind's inverse), to a person or a sibling's node."""
+    inverse = schema.kinship.inverse
+    rows = []
+    for kind in sorted(set(inverse) | set(CLIMB_KINDS) | set(SIBLING_KINDS)):
+        for forward, seen_as in ((True, kind), (False, inverse.get(kind))):
+            if seen_as in CLIMB_KINDS:
+                rows.append((kind, forward, False, CLIMB_KINDS[seen_as]))
+            elif seen_as in SIBLING_KINDS:
+                rows.append((kind, forward, True, 1))
+    conn.execute("CREATE TEMP TABLE kin_climbs (kind VARCHAR, forward BOOLEAN, node BOOLEAN, gens INTEGER)")
+    conn.executemany("INSERT INTO kin_climbs VALUES (?, ?, ?, ?)", rows)
 
 
 def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
@@ -140,11 +167,11 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     max_up = max(up for up, _ in names)
     max_degree = max(up + down for up, down in names)
     _create_blood_kind(conn, schema)
-    _climb(conn, max_up)
+    _climb(conn, schema, max_up)
     _create_nearest_blood(conn, schema, max_degree)
     for n in range(2, max_up + 1):
         conn.execute(f"DROP TABLE kin_up_{n}")
-    conn.execute("DROP TABLE kin_step; DROP TABLE kin_up")  # kin_anchor bounds the in-laws next
+    conn.execute("DROP TABLE kin_step; DROP TABLE kin_up; DROP TABLE kin_climbs")  # kin_anchor bounds the in-laws next
 
 
 def _create_blood_kind(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
@@ -166,25 +193,25 @@ def _create_anchors(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
                  f"WHERE d.kind IN ({', '.join(lit(x) for x in sorted(k.couples))})")
 
 
-def _climb(conn: duckdb.DuckDBPyConnection, max_up: int) -> None:
+def _climb(conn: duckdb.DuckDBPyConnection, schema: Schema, max_up: int) -> None:
     """`kin_up`: every path up to `max_up` generations from an anchored person, through recorded parents,
     grandparents and siblings; the levels above the first are left in `kin_up_<n>` for the caller to drop."""
-    # One step up: a recorded parent (one generation), grandparent (two), great-grandparent (three); and a
-    # recorded sibling, read as a common parent nobody recorded, shared by the two (a node, not a person).
-    # Plain columns (one relation id, not lists): the lists are built only on the few hundred thousand
+    # One step up (kin_step) by the kinds of CLIMB_KINDS and SIBLING_KINDS. Plain columns (one relation id, not lists): the lists are built only on the few hundred thousand
     # paths climbed from the anchored people, not on the millions of links of a national registry.
-    conn.execute("""
+    valid_from = _valid_from(schema)
+    _create_climbs(conn, schema)
+    # Read from the relations themselves, each once, in the direction that climbs: kin_direct would build
+    # every link's id, lists and degree for both directions first, four scans of a national registry's
+    # relations to keep a third of them.
+    conn.execute(f"""
         CREATE TEMP TABLE kin_step AS
-        SELECT person_id, relative_id AS up_id, FALSE AS node,
-               CASE kind WHEN 'grandparent' THEN 2 WHEN 'great_grandparent' THEN 3 ELSE 1 END AS gens,
-               relations[1] AS rel, status, status_rank, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
-        FROM kin_direct
-        -- adoption makes kin as birth does, with the adopter's family too (civil codes say so)
-        WHERE kind IN ('parent', 'adoptive_parent', 'grandparent', 'great_grandparent') AND person_id <> relative_id
-        UNION ALL
-        SELECT person_id, 'sibling of ' || relations[1], TRUE, 1, relations[1], status, status_rank,
-               valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi
-        FROM kin_direct WHERE kind IN ('sibling', 'half_sibling')
+        SELECT CASE WHEN w.forward THEN r.person_id ELSE r.relative_id END AS person_id,
+               CASE WHEN w.node THEN 'sibling of ' || r.id WHEN w.forward THEN r.relative_id ELSE r.person_id END
+                   AS up_id,
+               w.node, w.gens, r.id AS rel, r.status, r.status_rank, {valid_from.format(b='lo')} AS valid_from__lo,
+               {valid_from.format(b='hi')} AS valid_from__hi, r."end__lo" AS valid_to__lo, r."end__hi" AS valid_to__hi
+        FROM relations r JOIN kin_climbs w ON w.kind = r.kind
+        WHERE w.node OR r.person_id <> r.relative_id
     """)
     conn.execute("CREATE TEMP TABLE kin_up AS SELECT s.person_id, s.up_id, s.node, s.gens, "
                  "CASE WHEN s.node THEN []::VARCHAR[] ELSE [s.up_id] END AS chain, [s.rel] AS relations, s.status, "

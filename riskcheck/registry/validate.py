@@ -47,13 +47,16 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
     # A small case fills a few of the record types; the checks of an empty one are skipped (each check is a
     # query, and most of a rule's inline test went to checking tables with no rows).
     filled = {t for t, n in row_counts(conn, schema, "raw_rows_").items() if n}
+    refs = [(rtype.name, f.name, f.type == "reflist", f.to or "") for rtype in schema.types.values()
+            if rtype.name in filled for f in rtype.fields.values() if f.type in ("ref", "reflist")]
+    broken = _broken_refs(conn, refs)
     for rtype in schema.types.values():
         if rtype.name not in filled:
             continue
         _check_fields(conn, rtype, field_lines, errors, warnings)
-        for f in rtype.fields.values():
-            if f.type in ("ref", "reflist"):
-                _check_refs(conn, report, errors, rtype.name, f.name, f.type == "reflist", f.to or "")
+        for ref in refs:
+            if ref[0] == rtype.name and ref in broken:
+                _check_refs(conn, report, errors, *ref)
 
     if "persons" in filled:
         _check_identifiers(conn, report, errors, warnings)
@@ -217,14 +220,35 @@ def _any_text_problem(rtype) -> str:
     return f"regexp_matches(concat_ws(' ', {texts}), '{CONTROL_CHARACTERS}{invisible}')"
 
 
-def _check_refs(conn, report, errors, type_name: str, field: str, is_list: bool, target: str) -> None:
+Ref = tuple[str, str, bool, str]  # (record type, field, whether a list, the type it refers to)
+
+
+def _broken_refs(conn: duckdb.DuckDBPyConnection, refs: list[Ref]) -> set[Ref]:
+    """The reference fields holding a reference to nothing: one anti-join per target type for all the fields
+    that refer to it, so a national registry's persons are hashed once, not once for each of the eight fields
+    that name a person. Only these fields are then checked one by one, to say which record and what it names."""
+    found: set[Ref] = set()
+    for target in sorted({ref[3] for ref in refs}):
+        fields = [ref for ref in refs if ref[3] == target]
+        union = " UNION ALL ".join(f"SELECT {n} AS n, ref FROM {_ref_source(*ref[:3])}"
+                                   for n, ref in enumerate(fields))
+        rows = conn.execute(f"SELECT DISTINCT r.n FROM ({union}) r ANTI JOIN {q('raw_' + target)} a ON a.id = r.ref "
+                            "ANTI JOIN unread_ids u ON u.id = r.ref").fetchall()
+        found.update(fields[n] for (n,) in rows)
+    return found
+
+
+def _ref_source(type_name: str, field: str, is_list: bool) -> str:
+    """The references a field holds, one a row, with where each is written."""
     table = q("raw_" + type_name)
     col = q(field)
     if is_list:
-        src = (f"(SELECT _file, _line, _csv, id, unnest({col}) AS ref FROM {table} "
-               f"WHERE {col} IS NOT NULL) r")
-    else:
-        src = f"(SELECT _file, _line, _csv, id, {col} AS ref FROM {table} WHERE {col} IS NOT NULL) r"
+        return f"(SELECT _file, _line, _csv, id, unnest({col}) AS ref FROM {table} WHERE {col} IS NOT NULL) r"
+    return f"(SELECT _file, _line, _csv, id, {col} AS ref FROM {table} WHERE {col} IS NOT NULL) r"
+
+
+def _check_refs(conn, report, errors, type_name: str, field: str, is_list: bool, target: str) -> None:
+    src = _ref_source(type_name, field, is_list)
     singular = target.rstrip("s")
 
     def message(ref: str) -> str:
