@@ -32,6 +32,7 @@ from riskcheck.engine.findings import Finding, Step
 from riskcheck.errors import Problem
 from riskcheck.registry.cases import CaseMeta
 from riskcheck.registry.kept_identity import KeptIdentity
+from riskcheck.registry.kept_store import KeptStore
 from riskcheck.results import CaseResult, CaseView, RunOptions
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import FILE_NAME as REVIEWS_FILE, Event, Unreadable
@@ -43,6 +44,7 @@ FORMAT = 1  # raised whenever what the files hold changes shape: an older cache 
 CACHE_NAME = ".riskcheck-cache"  # inside the output folder unless --cache names another
 ENTRY, VIEW = "entry.json", "view.json"
 IDENTITY = "identity"  # the folder of a case's kept identity resolution (riskcheck.registry.kept_identity)
+STORE = "store"  # the folder of a case's kept store (riskcheck.registry.kept_store)
 SAFE_CASE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 MAX_CACHE_FILE = 2 * 1024 ** 3  # a cache file larger than this is not read (it could not be ours)
 
@@ -301,6 +303,15 @@ class CaseCache:
         salt = _text_hash(json.dumps({p: key.parts.get(p) for p in ("riskcheck version", "link decisions",
                                                                      "folder name")}, sort_keys=True))
         return KeptIdentity(self.case_dir(case_id) / IDENTITY, salt)
+
+    def kept_store(self, case_id: str, root: Path) -> KeptStore | None:
+        """Where the case's store is kept, salted with what it depends on beside its input files (riskcheck
+        itself, the options, the link decisions, the folder's name: not the rules, which only read it)."""
+        key = self.keys.get(case_id)
+        if key is None:
+            return None
+        salt = _text_hash(json.dumps({p: h for p, h in key.parts.items() if p != "rules"}, sort_keys=True))
+        return KeptStore(self.case_dir(case_id) / STORE, salt, dict(key.files), root)
 
     def entry(self, case_id: str) -> tuple[dict | None, str]:
         """The case's entry as written (None with why when there is none that can be used)."""
