@@ -196,8 +196,8 @@ def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list
     except BaseException:
         conn.close()
         raise
-    words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows new or changed, {c.removed:,} gone, "
-                      f"{c.moved:,} moved" for c in found)
+    words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added or changed, {c.removed:,} gone, "
+                      f"{c.moved:,} on another line" for c in found)
     kept.said = f"store kept from the last run, only changed rows applied ({words or 'nothing changed'})"
     try:
         keep_changes(conn, kept, entry, sources, changed, restored)
