@@ -233,6 +233,9 @@ def _keep(cache: CaseCache, result: CaseResult, registry: Registry, stage: Stage
         why_not = failure_words(exc)
     if why_not and stage:
         stage(result.id, f"not cached: {why_not}")
+    store_not_kept = registry.kept()
+    if store_not_kept and stage:
+        stage(result.id, f"store not kept for the next run: {store_not_kept}")
 
 
 def _kept_identity(cache: CaseCache | None, case_id: str) -> KeptIdentity | None:

@@ -27,7 +27,11 @@ folder as untrusted as the output, and each file's hash is checked before it is 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import os
+import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,7 +39,7 @@ from typing import Any
 
 import duckdb
 
-from riskcheck.atomic import replacing, write_atomic
+from riskcheck.atomic import write_atomic
 from riskcheck.errors import Problem
 from riskcheck.names.records import Resolution
 from riskcheck.registry.ingest_csv import insert_csv
@@ -153,14 +157,24 @@ class KeptStore:
                                       "changeable": sorted((t, s) for s, (t, _) in changeable.items())},
                                      sort_keys=True))
 
+    def file_hash(self, path: Path) -> str:
+        """An input file's hash: as the caller's key has it (computed once a run), else read."""
+        try:
+            known = self.files.get(path.resolve().relative_to(self.root.resolve()).as_posix())
+        except ValueError:
+            known = None
+        return known or _hash(path)
+
     # Keeping
 
-    def write(self, conn: duckdb.DuckDBPyConnection, schema: Schema, sources: CaseSources, restored: Restored) -> None:
-        """Keep the loaded store (every table, the views, the temp tables ROWS and HINTS) and what the Registry
-        holds beside it. Never needed: a failure costs the next run's time, and says so."""
+    def write(self, conn: duckdb.DuckDBPyConnection, schema: Schema, sources: CaseSources,
+              restored: Restored) -> Keeping:
+        """Start keeping the loaded store (every table, the views, the temp tables ROWS and HINTS) and what the
+        Registry holds beside it; the tables are written beside the rules (Keeping). Never needed: a failure
+        costs the next run's time, and says so."""
         rest = self.rest_key(sources)
         anchors = anchors_digest(conn, schema)
-        csv_hashes = {shown: _hash(path) for shown, (_, path) in changeable_csv(sources, self.root).items()}
+        csv_hashes = {shown: self.file_hash(path) for shown, (_, path) in changeable_csv(sources, self.root).items()}
         key = _text_hash(json.dumps([rest, csv_hashes], sort_keys=True))
         db = conn.execute("SELECT current_database()").fetchall()[0][0]
         tables = [r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
@@ -168,40 +182,28 @@ class KeptStore:
         views = [[name, sql] for name, sql in conn.execute(
             "SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'main' "
             "AND NOT internal ORDER BY view_oid", [db]).fetchall()]
-        copies = [(t, f"{q(db)}.main.{q(t)}") for t in tables] + [(ROWS, f"temp.main.{ROWS}"),
-                                                                    (HINTS, f"temp.main.{HINTS}")]
         name = f"store-{key[:24]}.duckdb"
-        files = {name: self._write_tables(conn, name, copies)}
-        entry = self._entry(rest, csv_hashes, {t: name for t, _ in copies}, files, views, restored, anchors)
-        self._publish(entry)
-
-    def _write_tables(self, conn: duckdb.DuckDBPyConnection, name: str, copies: list[tuple[str, str]]) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with replacing(self.folder / name) as tmp:
-            tmp.unlink()
-            conn.execute(f"ATTACH {lit(str(tmp))} AS kept_out")
-            try:
-                for table, source in copies:
-                    conn.execute(f"CREATE TABLE kept_out.{q(table)} AS SELECT * FROM {source}")
-            finally:
-                conn.execute("DETACH kept_out")
-            Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        return _hash(self.folder / name)
+        entry = self._entry(rest, csv_hashes, {t: name for t in [*tables, ROWS, HINTS]}, {}, views, restored,
+                            anchors)
+        return Keeping(self, conn, name, entry, [(t, f"temp.main.{t}") for t in (ROWS, HINTS)],
+                       [(t, f"{q(db)}.main.{q(t)}") for t in tables])
 
     def _entry(self, rest: str, csv_hashes: dict[str, str], tables: dict[str, str], files: dict[str, str],
                views: list, restored: Restored, anchors: str) -> dict:
-        return {"format": FORMAT, "key": rest, "csv": csv_hashes, "tables": tables, "files": files,
-                "views": views, "anchors": anchors,
-                "warnings": [asdict(w) for w in restored.warnings],
-                "resolution": resolution_to_json(restored.resolution),
-                "merged_records": restored.merged_records,
-                "rewritten": [[t, rid, fields] for (t, rid), fields in restored.rewritten.items()]}
+        """The entry naming the kept files, checked to read back exactly (it is written once they are)."""
+        entry = {"format": FORMAT, "key": rest, "csv": csv_hashes, "tables": tables, "files": files,
+                 "views": views, "anchors": anchors,
+                 "warnings": [asdict(w) for w in restored.warnings],
+                 "resolution": resolution_to_json(restored.resolution),
+                 "merged_records": restored.merged_records,
+                 "rewritten": [[t, rid, fields] for (t, rid), fields in restored.rewritten.items()]}
+        text = json.dumps(entry, ensure_ascii=False, default=_plain)
+        if _restored(json.loads(text, object_hook=_unplain)) != restored:
+            raise StoreUnusable("what the registry holds does not read back exactly")
+        return json.loads(text)  # a copy: the run goes on changing the Resolution it was made from
 
     def _publish(self, entry: dict) -> None:
-        text = json.dumps(entry, ensure_ascii=False, default=_plain).encode()
-        if _restored(json.loads(text, object_hook=_unplain)) != _restored(entry):
-            raise StoreUnusable("what the registry holds does not read back exactly")
-        write_atomic(self.folder / ENTRY_FILE, text)
+        write_atomic(self.folder / ENTRY_FILE, json.dumps(entry, ensure_ascii=False).encode())
         for old in self.folder.glob("*.duckdb"):  # files no longer named
             if old.name not in entry["files"]:
                 old.unlink(missing_ok=True)
@@ -229,7 +231,7 @@ class KeptStore:
         changeable = changeable_csv(sources, self.root)
         if set(entry["csv"]) != set(changeable):
             raise StoreUnusable("the files read changed")
-        return {shown: tp for shown, tp in changeable.items() if _hash(tp[1]) != entry["csv"][shown]}
+        return {shown: tp for shown, tp in changeable.items() if self.file_hash(tp[1]) != entry["csv"][shown]}
 
     def attach(self, conn: duckdb.DuckDBPyConnection, entry: dict) -> dict[str, str]:
         """Attach the kept files read-only, each checked against its hash first; return table -> where it is
@@ -245,6 +247,67 @@ class KeptStore:
         for table, name in entry["tables"].items():
             where[table] = f"{aliases[name]}.main.{q(table)}"
         return where
+
+
+class Keeping:
+    """The kept store being written: the temp tables at once (they are the run's connection's alone), the others
+    through a connection of their own in a thread, beside the rules and the report (DuckDB works without
+    Python's lock, and at a million persons the copy is seconds of CPU). `finish` waits for it; the entry that
+    names the file is written last, so an unfinished or failed copy is never read back."""
+
+    def __init__(self, kept: KeptStore, conn: duckdb.DuckDBPyConnection, name: str, entry: dict,
+                 now: list[tuple[str, str]], later: list[tuple[str, str]]):
+        self.kept, self.name, self.entry = kept, name, entry
+        self.failed: str | None = None
+        kept.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=kept.folder, prefix=".tmp-", suffix=".duckdb")
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.tmp.unlink()
+        self.alias = f"kept_out_{next(_OUTPUTS)}"
+        conn.execute(f"ATTACH {lit(str(self.tmp))} AS {self.alias}")
+        try:
+            for table, source in now:
+                conn.execute(f"CREATE TABLE {self.alias}.{q(table)} AS SELECT * FROM {source}")
+        except BaseException:
+            conn.execute(f"DETACH {self.alias}")
+            self._clean()
+            raise
+        self.cursor = conn.cursor()
+        self.thread = threading.Thread(target=self._copy, args=(later,), daemon=True)
+        self.thread.start()
+
+    def _copy(self, later: list[tuple[str, str]]) -> None:
+        try:
+            try:
+                for table, source in later:
+                    self.cursor.execute(f"CREATE TABLE {self.alias}.{q(table)} AS SELECT * FROM {source}")
+            finally:
+                self.cursor.execute(f"DETACH {self.alias}")
+                self.cursor.close()
+            os.replace(self.tmp, self.kept.folder / self.name)
+            files = {n: d for n, d in self.entry["files"].items() if n in set(self.entry["tables"].values())}
+            files[self.name] = _hash(self.kept.folder / self.name)
+            self.entry["files"] = files
+            self.kept._publish(self.entry)
+        except (OSError, duckdb.Error) as exc:
+            self.failed = f"{type(exc).__name__}"
+        except Exception as exc:  # a thread's failure is told, never raised into the run
+            self.failed = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._clean()
+
+    def _clean(self) -> None:
+        for path in (self.tmp, Path(str(self.tmp) + ".wal")):
+            path.unlink(missing_ok=True)
+
+    def finish(self) -> str | None:
+        """Wait until the store is kept; why it is not, or None."""
+        self.thread.join()
+        return self.failed
+
+
+_OUTPUTS = itertools.count(1)
 
 
 def _restored(entry: dict) -> Restored:
@@ -406,21 +469,20 @@ def restore(conn: duckdb.DuckDBPyConnection, schema: Schema, kept: KeptStore, en
 
 
 def keep_changes(conn: duckdb.DuckDBPyConnection, kept: KeptStore, entry: dict, sources: CaseSources,
-                 changed: dict[str, tuple[str, Path]], restored: Restored) -> None:
-    """Keep the store after a re-run that applied changes: the changed tables and the rows' hashes in a file
-    of their own, the others named where they were kept."""
+                 changed: dict[str, tuple[str, Path]], restored: Restored) -> Keeping | None:
+    """Start keeping the store after a re-run that applied changes: the changed tables and the rows' hashes in
+    a file of their own, the other tables named where they were kept."""
     if not changed:
-        return
+        return None
     rest = entry["key"]
-    csv_hashes = {shown: _hash(path) for shown, (_, path) in changeable_csv(sources, kept.root).items()}
+    csv_hashes = {shown: kept.file_hash(path) for shown, (_, path) in changeable_csv(sources, kept.root).items()}
     key = _text_hash(json.dumps([rest, csv_hashes], sort_keys=True))
     name = f"changed-{key[:24]}.duckdb"
     changed_types = sorted({t for t, _ in changed.values()})
-    copies = [(t, f"{q(t)}") for t in changed_types] + [(ROWS, f"temp.main.{ROWS}")]
-    files = dict(entry["files"])
-    files[name] = kept._write_tables(conn, name, copies)
     tables = dict(entry["tables"])
-    for table, _ in copies:
+    for table in [*changed_types, ROWS]:
         tables[table] = name
-    files = {f: d for f, d in files.items() if f in set(tables.values())}
-    kept._publish(kept._entry(rest, csv_hashes, tables, files, entry["views"], restored, entry["anchors"]))
+    new = kept._entry(rest, csv_hashes, tables, dict(entry["files"]), entry["views"], restored, entry["anchors"])
+    db = conn.execute("SELECT current_database()").fetchall()[0][0]
+    return Keeping(kept, conn, name, new, [(ROWS, f"temp.main.{ROWS}")],
+                   [(t, f"{q(db)}.main.{q(t)}") for t in changed_types])

@@ -14,7 +14,8 @@ from riskcheck.registry.cases import CaseMeta, read_case_meta
 from riskcheck.registry.hierarchy import create_org_within
 from riskcheck.registry.identity import Identity, apply_identities, insert_hints, resolve_identities
 from riskcheck.registry.kept_identity import KeptIdentity, identity_key
-from riskcheck.registry.kept_store import KeptStore, Restored, StoreUnusable, keep_changes, restore, row_hashes
+from riskcheck.registry.kept_store import (Keeping, KeptStore, Restored, StoreUnusable, keep_changes, restore,
+                                           row_hashes)
 from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, apply_before_resolution
 from riskcheck.registry.ingest_csv import insert_csv
 from riskcheck.registry.kinship import create_kinship, create_recorded_kinship
@@ -38,6 +39,7 @@ class Registry:
     warnings: list[Problem] = field(default_factory=list)
     identity: Identity = field(default_factory=Identity)
     reviewed: list[LinkDecision] = field(default_factory=list)  # reviewers' decisions on pairs of persons, applied
+    keeping: Keeping | None = None  # the store being kept for the next run, beside the rules (kept_store)
 
     def counts(self) -> dict[str, int]:
         return store.row_counts(self.conn, self.schema)
@@ -76,7 +78,13 @@ class Registry:
         names = [d[0] for d in rows.description]
         return {r[0]: dict(zip(names, r)) for r in rows.fetchall()}
 
+    def kept(self) -> str | None:
+        """Wait until the store is kept for the next run (if it is being kept); why it is not, or None."""
+        keeping, self.keeping = self.keeping, None
+        return keeping.finish() if keeping is not None else None
+
     def close(self) -> None:
+        self.kept()
         self.conn.close()
 
 
@@ -158,14 +166,14 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         create_kinship(conn)
         create_org_within(conn)
         _compact(conn, stage, meta.id)
+        keeping = None
         if kept_store is not None:
-            _keep_store(conn, schema, sources, kept_store, Restored(warnings, identity.resolution, identity.merged_records,
-                                                            identity.rewritten))
-            stage(meta.id, "kept the store for the next run")
+            keeping = _keep_store(conn, schema, sources, kept_store,
+                                  Restored(warnings, identity.resolution, identity.merged_records, identity.rewritten))
     except BaseException:
         conn.close()
         raise
-    return Registry(meta, conn, schema, warnings, identity, links)
+    return Registry(meta, conn, schema, warnings, identity, links, keeping)
 
 
 def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list[LinkDecision],
@@ -199,21 +207,23 @@ def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list
     words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added or changed, {c.removed:,} gone, "
                       f"{c.moved:,} on another line" for c in found)
     kept.said = f"store kept from the last run, only changed rows applied ({words or 'nothing changed'})"
+    keeping = None
     try:
-        keep_changes(conn, kept, entry, sources, changed, restored)
+        keeping = keep_changes(conn, kept, entry, sources, changed, restored)
     except (OSError, StoreUnusable, TypeError, ValueError, duckdb.Error) as exc:
         kept.said += f"; not kept for the next run ({type(exc).__name__})"
     identity = Identity(restored.resolution, restored.merged_records, restored.rewritten, conn=conn)
-    return Registry(meta, conn, schema, list(restored.warnings), identity, links)
+    return Registry(meta, conn, schema, list(restored.warnings), identity, links, keeping)
 
 
 def _keep_store(conn: duckdb.DuckDBPyConnection, schema: Schema, sources: CaseSources, kept: KeptStore,
-                restored: Restored) -> None:
-    """Keep the loaded store for the next run; never needed, so a failure only says so."""
+                restored: Restored) -> Keeping | None:
+    """Start keeping the loaded store for the next run; never needed, so a failure only says so."""
     try:
-        kept.write(conn, schema, sources, restored)
+        return kept.write(conn, schema, sources, restored)
     except (OSError, StoreUnusable, TypeError, ValueError, duckdb.Error) as exc:
         kept.said = f"store not kept for the next run ({type(exc).__name__}: {exc})"
+        return None
 
 
 def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say):
