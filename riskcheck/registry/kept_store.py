@@ -402,7 +402,9 @@ def restore(conn: duckdb.DuckDBPyConnection, schema: Schema, kept: KeptStore, en
             conn.execute(f"CREATE VIEW {q(table)} AS SELECT * FROM {source}")
 
     # Validation of the added rows, against what a full load would hold beside them.
-    ids_of = {t: f"SELECT id FROM {q(t)}" for t in schema.types if t not in changed_types}
+    # Rows no file holds (line 0: a reviewer's relation and its source, riskcheck.registry.reviewed) are added
+    # after validation: a full load's references cannot name them.
+    ids_of = {t: f"SELECT id FROM {q(t)} WHERE _line <> 0" for t in schema.types if t not in changed_types}
     ids_of["persons"] += " UNION ALL SELECT unnest(?::VARCHAR[])"
     merged = sorted(restored.merged_records)
     targets = {t: sql.replace("?::VARCHAR[]", "[" + ", ".join(lit(m) for m in merged) + "]::VARCHAR[]")
