@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -171,7 +171,7 @@ def result_to_json(result: CaseResult) -> dict:
         "id": result.id, "display": result.display, "title": result.title, "summary": result.summary,
         "as_of": result.as_of.isoformat() if result.as_of else None,
         "problems": [asdict(p) for p in result.problems], "warnings": [asdict(p) for p in result.warnings],
-        "findings": [asdict(f) for f in result.findings], "counts": result.counts,
+        "findings": [_finding_json(f) for f in result.findings], "counts": result.counts,
         "reviews": {k: _state_json(s) for k, s in result.reviews.items()},
         "reviews_gone": [_state_json(s) for s in result.reviews_gone],
         "reviews_unreadable": [asdict(u) for u in result.reviews_unreadable],
@@ -179,6 +179,17 @@ def result_to_json(result: CaseResult) -> dict:
         "rules": None if result.rules is None else [r.id for r in result.rules],
         "jurisdictions": result.jurisdictions, "rules_why": result.rules_why, "language": result.language,
     }
+
+
+def _finding_json(finding: Finding) -> dict:
+    """asdict(finding) without its deep copy of every value (most of the time of keeping a thousand findings):
+    the dict is written as JSON at once, and a result is kept only if it reads back equal."""
+    out = {name: getattr(finding, name) for name in _FIELDS[Finding]}
+    out["steps"] = [{name: getattr(step, name) for name in _FIELDS[Step]} for step in finding.steps]
+    return out
+
+
+_FIELDS = {kind: [f.name for f in fields(kind)] for kind in (Finding, Step)}
 
 
 def _state_json(state: ReviewState) -> dict:
