@@ -21,6 +21,7 @@ from riskcheck.i18n import speaking
 from riskcheck.indicators.compile import CompiledIndicator, override_problem
 from riskcheck.registry.cases import CaseMeta, discover_cases, display_path, read_case_meta
 from riskcheck.registry.kept_identity import KeptIdentity
+from riskcheck.registry.kept_store import KeptStore
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.results import CaseResult, CaseView, RunOptions
@@ -181,11 +182,14 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
             f"{meta.display}/case.yaml", None, "no as_of date: the case is judged as of a stated date; add "
             "`as_of: YYYY-MM-DD` or run with --as-of", field="as_of")]
         identity = _kept_identity(cache, meta.id)
+        kept_store = _kept_store(cache, meta.id, root)
         try:  # the data's own problems are listed with a missing as_of, not hidden behind it
-            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), identity)
+            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), identity, kept_store)
         except ProblemError as exc:
             raise ProblemError(exc.problems + undated) from None
         finally:
+            if cache is not None and kept_store is not None and kept_store.said:
+                cache.note(meta.id, kept_store.said)
             if cache is not None and identity is not None and identity.said:
                 cache.note(meta.id, identity.said)
         if result.as_of is None:  # then `undated` says so
@@ -229,12 +233,23 @@ def _keep(cache: CaseCache, result: CaseResult, registry: Registry, stage: Stage
         why_not = failure_words(exc)
     if why_not and stage:
         stage(result.id, f"not cached: {why_not}")
+    store_not_kept = registry.kept()
+    if store_not_kept and stage:
+        stage(result.id, f"store not kept for the next run: {store_not_kept}")
 
 
 def _kept_identity(cache: CaseCache | None, case_id: str) -> KeptIdentity | None:
     """Where the case's identity resolution is kept between runs; a cache that fails here is passed by."""
     try:
         return cache.kept_identity(case_id) if cache is not None else None
+    except Exception:
+        return None
+
+
+def _kept_store(cache: CaseCache | None, case_id: str, root: Path) -> KeptStore | None:
+    """Where the case's store is kept between runs; a cache that fails here is passed by."""
+    try:
+        return cache.kept_store(case_id, root) if cache is not None else None
     except Exception:
         return None
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,7 @@ from riskcheck.engine.findings import Finding, Step
 from riskcheck.errors import Problem
 from riskcheck.registry.cases import CaseMeta
 from riskcheck.registry.kept_identity import KeptIdentity
+from riskcheck.registry.kept_store import KeptStore
 from riskcheck.results import CaseResult, CaseView, RunOptions
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import FILE_NAME as REVIEWS_FILE, Event, Unreadable
@@ -43,6 +44,7 @@ FORMAT = 1  # raised whenever what the files hold changes shape: an older cache 
 CACHE_NAME = ".riskcheck-cache"  # inside the output folder unless --cache names another
 ENTRY, VIEW = "entry.json", "view.json"
 IDENTITY = "identity"  # the folder of a case's kept identity resolution (riskcheck.registry.kept_identity)
+STORE = "store"  # the folder of a case's kept store (riskcheck.registry.kept_store)
 SAFE_CASE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 MAX_CACHE_FILE = 2 * 1024 ** 3  # a cache file larger than this is not read (it could not be ours)
 
@@ -169,7 +171,7 @@ def result_to_json(result: CaseResult) -> dict:
         "id": result.id, "display": result.display, "title": result.title, "summary": result.summary,
         "as_of": result.as_of.isoformat() if result.as_of else None,
         "problems": [asdict(p) for p in result.problems], "warnings": [asdict(p) for p in result.warnings],
-        "findings": [asdict(f) for f in result.findings], "counts": result.counts,
+        "findings": [_finding_json(f) for f in result.findings], "counts": result.counts,
         "reviews": {k: _state_json(s) for k, s in result.reviews.items()},
         "reviews_gone": [_state_json(s) for s in result.reviews_gone],
         "reviews_unreadable": [asdict(u) for u in result.reviews_unreadable],
@@ -177,6 +179,17 @@ def result_to_json(result: CaseResult) -> dict:
         "rules": None if result.rules is None else [r.id for r in result.rules],
         "jurisdictions": result.jurisdictions, "rules_why": result.rules_why, "language": result.language,
     }
+
+
+def _finding_json(finding: Finding) -> dict:
+    """asdict(finding) without its deep copy of every value (most of the time of keeping a thousand findings):
+    the dict is written as JSON at once, and a result is kept only if it reads back equal."""
+    out = {name: getattr(finding, name) for name in _FIELDS[Finding]}
+    out["steps"] = [{name: getattr(step, name) for name in _FIELDS[Step]} for step in finding.steps]
+    return out
+
+
+_FIELDS = {kind: [f.name for f in fields(kind)] for kind in (Finding, Step)}
 
 
 def _state_json(state: ReviewState) -> dict:
@@ -262,6 +275,47 @@ def folder_hashes(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): _file_hash(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+CHANGEABLE_FILE = re.compile(r"(^|/)(tenures|verdicts|resignations|memberships)\.csv$")
+
+
+@dataclass
+class PageReuse:
+    """A large case's person pages as the last run wrote them, for the report writer to copy rather than render
+    again where what a page is made of is unchanged.
+
+    A page is made of its findings and their facts, the names and sources they cite and the rules (what
+    `base` hashes: every input but the files of records that reach a page only through findings, and
+    everything else the case's results depend on); `key` adds the page's own parts. A page is copied only if
+    its key is the last run's and its file is as the last run wrote it (its hash in the cache's entry)."""
+
+    folder: Path  # the case's report folder as the last run left it
+    base: str
+    keys: dict[str, str]  # page name -> its key in the last run
+    hashes: dict[str, str]  # file under the case's report folder -> its hash when the last run wrote it
+    made: dict[str, str] = field(default_factory=dict)  # page name -> its key in this run
+    copied: int = 0
+
+    def key(self, parts: Any) -> str:
+        return _text_hash(self.base + "\n" + json.dumps(parts, ensure_ascii=False, sort_keys=True, default=repr))
+
+    def earlier(self, page: str, key: str) -> bytes | None:
+        """The page as the last run wrote it, if it was made of the same and is still as written."""
+        self.made[page] = key
+        if self.keys.get(page) != key or f"persons/{page}" not in self.hashes:
+            return None
+        path = self.folder / "persons" / page
+        try:
+            if path.is_symlink() or not path.is_file():
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != self.hashes[f"persons/{page}"]:
+            return None
+        self.copied += 1
+        return data
+
+
 @dataclass
 class CaseCache:
     """The cache of one run (or one start of the app): reads entries, decides reuse, writes what a run found.
@@ -274,6 +328,8 @@ class CaseCache:
     say: Say | None = None
     views: bool = True  # keep each case's view for the app too (it costs a pass over the findings' evidence)
     keys: dict[str, CaseKey] = field(default_factory=dict)  # case id -> the key this run computed
+    earlier: dict[str, dict] = field(default_factory=dict)  # case id -> its last entry, when it is checked again
+    pages: dict[str, PageReuse] = field(default_factory=dict)  # case id -> its person pages, this run and last
     how: dict[str, str] = field(default_factory=dict)  # case id -> reused | re-ran (changed: ...) | ran (...)
 
     def case_dir(self, case_id: str) -> Path:
@@ -302,6 +358,15 @@ class CaseCache:
                                                                      "folder name")}, sort_keys=True))
         return KeptIdentity(self.case_dir(case_id) / IDENTITY, salt)
 
+    def kept_store(self, case_id: str, root: Path) -> KeptStore | None:
+        """Where the case's store is kept, salted with what it depends on beside its input files (riskcheck
+        itself, the options, the link decisions, the folder's name: not the rules, which only read it)."""
+        key = self.keys.get(case_id)
+        if key is None:
+            return None
+        salt = _text_hash(json.dumps({p: h for p, h in key.parts.items() if p != "rules"}, sort_keys=True))
+        return KeptStore(self.case_dir(case_id) / STORE, salt, dict(key.files), root)
+
     def entry(self, case_id: str) -> tuple[dict | None, str]:
         """The case's entry as written (None with why when there is none that can be used)."""
         try:
@@ -324,6 +389,7 @@ class CaseCache:
         if data is None:
             self.told(meta.id, f"ran ({why})")
             return None
+        self.earlier[meta.id] = data
         changed = key.changes(CaseKey(**data["key"]))
         if key.reviews != data["key"]["reviews"] and self.reports is not None:
             changed.append("review decisions")
@@ -341,6 +407,23 @@ class CaseCache:
         self.told(meta.id, "reused")
         return result
 
+    def page_reuse(self, case_id: str) -> PageReuse | None:
+        """What the report writer needs to copy the case's unchanged person pages (riskcheck.report.render);
+        None when the case was not checked against an earlier entry. This run's page keys are kept with it."""
+        key = self.keys.get(case_id)
+        if key is None or self.reports is None:
+            return None
+        data = self.earlier.get(case_id) or {}
+        base = _text_hash(json.dumps({"parts": key.parts, "files": {
+            n: h for n, h in key.files.items() if not CHANGEABLE_FILE.search(n)}}, sort_keys=True))
+        pages, hashes = data.get("pages"), data.get("reports")
+        pages = pages if isinstance(pages, dict) else {}
+        hashes = hashes if isinstance(hashes, dict) else {}
+        reuse = PageReuse(self.reports / case_id, base, {str(k): str(v) for k, v in pages.items()},
+                          {str(k): str(v) for k, v in hashes.items()})
+        self.pages[case_id] = reuse
+        return reuse
+
     def keep(self, result: CaseResult, view: CaseView | None = None) -> str | None:
         """Write the case's entry (and view), unless its result would not read back exactly; say why not."""
         key = self.keys.get(result.id)
@@ -349,8 +432,10 @@ class CaseCache:
         rules = result.rules or []
         as_json = result_to_json(result)
         try:
+            pages = self.pages.get(result.id)
             text = _dump({"format": FORMAT, "key": key.to_json(), "result": as_json,
-                          "reports": folder_hashes(self.reports / result.id) if self.reports else None})
+                          "reports": folder_hashes(self.reports / result.id) if self.reports else None,
+                          "pages": pages.made if pages is not None else {}})
             back = result_from_json(_load(text)["result"], rules)
             if back != result or _dump(result_to_json(back)) != _dump(as_json):  # equal, and in the same order
                 return "its results do not read back exactly, so they are not kept"

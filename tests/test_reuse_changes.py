@@ -5,6 +5,9 @@ tenure, a relation, a resignation or a reserve membership added or removed, a da
 person's birth date), each step by a seeded random choice. After each step the cached run into one output
 folder (which keeps what it can from the last run: reports, results, identity resolution) is compared with a
 fresh run with --no-cache, file by file. RISKCHECK_SOAK_STEPS=200 runs a longer soak locally.
+
+The kept store (riskcheck.registry.kept_store) is tested alone too: with the changed rows applied it is the
+store a fresh load builds, table by table; and a change it must not apply is loaded afresh, saying why.
 """
 
 from __future__ import annotations
@@ -22,10 +25,16 @@ from pathlib import Path
 import pytest
 
 from riskcheck.cli import main
+from riskcheck.errors import ProblemError
+from riskcheck.registry.cases import read_case_meta
+from riskcheck.registry.kept_store import CHANGEABLE, KeptStore
+from riskcheck.registry.load import Registry, load_sources
+from riskcheck.registry.schema import load_schema
 
 from conftest import RULES
 from test_reuse import files_of
 
+SCHEMA = load_schema()
 STEPS = int(os.environ.get("RISKCHECK_SOAK_STEPS", "2"))  # CI: the known change and one random step
 CHANGES_PER_STEP = 3
 
@@ -107,7 +116,8 @@ def change(folder: Path, rng: random.Random, step: int) -> str:
 
 
 def known_change(folder: Path) -> list[str]:
-    """A change that names nobody new: another verdict of a convicted person, a tenure's start moved a day."""
+    """Changes that name nobody new, one of each kind the kept store applies row by row: another verdict of a
+    convicted person, a tenure's start moved a day, a resignation gone, a membership edited and moved down."""
     header, rows = read(folder / "verdicts.csv")
     new = list(next(r for r in rows if r[header.index("outcome")] == "convicted"))
     new[0] = "x-known-verdict"
@@ -118,10 +128,31 @@ def known_change(folder: Path) -> list[str]:
     row = next(r for r in rows if len(r[start]) == 10)
     row[start] = (date.fromisoformat(row[start]) + timedelta(days=1)).isoformat()
     write(folder / "tenures.csv", header, rows)
-    return [f"added verdicts {new[0]} of {person}", f"moved tenures {row[0]} start a day"]
+    header, resignations = read(folder / "resignations.csv")
+    gone = resignations.pop(len(resignations) // 2)
+    write(folder / "resignations.csv", header, resignations)
+    header, memberships = read(folder / "memberships.csv")
+    moved = memberships.pop(0)
+    moved[header.index("admitted")] = "2020-02-02"
+    write(folder / "memberships.csv", header, [*memberships[:3], moved, *memberships[3:]])
+    return [f"added verdicts {new[0]} of {person}", f"moved tenures {row[0]} start a day",
+            f"removed resignations {gone[0]}", f"edited memberships {moved[0]}'s admission"]
 
 
-def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runner, registry, tmp_path):
+def verdict_in_the_future(folder: Path) -> str:
+    """A verdict dated after the case's as_of: a warning a full load gives where it lies, so no row is applied."""
+    header, rows = read(folder / "verdicts.csv")
+    new = list(rows[0])
+    new[0] = "x-future-verdict"
+    new[header.index("verdict_date")] = "2031-01-01"
+    write(folder / "verdicts.csv", header, [*rows, new])
+    return "added a verdict dated 2031"
+
+
+def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runner, registry, tmp_path, monkeypatch):
+    from riskcheck.report import render
+
+    monkeypatch.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 20)  # a page per person, as a national case has
     root = tmp_path / "registry"
     shutil.copytree(registry, root)
     folder = root / "synthetic"
@@ -132,10 +163,11 @@ def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runne
     said = []
     for step in range(STEPS):
         done = known_change(folder) if step == 0 else [change(folder, rng, step) for _ in range(CHANGES_PER_STEP)]
-        if step == 1:  # a damaged kept identity is passed by, and says so
+        if step == 1:  # a change the kept store must not apply; and a damaged kept identity is passed by
+            done.append(verdict_in_the_future(folder))
             hints = next((out / ".riskcheck-cache" / "synthetic" / "identity").glob("hints-*.parquet"))
             hints.write_bytes(hints.read_bytes()[:-100])
-        again = runner.invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(out)])
+        again = runner.invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(out), "--progress"])
         shutil.rmtree(fresh, ignore_errors=True)
         clean = runner.invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(fresh), "--no-cache"])
         assert clean.exit_code == 0 and "synthetic: could not" not in clean.output, (done, clean.output)
@@ -143,10 +175,122 @@ def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runne
         assert again.stdout.replace(str(out), "OUT") == clean.stdout.replace(str(fresh), "OUT"), done
         assert files_of(out) == files_of(fresh), f"step {step}: {done}"
         said.append(again.stderr)
-    assert ("synthetic: identity kept from the last run (persons, relations and link decisions unchanged); "
-            "kinship kept (the same people of interest)") in said[0]
+    assert ("synthetic: store kept from the last run, only changed rows applied (memberships.csv: 1 rows added or "
+            "changed, 1 gone, 3 on another line; resignations.csv: 0 rows added or changed, 1 gone,") in said[0], said[0]
+    assert "person pages as the last run wrote them" in said[0], said[0]
+    assert "synthetic: store built afresh (" in said[1], said[1]
     assert ("synthetic: identity resolved afresh (the kept identity could not be used: its hints file is missing "
             "or was changed)") in said[1] or "persons, relations or link decisions changed" in said[1]
     kept = json.loads((out / ".riskcheck-cache" / "synthetic" / "identity" / "identity.json").read_text())
     hints = out / ".riskcheck-cache" / "synthetic" / "identity" / kept["hints"]  # kept whole again
     assert hashlib.sha256(hints.read_bytes()).hexdigest() == kept["hints_sha256"]
+
+
+# The kept store alone: what a load gives, table by table, with the changed rows applied or loaded afresh
+
+
+def files(root: Path) -> dict[str, str]:
+    import hashlib
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def load(root: Path, kept: Path | None) -> tuple[Registry, KeptStore | None]:
+    meta = read_case_meta(root / "synthetic", root)
+    store = KeptStore(kept, "salt", files(root), root) if kept is not None else None
+    registry = load_sources(meta, root, SCHEMA, kept_store=store)
+    registry.kept()
+    return registry, store
+
+
+def contents(registry: Registry) -> dict:
+    """Every table and view of the store, and what the Registry holds beside it."""
+    conn = registry.conn
+    names = [r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                        "current_database() UNION ALL SELECT view_name FROM duckdb_views() "
+                                        "WHERE database_name = current_database() AND NOT internal").fetchall()]
+    # The derived tables are made by parallel queries: their rows' order is DuckDB's, run to run.
+    tables = {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"').fetchall())) for n in sorted(names)}
+    tables["nk_hints"] = sorted(map(repr, conn.execute("SELECT * FROM nk_hints").fetchall()))
+    for name in CHANGEABLE:  # the changed record types' tables, rows in the order a full load sorts them
+        tables[name] = conn.execute(f'SELECT * FROM "{name}"').fetchall()
+    return {"tables": tables, "warnings": registry.warnings, "merged": registry.identity.merged_records,
+            "rewritten": registry.identity.rewritten, "resolution": registry.identity.resolution}
+
+
+def edit(root: Path, step: int) -> None:
+    """A verdict added between rows, a tenure's end edited, a resignation removed, memberships reordered."""
+    folder = root / "synthetic"
+    header, rows = read(folder / "verdicts.csv")
+    new = list(rows[1])
+    new[0] = f"x-verdict-{step}"
+    write(folder / "verdicts.csv", header, [rows[0], new, *rows[1:]])
+    header, rows = read(folder / "tenures.csv")
+    rows[3 + step][header.index("end")] = rows[3 + step][header.index("start")]
+    write(folder / "tenures.csv", header, rows)
+    header, rows = read(folder / "resignations.csv")
+    write(folder / "resignations.csv", header, rows[1:])
+    header, rows = read(folder / "memberships.csv")
+    write(folder / "memberships.csv", header, [*rows[2:], *rows[:2]])
+
+
+def test_a_store_with_the_changed_rows_applied_is_what_a_fresh_load_builds(registry, tmp_path):
+    root = tmp_path / "registry"
+    shutil.copytree(registry, root)
+    first, store = load(root, tmp_path / "kept")
+    first.close()
+    edit(root, 0)
+    again, store = load(root, tmp_path / "kept")
+    fresh, _ = load(root, None)
+    try:
+        assert store is not None and store.said.startswith("store kept from the last run, only changed rows "
+                                                           "applied (memberships.csv: 0 rows added or changed, "
+                                                           "0 gone,"), store.said
+        assert contents(again) == contents(fresh)
+    finally:
+        again.close()
+        fresh.close()
+
+
+def test_what_the_kept_store_cannot_apply_soundly_is_loaded_afresh_saying_why(registry, tmp_path):
+    root = tmp_path / "registry"
+    shutil.copytree(registry, root)
+    kept = tmp_path / "kept"
+    load(root, kept)[0].close()
+    folder = root / "synthetic"
+    header, rows = read(folder / "tenures.csv")
+    persons = {r[0] for r in read(folder / "persons.csv")[1]}
+    named = {r[header.index("person_id")] for r in rows}
+    stranger = sorted(persons - named - {r[1] for r in read(folder / "verdicts.csv")[1]})[0]
+    new = list(rows[0])
+    new[0], new[header.index("person_id")] = "x-stranger", stranger
+    write(folder / "tenures.csv", header, [*rows, new])
+    registry_, store = load(root, kept)
+    registry_.close()
+    assert store is not None and "store built afresh (a person no record named before is named now" in store.said
+
+    header, rows = read(folder / "tenures.csv")
+    rows[-1][header.index("person_id")] = sorted(named)[0]
+    rows[-1][header.index("position_id")] = "no-such-position"
+    write(folder / "tenures.csv", header, rows)
+    with pytest.raises(ProblemError) as fresh_error:
+        load(root, None)
+    store = KeptStore(kept, "salt", files(root), root)
+    with pytest.raises(ProblemError) as kept_error:
+        load_sources(read_case_meta(folder, root), root, SCHEMA, kept_store=store)
+    assert "store built afresh (a changed record names no positions" in store.said
+    assert kept_error.value.problems == fresh_error.value.problems
+
+    write(folder / "tenures.csv", header, rows[:-1])
+    damaged = next(kept.glob("store-*.duckdb"))
+    damaged.write_bytes(damaged.read_bytes()[:-4096])
+    registry_, store = load(root, kept)
+    registry_.close()
+    assert store is not None and store.said == "store built afresh (a kept file is missing or was changed)"
+
+    header, rows = read(folder / "persons.csv")
+    write(folder / "persons.csv", header, [*rows, ["x-person", *rows[0][1:]]])
+    registry_, store = load(root, kept)
+    registry_.close()
+    assert store is not None and store.said == ("store built afresh (files other than tenures, verdicts, "
+                                                "resignations and memberships changed)")

@@ -81,17 +81,20 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     except (ProblemError, ReviewError) as exc:
         raise click.UsageError(str(exc)) from None
 
+    cache = None if no_cache else CaseCache(cache_folder(out_dir, cache_dir), out_dir, say=say_reuse)
+
     def on_case(result: CaseResult, registry: Registry) -> None:
         if log is not None:
             attach_reviews(result, log, registry)
-        write_case(out_dir, result, registry, rules)
-        stage(result.id, f"report written ({len(result.findings):,} findings)")
+        pages = cache.page_reuse(result.id) if cache is not None else None
+        write_case(out_dir, result, registry, rules, pages)
+        copied = f", {pages.copied:,} person pages as the last run wrote them" if pages and pages.copied else ""
+        stage(result.id, f"report written ({len(result.findings):,} findings{copied})")
 
     try:
         with output_lock(out_dir):
             tidy(out_dir)
             options = RunOptions(as_of, overrides, match_jurisdiction=not chosen_rules, language=lang)
-            cache = None if no_cache else CaseCache(cache_folder(out_dir, cache_dir), out_dir, say=say_reuse)
             results = run_cases(cases, rules, options, on_case, Progress("Checking cases"), stage, cache)
             with speaking(lang):  # the index is over every case: in the run's language, English unless chosen
                 write_index(out_dir, results, rules)

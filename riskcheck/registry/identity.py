@@ -82,21 +82,29 @@ def _apply_merges(conn: duckdb.DuckDBPyConnection, schema: Schema, identity: Ide
     identity.merged_records = {r[0]: dict(zip(names, r)) for r in cursor.fetchall()}
     conn.execute("DELETE FROM persons WHERE id IN (SELECT id FROM person_merge)")
     for rtype in schema.types.values():
-        for f in rtype.fields.values():
-            if f.to != "persons" or f.name in ("same_as", "not_same_as"):
-                continue
-            col = q(f.name)
-            table = q(rtype.name)
-            if f.type == "ref":
-                found = conn.execute(f"SELECT t.id, t.{col} FROM {table} t JOIN person_merge m ON m.id = t.{col}").fetchall()
-                conn.execute(f"UPDATE {table} SET {col} = m.canonical FROM person_merge m WHERE m.id = {table}.{col}")
-            else:
-                found = conn.execute(f"SELECT id, {col} FROM {table} WHERE list_has_any({col}, "
-                                     "(SELECT list(id) FROM person_merge))").fetchall()
-                conn.execute(f"UPDATE {table} SET {col} = list_transform({col}, x -> coalesce("
-                             "(SELECT canonical FROM person_merge WHERE id = x), x))")
-            for rid, original in found:
-                identity.rewritten.setdefault((rtype.name, rid), {})[f.name] = original
+        rewrite_references(conn, schema, rtype.name, rtype.name, identity.rewritten)
+
+
+def rewrite_references(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str, table_name: str,
+                       rewritten: dict[tuple[str, str], dict[str, str | list[str]]]) -> None:
+    """Point a table's references to merged persons (`person_merge`) at the records they were merged into,
+    noting each reference as recorded in `rewritten`. `table_name`: the type's table, or rows of its columns."""
+    rtype = schema.types[type_name]
+    for f in rtype.fields.values():
+        if f.to != "persons" or f.name in ("same_as", "not_same_as"):
+            continue
+        col = q(f.name)
+        table = q(table_name)
+        if f.type == "ref":
+            found = conn.execute(f"SELECT t.id, t.{col} FROM {table} t JOIN person_merge m ON m.id = t.{col}").fetchall()
+            conn.execute(f"UPDATE {table} SET {col} = m.canonical FROM person_merge m WHERE m.id = {table}.{col}")
+        else:
+            found = conn.execute(f"SELECT id, {col} FROM {table} WHERE list_has_any({col}, "
+                                 "(SELECT list(id) FROM person_merge))").fetchall()
+            conn.execute(f"UPDATE {table} SET {col} = list_transform({col}, x -> coalesce("
+                         "(SELECT canonical FROM person_merge WHERE id = x), x))")
+        for rid, original in found:
+            rewritten.setdefault((rtype.name, rid), {})[f.name] = original
 
 
 def family_conflicts(conn: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:

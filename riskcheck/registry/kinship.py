@@ -50,7 +50,7 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
             FROM relations r JOIN kin_inverse i ON i.kind = r.kind
         ) l LEFT JOIN kin_degree g ON g.kind = l.kind
     """)
-    _create_anchors(conn, schema)
+    create_anchors(conn, schema)
     anchors = kept.anchors_digest(conn) if kept is not None else ""
     if kept is not None and kept.read_kinship(conn, anchors):
         _create_blood_kind(conn, schema)
@@ -181,7 +181,7 @@ def _create_blood_kind(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     conn.executemany("INSERT INTO kin_blood_kind VALUES (?, ?, ?)", sorted((u, d, kind) for (u, d), kind in names.items()))
 
 
-def _create_anchors(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
+def create_anchors(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """`kin_anchor`: the people the registry records something of beside their family, and their spouses;
     the derived links are bounded to them."""
     k = schema.kinship

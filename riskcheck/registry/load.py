@@ -14,6 +14,8 @@ from riskcheck.registry.cases import CaseMeta, read_case_meta
 from riskcheck.registry.hierarchy import create_org_within
 from riskcheck.registry.identity import Identity, apply_identities, insert_hints, resolve_identities
 from riskcheck.registry.kept_identity import KeptIdentity, identity_key
+from riskcheck.registry.kept_store import (Keeping, KeptStore, Restored, StoreUnusable, keep_changes, restore,
+                                           row_hashes)
 from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, apply_before_resolution
 from riskcheck.registry.ingest_csv import insert_csv
 from riskcheck.registry.kinship import create_kinship, create_recorded_kinship
@@ -37,6 +39,7 @@ class Registry:
     warnings: list[Problem] = field(default_factory=list)
     identity: Identity = field(default_factory=Identity)
     reviewed: list[LinkDecision] = field(default_factory=list)  # reviewers' decisions on pairs of persons, applied
+    keeping: Keeping | None = None  # the store being kept for the next run, beside the rules (kept_store)
     # Records read by id, kept by riskcheck.engine.evaluate.RecordLookup for every reader of this store (the rules'
     # evidence, then the report and the app): the store does not change once built, so a record is read once.
     # Code that changes the store's records afterwards must empty it (records_read.clear()).
@@ -79,7 +82,13 @@ class Registry:
         names = [d[0] for d in rows.description]
         return {r[0]: dict(zip(names, r)) for r in rows.fetchall()}
 
+    def kept(self) -> str | None:
+        """Wait until the store is kept for the next run (if it is being kept); why it is not, or None."""
+        keeping, self.keeping = self.keeping, None
+        return keeping.finish() if keeping is not None else None
+
     def close(self) -> None:
+        self.kept()
         self.conn.close()
 
 
@@ -104,16 +113,24 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
 
 
 def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None,
-                 links: Sequence[LinkDecision] = (), kept: KeptIdentity | None = None) -> Registry:
+                 links: Sequence[LinkDecision] = (), kept: KeptIdentity | None = None,
+                 kept_store: KeptStore | None = None) -> Registry:
     """`links`: the reviewers' current decisions on pairs of persons of this case (riskcheck.review.links);
-    `kept`: where the case's identity resolution is kept between runs (riskcheck.registry.kept_identity)."""
-    return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links), kept)
+    `kept`: where the case's identity resolution is kept between runs (riskcheck.registry.kept_identity);
+    `kept_store`: where its whole store is (riskcheck.registry.kept_store)."""
+    return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links), kept, kept_store)
 
 
 def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
-          links: list[LinkDecision] | None = None, kept: KeptIdentity | None = None) -> Registry:
+          links: list[LinkDecision] | None = None, kept: KeptIdentity | None = None,
+          kept_store: KeptStore | None = None) -> Registry:
     links = links or []
     stage = stage or (lambda case, text: None)
+    if kept_store is not None and not sources.problems:
+        registry = _load_kept(meta, sources, schema, links, kept_store)
+        if registry is not None:
+            stage(meta.id, kept_store.said)
+            return registry
     conn = store.connect()
     try:
         create_raw_tables(conn, schema)
@@ -141,6 +158,8 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         if problems or errors:
             raise ProblemError(problems + errors + sources.warnings)
         stage(meta.id, "validated")
+        if kept_store is not None:
+            row_hashes(conn, schema)
         create_typed_tables(conn, schema)
         _compact(conn, stage, meta.id)
         warnings += apply_before_resolution(conn, schema, links)
@@ -151,10 +170,64 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         create_kinship(conn)
         create_org_within(conn)
         _compact(conn, stage, meta.id)
+        keeping = None
+        if kept_store is not None:
+            keeping = _keep_store(conn, schema, sources, kept_store,
+                                  Restored(warnings, identity.resolution, identity.merged_records, identity.rewritten))
     except BaseException:
         conn.close()
         raise
-    return Registry(meta, conn, schema, warnings, identity, links)
+    return Registry(meta, conn, schema, warnings, identity, links, keeping)
+
+
+def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list[LinkDecision],
+               kept: KeptStore) -> Registry | None:
+    """The case's store as kept by its last run, with the rows of the changed files applied; None (and
+    `kept.said` says why) when there is none or a change cannot be applied soundly."""
+    try:
+        entry = kept.entry()
+        changed = kept.changed_files(entry, sources)
+    except StoreUnusable as exc:
+        if str(exc) != "none kept":
+            kept.said = f"store built afresh ({exc})"
+        return None
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        kept.said = f"store built afresh (the kept store could not be used: {type(exc).__name__})"
+        return None
+    conn = store.connect()
+    try:
+        restored, found = restore(conn, schema, kept, entry, changed, meta.as_of)
+    except StoreUnusable as exc:
+        conn.close()
+        kept.said = f"store built afresh ({exc})"
+        return None
+    except (OSError, KeyError, TypeError, ValueError, duckdb.Error) as exc:
+        conn.close()
+        kept.said = f"store built afresh (the kept store could not be used: {type(exc).__name__})"
+        return None
+    except BaseException:
+        conn.close()
+        raise
+    words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added or changed, {c.removed:,} gone, "
+                      f"{c.moved:,} on another line" for c in found)
+    kept.said = f"store kept from the last run, only changed rows applied ({words or 'nothing changed'})"
+    keeping = None
+    try:
+        keeping = keep_changes(conn, kept, entry, sources, changed, restored)
+    except (OSError, StoreUnusable, TypeError, ValueError, duckdb.Error) as exc:
+        kept.said += f"; not kept for the next run ({type(exc).__name__})"
+    identity = Identity(restored.resolution, restored.merged_records, restored.rewritten, conn=conn)
+    return Registry(meta, conn, schema, list(restored.warnings), identity, links, keeping)
+
+
+def _keep_store(conn: duckdb.DuckDBPyConnection, schema: Schema, sources: CaseSources, kept: KeptStore,
+                restored: Restored) -> Keeping | None:
+    """Start keeping the loaded store for the next run; never needed, so a failure only says so."""
+    try:
+        return kept.write(conn, schema, sources, restored)
+    except (OSError, StoreUnusable, TypeError, ValueError, duckdb.Error) as exc:
+        kept.said = f"store not kept for the next run ({type(exc).__name__}: {exc})"
+        return None
 
 
 def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say):

@@ -24,19 +24,25 @@ def _typed_column(f: Field) -> str:
     return col
 
 
+def typed_select(schema: Schema, type_name: str) -> str:
+    """The columns of a record type's typed table, as SQL over its raw view (or rows of the same columns)."""
+    rtype = schema.types[type_name]
+    cols = ", ".join(_typed_column(f) for f in rtype.fields.values())
+    extra = ""
+    if rtype.name == "relations":
+        ranks = " ".join(f"WHEN {lit(s)} THEN {schema.status_rank(s)}" for s in schema.relation_statuses)
+        extra = f", CASE coalesce(status, 'reported') {ranks} END AS status_rank"
+    return f"{cols}{extra}, _file, _line"
+
+
 def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """Build the typed layer; call only after validation found no errors."""
     for rtype in schema.types.values():
-        cols = ", ".join(_typed_column(f) for f in rtype.fields.values())
-        extra = ""
-        if rtype.name == "relations":
-            ranks = " ".join(f"WHEN {lit(s)} THEN {schema.status_rank(s)}" for s in schema.relation_statuses)
-            extra = f", CASE coalesce(status, 'reported') {ranks} END AS status_rank"
         # Sorted by id, so lookups by id skip row groups; relations are looked up too rarely to pay for
         # sorting millions of rows. Rows already in id order (as most registries export them) are kept as
         # they are: the same table, without sorting a million persons.
         order = "" if rtype.name == "relations" or _in_id_order(conn, rtype.name) else " ORDER BY id"
-        conn.execute(f"CREATE TABLE {q(rtype.name)} AS SELECT {cols}{extra}, _file, _line "
+        conn.execute(f"CREATE TABLE {q(rtype.name)} AS SELECT {typed_select(schema, rtype.name)} "
                      f"FROM {q('raw_' + rtype.name)}{order}")
         # The text copy has served validation; a national registry's is a gigabyte DuckDB would otherwise
         # keep evicting to disk and reading back.

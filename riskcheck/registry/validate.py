@@ -120,6 +120,39 @@ def _check_duplicates(conn: duckdb.DuckDBPyConnection, report, errors: list[Prob
         report(errors, dup_sql, "id", lambda v: f"the id is used already (by the {v})")
 
 
+# Events that cannot lie after the date a case is judged at: (record type, field, what nobody is in the future).
+NOT_IN_THE_FUTURE = (("persons", "birth_date", "born"), ("verdicts", "verdict_date", "sentenced"),
+                     ("verdicts", "in_force_date", "in force"))
+
+
+def added_rows_problem(conn: duckdb.DuckDBPyConnection, rtype: RecordType, as_of: date | None,
+                       targets: dict[str, str]) -> str | None:
+    """What would make validation speak of the rows in raw_<type> (rows added to a store kept from the last
+    run: riskcheck.registry.kept_store), in words, or None. The checks of validate_raw that look at a row
+    alone or at the records it names (`targets`: record type -> SQL of the ids a full load finds of it);
+    the caller checks the ids. Any problem means a full load, which reports it where it lies."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    _check_fields(conn, rtype, {}, errors, warnings)
+    if errors or warnings:
+        return "a changed record has a problem or warning, which a full load reports where it lies"
+    table = q("raw_" + rtype.name)
+    for f in rtype.fields.values():
+        if f.type not in ("ref", "reflist"):
+            continue
+        col = q(f.name)
+        refs = f"SELECT unnest({col}) AS ref FROM {table}" if f.type == "reflist" else f"SELECT {col} AS ref FROM {table}"
+        broken = conn.execute(f"SELECT count(*) FROM ({refs}) r ANTI JOIN ({targets[f.to or '']}) a ON a.id = r.ref "
+                              "WHERE r.ref IS NOT NULL").fetchall()[0][0]
+        if broken:
+            return f"a changed record names no {f.to}, which a full load reports"
+    for type_name, field, _ in NOT_IN_THE_FUTURE:
+        if type_name == rtype.name and as_of is not None and conn.execute(
+                f"SELECT count(*) FROM {table} WHERE pd_lo({q(field)}) > DATE '{as_of.isoformat()}'").fetchall()[0][0]:
+            return "a changed record is dated after the case's as_of date, which a full load warns of"
+    return None
+
+
 def _check_plausible(conn: duckdb.DuckDBPyConnection, report, errors: list[Problem], warnings: list[Problem],
                      filled: set[str], as_of: date | None) -> None:
     """What a careful editor would catch: a person recorded as their own relative (an error), and events dated
@@ -129,8 +162,7 @@ def _check_plausible(conn: duckdb.DuckDBPyConnection, report, errors: list[Probl
         report(errors, "SELECT _file, _line, _csv, id, relative_id FROM raw_relations WHERE person_id = relative_id",
                "relative_id", lambda v: f"{v!r} is the person themself: a person cannot be their own relative")
     if as_of is not None:
-        for type_name, field, words in (("persons", "birth_date", "born"), ("verdicts", "verdict_date", "sentenced"),
-                                        ("verdicts", "in_force_date", "in force")):
+        for type_name, field, words in NOT_IN_THE_FUTURE:
             if type_name not in filled:
                 continue
             col = q(field)

@@ -28,11 +28,12 @@ from riskcheck.i18n import HTML_LANG, N_, NATIVE_NAMES, _, current, format_numbe
 from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, severity_rank
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
+from riskcheck.reuse import PageReuse
 from riskcheck.report.drawing import Drawing, drawing_of, people_of
 from riskcheck.report.identity import identity_context, identity_document
 from riskcheck.report.json_text import indented_json
 from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words
-from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_text
+from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_bytes, write_text
 from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.state import ReviewState, desk_counts, review_counts
@@ -238,15 +239,18 @@ def _person_namer(lookup: RecordLookup) -> Callable[[str], str]:
     return lambda pid: (lookup("persons", pid) or {}).get("name") or pid
 
 
-def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule]) -> None:
-    """Write findings.json and report.html for one checked case (and person pages for a large one)."""
+def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule],
+               pages: PageReuse | None = None) -> None:
+    """Write findings.json and report.html for one checked case (and person pages for a large one).
+
+    `pages`: the person pages the last run wrote, copied where what they are made of is unchanged."""
     rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
     with case_folder(out_dir, result.id) as folder:
         doc = findings_document(result, rules, registry)
         write_text(folder / "findings.json", indented_json(doc) + "\n")
         facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
         if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
-            _write_large_case(folder, result, registry, rules, facts)
+            _write_large_case(folder, result, registry, rules, facts, pages)
         else:
             write_text(folder / "report.html", render_case_html(result, registry, rules, facts))
 
@@ -283,7 +287,7 @@ def drawings_of(findings: list[Finding], facts: dict[str, dict], lookup: RecordL
 
 
 def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule],
-                      facts: dict[str, dict]) -> None:
+                      facts: dict[str, dict], earlier: PageReuse | None = None) -> None:
     """An index page (grouped, counted, filterable without scripts) and one page per person concerned."""
     lookup = RecordLookup(registry)
     by_person: dict[str, list] = {}
@@ -307,7 +311,15 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     case = _case_info(result)
     page = _ENV.get_template("person.html")
     applied = RulesApplied()
+    reviews = repr(_review_context(result))
     for pid, findings in sorted(by_person.items()):
+        name = pages[pid].split("/")[1]
+        if earlier is not None:  # made of: the case, the person, their findings and facts, the decisions
+            same = earlier.earlier(name, earlier.key([current(), case, pid, person_name(pid), reviews,
+                                                      [(repr(f), facts.get(f.id)) for f in findings]]))
+            if same is not None:
+                write_bytes(safe_path(folder, "persons", name), same)
+                continue
         rules_context = _rules_context(rules, findings, every_rule=False)
         html = page.render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
