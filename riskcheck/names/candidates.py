@@ -209,13 +209,28 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             GROUP BY ALL)
         SELECT c.id, sum(f.n) AS n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) GROUP BY c.id
     """)
+    # The children with few fitting persons are paired with them through the parents' birth years: first
+    # which (surname, father's name, years) groups of parents fit each child's group, then the parents of
+    # those groups by equality. Pairing the children with every namesake of a father and filtering by age
+    # compared each with dozens of the wrong generation (32 million comparisons at a million persons); the
+    # two steps are separate statements, as in one DuckDB's join order chose that pairing again.
     conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_few AS
+        WITH few AS (SELECT c.* FROM nk_children c SEMI JOIN (SELECT id FROM nk_load WHERE n <= {int(max_parents) * 3}) l
+                     ON l.id = c.id),
+        groups AS (
+            SELECT g.s, g.fk, g.ylo, g.yhi, p.ylo AS pylo, p.yhi AS pyhi
+            FROM (SELECT DISTINCT s, fk, ylo, yhi FROM few) g
+            JOIN (SELECT DISTINCT s, fk, ylo, yhi FROM nk_parents) p ON p.s = g.s AND p.fk = g.fk
+             AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)})
+        SELECT c.id, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi FROM few c JOIN groups g USING (s, fk, ylo, yhi)
+    """)
+    conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_fits AS
         SELECT c.id AS child, p.id AS parent, min(c.written) AS written, min(c.ylo - p.yhi) AS gap_lo,
                max(c.yhi - p.ylo) AS gap_hi, any_value(p.gender) AS gender
-        FROM nk_children c JOIN nk_load l ON l.id = c.id AND l.n <= {int(max_parents) * 3}
-        JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.id <> c.id
-        WHERE c.ylo - p.yhi >= {int(lo)} AND c.yhi - p.ylo <= {int(hi)}
+        FROM nk_few c JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.ylo = c.pylo AND p.yhi = c.pyhi
+        WHERE p.id <> c.id
         GROUP BY 1, 2
     """)
     conn.execute(f"""
