@@ -11,9 +11,11 @@ The tables read: `persons` with the typed columns (birth_date__lo, birth_date__h
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import duckdb
 
-from riskcheck.names.parse import field_parts, given_key, parse_name
+from riskcheck.names.parse import field_parts, given_key, key_parts
 
 # A record's `name` is parsed as well as its structured fields only when it says more than they do.
 NEEDS_PARSE = """name IS NOT NULL AND (
@@ -27,17 +29,22 @@ def _parts_keys(parts, rows: list, src: str, value: str) -> None:
     """Rows of (src, value, kind, key, written): s surname, g given, gf father-of (the given name as a
     patronymic would carry it), f father (from a patronymic), p father for hints (keys of 3+ letters)."""
     for part in parts:
-        if len(part.key) < 2:
-            continue
-        if part.role == "surname":
-            rows.append((src, value, "s", part.key, None))
-        elif part.role == "given":
-            rows.append((src, value, "g", part.key, None))
-            rows.append((src, value, "gf", given_key(part.key), None))
-        elif part.role == "patronymic":
-            rows.append((src, value, "f", given_key(part.key), None))
-            if len(part.key) >= 3:
-                rows.append((src, value, "p", given_key(part.key), part.written))
+        rows.extend((src, value, *keys) for keys in _part_keys(part))
+
+
+@lru_cache(maxsize=100_000)
+def _part_keys(part) -> tuple[tuple[str, str, str | None], ...]:
+    """(kind, key, written) of one name part, once per distinct part (see _parts_keys)."""
+    if len(part.key) < 2:
+        return ()
+    if part.role == "surname":
+        return (("s", part.key, None),)
+    if part.role == "given":
+        return (("g", part.key, None), ("gf", given_key(part.key), None))
+    if part.role == "patronymic":
+        return (("f", given_key(part.key), None),) + (
+            (("p", given_key(part.key), part.written),) if len(part.key) >= 3 else ())
+    return ()
 
 
 def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
@@ -51,8 +58,7 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
                                 UNION ALL SELECT unnest(aliases) FROM persons WHERE aliases IS NOT NULL)
         WHERE t IS NOT NULL""").fetchall()
     for (text,) in texts:
-        parsed = parse_name(text)
-        _parts_keys(parsed.core + parsed.patronymics, rows, "text", text)
+        _parts_keys(key_parts(text), rows, "text", text)
     conn.execute("CREATE OR REPLACE TEMP TABLE nk_keys (src VARCHAR, value VARCHAR, kind VARCHAR, key VARCHAR, "
                  "written VARCHAR)")
     bulk_insert(conn, "nk_keys", rows)
@@ -60,7 +66,15 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
     # given name g and gf, a patronymic f and p) from one value each, so only the written names and aliases
     # can repeat a key: those alone are made distinct, and what the fields already gave is taken out of them,
     # instead of a DISTINCT over every key of every record.
+    # The records whose written name or aliases say more than their fields: their keys are made distinct.
     conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_texts AS
+        SELECT DISTINCT t.id, k.kind, k.key, k.written
+        FROM (SELECT id, name AS t FROM persons WHERE {NEEDS_PARSE}
+              UNION ALL SELECT id, unnest(aliases) FROM persons WHERE aliases IS NOT NULL) t
+        JOIN (SELECT DISTINCT * FROM nk_keys WHERE src = 'text') k ON k.value = t.t
+    """)
+    conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_rkeys AS
         WITH k AS (SELECT DISTINCT * FROM nk_keys),
         fields AS (
@@ -69,24 +83,25 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
             UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
             JOIN k ON k.src = 'given_name' AND k.value = p.given_name
             UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN k ON k.src = 'patronymic' AND k.value = p.patronymic),
-        texts AS (
-            SELECT DISTINCT t.id, k.kind, k.key, k.written
-            FROM (SELECT id, name AS t FROM persons WHERE {NEEDS_PARSE}
-                  UNION ALL SELECT id, unnest(aliases) FROM persons WHERE aliases IS NOT NULL) t
-            JOIN k ON k.src = 'text' AND k.value = t.t)
+            JOIN k ON k.src = 'patronymic' AND k.value = p.patronymic)
         SELECT * FROM fields
-        UNION ALL (SELECT * FROM texts EXCEPT SELECT * FROM fields WHERE id IN (SELECT id FROM texts))
+        UNION ALL (SELECT * FROM nk_texts EXCEPT SELECT * FROM fields WHERE id IN (SELECT id FROM nk_texts))
     """)
+    # A record's fathers' names (from its patronymics) are those of its patronymic field, found once per
+    # distinct field value; only a record with a written name or alias that says more is grouped by id.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_person AS
+        WITH field_fathers AS (
+            SELECT value, list(DISTINCT key) AS fathers FROM nk_keys WHERE src = 'patronymic' AND kind = 'f'
+            GROUP BY value),
+        text_fathers AS (
+            SELECT id, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers FROM nk_rkeys
+            WHERE id IN (SELECT id FROM nk_texts) GROUP BY id)
         SELECT p.id, p.birth_date__lo AS lo, p.birth_date__hi AS hi,
                CASE WHEN p.birth_date__lo = p.birth_date__hi THEN p.birth_date__lo END AS day,
                CASE WHEN year(p.birth_date__lo) = year(p.birth_date__hi) THEN year(p.birth_date__lo) END AS year,
-               p.gender, coalesce(f.fathers, []) AS fathers
-        FROM persons p
-        LEFT JOIN (SELECT id, list(DISTINCT key) AS fathers FROM nk_rkeys WHERE kind = 'f' GROUP BY id) f
-          ON f.id = p.id
+               p.gender, coalesce(CASE WHEN t.id IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers
+        FROM persons p LEFT JOIN field_fathers f ON f.value = p.patronymic LEFT JOIN text_fathers t ON t.id = p.id
     """)
     return len({(r[0], r[1]) for r in rows})
 
