@@ -162,18 +162,27 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
               FROM nk_rkeys s JOIN nk_rkeys g ON g.id = s.id AND g.kind = 'g'
               JOIN nk_person p ON p.id = s.id WHERE s.kind = 's') b
     """)
+    # A record not known to the day is paired with its block's records of its year, then with those of
+    # unknown year (or, unknown itself, with all): three joins on equal keys. One join on (surname, given
+    # name) with the years as a condition compared each record with its whole name block, tens of thousands
+    # at ten million persons, though blocks beyond max_block are skipped.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_possible AS
-        WITH inexact AS (SELECT * FROM nk_name_blocks WHERE day IS NULL),
+        WITH inexact AS (
+            SELECT *, CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END AS pool FROM nk_name_blocks
+            WHERE day IS NULL AND CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END <= {int(max_block)}),
         pairs AS (
-            -- a record known to the year meets that year and the unknown; an unknown one meets every year
-            SELECT i.id AS a, o.id AS b, i.s, i.g, CASE WHEN i.year IS NULL THEN i.n_all ELSE i.n_year + i.n_unknown END AS pool
-            FROM inexact i JOIN nk_name_blocks o
-              ON o.s = i.s AND o.g = i.g AND o.id <> i.id
-             AND (i.year IS NULL OR o.year IS NULL OR o.year = i.year))
+            SELECT i.id AS a, o.id AS b, i.pool FROM inexact i JOIN nk_name_blocks o
+              ON o.s = i.s AND o.g = i.g AND o.year = i.year AND o.id <> i.id
+            UNION ALL
+            SELECT i.id, o.id, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.id <> i.id
+            WHERE i.year IS NOT NULL AND o.year IS NULL
+            UNION ALL
+            SELECT i.id, o.id, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.id <> i.id
+            WHERE i.year IS NULL)
         SELECT least(a, b) AS a, greatest(a, b) AS b, min(pool) AS pool FROM pairs
         JOIN nk_person pa ON pa.id = pairs.a JOIN nk_person pb ON pb.id = pairs.b
-        WHERE pool <= {int(max_block)} AND {_REFUSE}
+        WHERE {_REFUSE}
           AND NOT coalesce(pa.hi < pb.lo OR pb.hi < pa.lo, FALSE)
         GROUP BY 1, 2
     """)
