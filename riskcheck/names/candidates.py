@@ -11,9 +11,11 @@ The tables read: `persons` with the typed columns (birth_date__lo, birth_date__h
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import duckdb
 
-from riskcheck.names.parse import field_parts, given_key, parse_name
+from riskcheck.names.parse import field_parts, given_key, key_parts
 
 # A record's `name` is parsed as well as its structured fields only when it says more than they do.
 NEEDS_PARSE = """name IS NOT NULL AND (
@@ -27,17 +29,22 @@ def _parts_keys(parts, rows: list, src: str, value: str) -> None:
     """Rows of (src, value, kind, key, written): s surname, g given, gf father-of (the given name as a
     patronymic would carry it), f father (from a patronymic), p father for hints (keys of 3+ letters)."""
     for part in parts:
-        if len(part.key) < 2:
-            continue
-        if part.role == "surname":
-            rows.append((src, value, "s", part.key, None))
-        elif part.role == "given":
-            rows.append((src, value, "g", part.key, None))
-            rows.append((src, value, "gf", given_key(part.key), None))
-        elif part.role == "patronymic":
-            rows.append((src, value, "f", given_key(part.key), None))
-            if len(part.key) >= 3:
-                rows.append((src, value, "p", given_key(part.key), part.written))
+        rows.extend((src, value, *keys) for keys in _part_keys(part))
+
+
+@lru_cache(maxsize=100_000)
+def _part_keys(part) -> tuple[tuple[str, str, str | None], ...]:
+    """(kind, key, written) of one name part, once per distinct part (see _parts_keys)."""
+    if len(part.key) < 2:
+        return ()
+    if part.role == "surname":
+        return (("s", part.key, None),)
+    if part.role == "given":
+        return (("g", part.key, None), ("gf", given_key(part.key), None))
+    if part.role == "patronymic":
+        return (("f", given_key(part.key), None),) + (
+            (("p", given_key(part.key), part.written),) if len(part.key) >= 3 else ())
+    return ()
 
 
 def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
@@ -51,8 +58,7 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
                                 UNION ALL SELECT unnest(aliases) FROM persons WHERE aliases IS NOT NULL)
         WHERE t IS NOT NULL""").fetchall()
     for (text,) in texts:
-        parsed = parse_name(text)
-        _parts_keys(parsed.core + parsed.patronymics, rows, "text", text)
+        _parts_keys(key_parts(text), rows, "text", text)
     conn.execute("CREATE OR REPLACE TEMP TABLE nk_keys (src VARCHAR, value VARCHAR, kind VARCHAR, key VARCHAR, "
                  "written VARCHAR)")
     bulk_insert(conn, "nk_keys", rows)
@@ -60,7 +66,15 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
     # given name g and gf, a patronymic f and p) from one value each, so only the written names and aliases
     # can repeat a key: those alone are made distinct, and what the fields already gave is taken out of them,
     # instead of a DISTINCT over every key of every record.
+    # The records whose written name or aliases say more than their fields: their keys are made distinct.
     conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_texts AS
+        SELECT DISTINCT t.id, k.kind, k.key, k.written
+        FROM (SELECT id, name AS t FROM persons WHERE {NEEDS_PARSE}
+              UNION ALL SELECT id, unnest(aliases) FROM persons WHERE aliases IS NOT NULL) t
+        JOIN (SELECT DISTINCT * FROM nk_keys WHERE src = 'text') k ON k.value = t.t
+    """)
+    conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_rkeys AS
         WITH k AS (SELECT DISTINCT * FROM nk_keys),
         fields AS (
@@ -69,24 +83,25 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
             UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
             JOIN k ON k.src = 'given_name' AND k.value = p.given_name
             UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN k ON k.src = 'patronymic' AND k.value = p.patronymic),
-        texts AS (
-            SELECT DISTINCT t.id, k.kind, k.key, k.written
-            FROM (SELECT id, name AS t FROM persons WHERE {NEEDS_PARSE}
-                  UNION ALL SELECT id, unnest(aliases) FROM persons WHERE aliases IS NOT NULL) t
-            JOIN k ON k.src = 'text' AND k.value = t.t)
+            JOIN k ON k.src = 'patronymic' AND k.value = p.patronymic)
         SELECT * FROM fields
-        UNION ALL (SELECT * FROM texts EXCEPT SELECT * FROM fields WHERE id IN (SELECT id FROM texts))
+        UNION ALL (SELECT * FROM nk_texts EXCEPT SELECT * FROM fields WHERE id IN (SELECT id FROM nk_texts))
     """)
+    # A record's fathers' names (from its patronymics) are those of its patronymic field, found once per
+    # distinct field value; only a record with a written name or alias that says more is grouped by id.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_person AS
+        WITH field_fathers AS (
+            SELECT value, list(DISTINCT key) AS fathers FROM nk_keys WHERE src = 'patronymic' AND kind = 'f'
+            GROUP BY value),
+        text_fathers AS (
+            SELECT id, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers FROM nk_rkeys
+            WHERE id IN (SELECT id FROM nk_texts) GROUP BY id)
         SELECT p.id, p.birth_date__lo AS lo, p.birth_date__hi AS hi,
                CASE WHEN p.birth_date__lo = p.birth_date__hi THEN p.birth_date__lo END AS day,
                CASE WHEN year(p.birth_date__lo) = year(p.birth_date__hi) THEN year(p.birth_date__lo) END AS year,
-               p.gender, coalesce(f.fathers, []) AS fathers
-        FROM persons p
-        LEFT JOIN (SELECT id, list(DISTINCT key) AS fathers FROM nk_rkeys WHERE kind = 'f' GROUP BY id) f
-          ON f.id = p.id
+               p.gender, coalesce(CASE WHEN t.id IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers
+        FROM persons p LEFT JOIN field_fathers f ON f.value = p.patronymic LEFT JOIN text_fathers t ON t.id = p.id
     """)
     return len({(r[0], r[1]) for r in rows})
 
@@ -147,18 +162,27 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
               FROM nk_rkeys s JOIN nk_rkeys g ON g.id = s.id AND g.kind = 'g'
               JOIN nk_person p ON p.id = s.id WHERE s.kind = 's') b
     """)
+    # A record not known to the day is paired with its block's records of its year, then with those of
+    # unknown year (or, unknown itself, with all): three joins on equal keys. One join on (surname, given
+    # name) with the years as a condition compared each record with its whole name block, tens of thousands
+    # at ten million persons, though blocks beyond max_block are skipped.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_possible AS
-        WITH inexact AS (SELECT * FROM nk_name_blocks WHERE day IS NULL),
+        WITH inexact AS (
+            SELECT *, CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END AS pool FROM nk_name_blocks
+            WHERE day IS NULL AND CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END <= {int(max_block)}),
         pairs AS (
-            -- a record known to the year meets that year and the unknown; an unknown one meets every year
-            SELECT i.id AS a, o.id AS b, i.s, i.g, CASE WHEN i.year IS NULL THEN i.n_all ELSE i.n_year + i.n_unknown END AS pool
-            FROM inexact i JOIN nk_name_blocks o
-              ON o.s = i.s AND o.g = i.g AND o.id <> i.id
-             AND (i.year IS NULL OR o.year IS NULL OR o.year = i.year))
+            SELECT i.id AS a, o.id AS b, i.pool FROM inexact i JOIN nk_name_blocks o
+              ON o.s = i.s AND o.g = i.g AND o.year = i.year AND o.id <> i.id
+            UNION ALL
+            SELECT i.id, o.id, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.id <> i.id
+            WHERE i.year IS NOT NULL AND o.year IS NULL
+            UNION ALL
+            SELECT i.id, o.id, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.id <> i.id
+            WHERE i.year IS NULL)
         SELECT least(a, b) AS a, greatest(a, b) AS b, min(pool) AS pool FROM pairs
         JOIN nk_person pa ON pa.id = pairs.a JOIN nk_person pb ON pb.id = pairs.b
-        WHERE pool <= {int(max_block)} AND {_REFUSE}
+        WHERE {_REFUSE}
           AND NOT coalesce(pa.hi < pb.lo OR pb.hi < pa.lo, FALSE)
         GROUP BY 1, 2
     """)
@@ -209,13 +233,28 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             GROUP BY ALL)
         SELECT c.id, sum(f.n) AS n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) GROUP BY c.id
     """)
+    # The children with few fitting persons are paired with them through the parents' birth years: first
+    # which (surname, father's name, years) groups of parents fit each child's group, then the parents of
+    # those groups by equality. Pairing the children with every namesake of a father and filtering by age
+    # compared each with dozens of the wrong generation (32 million comparisons at a million persons); the
+    # two steps are separate statements, as in one DuckDB's join order chose that pairing again.
     conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_few AS
+        WITH few AS (SELECT c.* FROM nk_children c SEMI JOIN (SELECT id FROM nk_load WHERE n <= {int(max_parents) * 3}) l
+                     ON l.id = c.id),
+        groups AS (
+            SELECT g.s, g.fk, g.ylo, g.yhi, p.ylo AS pylo, p.yhi AS pyhi
+            FROM (SELECT DISTINCT s, fk, ylo, yhi FROM few) g
+            JOIN (SELECT DISTINCT s, fk, ylo, yhi FROM nk_parents) p ON p.s = g.s AND p.fk = g.fk
+             AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)})
+        SELECT c.id, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi FROM few c JOIN groups g USING (s, fk, ylo, yhi)
+    """)
+    conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_fits AS
         SELECT c.id AS child, p.id AS parent, min(c.written) AS written, min(c.ylo - p.yhi) AS gap_lo,
                max(c.yhi - p.ylo) AS gap_hi, any_value(p.gender) AS gender
-        FROM nk_children c JOIN nk_load l ON l.id = c.id AND l.n <= {int(max_parents) * 3}
-        JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.id <> c.id
-        WHERE c.ylo - p.yhi >= {int(lo)} AND c.yhi - p.ylo <= {int(hi)}
+        FROM nk_few c JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.ylo = c.pylo AND p.yhi = c.pyhi
+        WHERE p.id <> c.id
         GROUP BY 1, 2
     """)
     conn.execute(f"""

@@ -168,6 +168,7 @@ def field_parts(role: str, text: str) -> tuple[NamePart, ...]:
     return tuple(_patronymic_part(w) for w in _field_words(text))
 
 
+@lru_cache(maxsize=100_000)
 def _patronymic_part(word: str, gender: str | None = None) -> NamePart:
     """A patronymic keyed by the father's name ("Kemel uly" as written apart too); a father's name with
     no patronymic ending (Arabic nasab: bin Salman) is its own key."""
@@ -175,82 +176,137 @@ def _patronymic_part(word: str, gender: str | None = None) -> NamePart:
     return _part("patronymic", word, pk[0] if pk else fold(word.split()[0])[0], gender or (pk[1] if pk else None))
 
 
+# A name's parse depends on its words only through what the parser asks of each (its Latin form's length,
+# capitals, endings, whether it is a particle or noise...), on the comma and on the case of the whole
+# text. Registries write hundreds of thousands of distinct full names from a few hundred distinct words,
+# in a handful of shapes: the roles are found once per shape (_plan) and each name is then put together
+# from its own words (_build), so a million names cost what their shapes and words cost.
+_VOWELS = frozenset("aeiouy")
+
+
+@lru_cache(maxsize=200_000)
+def _piece_shape(piece: str) -> tuple:
+    low = latin(piece)
+    form = surname_form(piece)
+    return (min(len(low), 4), piece.isupper(), bool(set(low) & _VOWELS), piece.endswith("."),
+            patronymic_key(piece) is not None, low.endswith(("ch", "na")), form and form[2])
+
+
+@lru_cache(maxsize=200_000)
+def _pieces(word: str) -> tuple[str, ...]:
+    """A hyphen joins two names (Kassym-Jomart, Alisher-Usmanov) or a particle (al-Assad)."""
+    pieces = [p for p in word.split("-") if latin(p) and latin(p) not in NOISE] if len(word) > 2 else [word]
+    return tuple(pieces or [word])
+
+
+@lru_cache(maxsize=200_000)
+def _word_shape(word: str) -> tuple:
+    """Everything _plan reads of one word: the word itself (in Latin) only when it is a particle, noise or
+    nothing, else what it looks like."""
+    low = latin(word)
+    special = None if not low else low if low in NASAB or low in PATRONYMIC_PARTICLES or low in NOISE else ""
+    return (special, len(low) > 1, word == word.upper(), word.endswith("."),
+            tuple(map(_piece_shape, _pieces(word))))
+
+
+def key_parts(text: str) -> list[NamePart]:
+    """The parts of a written name, its patronymics last: what blocking and hints key on (parse_name's
+    ParsedName.core + .patronymics, without building a ParsedName for each of a registry's names)."""
+    parts = _parse_words(text)
+    return [p for p in parts if p.role != "patronymic"] + [p for p in parts if p.role == "patronymic"]
+
+
 def _parse_words(text: str) -> list[NamePart]:
     head, comma, _ = text.partition(",")
     comma_words = len(words(head)) if comma else 0
     mixed_case = text != text.upper() and text != text.lower()
-    # (word, latin form, forced role, gender)
-    items: list[list] = []
-    nasab = False
-    for i, w in enumerate(words(text)):
-        low = latin(w)
-        if not low:
-            continue
-        if low in NASAB:
-            nasab = True
-            continue
-        if low in PATRONYMIC_PARTICLES and items and items[-1][2] is None:
-            items[-1][0] = items[-1][0] + " " + w
-            items[-1][2], items[-1][3] = "patronymic", PATRONYMIC_PARTICLES[low]
-            continue
-        if low in NOISE:
-            continue
-        role = None
-        if nasab:
-            role, nasab = "patronymic", False
-        elif i < comma_words or (mixed_case and len(low) > 1 and w == w.upper() and not w.endswith(".")):
-            role = "surname"
-        # A hyphen joins two names (Kassym-Jomart, Alisher-Usmanov) or a particle (al-Assad).
-        pieces = [p for p in w.split("-") if latin(p) and latin(p) not in NOISE] if len(w) > 2 else [w]
-        for piece in pieces or [w]:
-            items.append([piece, latin(piece), role, None])
+    ws = words(text)
+    return _build(ws, _plan(tuple(map(_word_shape, ws)), comma_words, mixed_case))
 
-    # Initials: one letter, a short word ending in a dot, or capitals with no vowel (JC = J. C.).
-    expanded = []
-    for it in items:
-        if it[2] is None and 1 < len(it[1]) <= 3 and it[0].isupper() and not set(it[1]) & set("aeiouy"):
-            expanded += [[c, c, "initial", None] for c in it[1]]
-            continue
-        if it[2] is None and (len(it[1]) == 1 or (it[0].endswith(".") and len(it[1]) <= 2)):
-            it[2] = "initial"
-        expanded.append(it)
-    items = expanded
-    # A patronymic by its ending, in a name of three words or more (a two-word "Roman Abramovich" is a
-    # given name and a surname). The last candidate wins: official lists end with the patronymic.
-    full = [it for it in items if it[2] is None]
-    if len(full) + sum(1 for it in items if it[2] == "surname") >= 3 \
-            and not any(it[2] == "patronymic" for it in items):
-        candidates = [it for it in full[1:] if patronymic_key(it[0])]
-        if candidates:
-            strong = [it for it in candidates if latin(it[0]).endswith(("ch", "na"))]
-            chosen = (strong or candidates)[-1]
-            chosen[2] = "patronymic"
-    # A surname: a strong ending decides, then a weak one, then the position.
-    if not any(it[2] == "surname" for it in items):
-        rest = [it for it in items if it[2] is None]
-        strong = [it for it in rest if (f := surname_form(it[0])) and f[2]]
-        weak = [it for it in rest if surname_form(it[0])]
-        if strong:
-            strong[0][2] = "surname"
-        elif len(weak) == 1 and len(rest) > 1:
-            weak[0][2] = "surname"
-        elif len(rest) >= 2:
-            roles = [it[2] for it in items]
-            # Surname Given Patronymic when the patronymic comes last; otherwise Given ... Surname.
-            if roles and roles[-1] == "patronymic" and len(rest) == 2:
-                rest[0][2] = "surname"
-            else:
-                rest[-1][2] = "surname"
 
+def _build(ws: list[str], plan: tuple) -> list[NamePart]:
+    """The parts of a name whose words are `ws`, from its shape's plan."""
     parts: list[NamePart] = []
-    for word, low, role, gender in items:
-        role = role or "given"
+    for role, i, k, c, joined, gender in plan:
+        word = _pieces(ws[i])[k] if k is not None else ws[i]
+        if joined:
+            word = " ".join([word, *(ws[j] for j in joined)])
         if role == "patronymic":
             parts.append(_patronymic_part(word, gender))
         elif role == "surname":
             parts.append(_surname_part(word))
         elif role == "initial":
+            if c is not None:
+                word = latin(word)[c]
             parts.append(_part(role, word, fold(word)[0][:1]))
         else:
             parts.append(_part("given", word))
     return parts
+
+
+@lru_cache(maxsize=100_000)
+def _plan(shapes: tuple, comma_words: int, mixed_case: bool) -> tuple:
+    """Which word (and hyphenated piece, and letter of an initial) becomes which part, for names of these
+    word shapes: (role, word index, piece index, letter index, words joined to it, gender)."""
+    # [shape of the piece, role, gender, word index, piece index, letter index, words joined]
+    items: list[list] = []
+    nasab = False
+    for i, shape in enumerate(shapes):
+        special, longer, upper, dotted, pieces = shape
+        if special is None:
+            continue  # no letter at all
+        if special in NASAB:
+            nasab = True
+            continue
+        if special in PATRONYMIC_PARTICLES and items and items[-1][1] is None:
+            items[-1][6] = items[-1][6] + (i,)
+            items[-1][1], items[-1][2] = "patronymic", PATRONYMIC_PARTICLES[special]
+            continue
+        if special in NOISE:
+            continue
+        role = None
+        if nasab:
+            role, nasab = "patronymic", False
+        elif i < comma_words or (mixed_case and longer and upper and not dotted):
+            role = "surname"
+        for k, piece in enumerate(pieces):
+            items.append([piece, role, None, i, k, None, ()])
+
+    # Initials: one letter, a short word ending in a dot, or capitals with no vowel (JC = J. C.).
+    expanded = []
+    for it in items:
+        size, upper, vowel, dotted = it[0][:4]
+        if it[1] is None and 1 < size <= 3 and upper and not vowel:
+            expanded += [[it[0], "initial", None, it[3], it[4], c, ()] for c in range(size)]
+            continue
+        if it[1] is None and (size == 1 or (dotted and size <= 2)):
+            it[1] = "initial"
+        expanded.append(it)
+    items = expanded
+    # A patronymic by its ending, in a name of three words or more (a two-word "Roman Abramovich" is a
+    # given name and a surname). The last candidate wins: official lists end with the patronymic.
+    full = [it for it in items if it[1] is None]
+    if len(full) + sum(1 for it in items if it[1] == "surname") >= 3 \
+            and not any(it[1] == "patronymic" for it in items):
+        candidates = [it for it in full[1:] if it[0][4]]
+        if candidates:
+            strong = [it for it in candidates if it[0][5]]
+            chosen = (strong or candidates)[-1]
+            chosen[1] = "patronymic"
+    # A surname: a strong ending decides, then a weak one, then the position.
+    if not any(it[1] == "surname" for it in items):
+        rest = [it for it in items if it[1] is None]
+        strong = [it for it in rest if it[0][6]]
+        weak = [it for it in rest if it[0][6] is not None]
+        if strong:
+            strong[0][1] = "surname"
+        elif len(weak) == 1 and len(rest) > 1:
+            weak[0][1] = "surname"
+        elif len(rest) >= 2:
+            roles = [it[1] for it in items]
+            # Surname Given Patronymic when the patronymic comes last; otherwise Given ... Surname.
+            if roles and roles[-1] == "patronymic" and len(rest) == 2:
+                rest[0][1] = "surname"
+            else:
+                rest[-1][1] = "surname"
+    return tuple((it[1] or "given", it[3], it[4], it[5], it[6], it[2]) for it in items)

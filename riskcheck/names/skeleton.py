@@ -46,6 +46,7 @@ _CAMEL = re.compile(r"(?<=[a-zа-яёәғқңөұүһі])(?=[A-ZА-ЯЁӘҒҚҢ�
 _SPLIT = re.compile(r"[\s,;/()\[\]\"]+|(?<!\w)-|-(?!\w)")
 _LEET = str.maketrans("0134579", "oieastg")
 _NOT_LETTER = re.compile(r"[^a-z]")
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: what str.isalnum() accepts
 
 
 @lru_cache(maxsize=200_000)
@@ -80,4 +81,4 @@ def words(text: str) -> list[str]:
     Hyphens inside a word are kept ('Kassym-Jomart'); the parser decides what a hyphen joins.
     """
     text = _CAMEL.sub(" ", text.strip())
-    return [w for w in _SPLIT.split(text) if w and any(c.isalnum() for c in w)]
+    return [w for w in _SPLIT.split(text) if _ALNUM.search(w)]
