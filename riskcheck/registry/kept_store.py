@@ -59,7 +59,7 @@ ENTRY_FILE = "store.json"
 CHANGEABLE = ("tenures", "verdicts", "resignations", "memberships")
 ROWS = "kept_rows"  # temp table of (type, file, line, h): each CSV row of a CHANGEABLE type by its hash
 HINTS = "nk_hints"  # the kinship hints not yet worded (riskcheck.names.hints), a temp table
-MAX_KEPT_FILE = 2 * 1024 ** 3 * 8
+MAX_KEPT_FILE = 2 * 1024 ** 3  # an entry file larger than this is not read (as reuse.MAX_CACHE_FILE)
 
 
 class StoreUnusable(ValueError):
