@@ -24,12 +24,12 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
+
+from measuring import measure_cpu
 
 REPO = Path(__file__).resolve().parent.parent
 DEGREE_RULE = REPO / "bench" / "rules" / "degree-three-subordination.yaml"
@@ -44,19 +44,6 @@ def riskcheck(*args: str) -> list[str]:
 def measure(cmd: list[str], log: Path | None = None) -> tuple[float, float, int]:
     """Run cmd; return (wall seconds, peak resident MB, exit code). Its stderr goes to `log` if given."""
     return measure_cpu(cmd, log)[:3]
-
-
-def measure_cpu(cmd: list[str], log: Path | None = None) -> tuple[float, float, int, float]:
-    """measure(), and the CPU seconds (user and system, every thread) the command used.
-
-    On a machine shared with other work a command waits for a core, so its wall time grows with the load
-    while its CPU time hardly does: the CPU ratio of two commands is the one to trust there."""
-    start = time.perf_counter()
-    with open(log or os.devnull, "w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-    return (time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
-            usage.ru_utime + usage.ru_stime)
 
 
 def finding_key(f: dict) -> tuple:
