@@ -144,3 +144,15 @@ def test_a_twin_finding_riskcheck_leaves_undetermined_is_a_difference():
               "identity_links": []}]
     beside = national.beside_twin(found, {("kinship-convicted-official", "p-a1", ("p-f1",), "flagged")})
     assert (beside["only_riskcheck"], beside["only_twin"], beside["undetermined_apart"]) == (0, 1, 1)
+
+
+def test_the_twin_is_held_to_a_memory_budget_and_spills_into_a_folder_it_removes(tmp_path, monkeypatch):
+    """At ten million persons an unbounded twin grew to 14.6 GB; it now has riskcheck's store budget."""
+    monkeypatch.setattr(peer, "SPILL_DIR", str(tmp_path / "spill"))
+    conn, folder = peer.connect("100MB")
+    limit, where = conn.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    conn.close()
+    assert (limit, where) == ("95.3 MiB", str(folder)) and folder.parent == tmp_path / "spill"
+    case, spill = registry(tmp_path / "cases"), []
+    assert len(peer.finding_keys(peer.run(case, AS_OF, memory_limit="100MB", spill=spill))) == 3
+    assert spill == [0.0] and not folder.exists() and not list((tmp_path / "spill").glob("*"))
