@@ -156,3 +156,24 @@ def test_the_twin_is_held_to_a_memory_budget_and_spills_into_a_folder_it_removes
     case, spill = registry(tmp_path / "cases"), []
     assert len(peer.finding_keys(peer.run(case, AS_OF, memory_limit="100MB", spill=spill))) == 3
     assert spill == [0.0] and not folder.exists() and not list((tmp_path / "spill").glob("*"))
+
+
+def test_a_plant_a_chance_namesake_makes_undecidable_is_counted_apart_and_the_twin_printed_beside():
+    """At ten million persons two plants rested on a court record that fits two namesakes: the ground truth lists
+    them apart, and the national line neither misses them nor counts a finding on one as unexpected."""
+    def plant(person, father):
+        return {"rule": "kinship-convicted-official", "person": person, "related": [father], "status": "flagged",
+                "planted": True}
+    truth = {"expected": [plant("p-1", "p-f1")],
+             "planted_ambiguous": [{**plant("p-2", "p-f2"), "fits": ["p-f2", "p-n2"]},
+                                   {**plant("p-3", "p-f3"), "fits": ["p-f3", "p-n3"]}]}
+    found = [{**plant("p-1", "p-f1")}, {**plant("p-3", "p-f3"), "status": "undetermined"}]
+    counts = national.against_truth(truth, found)
+    assert counts == {"planted_found": 1, "planted": 1, "unexpected": 0, "missed": 0, "unexpected_undetermined": 0,
+                      "ambiguous": 2, "ambiguous_linked": 1}
+    side = {"persons": 10_000_000, "wall": 600.0, "peak": 12_000.0, "code": 0, "cpu": 800.0, "peer_wall": 300.0,
+            "peer_peak": 9_000.0, "peer_code": 0, "peer_cpu": 200.0, **counts}
+    line = national.national_line(side, "Kazakh pack")
+    assert "findings equal to the ground truth" in line and "2 planted apart" in line
+    assert "the SQL twin beside it: 300 s, peak 9,000 MB (2.0x wall, 4.0x CPU)" in line
+    assert "the SQL twin beside it did not finish: exit -9" in national.national_line({**side, "peer_code": -9}, "")
