@@ -14,6 +14,17 @@ of the planted family units.
     python bench/national.py --keep /tmp/bench    # keep the generated registries (reused next time)
     python bench/national.py --sizes 1000000 10000000 --no-extras --with-signals --keep /work/scale-cache
                                                   # ten million: only the Kazakh pack and indicators beside the twin
+    python bench/national.py --against REGISTRY REPORTS  # a finished run's findings beside the ground truth
+
+How long and how much memory (2 cores, 24 GB; one process at a time, so the peak is the largest one's):
+- the default sizes: about 5 minutes with generation; a million persons' run peaks at about 2.5 GB, the
+  twin's at 1.3 GB, `riskcheck synth --persons 1000000` at 3.0 GB.
+- ten million persons: generation, if --keep holds no registry yet, 1,224 s of CPU and 3.0 GB (3.2 GB of
+  CSV); riskcheck with the Kazakh pack alone 10 min 31 s and 12.3 GB, with the unit indicators more than its
+  15 minutes (see README.md); the twin is held to riskcheck's store budget (12 GB on this machine, beyond
+  which it spills to disk: up to 16 GB under TMPDIR) and has not yet been timed at ten million. Leave 16 GB
+  free, and some 20 GB of disk for spills.
+- RISKCHECK_MEMORY_LIMIT sets the budget of both riskcheck's store and the twin (bench/peer.py).
 """
 
 from __future__ import annotations
@@ -24,12 +35,12 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
+
+from measuring import measure_cpu
 
 REPO = Path(__file__).resolve().parent.parent
 DEGREE_RULE = REPO / "bench" / "rules" / "degree-three-subordination.yaml"
@@ -44,19 +55,6 @@ def riskcheck(*args: str) -> list[str]:
 def measure(cmd: list[str], log: Path | None = None) -> tuple[float, float, int]:
     """Run cmd; return (wall seconds, peak resident MB, exit code). Its stderr goes to `log` if given."""
     return measure_cpu(cmd, log)[:3]
-
-
-def measure_cpu(cmd: list[str], log: Path | None = None) -> tuple[float, float, int, float]:
-    """measure(), and the CPU seconds (user and system, every thread) the command used.
-
-    On a machine shared with other work a command waits for a core, so its wall time grows with the load
-    while its CPU time hardly does: the CPU ratio of two commands is the one to trust there."""
-    start = time.perf_counter()
-    with open(log or os.devnull, "w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-    return (time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
-            usage.ru_utime + usage.ru_stime)
 
 
 def finding_key(f: dict) -> tuple:
@@ -106,19 +104,40 @@ def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path
     truth = json.loads((registry / "ground-truth.json").read_text())
     doc = json.loads((out / case / "findings.json").read_text()) if code == 0 else {}
     found = [f for f in doc.get("findings", []) if not f.get("unit")]
-    expected, got = Counter(map(finding_key, truth["expected"])), Counter(map(finding_key, found))
-    planted = Counter(finding_key(e) for e in truth["expected"] if e["planted"])
     twin = {(r, p, tuple(rel), st) for r, p, rel, st in json.loads(twin_keys.read_text())} if peer_code == 0 else set()
     beside = beside_twin(found, twin)
     # every difference and its reason, beside the reports, for a reader to look up
     (out.parent / f"{out.name}.beside-twin.json").write_text(json.dumps(beside["listed"], indent=1))
     return {"persons": truth["counts"]["persons"], "counts": truth["counts"], "wall": wall, "peak": peak, "code": code,
             "peer_wall": peer_wall, "peer_peak": peer_peak, "peer_code": peer_code,
-            "cpu": cpu, "peer_cpu": peer_cpu, "found": found, "doc": doc,
-            "planted_found": sum((planted & got).values()), "planted": sum(planted.values()),
-            "unexpected": sum((got - expected).values()), "missed": sum((expected - got).values()),
+            "cpu": cpu, "peer_cpu": peer_cpu, "found": found, "doc": doc, **against_truth(truth, found),
             **{k: v for k, v in beside.items() if k != "listed"},
             "quiet": sum(truth.get("planted_without_finding", {}).values())}
+
+
+def against_truth(truth: dict, found: list[dict]) -> dict[str, int]:
+    """A run's person findings beside the generator's ground truth: planted cases found, findings not expected,
+    expected ones missing. Counted apart: plants a chance namesake makes undecidable (`planted_ambiguous`: a
+    court record that fits two persons, which riskcheck lists for a reviewer and does not link); a finding on
+    one of those, whatever its status, is neither unexpected nor missed, and is counted as linked."""
+    apart = {(a["rule"], a["person"], tuple(a["related"])) for a in truth.get("planted_ambiguous", [])}
+    linked = [f for f in found if finding_key(f)[:3] in apart]
+    got = Counter(finding_key(f) for f in found if finding_key(f)[:3] not in apart)
+    expected = Counter(map(finding_key, truth["expected"]))
+    planted = Counter(finding_key(e) for e in truth["expected"] if e["planted"])
+    return {"planted_found": sum((planted & got).values()), "planted": sum(planted.values()),
+            "unexpected": sum((got - expected).values()), "missed": sum((expected - got).values()),
+            "unexpected_undetermined": sum(n for k, n in (got - expected).items() if k[3] == "undetermined"),
+            "ambiguous": len(apart), "ambiguous_linked": len({finding_key(f)[:3] for f in linked})}
+
+
+def truth_line(side: dict) -> str:
+    """The findings beside the ground truth, in words, with the plants counted apart."""
+    return (f"{side['planted_found']}/{side['planted']} planted found, {side['unexpected']} unexpected"
+            + (f" ({side['unexpected_undetermined']} of them undetermined)" if side["unexpected_undetermined"] else "")
+            + f", "
+            f"{side['missed']} missed; {side['ambiguous']} planted apart as a chance namesake fits its record "
+            f"(expected not linked), {side['ambiguous_linked']} of them linked")
 
 
 def print_side_by_side(rows: list[dict], what: str) -> None:
@@ -150,16 +169,23 @@ def print_side_by_side(rows: list[dict], what: str) -> None:
 NATIONAL_PERSONS, NATIONAL_SECONDS, NATIONAL_MB = 10_000_000, 15 * 60, 16 * 1024
 
 
-def national_line(n: int, wall: float, peak: float, code: int, hit: int, planted: int, unexpected: int,
-                  missed: int) -> str:
-    """One line for a national run against its target: time, memory and findings, each said within or over."""
+def national_line(side: dict, rules: str) -> str:
+    """A national run against its target: time, memory and findings, each said within or over; the twin
+    beside it (its time, memory and ratios, or its exit code if it did not finish)."""
     def judged(ok: bool) -> str:
         return "within" if ok else "OVER"
-    same = code == 0 and unexpected == 0 and missed == 0
-    return (f"\n{n:,} persons against issue 29's target: {wall:,.0f} s of {NATIONAL_SECONDS:,} "
-            f"({judged(wall <= NATIONAL_SECONDS)}), peak {peak:,.0f} MB of {NATIONAL_MB:,} ({judged(peak <= NATIONAL_MB)}), "
-            f"findings {'equal to' if same else 'NOT equal to'} the ground truth ({hit}/{planted} planted found, "
-            f"{unexpected} unexpected, {missed} missed)" + ("" if code == 0 else f"; exit {code}"))
+    same = side["code"] == 0 and side["unexpected"] == 0 and side["missed"] == 0
+    if side["peer_code"] == 0:
+        twin = (f"the SQL twin beside it: {side['peer_wall']:,.0f} s, peak {side['peer_peak']:,.0f} MB "
+                f"({side['wall'] / side['peer_wall']:.1f}x wall, {side['cpu'] / max(side['peer_cpu'], 0.01):.1f}x CPU)")
+    else:
+        twin = (f"the SQL twin beside it did not finish: exit {side['peer_code']} after {side['peer_wall']:,.0f} s, "
+                f"peak {side['peer_peak']:,.0f} MB")
+    return (f"\n{side['persons']:,} persons ({rules}) against issue 29's target: {side['wall']:,.0f} s of "
+            f"{NATIONAL_SECONDS:,} ({judged(side['wall'] <= NATIONAL_SECONDS)}), peak {side['peak']:,.0f} MB of "
+            f"{NATIONAL_MB:,} ({judged(side['peak'] <= NATIONAL_MB)}), findings "
+            f"{'equal to' if same else 'NOT equal to'} the ground truth ({truth_line(side)})"
+            + ("" if side["code"] == 0 else f"; exit {side['code']}") + f";\n  {twin}")
 
 
 def main() -> None:
@@ -172,7 +198,15 @@ def main() -> None:
     parser.add_argument("--with-signals", action="store_true",
                         help="the run beside the twin has the unit indicators too (rules/signals), as a national "
                              "desk would run it; the ratio then includes their cost")
+    parser.add_argument("--against", nargs=2, type=Path, metavar=("REGISTRY", "REPORTS"),
+                        help="only compare the findings of a finished run (REPORTS/<case>/findings.json) with "
+                             "REGISTRY's ground truth, counting apart the plants it lists apart, and stop")
     args = parser.parse_args()
+    if args.against:
+        truth = json.loads((args.against[0] / "ground-truth.json").read_text())
+        doc = json.loads((args.against[1] / truth["case"] / "findings.json").read_text())
+        print(truth_line(against_truth(truth, [f for f in doc["findings"] if not f.get("unit")])))
+        return
     work = args.keep or Path(tempfile.mkdtemp(prefix="riskcheck-bench-"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
@@ -231,12 +265,15 @@ def main() -> None:
     print_side_by_side([row[14] for row in rows], "riskcheck synth's registry")
     for row in rows:
         if row[0] >= NATIONAL_PERSONS:
-            print(national_line(row[0], row[2], row[3], row[4], row[6], row[7], row[8], row[9]))
+            print(national_line(row[14], "Kazakh pack" + (" and unit indicators" if args.with_signals else "")))
     if made:
         print("\nriskcheck synth: " + ", ".join(f"{n:,} persons {wall:.1f} s, peak {peak:,.0f} MB"
                                                + ("" if code == 0 else f" (exit {code})") for n, wall, peak, code in made))
     print("\nplanted to give no finding (a rumoured link, a namesake born the same day; a finding for one would "
           "count as unexpected): " + ", ".join(f"{row[0]:,}: {row[13]}" for row in rows))
+    print("planted apart, as a chance namesake drawn in another shard fits the record the finding rests on (expected "
+          "as a pair not linked, not as a finding): " + ", ".join(f"{row[0]:,}: {row[14]['ambiguous']} "
+                                                                  f"({row[14]['ambiguous_linked']} linked)" for row in rows))
     print("\nfindings per rule:")
     for row in rows:
         print(f"  {row[0]:>9,}: " + ", ".join(f"{rule} {count}" for rule, count in sorted(row[5].items())))

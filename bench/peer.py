@@ -27,17 +27,29 @@ source's namesakes, a patronymic read both ways), great-grandparents, in-laws th
 derivations past two steps, in-laws through a partner; the positions' `filled_by` and the tenures' `conflict_discovered` (neither registry the
 benchmark reads has them); rule parameters (the defaults are written into the SQL).
 
-    python bench/peer.py CASE_FOLDER          # prints findings per rule and the seconds taken
+Within the memory riskcheck's store has (riskcheck/registry/budgets.py: 12 GB on a 24 GB machine, or
+RISKCHECK_MEMORY_LIMIT), spilling beyond it into a folder of its own under the temporary folder (or
+RISKCHECK_SPILL_DIR), removed when it is done: at ten million persons an unbounded DuckDB took 80% of the
+machine's memory before it spilled. Both sides of the comparison are then held to the same budget.
+
+    python bench/peer.py CASE_FOLDER          # prints findings per rule, the seconds taken and what it spilled
     python bench/peer.py CASE_FOLDER keys.json  # and writes them as [rule, person, [related], status]
+    RISKCHECK_MEMORY_LIMIT=300MB python bench/peer.py CASE_FOLDER  # a smaller budget: spills, same findings
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import duckdb
+
+from riskcheck.registry.budgets import MEMORY_LIMIT, SPILL_DIR, SPILL_LIMIT
 
 CLOSE = ("'parent', 'child', 'adoptive_parent', 'adopted_child', 'sibling', 'half_sibling', 'grandparent', "
          "'grandchild', 'spouse', 'parent_in_law', 'child_in_law', 'sibling_in_law', 'step_parent', 'step_child'")
@@ -245,17 +257,56 @@ RULES = {
 }
 
 
-def run(case: Path, as_of: str = "2025-11-01") -> dict[str, list[tuple]]:
-    """Each rule's rows: (person, related) or (person, related, status)."""
-    conn = duckdb.connect(":memory:")
-    for name in FILES:
-        conn.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
-                     [str(case / f"{name}.csv")])
-    conn.execute(DATES)
-    conn.execute(LOAD)
-    conn.execute(IDENTITY)
-    conn.execute(KIN)
-    return {rule: conn.execute(sql.format(as_of=as_of)).fetchall() for rule, sql in RULES.items()}
+def connect(memory_limit: str = MEMORY_LIMIT) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """An in-memory database held to `memory_limit`, and the folder of its own it spills into (created by
+    DuckDB only if it spills; the caller removes it)."""
+    spill = Path(SPILL_DIR or tempfile.gettempdir()) / f"riskcheck-twin-spill-{os.getpid()}-{next(_CONNECTIONS)}"
+    # Rows in any order (the rules' answers are sets): DuckDB then need not hold a table's rows back to keep
+    # the order they were read in, which is what a load past the memory limit runs out of first.
+    conn = duckdb.connect(":memory:", config={"memory_limit": memory_limit, "max_temp_directory_size": SPILL_LIMIT,
+                                              "temp_directory": str(spill), "preserve_insertion_order": False})
+    return conn, spill
+
+
+_CONNECTIONS = itertools.count(1)
+
+
+def spilled_mb(conn: duckdb.DuckDBPyConnection) -> float:
+    """What the database holds in its spill folder now, in MB."""
+    return (conn.execute("SELECT coalesce(sum(size), 0) FROM duckdb_temporary_files()").fetchone() or (0,))[0] / 1e6
+
+
+def run(case: Path, as_of: str = "2025-11-01", memory_limit: str = MEMORY_LIMIT,
+        spill: list[float] | None = None) -> dict[str, list[tuple]]:
+    """Each rule's rows: (person, related) or (person, related, status). The most it held in its spill folder
+    after any step is appended to `spill` (MB) if given."""
+    conn, folder = connect(memory_limit)
+    most = 0.0
+    try:
+        for name in FILES:
+            conn.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
+                         [str(case / f"{name}.csv")])
+        conn.execute(DATES)
+        conn.execute(LOAD)
+        most = max(most, spilled_mb(conn))
+        # The typed copies are what the rules read: the text ones they came from would only hold memory.
+        conn.execute("DROP TABLE raw_tenures; DROP TABLE raw_relations; DROP TABLE raw_verdicts; "
+                     "DROP TABLE raw_resignations; DROP TABLE raw_memberships")
+        conn.execute(IDENTITY)
+        conn.execute("DROP VIEW persons; DROP TABLE raw_persons")  # the names are read once, to link records
+        most = max(most, spilled_mb(conn))
+        conn.execute(KIN)
+        most = max(most, spilled_mb(conn))
+        found = {}
+        for rule, sql in RULES.items():
+            found[rule] = conn.execute(sql.format(as_of=as_of)).fetchall()
+            most = max(most, spilled_mb(conn))
+        return found
+    finally:
+        conn.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        if spill is not None:
+            spill.append(most)
 
 
 def finding_keys(rows: dict[str, list[tuple]]) -> list[list]:
@@ -266,9 +317,10 @@ def finding_keys(rows: dict[str, list[tuple]]) -> list[list]:
 
 if __name__ == "__main__":
     # python bench/peer.py CASE_FOLDER [KEYS.json]: with KEYS.json, the findings are written there too
-    start = time.perf_counter()
-    found = run(Path(sys.argv[1]))
-    print(f"{time.perf_counter() - start:.1f}s " + ", ".join(f"{k} {len(v)}" for k, v in found.items()))
+    start, spill = time.perf_counter(), []
+    found = run(Path(sys.argv[1]), spill=spill)
+    print(f"{time.perf_counter() - start:.1f}s " + ", ".join(f"{k} {len(v)}" for k, v in found.items())
+          + f"; memory limit {MEMORY_LIMIT}, at most {spill[0]:,.0f} MB spilled")
     if len(sys.argv) > 2:
         import json
         Path(sys.argv[2]).write_text(json.dumps(finding_keys(found)))

@@ -16,7 +16,6 @@ import argparse
 import csv
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -28,24 +27,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 RULES = REPO / "rules" / "kz"
 
+from measuring import measure_cpu  # noqa: E402 (bench/ is on the path: this file is run as a script)
+
 
 def riskcheck(*args: str) -> list[str]:
     return [sys.executable, "-m", "riskcheck", *args]
 
 
 def measure(cmd: list[str]) -> tuple[float, float, int, str, float]:
-    """Run cmd; return (wall seconds, peak resident MB, exit code, what it printed on stderr, CPU seconds).
-
-    CPU seconds (user and system, every thread) are what to compare on a machine others share: wall time
-    there is mostly waiting for a core."""
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        err.seek(0)
-        said = err.read().decode("utf-8", "replace")
-    return (time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), said,
-            usage.ru_utime + usage.ru_stime)
+    """measure_cpu() (bench/measuring.py), with what the command printed on stderr: (wall seconds, peak MB,
+    exit code, stderr, CPU seconds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, peak, code, cpu = measure_cpu(cmd, Path(tmp) / "stderr")
+        return wall, peak, code, (Path(tmp) / "stderr").read_text("utf-8", "replace"), cpu
 
 
 def append_copy_of_first_row(path: Path, new_id: str) -> bytes:

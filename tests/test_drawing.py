@@ -1,11 +1,13 @@
-"""The drawing of a finding (riskcheck/report/drawing.py): what it shows, where, in words, and the same each run."""
+"""The drawing of a finding (riskcheck/report/drawing_situation.py reads it, drawing.py lays it out): what it
+shows, where, in words, and the same each run."""
 
 from __future__ import annotations
 
 import re
 
 from riskcheck.engine.findings import Finding, Step
-from riskcheck.report.drawing import drawing_of, situation, wrap
+from riskcheck.report.drawing import drawing_of, wrap
+from riskcheck.report.drawing_situation import situation
 from riskcheck.report.render import report_environment
 
 NAMES = {"p-son": "Son Appointee", "p-wife": "Wife", "p-father-in-law": "Father In-Law",

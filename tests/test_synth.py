@@ -106,10 +106,25 @@ def test_the_unit_indicators_find_the_planted_family_units_and_nothing_else(nati
 
 def test_a_country_drawn_in_shards_is_still_found_exactly(tmp_path, runner, monkeypatch):
     """Above SHARD persons the registry is drawn shard by shard (so ten million fit in memory): every id stays
-    unique, and the rules still find exactly the ground truth, now the shards' together."""
+    unique, and the rules still find exactly the ground truth, now the shards' together. Shards are drawn apart,
+    so a convicted father whose court record is planted in one may have a same-day namesake in another (at ten
+    million persons, two did): the ground truth lists that plant apart, with both persons, and expects no
+    finding of it, as riskcheck does not link a record that fits two persons."""
     import riskcheck.synth.writer as writer
 
+    draw, shards = writer._draw, []
+
+    def with_a_namesake_in_the_second_shard(*args):
+        tables, truth = draw(*args)
+        shards.append(truth["name_matches"])
+        if len(shards) == 1:  # the first shard's first court record: its father's registry row, to copy
+            shards.append(next(row for row in tables["persons"] if row[0] == truth["name_matches"][0].person))
+        else:
+            tables["persons"] = [*tables["persons"], ("p9999999", *shards[1][1:])]
+        return tables, truth
+
     monkeypatch.setattr(writer, "SHARD", 2500)
+    monkeypatch.setattr(writer, "_draw", with_a_namesake_in_the_second_shard)
     counts = writer.generate(tmp_path / "reg", 5000, 5)
     folder = tmp_path / "reg" / "synthetic"
     ids = [line.split(",")[0] for name in ["persons", "relations", "positions", "tenures", "organizations"]
@@ -123,6 +138,14 @@ def test_a_country_drawn_in_shards_is_still_found_exactly(tmp_path, runner, monk
     key = lambda f: (f["rule"], f["person"], tuple(f["related"]), f["status"])
     assert Counter(map(key, found["findings"])) == Counter(map(key, truth["expected"]))
     assert {e["person"][:4] for e in truth["expected"]} == {"r01-", "r02-"}
+    plant = shards[0][0]
+    [apart] = truth["planted_ambiguous"]
+    assert (apart["rule"], apart["person"], apart["related"], apart["record"], apart["fits"]) == (
+        "kinship-convicted-official", "r01-" + plant.finding[1], ["r01-" + plant.person], "r01-" + plant.record,
+        ["r01-" + plant.person, "r02-p9999999"])
+    assert "not linked" in apart["why"] and apart["status_if_linked"] == "flagged"
+    assert sum(1 for e in truth["expected"] if e["rule"] == "kinship-convicted-official" and e["planted"]
+               and e["person"] == apart["person"]) == 0
 
 
 def test_a_store_too_large_for_its_memory_budget_is_compressed_and_finds_the_same(national, runner, monkeypatch):
@@ -149,3 +172,18 @@ def test_the_store_may_use_half_a_machine_up_to_12_gb_and_never_less_than_two_fi
     assert memory_limit_mb(4 * 1024) == 2500
     assert memory_limit_mb(64 * 1024) == 64 * 1024 * 2 // 5
     assert all(memory_limit_mb(gb * 1024) <= max(12 * 1024, gb * 1024 * 2 // 5) for gb in range(1, 200))
+
+
+def test_a_namesake_fits_a_plants_record_only_where_riskcheck_could_not_tell_them_apart():
+    """At ten million persons four court records had a same-day namesake by surname stem and given name; riskcheck
+    linked two of them anyway, as the namesake's patronymic named another father. The ground truth agrees."""
+    from riskcheck.synth.namesakes import NameMatchPlant, fits
+
+    plant = NameMatchPlant(("kinship-convicted-official", "p2", "p1", "flagged"), "pc1", "p1", "Dossanov", "Talgat",
+                           "Yerlanovich", "1969-12-14", "m")
+    assert fits(plant, "Dossanov", "Talgat", "Yerlanovich", "1969-12-14", "m")
+    assert fits(plant, "Dossanuly", "Talgat", "Yerlanuly", "1969-12-14", "m")  # the same father, Kazakh style
+    assert fits(plant, "Dossanov", "Talgat", "", "1969-12-14", "m")  # no patronymic: cannot tell
+    assert not fits(plant, "Dossanuly", "Talgat", "Temirlanuly", "1969-12-14", "m")
+    assert not fits(plant, "Dossanov", "Talgat", "Yerlanovich", "1969-12-15", "m")
+    assert not fits(plant, "Dossanova", "Talgat", "Yerlanovna", "1969-12-14", "f")

@@ -144,3 +144,36 @@ def test_a_twin_finding_riskcheck_leaves_undetermined_is_a_difference():
               "identity_links": []}]
     beside = national.beside_twin(found, {("kinship-convicted-official", "p-a1", ("p-f1",), "flagged")})
     assert (beside["only_riskcheck"], beside["only_twin"], beside["undetermined_apart"]) == (0, 1, 1)
+
+
+def test_the_twin_is_held_to_a_memory_budget_and_spills_into_a_folder_it_removes(tmp_path, monkeypatch):
+    """At ten million persons an unbounded twin grew to 14.6 GB; it now has riskcheck's store budget."""
+    monkeypatch.setattr(peer, "SPILL_DIR", str(tmp_path / "spill"))
+    conn, folder = peer.connect("100MB")
+    limit, where = conn.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    conn.close()
+    assert (limit, where) == ("95.3 MiB", str(folder)) and folder.parent == tmp_path / "spill"
+    case, spill = registry(tmp_path / "cases"), []
+    assert len(peer.finding_keys(peer.run(case, AS_OF, memory_limit="100MB", spill=spill))) == 3
+    assert spill == [0.0] and not folder.exists() and not list((tmp_path / "spill").glob("*"))
+
+
+def test_a_plant_a_chance_namesake_makes_undecidable_is_counted_apart_and_the_twin_printed_beside():
+    """At ten million persons two plants rested on a court record that fits two namesakes: the ground truth lists
+    them apart, and the national line neither misses them nor counts a finding on one as unexpected."""
+    def plant(person, father):
+        return {"rule": "kinship-convicted-official", "person": person, "related": [father], "status": "flagged",
+                "planted": True}
+    truth = {"expected": [plant("p-1", "p-f1")],
+             "planted_ambiguous": [{**plant("p-2", "p-f2"), "fits": ["p-f2", "p-n2"]},
+                                   {**plant("p-3", "p-f3"), "fits": ["p-f3", "p-n3"]}]}
+    found = [{**plant("p-1", "p-f1")}, {**plant("p-3", "p-f3"), "status": "undetermined"}]
+    counts = national.against_truth(truth, found)
+    assert counts == {"planted_found": 1, "planted": 1, "unexpected": 0, "missed": 0, "unexpected_undetermined": 0,
+                      "ambiguous": 2, "ambiguous_linked": 1}
+    side = {"persons": 10_000_000, "wall": 600.0, "peak": 12_000.0, "code": 0, "cpu": 800.0, "peer_wall": 300.0,
+            "peer_peak": 9_000.0, "peer_code": 0, "peer_cpu": 200.0, **counts}
+    line = national.national_line(side, "Kazakh pack")
+    assert "findings equal to the ground truth" in line and "2 planted apart" in line
+    assert "the SQL twin beside it: 300 s, peak 9,000 MB (2.0x wall, 4.0x CPU)" in line
+    assert "the SQL twin beside it did not finish: exit -9" in national.national_line({**side, "peer_code": -9}, "")

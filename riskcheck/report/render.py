@@ -29,7 +29,8 @@ from riskcheck.grammar.vocabulary import LEAD_STATUSES, SEVERITIES, STATUSES, se
 from riskcheck.registry.load import Registry
 from riskcheck.results import CaseResult
 from riskcheck.reuse import PageReuse
-from riskcheck.report.drawing import Drawing, drawing_of, people_of
+from riskcheck.report.drawing import Drawing, drawing_of
+from riskcheck.report.drawing_situation import people_of
 from riskcheck.report.identity import identity_context, identity_document
 from riskcheck.report.json_text import indented_json
 from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 from riskcheck.registry.dates import add_months
 from riskcheck.synth.families import Families, Person, stem_of, to_cyrillic
 from riskcheck.synth.government import Careers, Government, Tenure
+from riskcheck.synth.namesakes import NameMatchPlant
 
 DUTY_FROM = date(2019, 12, 10)
 
@@ -50,6 +51,7 @@ class Events:
     court_persons: list[tuple] = field(default_factory=list)  # (id, name, birth, gender) in a court register
     extra_persons: list = field(default_factory=list)  # families.Person records added by planted cases
     planted_quiet: dict[str, int] = field(default_factory=dict)  # planted cases that must give no finding
+    name_matches: list[NameMatchPlant] = field(default_factory=list)  # planted findings that rest on one
 
 
 def _iso(d: date) -> str:
@@ -310,6 +312,10 @@ class Planter:
         start = in_force + timedelta(days=self.rng.randint(30, 1500))
         self.gov.add_tenure(kid, self.post("Adviser", "administrative"), start, None)
         self.expect("kinship-convicted-official", kid, father, "flagged")
+        # unique in this shard; the writer checks it against every shard once all are written
+        self.ev.name_matches.append(NameMatchPlant(("kinship-convicted-official", kid, father, "flagged"), court_id,
+                                                   father, f.surname, f.given_name, f.patronymic, f.birth,
+                                                   f.gender))
 
     def kinship_alleged(self) -> None:
         """A rumoured father-in-law, convicted: by default no rule builds on a rumour."""
