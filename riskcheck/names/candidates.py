@@ -66,11 +66,33 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
         SELECT DISTINCT t FROM (SELECT name AS t FROM persons WHERE {NEEDS_PARSE}
                                 UNION ALL SELECT unnest(aliases) FROM persons WHERE aliases IS NOT NULL)
         WHERE t IS NOT NULL""").fetchall()
+    # A registry writes its names from a few hundred words: each text is sent to DuckDB as the numbers of its
+    # parts' keys (one row a name, not one a key: a fifth of the rows to write), and the keys once each.
+    shapes: dict[tuple, int] = {}
+    text_rows = []
     for (text,) in texts:
-        _parts_keys(key_parts(text), rows, "text", text)
+        numbers = []
+        for part in key_parts(text):
+            keys = _part_keys(part)
+            if keys:
+                number = shapes.get(keys)
+                if number is None:
+                    number = shapes[keys] = len(shapes)
+                numbers.append(str(number))
+        if numbers:
+            text_rows.append((text, " ".join(numbers)))
     conn.execute("CREATE OR REPLACE TEMP TABLE nk_keys (src VARCHAR, value VARCHAR, kind VARCHAR, key VARCHAR, "
                  "written VARCHAR)")
     bulk_insert(conn, "nk_keys", rows)
+    conn.execute("CREATE OR REPLACE TEMP TABLE nk_text_parts (value VARCHAR, parts VARCHAR)")
+    bulk_insert(conn, "nk_text_parts", text_rows)
+    conn.execute("CREATE OR REPLACE TEMP TABLE nk_part_keys (part VARCHAR, kind VARCHAR, key VARCHAR, written VARCHAR)")
+    bulk_insert(conn, "nk_part_keys", ((str(number), *key) for keys, number in shapes.items() for key in keys))
+    conn.execute("""
+        INSERT INTO nk_keys SELECT 'text', t.value, k.kind, k.key, k.written
+        FROM (SELECT value, unnest(string_split(parts, ' ')) AS part FROM nk_text_parts) t
+        JOIN nk_part_keys k ON k.part = t.part
+    """)
     # Each distinct key gets its rank as its number, each record its row's number (see the module docstring).
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_kd AS
@@ -127,7 +149,7 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
                p.gender, coalesce(CASE WHEN t.rid IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers
         FROM nk_base p LEFT JOIN field_fathers f ON f.value = p.patronymic LEFT JOIN text_fathers t ON t.rid = p.rid
     """)
-    return len({(r[0], r[1]) for r in rows})
+    return len({(r[0], r[1]) for r in rows}) + len(text_rows)
 
 
 # Two records that cannot be one person whatever their names: fathers' names that differ, genders that differ.
