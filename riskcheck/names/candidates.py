@@ -7,6 +7,14 @@ candidate pairs (see riskcheck.names.resolve), so a million persons cost seconds
 
 The tables read: `persons` with the typed columns (birth_date__lo, birth_date__hi) and the lists
 (aliases, same_as, not_same_as, identifiers, sources). The tables written are temporary, prefixed `nk_`.
+
+Inside them a record is a number (`rid`, its row's number in `persons`) and so is a name key (its rank
+among the distinct keys, nk_kd): hashing and comparing numbers instead of texts is most of what a million
+records' joins cost (at a million persons the name keys, blocks and hints took 10 s of CPU instead of 16).
+Equal numbers stand for equal texts, so every join and grouping gives what it gave on the texts; where an
+order decides something (which possible pairs are compared first, the hints' ranks), it is the order of the
+ids as written, as the numbers follow the rows, not the ids. What leaves the module (the pairs, the
+skipped blocks, nk_hints) is turned back into the ids and keys as written.
 """
 
 from __future__ import annotations
@@ -48,7 +56,8 @@ def _part_keys(part) -> tuple[tuple[str, str, str | None], ...]:
 
 
 def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
-    """Fill nk_keys (per distinct value) and nk_rkeys (per record); return how many values were parsed."""
+    """Fill nk_keys (per distinct value), nk_kd (key numbers), nk_base (record numbers), nk_rkeys (per record)
+    and nk_person; return how many values were parsed."""
     rows: list[tuple] = []
     for field, role in (("surname", "surname"), ("given_name", "given"), ("patronymic", "patronymic")):
         for (value,) in conn.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL").fetchall():
@@ -57,53 +66,90 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
         SELECT DISTINCT t FROM (SELECT name AS t FROM persons WHERE {NEEDS_PARSE}
                                 UNION ALL SELECT unnest(aliases) FROM persons WHERE aliases IS NOT NULL)
         WHERE t IS NOT NULL""").fetchall()
+    # A registry writes its names from a few hundred words: each text is sent to DuckDB as the numbers of its
+    # parts' keys (one row a name, not one a key: a fifth of the rows to write), and the keys once each.
+    shapes: dict[tuple, int] = {}
+    text_rows = []
     for (text,) in texts:
-        _parts_keys(key_parts(text), rows, "text", text)
+        numbers = []
+        for part in key_parts(text):
+            keys = _part_keys(part)
+            if keys:
+                number = shapes.get(keys)
+                if number is None:
+                    number = shapes[keys] = len(shapes)
+                numbers.append(str(number))
+        if numbers:
+            text_rows.append((text, " ".join(numbers)))
     conn.execute("CREATE OR REPLACE TEMP TABLE nk_keys (src VARCHAR, value VARCHAR, kind VARCHAR, key VARCHAR, "
                  "written VARCHAR)")
     bulk_insert(conn, "nk_keys", rows)
+    conn.execute("CREATE OR REPLACE TEMP TABLE nk_text_parts (value VARCHAR, parts VARCHAR)")
+    bulk_insert(conn, "nk_text_parts", text_rows)
+    conn.execute("CREATE OR REPLACE TEMP TABLE nk_part_keys (part VARCHAR, kind VARCHAR, key VARCHAR, written VARCHAR)")
+    bulk_insert(conn, "nk_part_keys", ((str(number), *key) for keys, number in shapes.items() for key in keys))
+    conn.execute("""
+        INSERT INTO nk_keys SELECT 'text', t.value, k.kind, k.key, k.written
+        FROM (SELECT value, unnest(string_split(parts, ' ')) AS part FROM nk_text_parts) t
+        JOIN nk_part_keys k ON k.part = t.part
+    """)
+    # Each distinct key gets its rank as its number, each record its row's number (see the module docstring).
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE nk_kd AS
+        SELECT key, row_number() OVER (ORDER BY key) AS k FROM (SELECT DISTINCT key FROM nk_keys)
+    """)
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE nk_kv AS
+        SELECT DISTINCT v.src, v.value, v.kind, d.k AS key, v.written FROM nk_keys v JOIN nk_kd d USING (key)
+    """)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_base AS
+        SELECT rowid AS rid, id, surname, given_name, patronymic,
+               CASE WHEN {NEEDS_PARSE} THEN name END AS text, aliases,
+               birth_date__lo AS lo, birth_date__hi AS hi, gender
+        FROM persons
+    """)
     # A record carries each (kind, key) once. The structured fields give different kinds (a surname s, a
     # given name g and gf, a patronymic f and p) from one value each, so only the written names and aliases
     # can repeat a key: those alone are made distinct, and what the fields already gave is taken out of them,
     # instead of a DISTINCT over every key of every record.
     # The records whose written name or aliases say more than their fields: their keys are made distinct.
-    conn.execute(f"""
+    conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_texts AS
-        SELECT DISTINCT t.id, k.kind, k.key, k.written
-        FROM (SELECT id, name AS t FROM persons WHERE {NEEDS_PARSE}
-              UNION ALL SELECT id, unnest(aliases) FROM persons WHERE aliases IS NOT NULL) t
-        JOIN (SELECT DISTINCT * FROM nk_keys WHERE src = 'text') k ON k.value = t.t
+        SELECT DISTINCT t.rid, k.kind, k.key, k.written
+        FROM (SELECT rid, text AS t FROM nk_base WHERE text IS NOT NULL
+              UNION ALL SELECT rid, unnest(aliases) FROM nk_base WHERE aliases IS NOT NULL) t
+        JOIN (SELECT * FROM nk_kv WHERE src = 'text') k ON k.value = t.t
     """)
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_rkeys AS
-        WITH k AS (SELECT DISTINCT * FROM nk_keys),
-        fields AS (
-            SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN k ON k.src = 'surname' AND k.value = p.surname
-            UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN k ON k.src = 'given_name' AND k.value = p.given_name
-            UNION ALL SELECT p.id, k.kind, k.key, k.written FROM persons p
-            JOIN k ON k.src = 'patronymic' AND k.value = p.patronymic)
+        WITH fields AS (
+            SELECT p.rid, k.kind, k.key, k.written FROM nk_base p
+            JOIN nk_kv k ON k.src = 'surname' AND k.value = p.surname
+            UNION ALL SELECT p.rid, k.kind, k.key, k.written FROM nk_base p
+            JOIN nk_kv k ON k.src = 'given_name' AND k.value = p.given_name
+            UNION ALL SELECT p.rid, k.kind, k.key, k.written FROM nk_base p
+            JOIN nk_kv k ON k.src = 'patronymic' AND k.value = p.patronymic)
         SELECT * FROM fields
-        UNION ALL (SELECT * FROM nk_texts EXCEPT SELECT * FROM fields WHERE id IN (SELECT id FROM nk_texts))
+        UNION ALL (SELECT * FROM nk_texts EXCEPT SELECT * FROM fields WHERE rid IN (SELECT rid FROM nk_texts))
     """)
     # A record's fathers' names (from its patronymics) are those of its patronymic field, found once per
     # distinct field value; only a record with a written name or alias that says more is grouped by id.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_person AS
         WITH field_fathers AS (
-            SELECT value, list(DISTINCT key) AS fathers FROM nk_keys WHERE src = 'patronymic' AND kind = 'f'
+            SELECT value, list(DISTINCT key) AS fathers FROM nk_kv WHERE src = 'patronymic' AND kind = 'f'
             GROUP BY value),
         text_fathers AS (
-            SELECT id, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers FROM nk_rkeys
-            WHERE id IN (SELECT id FROM nk_texts) GROUP BY id)
-        SELECT p.id, p.birth_date__lo AS lo, p.birth_date__hi AS hi,
-               CASE WHEN p.birth_date__lo = p.birth_date__hi THEN p.birth_date__lo END AS day,
-               CASE WHEN year(p.birth_date__lo) = year(p.birth_date__hi) THEN year(p.birth_date__lo) END AS year,
-               p.gender, coalesce(CASE WHEN t.id IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers
-        FROM persons p LEFT JOIN field_fathers f ON f.value = p.patronymic LEFT JOIN text_fathers t ON t.id = p.id
+            SELECT rid, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers FROM nk_rkeys
+            WHERE rid IN (SELECT rid FROM nk_texts) GROUP BY rid)
+        SELECT p.rid, p.lo, p.hi,
+               CASE WHEN p.lo = p.hi THEN p.lo END AS day,
+               CASE WHEN year(p.lo) = year(p.hi) THEN year(p.lo) END AS year,
+               p.gender, coalesce(CASE WHEN t.rid IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers
+        FROM nk_base p LEFT JOIN field_fathers f ON f.value = p.patronymic LEFT JOIN text_fathers t ON t.rid = p.rid
     """)
-    return len({(r[0], r[1]) for r in rows})
+    return len({(r[0], r[1]) for r in rows}) + len(text_rows)
 
 
 # Two records that cannot be one person whatever their names: fathers' names that differ, genders that differ.
@@ -126,9 +172,9 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_link_blocks AS
         WITH b AS MATERIALIZED (
-            SELECT r.id, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.id = r.id
+            SELECT r.rid, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.rid = r.rid
             WHERE p.day IS NOT NULL
-              AND (r.kind = 's' OR (r.kind = 'g' AND r.id NOT IN (SELECT id FROM nk_rkeys WHERE kind = 's'))))
+              AND (r.kind = 's' OR (r.kind = 'g' AND r.rid NOT IN (SELECT rid FROM nk_rkeys WHERE kind = 's'))))
         SELECT b.*, n.n FROM b JOIN (SELECT day, kind, key, count(*) AS n FROM b GROUP BY ALL) n USING (day, kind, key)
     """)
     # A link needs every word the same but for spelling, so a pair that shares a surname must have the same
@@ -136,31 +182,41 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     # should see); two men born the same day who share only a surname are not compared.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_shared AS
-        SELECT a.id AS a, b.id AS b, bool_or(a.kind = 's') AS surname FROM nk_link_blocks a
-        JOIN nk_link_blocks b ON a.day = b.day AND a.kind = b.kind AND a.key = b.key AND a.id < b.id
+        SELECT a.rid AS a, b.rid AS b, bool_or(a.kind = 's') AS surname FROM nk_link_blocks a
+        JOIN nk_link_blocks b ON a.day = b.day AND a.kind = b.kind AND a.key = b.key AND a.rid < b.rid
         WHERE a.n <= {int(max_block)} GROUP BY 1, 2
     """)
     links = conn.execute(f"""
         WITH given AS (
-            SELECT id, array_to_string(list_sort(list(DISTINCT key)), ' ') AS g FROM nk_rkeys
-            WHERE kind = 'g' AND id IN (SELECT a FROM nk_shared UNION SELECT b FROM nk_shared) GROUP BY id)
-        SELECT s.a, s.b FROM nk_shared s JOIN nk_person pa ON pa.id = s.a JOIN nk_person pb ON pb.id = s.b
-        LEFT JOIN given ga ON ga.id = s.a LEFT JOIN given gb ON gb.id = s.b
+            SELECT r.rid, array_to_string(list_sort(list(DISTINCT d.key)), ' ') AS g FROM nk_rkeys r
+            JOIN nk_kd d ON d.k = r.key
+            WHERE r.kind = 'g' AND r.rid IN (SELECT a FROM nk_shared UNION SELECT b FROM nk_shared) GROUP BY r.rid)
+        SELECT least(ia.id, ib.id), greatest(ia.id, ib.id) FROM nk_shared s JOIN nk_person pa ON pa.rid = s.a JOIN nk_person pb ON pb.rid = s.b
+        JOIN nk_base ia ON ia.rid = s.a JOIN nk_base ib ON ib.rid = s.b
+        LEFT JOIN given ga ON ga.rid = s.a LEFT JOIN given gb ON gb.rid = s.b
         WHERE (NOT s.surname OR ga.g IS NULL OR gb.g IS NULL OR damerau_levenshtein(ga.g, gb.g) <= 2)
           AND {_REFUSE}
         ORDER BY 1, 2
     """).fetchall()
     skipped = [(f"born {day}, {'surname' if kind == 's' else 'given name'} {key!r}", n) for day, kind, key, n in
-               conn.execute(f"SELECT DISTINCT day, kind, key, n FROM nk_link_blocks WHERE n > {int(max_block)} "
-                            "ORDER BY n DESC, day, kind, key").fetchall()]
+               conn.execute(f"SELECT DISTINCT b.day, b.kind, d.key, b.n FROM nk_link_blocks b JOIN nk_kd d ON d.k = b.key "
+                            f"WHERE b.n > {int(max_block)} ORDER BY 4 DESC, 1, 2, 3").fetchall()]
     # Name blocks: (surname key, given key) per record, with the birth year where the record knows it.
+    # The blocks' sizes are counted by grouping and joined back: windows over a million records cost
+    # twice as much.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_name_blocks AS
-        SELECT b.*, count(*) OVER (PARTITION BY s, g, year) AS n_year, count(*) OVER (PARTITION BY s, g) AS n_all,
-               count(*) FILTER (WHERE year IS NULL) OVER (PARTITION BY s, g) AS n_unknown
-        FROM (SELECT s.id, s.key AS s, g.key AS g, p.year, p.day, p.lo, p.hi
-              FROM nk_rkeys s JOIN nk_rkeys g ON g.id = s.id AND g.kind = 'g'
-              JOIN nk_person p ON p.id = s.id WHERE s.kind = 's') b
+        WITH b AS MATERIALIZED (
+            SELECT s.rid, s.key AS s, g.key AS g, p.year, p.day, p.lo, p.hi
+            FROM nk_rkeys s JOIN nk_rkeys g ON g.rid = s.rid AND g.kind = 'g'
+            JOIN nk_person p ON p.rid = s.rid WHERE s.kind = 's'),
+        by_year AS (SELECT s, g, year, count(*) AS n_year FROM b GROUP BY ALL),
+        by_name AS (SELECT s, g, sum(n_year)::BIGINT AS n_all,
+                           coalesce(sum(n_year) FILTER (WHERE year IS NULL), 0)::BIGINT AS n_unknown
+                    FROM by_year GROUP BY ALL)
+        SELECT b.*, y.n_year, n.n_all, n.n_unknown FROM b
+        JOIN by_year y ON y.s = b.s AND y.g = b.g AND y.year IS NOT DISTINCT FROM b.year
+        JOIN by_name n ON n.s = b.s AND n.g = b.g
     """)
     # A record not known to the day is paired with its block's records of its year, then with those of
     # unknown year (or, unknown itself, with all): three joins on equal keys. One join on (surname, given
@@ -172,28 +228,33 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
             SELECT *, CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END AS pool FROM nk_name_blocks
             WHERE day IS NULL AND CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END <= {int(max_block)}),
         pairs AS (
-            SELECT i.id AS a, o.id AS b, i.pool FROM inexact i JOIN nk_name_blocks o
-              ON o.s = i.s AND o.g = i.g AND o.year = i.year AND o.id <> i.id
+            SELECT i.rid AS a, o.rid AS b, i.pool FROM inexact i JOIN nk_name_blocks o
+              ON o.s = i.s AND o.g = i.g AND o.year = i.year AND o.rid <> i.rid
             UNION ALL
-            SELECT i.id, o.id, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.id <> i.id
+            SELECT i.rid, o.rid, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.rid <> i.rid
             WHERE i.year IS NOT NULL AND o.year IS NULL
             UNION ALL
-            SELECT i.id, o.id, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.id <> i.id
+            SELECT i.rid, o.rid, i.pool FROM inexact i JOIN nk_name_blocks o ON o.s = i.s AND o.g = i.g AND o.rid <> i.rid
             WHERE i.year IS NULL)
         SELECT least(a, b) AS a, greatest(a, b) AS b, min(pool) AS pool FROM pairs
-        JOIN nk_person pa ON pa.id = pairs.a JOIN nk_person pb ON pb.id = pairs.b
+        JOIN nk_person pa ON pa.rid = pairs.a JOIN nk_person pb ON pb.rid = pairs.b
         WHERE {_REFUSE}
           AND NOT coalesce(pa.hi < pb.lo OR pb.hi < pa.lo, FALSE)
         GROUP BY 1, 2
     """)
     skipped += [(f"name {s!r} {g!r}, born {year or 'unknown'}", n) for s, g, year, n in conn.execute(f"""
-        SELECT DISTINCT s, g, year, CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END AS pool
-        FROM nk_name_blocks WHERE day IS NULL
-          AND CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END > {int(max_block)}
-        ORDER BY pool DESC, s, g, year""").fetchall()]
+        SELECT ds.key, dg.key, b.year, b.pool FROM (
+            SELECT DISTINCT s, g, year, CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END AS pool
+            FROM nk_name_blocks WHERE day IS NULL
+              AND CASE WHEN year IS NULL THEN n_all ELSE n_year + n_unknown END > {int(max_block)}) b
+        JOIN nk_kd ds ON ds.k = b.s JOIN nk_kd dg ON dg.k = b.g
+        ORDER BY b.pool DESC, b.s, b.g, b.year""").fetchall()]
     total = conn.execute("SELECT count(*) FROM nk_possible").fetchall()[0][0]
     # The rarest names first: a pair of uncommon names is the likelier to be one person.
-    possible = conn.execute(f"SELECT a, b FROM nk_possible ORDER BY pool, a, b LIMIT {int(max_possible)}").fetchall()
+    possible = conn.execute(f"""
+        SELECT least(ia.id, ib.id) AS a, greatest(ia.id, ib.id) AS b FROM nk_possible x
+        JOIN nk_base ia ON ia.rid = x.a JOIN nk_base ib ON ib.rid = x.b
+        ORDER BY x.pool, a, b LIMIT {int(max_possible)}""").fetchall()
     return links, possible, total - len(possible), skipped
 
 
@@ -203,24 +264,25 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     patronymic fits more than max_parents persons (too common to hint anything)."""
     conn.execute("CREATE OR REPLACE TEMP TABLE nk_merged (id VARCHAR)")
     bulk_insert(conn, "nk_merged", ((m,) for m in merged))
+    conn.execute("CREATE OR REPLACE TEMP TABLE nk_merged_rids AS SELECT b.rid FROM nk_base b SEMI JOIN nk_merged m ON m.id = b.id")
     lo, hi = age_gap
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_parents AS
-        SELECT p.id, s.key AS s, gf.key AS fk, year(p.lo) AS ylo, year(p.hi) AS yhi, p.gender
-        FROM nk_person p JOIN nk_rkeys s ON s.id = p.id AND s.kind = 's'
-        JOIN nk_rkeys gf ON gf.id = p.id AND gf.kind = 'gf'
+        SELECT p.rid, s.key AS s, gf.key AS fk, year(p.lo) AS ylo, year(p.hi) AS yhi, p.gender
+        FROM nk_person p JOIN nk_rkeys s ON s.rid = p.rid AND s.kind = 's'
+        JOIN nk_rkeys gf ON gf.rid = p.rid AND gf.kind = 'gf'
         WHERE p.lo IS NOT NULL AND p.hi IS NOT NULL AND coalesce(p.gender, '') <> 'f'
-          AND p.id NOT IN (SELECT id FROM nk_merged)
+          AND p.rid NOT IN (SELECT rid FROM nk_merged_rids)
     """)
     # How many persons a child's patronymic fits is counted from the fathers' birth years, not by pairing
     # every child with every namesake of a father: a common surname and given name would pair thousands
     # with thousands. Only children whose count is small are paired, and counted exactly.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_children AS
-        SELECT c.id, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi
-        FROM nk_person c JOIN nk_rkeys s ON s.id = c.id AND s.kind = 's'
-        JOIN nk_rkeys pk ON pk.id = c.id AND pk.kind = 'p'
-        WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.id NOT IN (SELECT id FROM nk_merged)
+        SELECT c.rid, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi
+        FROM nk_person c JOIN nk_rkeys s ON s.rid = c.rid AND s.kind = 's'
+        JOIN nk_rkeys pk ON pk.rid = c.rid AND pk.kind = 'p'
+        WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.rid NOT IN (SELECT rid FROM nk_merged_rids)
     """)
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_load AS
@@ -231,7 +293,7 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             JOIN parent_years p ON p.s = g.s AND p.fk = g.fk
              AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)}
             GROUP BY ALL)
-        SELECT c.id, sum(f.n) AS n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) GROUP BY c.id
+        SELECT c.rid, sum(f.n) AS n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) GROUP BY c.rid
     """)
     # The children with few fitting persons are paired with them through the parents' birth years: first
     # which (surname, father's name, years) groups of parents fit each child's group, then the parents of
@@ -240,30 +302,31 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     # two steps are separate statements, as in one DuckDB's join order chose that pairing again.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_few AS
-        WITH few AS (SELECT c.* FROM nk_children c SEMI JOIN (SELECT id FROM nk_load WHERE n <= {int(max_parents) * 3}) l
-                     ON l.id = c.id),
+        WITH few AS (SELECT c.* FROM nk_children c SEMI JOIN (SELECT rid FROM nk_load WHERE n <= {int(max_parents) * 3}) l
+                     ON l.rid = c.rid),
         groups AS (
             SELECT g.s, g.fk, g.ylo, g.yhi, p.ylo AS pylo, p.yhi AS pyhi
             FROM (SELECT DISTINCT s, fk, ylo, yhi FROM few) g
             JOIN (SELECT DISTINCT s, fk, ylo, yhi FROM nk_parents) p ON p.s = g.s AND p.fk = g.fk
              AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)})
-        SELECT c.id, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi FROM few c JOIN groups g USING (s, fk, ylo, yhi)
+        SELECT c.rid, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi FROM few c JOIN groups g USING (s, fk, ylo, yhi)
     """)
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_fits AS
-        SELECT c.id AS child, p.id AS parent, min(c.written) AS written, min(c.ylo - p.yhi) AS gap_lo,
+        SELECT c.rid AS child, p.rid AS parent, min(c.written) AS written, min(c.ylo - p.yhi) AS gap_lo,
                max(c.yhi - p.ylo) AS gap_hi, any_value(p.gender) AS gender
         FROM nk_few c JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.ylo = c.pylo AND p.yhi = c.pyhi
-        WHERE p.id <> c.id
+        WHERE p.rid <> c.rid
         GROUP BY 1, 2
     """)
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_hints AS
-        SELECT child, parent, 1.0 / n AS fit, gap_lo, gap_hi, written,
-               row_number() OVER (ORDER BY n, gender IS DISTINCT FROM 'm', abs((gap_lo + gap_hi) / 2 - 28),
-                                  child, parent) AS rank
-        FROM (SELECT *, count(*) OVER (PARTITION BY child) AS n FROM nk_fits)
-        WHERE n <= {int(max_parents)}
+        SELECT ic.id AS child, ip.id AS parent, 1.0 / h.n AS fit, h.gap_lo, h.gap_hi, h.written,
+               row_number() OVER (ORDER BY h.n, h.gender IS DISTINCT FROM 'm', abs((h.gap_lo + h.gap_hi) / 2 - 28),
+                                  ic.id, ip.id) AS rank
+        FROM (SELECT *, count(*) OVER (PARTITION BY child) AS n FROM nk_fits) h
+        JOIN nk_base ic ON ic.rid = h.child JOIN nk_base ip ON ip.rid = h.parent
+        WHERE h.n <= {int(max_parents)}
     """)
     return conn.execute(f"""
         SELECT (SELECT count(*) FROM nk_load WHERE n > {int(max_parents) * 3})
