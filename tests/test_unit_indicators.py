@@ -251,6 +251,27 @@ def test_groups_found_for_all_draws_at_once_are_those_found_one_at_a_time():
         assert at_once.tolist() == one_by_one
 
 
+def test_drawing_only_the_linked_people_gives_the_figure_drawing_everyone_gives():
+    """The groups' null draws how many linked people each stratum gives (hypergeometric), then which: the
+    figure must have the very distribution of whole samples, here computed exactly by going through every
+    sample, with a person serving in both strata (drawn in both, counted once)."""
+    from itertools import combinations
+
+    north, south = [f"p{i}" for i in range(6)], [f"p{i}" for i in range(4, 10)]
+    links = [("p0", "p1"), ("p1", "p6"), ("p4", "p7"), ("p7", "p8"), ("p2", "p3")]
+    null = KinNull({("north",): north, ("south",): south}, links)
+    composition = {("north",): 3, ("south",): 3}
+    rng = np.random.default_rng(21)
+    for min_group in (2, 3):
+        whole = [[null.index[p] for p in a + b] for a in combinations(north, 3) for b in combinations(south, 3)]
+        exact = np.bincount(null._statistic(np.array(whole), min_group), minlength=10) / len(whole)
+        rows, people = null._draw_linked(rng, composition, 40_000, max(min_group, 2))
+        drawn = np.bincount(null._groups_of(40_000, rows, people, min_group), minlength=10) / 40_000
+        assert exact[min_group:].sum() > 0.2, "too few samples with a group to compare"
+        spread = np.sqrt(exact * (1 - exact) / 40_000)
+        assert np.all(np.abs(drawn - exact) <= 5 * spread + 1e-12), (min_group, exact, drawn)
+
+
 def test_a_unit_hired_at_random_is_flagged_at_most_as_often_as_alpha():
     """Calibration: units whose staff are placed uniformly at random among the pool's people (who include
     families) give p <= 0.05 for about 5% of them or fewer, never much more."""

@@ -231,18 +231,44 @@ class KinNull:
         rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
 
         def draw(size: int) -> np.ndarray:
-            # Only the people drawn who have a link can be in a group: each stratum's draw is read down to them
-            # (row, person) before anything else, which at ten million persons is a few in a hundred.
-            rows, people = [], []
-            for s in sorted(composition):
-                picked = _sample(rng, len(self.pools[s]), composition[s], size)
-                row, col = np.nonzero(self._linked_in(s)[picked])
-                rows.append(row)
-                people.append(self.pools[s][picked[row, col]])
-            return self._groups_of(size, np.concatenate(rows), np.concatenate(people), min_group)
+            rows, people = self._draw_linked(rng, composition, size, max(min_group, 2))
+            return self._groups_of(size, rows, people, min_group)
 
         run = sequential_p(draw, observed, sum(composition.values()), max_draws, stop_after)
         return GroupTest(observed, run.mean, run.p_value, run.draws)
+
+    def _draw_linked(self, rng: np.random.Generator, composition: dict[tuple, int], size: int,
+                     need: int) -> tuple[np.ndarray, np.ndarray]:
+        """The people with a link in `size` draws of a unit's staff, as (row, person), for the rows holding at
+        least `need` of them (the others hold no group).
+
+        Only people with a link can be in a group, so only they are drawn one by one. In a simple random sample
+        of n from a stratum of N people, K of them linked, the number of linked people drawn is hypergeometric
+        (K, N - K, n), and given that number k every k-subset of the K is equally likely, by symmetry; the
+        strata are drawn independently. So drawing k per row from the hypergeometric, then a simple random
+        sample of k of the stratum's linked people, gives the linked people of a draw with exactly the
+        distribution drawing all n gave (and the unlinked, who add nothing to any group, are never drawn).
+        """
+        counts = []
+        total = np.zeros(size, dtype=np.int64)
+        for s in sorted(composition):
+            linked, n, pool = self._linked_in(s), composition[s], len(self.pools[s])
+            if linked.size == 0:
+                continue
+            k = rng.hypergeometric(linked.size, pool - linked.size, min(n, pool), size)
+            counts.append((linked, k))
+            total += k
+        kept = np.flatnonzero(total >= need)
+        rows, people = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for linked, k in counts:
+            k = k[kept]
+            for many in _distinct(np.sort(k)):
+                if many == 0:
+                    continue
+                these = kept[k == many]
+                rows.append(np.repeat(these, many))
+                people.append(linked[_sample(rng, linked.size, int(many), these.size)].ravel())
+        return np.concatenate(rows), np.concatenate(people)
 
     def _statistic(self, drawn: np.ndarray, min_group: int) -> np.ndarray:
         """Per row of person numbers (a person drawn twice counts once): the people in connected groups of at
@@ -253,9 +279,10 @@ class KinNull:
         return self._groups_of(drawn.shape[0], r, drawn[r, c], min_group)
 
     def _linked_in(self, stratum: tuple) -> np.ndarray:
-        """Whether each of a stratum's people (in pool order) has a link at all."""
+        """The people of a stratum's pool who have a link at all, in pool order."""
         if stratum not in self._linked:
-            self._linked[stratum] = self.degree[self.pools[stratum]] > 0
+            pool = self.pools[stratum]
+            self._linked[stratum] = pool[self.degree[pool] > 0]
         return self._linked[stratum]
 
     def _groups_of(self, rows: int, r: np.ndarray, people: np.ndarray, min_group: int) -> np.ndarray:
