@@ -29,6 +29,7 @@ is refused, naming the rule, rather than run for ever.
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from dataclasses import dataclass
@@ -248,6 +249,8 @@ class KinNull:
         strata are drawn independently. So drawing k per row from the hypergeometric, then a simple random
         sample of k of the stratum's linked people, gives the linked people of a draw with exactly the
         distribution drawing all n gave (and the unlinked, who add nothing to any group, are never drawn).
+        Without a link in the unit's strata, the unit's draws are not made at all: most of a flagged unit's
+        draws hold no group, and cost a uniform number per stratum with linked people.
         """
         counts = []
         total = np.zeros(size, dtype=np.int64)
@@ -255,7 +258,7 @@ class KinNull:
             linked, n, pool = self._linked_in(s), composition[s], len(self.pools[s])
             if linked.size == 0:
                 continue
-            k = rng.hypergeometric(linked.size, pool - linked.size, min(n, pool), size)
+            k = _hypergeometric(rng, linked.size, pool - linked.size, min(n, pool), size)
             counts.append((linked, k))
             total += k
         kept = np.flatnonzero(total >= need)
@@ -319,6 +322,35 @@ class KinNull:
         roots = np.flatnonzero(sizes >= max(min_group, 2))
         np.add.at(out, row[roots], sizes[roots])
         return out
+
+
+def _hypergeometric(rng: np.random.Generator, good: int, bad: int, n: int, rows: int) -> np.ndarray:
+    """`rows` draws of how many of `good` marked items a simple random sample of `n` of `good + bad` holds.
+
+    By inversion: a uniform number per row, looked up in the distribution's cumulative table (computed once
+    for each `good`, `bad`, `n`, from log-factorials, in double precision as NumPy's own samplers are). This is
+    the hypergeometric distribution to rounding, several times cheaper than NumPy's sampler for the few dozen
+    outcomes a unit's stratum has, which a flagged unit draws hundreds of thousands of times.
+    """
+    low, high = max(0, n - bad), min(good, n)
+    if low == high:
+        return np.full(rows, low, dtype=np.int64)
+    return low + np.searchsorted(_hypergeometric_table(good, bad, n), rng.random(rows), side="right")
+
+
+@functools.lru_cache(maxsize=4096)
+def _hypergeometric_table(good: int, bad: int, n: int) -> np.ndarray:
+    """P(count <= low + i) for i = 0 .. high - low - 1 (the last, 1, left out: every uniform number below it
+    falls at or before the last outcome)."""
+    low, high = max(0, n - bad), min(good, n)
+    k = np.arange(low, high + 1)
+    log_p = (_log_choose(good, k) + _log_choose(bad, n - k)) - _log_choose(good + bad, np.array([n]))
+    p = np.exp(log_p - log_p.max())
+    return np.cumsum(p / p.sum())[:-1]
+
+
+def _log_choose(n: int, k: np.ndarray) -> np.ndarray:
+    return np.array([math.lgamma(n + 1) - math.lgamma(int(i) + 1) - math.lgamma(n - int(i) + 1) for i in k])
 
 
 def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarray:
