@@ -360,6 +360,34 @@ def test_the_same_region_gives_the_same_figures(region_findings):
     assert [(f.id, f.status, f.figures) for f in first] == [(f.id, f.status, f.figures) for f in again]
 
 
+def test_units_tested_on_several_threads_give_the_figures_of_one(tmp_path, monkeypatch):
+    """The units are tested at once on every core; each has its own seed, so the findings, in unit order, are
+    those of a run on one thread, figure for figure."""
+    from datetime import date
+
+    import riskcheck.indicators.workers as workers
+    from riskcheck.registry.load import load_case
+    from riskcheck.rules.evaluation import evaluate_loaded
+    from riskcheck.rules.loader import load_rules
+
+    (tmp_path / "region").mkdir()
+    (tmp_path / "region" / "case.yaml").write_text(_region_case(3), encoding="utf-8")
+    runs = []
+    for threads in (1, 3):
+        monkeypatch.setattr(workers, "workers", lambda threads=threads: threads)
+        found = []
+        for case, root in ((tmp_path / "region", tmp_path), (EXAMPLE, CASES)):
+            registry = load_case(case.resolve(), root.resolve())
+            for rule in load_rules(SIGNALS):
+                params = resolve_rule_params(rule) | {"correction": "none"}
+                found += [(f.id, f.status, f.figures) for f in
+                          evaluate_loaded(rule, registry, date(2024, 1, 1), params)]
+            registry.close()
+        runs.append(found)
+    assert len(runs[0]) >= 3, "too few findings to compare"
+    assert runs[0] == runs[1]
+
+
 def test_a_setting_that_would_draw_for_ever_is_refused_naming_the_rule(tmp_path, runner):
     result = runner.invoke(main, ["run", str(EXAMPLE), "--out", str(tmp_path),
                                   "--param", "family-cluster.alpha=1e-300"])

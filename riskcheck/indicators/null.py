@@ -137,16 +137,30 @@ class SurnameNull:
     @staticmethod
     def _statistic(labels: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Per row, from the sorted labels: the pairs (over runs of equal labels, the k-th member of a run
-        makes k - 1 new pairs); or, with weights, the weight of every member that repeats the one before."""
-        if labels.shape[1] < 2:
-            return np.zeros(labels.shape[0], dtype=np.int64 if weights is None else np.float64)
+        makes k - 1 new pairs); or, with weights, the weight of every member that repeats the one before.
+
+        For the pairs, only the places that repeat the one before are looked at (a few in a row of dozens): found in one
+        pass over the sorted rows, they are numbered within their runs (consecutive places of one row), so no
+        running sum goes along every row."""
+        rows, n = labels.shape
+        dtype = np.int64 if weights is None else np.float64
+        if n < 2:
+            return np.zeros(rows, dtype=dtype)
         s = np.sort(labels, axis=1)
-        eq = s[:, 1:] == s[:, :-1]
-        if weights is not None:
-            return (eq * weights[s[:, 1:]]).sum(axis=1)
-        c = np.cumsum(eq, axis=1)
-        reset = np.maximum.accumulate(np.where(eq, 0, c), axis=1)
-        return (c - reset).sum(axis=1)
+        repeat = s[:, 1:] == s[:, :-1]
+        if weights is not None:  # summed along the rows as ever, so the scores keep their last bits
+            return (repeat * weights[s[:, 1:]]).sum(axis=1)
+        at = np.flatnonzero(repeat)  # in the rows x (n - 1) grid of places after the first
+        if at.size == 0:
+            return np.zeros(rows, dtype=dtype)
+        row = at // (n - 1)
+        # A repeat starts a new run unless it follows the place before it in the same row.
+        new_run = np.ones(at.size, dtype=bool)
+        np.not_equal(at[1:], at[:-1] + 1, out=new_run[1:])
+        new_run[1:] |= row[1:] != row[:-1]
+        number = np.arange(at.size)
+        first = np.maximum.accumulate(np.where(new_run, number, 0))
+        return np.bincount(row, weights=number - first + 1, minlength=rows).astype(np.int64)
 
 
 @dataclass(frozen=True)
