@@ -40,6 +40,7 @@ import numpy as np
 FIRST_BATCH = 200
 MAX_BATCH_CELLS = 4_000_000  # draws x staff held in memory at once
 STOP_AFTER = 20
+PAIRWISE = 12  # a sample of up to this many finds its repeats by comparing its places pairwise
 MAX_DRAWS = 10_000_000  # per unit: a p-value of 1e-7 before the correction; beyond that a setting is refused
 
 
@@ -419,20 +420,23 @@ def _distinct(ordered: np.ndarray) -> np.ndarray:
 
 
 def _repeats(idx: np.ndarray) -> np.ndarray:
-    """Where a row holds an index an earlier place of it holds too. Short rows compare their places pairwise;
-    longer ones are sorted in place first (NumPy sorts rows of a few one by one, slowly)."""
+    """Where a row holds an index an earlier place of it holds too. Rows of up to PAIRWISE places compare their
+    places pairwise, a column against each column before it (the columns copied apart first, so each
+    comparison runs along memory); longer ones are sorted in place first (NumPy sorts rows of a few one by
+    one, slowly; at a dozen places the pairs cost as much as the sort)."""
     rows, n = idx.shape
-    if n > 4:
+    if n > PAIRWISE:
         idx.sort(axis=1)
         out = np.zeros(idx.shape, dtype=bool)
         out[:, 1:] = idx[:, 1:] == idx[:, :-1]
         return out
-    out = np.zeros(idx.shape, dtype=bool)
+    columns = np.ascontiguousarray(idx.T)
+    found = np.zeros((n, rows), dtype=bool)
     for j in range(1, n):
-        here = out[:, j]
+        here = found[j]
         for i in range(j):
-            here |= idx[:, i] == idx[:, j]
-    return out
+            here |= columns[i] == columns[j]
+    return found.T
 
 
 def curtailed_stop(threshold: float, max_draws: int) -> int:
