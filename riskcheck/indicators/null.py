@@ -206,11 +206,16 @@ class GroupTest:
 
 class KinNull:
     """The pools (for each stratum, the people serving in it) and the close-kin links among them, as an
-    adjacency list over people numbered once across all pools."""
+    adjacency list over people numbered once across all pools: each family (the people joined by links,
+    directly or through each other) numbered together, so a draw's people of one family sit side by side
+    once sorted."""
 
     def __init__(self, pools: dict[tuple, list[str]], links: list[tuple[str, str]]):
-        people = sorted({p for members in pools.values() for p in members})
+        everyone = {p for members in pools.values() for p in members}
+        family = _families(everyone, links)
+        people = sorted(everyone, key=lambda p: (family.get(p, p), p))
         self.index = {p: i for i, p in enumerate(people)}
+        self.family = np.array([self.index[family.get(p, p)] for p in people], dtype=np.int64)
         self.size = len(people)
         self.pools = {k: np.array([self.index[p] for p in v], dtype=np.int64) for k, v in pools.items()}
         pairs = sorted({(self.index[a], self.index[b]) for a, b in links
@@ -315,6 +320,17 @@ class KinNull:
         key = key[np.bincount(row, minlength=rows)[row] >= max(min_group, 2)]
         if key.size == 0:
             return out
+        # Nor can fewer than that many of one family: a group lies within a family, and a family's people are
+        # numbered together, so they are runs of the sorted keys. Most rows that hold enough linked people
+        # hold them from several families, and are left out here before the links are followed.
+        row, family = key // self.size, self.family[key % self.size]
+        new = np.ones(key.size, dtype=bool)
+        new[1:] = (row[1:] != row[:-1]) | (family[1:] != family[:-1])
+        starts = np.flatnonzero(new)
+        length = np.diff(np.append(starts, key.size))
+        key = key[np.repeat(length >= max(min_group, 2), length)]
+        if key.size == 0:
+            return out
         row, person = key // self.size, key % self.size
         deg = self.degree[person]
         node = np.repeat(np.arange(key.size), deg)
@@ -337,6 +353,27 @@ class KinNull:
         roots = np.flatnonzero(sizes >= max(min_group, 2))
         np.add.at(out, row[roots], sizes[roots])
         return out
+
+
+def _families(people: set[str], links: list[tuple[str, str]]) -> dict[str, str]:
+    """person -> the first (by id) of their family, the people joined to them by links, directly or through
+    each other; for every person with a link among `people`."""
+    first: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while first[x] != x:
+            first[x] = first[first[x]]
+            x = first[x]
+        return x
+
+    for a, b in links:
+        if a in people and b in people and a != b:
+            first.setdefault(a, a)
+            first.setdefault(b, b)
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                first[max(ra, rb)] = min(ra, rb)
+    return {p: find(p) for p in first}
 
 
 def _hypergeometric(rng: np.random.Generator, good: int, bad: int, n: int, rows: int) -> np.ndarray:
