@@ -244,11 +244,33 @@ def test_groups_found_for_all_draws_at_once_are_those_found_one_at_a_time():
     null = KinNull({("all",): people}, links)
     drawn = np.array([rng.choice(len(people), 30, replace=False) for _ in range(300)])
     kin = [KinLink(f"k{i}", a, b, "sibling", True) for i, (a, b) in enumerate(links)]
+    numbered = np.array([[null.index[people[i]] for i in row] for row in drawn.tolist()])  # as KinNull numbers them
     for min_group in (2, 3, 4):
-        at_once = null._statistic(drawn, min_group)
+        at_once = null._statistic(numbered, min_group)
         one_by_one = [sum(len(g) for g, _ in groups([people[i] for i in row], kin) if len(g) >= min_group)
                       for row in drawn.tolist()]
         assert at_once.tolist() == one_by_one
+
+
+def test_drawing_only_the_linked_people_gives_the_figure_drawing_everyone_gives():
+    """The groups' null draws how many linked people each stratum gives (hypergeometric), then which: the
+    figure must have the very distribution of whole samples, here computed exactly by going through every
+    sample, with a person serving in both strata (drawn in both, counted once)."""
+    from itertools import combinations
+
+    north, south = [f"p{i}" for i in range(6)], [f"p{i}" for i in range(4, 10)]
+    links = [("p0", "p1"), ("p1", "p6"), ("p4", "p7"), ("p7", "p8"), ("p2", "p3")]
+    null = KinNull({("north",): north, ("south",): south}, links)
+    composition = {("north",): 3, ("south",): 3}
+    rng = np.random.default_rng(21)
+    for min_group in (2, 3):
+        whole = [[null.index[p] for p in a + b] for a in combinations(north, 3) for b in combinations(south, 3)]
+        exact = np.bincount(null._statistic(np.array(whole), min_group), minlength=10) / len(whole)
+        rows, people = null._draw_linked(rng, composition, 40_000, max(min_group, 2))
+        drawn = np.bincount(null._groups_of(40_000, rows, people, min_group), minlength=10) / 40_000
+        assert exact[min_group:].sum() > 0.2, "too few samples with a group to compare"
+        spread = np.sqrt(exact * (1 - exact) / 40_000)
+        assert np.all(np.abs(drawn - exact) <= 5 * spread + 1e-12), (min_group, exact, drawn)
 
 
 def test_a_unit_hired_at_random_is_flagged_at_most_as_often_as_alpha():
@@ -337,6 +359,34 @@ def test_a_large_unit_with_a_few_relatives_is_not_flagged_and_a_small_family_off
 def test_the_same_region_gives_the_same_figures(region_findings):
     first, again = region_findings
     assert [(f.id, f.status, f.figures) for f in first] == [(f.id, f.status, f.figures) for f in again]
+
+
+def test_units_tested_on_several_threads_give_the_figures_of_one(tmp_path, monkeypatch):
+    """The units are tested at once on every core; each has its own seed, so the findings, in unit order, are
+    those of a run on one thread, figure for figure."""
+    from datetime import date
+
+    import riskcheck.indicators.workers as workers
+    from riskcheck.registry.load import load_case
+    from riskcheck.rules.evaluation import evaluate_loaded
+    from riskcheck.rules.loader import load_rules
+
+    (tmp_path / "region").mkdir()
+    (tmp_path / "region" / "case.yaml").write_text(_region_case(3), encoding="utf-8")
+    runs = []
+    for threads in (1, 3):
+        monkeypatch.setattr(workers, "workers", lambda threads=threads: threads)
+        found = []
+        for case, root in ((tmp_path / "region", tmp_path), (EXAMPLE, CASES)):
+            registry = load_case(case.resolve(), root.resolve())
+            for rule in load_rules(SIGNALS):
+                params = resolve_rule_params(rule) | {"correction": "none"}
+                found += [(f.id, f.status, f.figures) for f in
+                          evaluate_loaded(rule, registry, date(2024, 1, 1), params)]
+            registry.close()
+        runs.append(found)
+    assert len(runs[0]) >= 3, "too few findings to compare"
+    assert runs[0] == runs[1]
 
 
 def test_a_setting_that_would_draw_for_ever_is_refused_naming_the_rule(tmp_path, runner):

@@ -29,6 +29,7 @@ is refused, naming the rule, rather than run for ever.
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ import numpy as np
 FIRST_BATCH = 200
 MAX_BATCH_CELLS = 4_000_000  # draws x staff held in memory at once
 STOP_AFTER = 20
+PAIRWISE = 12  # a sample of up to this many finds its repeats by comparing its places pairwise
 MAX_DRAWS = 10_000_000  # per unit: a p-value of 1e-7 before the correction; beyond that a setting is refused
 
 
@@ -136,16 +138,30 @@ class SurnameNull:
     @staticmethod
     def _statistic(labels: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Per row, from the sorted labels: the pairs (over runs of equal labels, the k-th member of a run
-        makes k - 1 new pairs); or, with weights, the weight of every member that repeats the one before."""
-        if labels.shape[1] < 2:
-            return np.zeros(labels.shape[0], dtype=np.int64 if weights is None else np.float64)
+        makes k - 1 new pairs); or, with weights, the weight of every member that repeats the one before.
+
+        For the pairs, only the places that repeat the one before are looked at (a few in a row of dozens): found in one
+        pass over the sorted rows, they are numbered within their runs (consecutive places of one row), so no
+        running sum goes along every row."""
+        rows, n = labels.shape
+        dtype = np.int64 if weights is None else np.float64
+        if n < 2:
+            return np.zeros(rows, dtype=dtype)
         s = np.sort(labels, axis=1)
-        eq = s[:, 1:] == s[:, :-1]
-        if weights is not None:
-            return (eq * weights[s[:, 1:]]).sum(axis=1)
-        c = np.cumsum(eq, axis=1)
-        reset = np.maximum.accumulate(np.where(eq, 0, c), axis=1)
-        return (c - reset).sum(axis=1)
+        repeat = s[:, 1:] == s[:, :-1]
+        if weights is not None:  # summed along the rows as ever, so the scores keep their last bits
+            return (repeat * weights[s[:, 1:]]).sum(axis=1)
+        at = np.flatnonzero(repeat)  # in the rows x (n - 1) grid of places after the first
+        if at.size == 0:
+            return np.zeros(rows, dtype=dtype)
+        row = at // (n - 1)
+        # A repeat starts a new run unless it follows the place before it in the same row.
+        new_run = np.ones(at.size, dtype=bool)
+        np.not_equal(at[1:], at[:-1] + 1, out=new_run[1:])
+        new_run[1:] |= row[1:] != row[:-1]
+        number = np.arange(at.size)
+        first = np.maximum.accumulate(np.where(new_run, number, 0))
+        return np.bincount(row, weights=number - first + 1, minlength=rows).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -190,11 +206,16 @@ class GroupTest:
 
 class KinNull:
     """The pools (for each stratum, the people serving in it) and the close-kin links among them, as an
-    adjacency list over people numbered once across all pools."""
+    adjacency list over people numbered once across all pools: each family (the people joined by links,
+    directly or through each other) numbered together, so a draw's people of one family sit side by side
+    once sorted."""
 
     def __init__(self, pools: dict[tuple, list[str]], links: list[tuple[str, str]]):
-        people = sorted({p for members in pools.values() for p in members})
+        everyone = {p for members in pools.values() for p in members}
+        family = _families(everyone, links)
+        people = sorted(everyone, key=lambda p: (family.get(p, p), p))
         self.index = {p: i for i, p in enumerate(people)}
+        self.family = np.array([self.index[family.get(p, p)] for p in people], dtype=np.int64)
         self.size = len(people)
         self.pools = {k: np.array([self.index[p] for p in v], dtype=np.int64) for k, v in pools.items()}
         pairs = sorted({(self.index[a], self.index[b]) for a, b in links
@@ -231,18 +252,46 @@ class KinNull:
         rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
 
         def draw(size: int) -> np.ndarray:
-            # Only the people drawn who have a link can be in a group: each stratum's draw is read down to them
-            # (row, person) before anything else, which at ten million persons is a few in a hundred.
-            rows, people = [], []
-            for s in sorted(composition):
-                picked = _sample(rng, len(self.pools[s]), composition[s], size)
-                row, col = np.nonzero(self._linked_in(s)[picked])
-                rows.append(row)
-                people.append(self.pools[s][picked[row, col]])
-            return self._groups_of(size, np.concatenate(rows), np.concatenate(people), min_group)
+            rows, people = self._draw_linked(rng, composition, size, max(min_group, 2))
+            return self._groups_of(size, rows, people, min_group)
 
         run = sequential_p(draw, observed, sum(composition.values()), max_draws, stop_after)
         return GroupTest(observed, run.mean, run.p_value, run.draws)
+
+    def _draw_linked(self, rng: np.random.Generator, composition: dict[tuple, int], size: int,
+                     need: int) -> tuple[np.ndarray, np.ndarray]:
+        """The people with a link in `size` draws of a unit's staff, as (row, person), for the rows holding at
+        least `need` of them (the others hold no group).
+
+        Only people with a link can be in a group, so only they are drawn one by one. In a simple random sample
+        of n from a stratum of N people, K of them linked, the number of linked people drawn is hypergeometric
+        (K, N - K, n), and given that number k every k-subset of the K is equally likely, by symmetry; the
+        strata are drawn independently. So drawing k per row from the hypergeometric, then a simple random
+        sample of k of the stratum's linked people, gives the linked people of a draw with exactly the
+        distribution drawing all n gave (and the unlinked, who add nothing to any group, are never drawn).
+        Without a link in the unit's strata, the unit's draws are not made at all: most of a flagged unit's
+        draws hold no group, and cost a uniform number per stratum with linked people.
+        """
+        counts = []
+        total = np.zeros(size, dtype=np.int64)
+        for s in sorted(composition):
+            linked, n, pool = self._linked_in(s), composition[s], len(self.pools[s])
+            if linked.size == 0:
+                continue
+            k = _hypergeometric(rng, linked.size, pool - linked.size, min(n, pool), size)
+            counts.append((linked, k))
+            total += k
+        kept = np.flatnonzero(total >= need)
+        rows, people = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for linked, k in counts:
+            k = k[kept]
+            for many in _distinct(np.sort(k)):
+                if many == 0:
+                    continue
+                these = kept[k == many]
+                rows.append(np.repeat(these, many))
+                people.append(linked[_sample(rng, linked.size, int(many), these.size)].ravel())
+        return np.concatenate(rows), np.concatenate(people)
 
     def _statistic(self, drawn: np.ndarray, min_group: int) -> np.ndarray:
         """Per row of person numbers (a person drawn twice counts once): the people in connected groups of at
@@ -253,9 +302,10 @@ class KinNull:
         return self._groups_of(drawn.shape[0], r, drawn[r, c], min_group)
 
     def _linked_in(self, stratum: tuple) -> np.ndarray:
-        """Whether each of a stratum's people (in pool order) has a link at all."""
+        """The people of a stratum's pool who have a link at all, in pool order."""
         if stratum not in self._linked:
-            self._linked[stratum] = self.degree[self.pools[stratum]] > 0
+            pool = self.pools[stratum]
+            self._linked[stratum] = pool[self.degree[pool] > 0]
         return self._linked[stratum]
 
     def _groups_of(self, rows: int, r: np.ndarray, people: np.ndarray, min_group: int) -> np.ndarray:
@@ -268,6 +318,17 @@ class KinNull:
         # are followed (groups never reach across rows).
         row = key // self.size
         key = key[np.bincount(row, minlength=rows)[row] >= max(min_group, 2)]
+        if key.size == 0:
+            return out
+        # Nor can fewer than that many of one family: a group lies within a family, and a family's people are
+        # numbered together, so they are runs of the sorted keys. Most rows that hold enough linked people
+        # hold them from several families, and are left out here before the links are followed.
+        row, family = key // self.size, self.family[key % self.size]
+        new = np.ones(key.size, dtype=bool)
+        new[1:] = (row[1:] != row[:-1]) | (family[1:] != family[:-1])
+        starts = np.flatnonzero(new)
+        length = np.diff(np.append(starts, key.size))
+        key = key[np.repeat(length >= max(min_group, 2), length)]
         if key.size == 0:
             return out
         row, person = key // self.size, key % self.size
@@ -292,6 +353,56 @@ class KinNull:
         roots = np.flatnonzero(sizes >= max(min_group, 2))
         np.add.at(out, row[roots], sizes[roots])
         return out
+
+
+def _families(people: set[str], links: list[tuple[str, str]]) -> dict[str, str]:
+    """person -> the first (by id) of their family, the people joined to them by links, directly or through
+    each other; for every person with a link among `people`."""
+    first: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while first[x] != x:
+            first[x] = first[first[x]]
+            x = first[x]
+        return x
+
+    for a, b in links:
+        if a in people and b in people and a != b:
+            first.setdefault(a, a)
+            first.setdefault(b, b)
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                first[max(ra, rb)] = min(ra, rb)
+    return {p: find(p) for p in first}
+
+
+def _hypergeometric(rng: np.random.Generator, good: int, bad: int, n: int, rows: int) -> np.ndarray:
+    """`rows` draws of how many of `good` marked items a simple random sample of `n` of `good + bad` holds.
+
+    By inversion: a uniform number per row, looked up in the distribution's cumulative table (computed once
+    for each `good`, `bad`, `n`, from log-factorials, in double precision as NumPy's own samplers are). This is
+    the hypergeometric distribution to rounding, several times cheaper than NumPy's sampler for the few dozen
+    outcomes a unit's stratum has, which a flagged unit draws hundreds of thousands of times.
+    """
+    low, high = max(0, n - bad), min(good, n)
+    if low == high:
+        return np.full(rows, low, dtype=np.int64)
+    return low + np.searchsorted(_hypergeometric_table(good, bad, n), rng.random(rows), side="right")
+
+
+@functools.lru_cache(maxsize=4096)
+def _hypergeometric_table(good: int, bad: int, n: int) -> np.ndarray:
+    """P(count <= low + i) for i = 0 .. high - low - 1 (the last, 1, left out: every uniform number below it
+    falls at or before the last outcome)."""
+    low, high = max(0, n - bad), min(good, n)
+    k = np.arange(low, high + 1)
+    log_p = (_log_choose(good, k) + _log_choose(bad, n - k)) - _log_choose(good + bad, np.array([n]))
+    p = np.exp(log_p - log_p.max())
+    return np.cumsum(p / p.sum())[:-1]
+
+
+def _log_choose(n: int, k: np.ndarray) -> np.ndarray:
+    return np.array([math.lgamma(n + 1) - math.lgamma(int(i) + 1) - math.lgamma(n - int(i) + 1) for i in k])
 
 
 def _sample(rng: np.random.Generator, size: int, n: int, rows: int) -> np.ndarray:
@@ -346,20 +457,23 @@ def _distinct(ordered: np.ndarray) -> np.ndarray:
 
 
 def _repeats(idx: np.ndarray) -> np.ndarray:
-    """Where a row holds an index an earlier place of it holds too. Short rows compare their places pairwise;
-    longer ones are sorted in place first (NumPy sorts rows of a few one by one, slowly)."""
+    """Where a row holds an index an earlier place of it holds too. Rows of up to PAIRWISE places compare their
+    places pairwise, a column against each column before it (the columns copied apart first, so each
+    comparison runs along memory); longer ones are sorted in place first (NumPy sorts rows of a few one by
+    one, slowly; at a dozen places the pairs cost as much as the sort)."""
     rows, n = idx.shape
-    if n > 4:
+    if n > PAIRWISE:
         idx.sort(axis=1)
         out = np.zeros(idx.shape, dtype=bool)
         out[:, 1:] = idx[:, 1:] == idx[:, :-1]
         return out
-    out = np.zeros(idx.shape, dtype=bool)
+    columns = np.ascontiguousarray(idx.T)
+    found = np.zeros((n, rows), dtype=bool)
     for j in range(1, n):
-        here = out[:, j]
+        here = found[j]
         for i in range(j):
-            here |= idx[:, i] == idx[:, j]
-    return out
+            here |= columns[i] == columns[j]
+    return found.T
 
 
 def curtailed_stop(threshold: float, max_draws: int) -> int:

@@ -18,6 +18,7 @@ from riskcheck.indicators.methods.base import (IndicatorMethod, StrataTestSettin
                                                composition_of, floor_reached, how_often, p_words, strata_words)
 from riskcheck.indicators.null import KinNull
 from riskcheck.indicators.staff import StaffMember
+from riskcheck.indicators.workers import in_unit_order
 from riskcheck.registry.load import Registry
 from riskcheck.templating import kinship_word
 
@@ -78,10 +79,13 @@ class CloseKinGroup(IndicatorMethod):
         tested = [u for u in sorted(by_unit) if _testable(by_unit[u], pooled, nulls[False], need)]
         testing = Testing.of(rule_id, len(tested), settings)
         out = []
-        for unit in tested:
+
+        def test_one(unit: str):
             if sum(m.person in linked for m in by_unit[unit]) < need:
-                continue
-            result = _test_unit(unit, by_unit[unit], linked, admitted, nulls, doubtful, settings, testing)
+                return None
+            return _test_unit(unit, by_unit[unit], linked, admitted, nulls, doubtful, settings, testing)
+
+        for unit, result in zip(tested, in_unit_order(test_one, tested)):
             if result is None:
                 continue
             status, found, test, adjusted = result

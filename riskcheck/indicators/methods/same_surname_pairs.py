@@ -18,6 +18,7 @@ from riskcheck.indicators.methods.base import (IndicatorMethod, StrataTestSettin
 from riskcheck.indicators.null import SurnameNull, pairs_of
 from riskcheck.indicators.staff import StaffMember
 from riskcheck.indicators.surnames import name_stems
+from riskcheck.indicators.workers import in_unit_order
 from riskcheck.registry.load import Registry
 
 MAX_PAIRS_SHOWN = 50  # stems listed in a finding; the figures count all of them
@@ -64,8 +65,8 @@ class SameSurnamePairs(IndicatorMethod):
                         if sum(m.certain for m in members) >= settings["min_staff"])
         testing = Testing.of(rule_id, len(tested), settings)
         out = []
-        for unit in tested:
-            result = _test_unit(unit, named[unit], stems, null, settings, testing)
+        results = in_unit_order(lambda unit: _test_unit(unit, named[unit], stems, null, settings, testing), tested)
+        for unit, result in zip(tested, results):
             if result is None:
                 continue
             status, group, test, adjusted = result
