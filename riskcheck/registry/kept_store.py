@@ -505,7 +505,14 @@ def keep_changes(conn: duckdb.DuckDBPyConnection, kept: KeptStore, entry: dict, 
     tables = dict(entry["tables"])
     for table in [*changed_types, ROWS]:
         tables[table] = name
-    new = kept._entry(rest, csv_hashes, tables, dict(entry["files"]), entry["views"], restored, entry["anchors"])
+    # What the Registry holds beside the store is the entry's as read back (restore made it from them), but for
+    # the references rewritten in the changed rows: written again, not made from the Resolution again (at a
+    # million persons its thousands of hints cost seconds to turn into JSON and check).
+    rewritten = [[t, rid, fields] for (t, rid), fields in restored.rewritten.items()]
+    new = json.loads(json.dumps({**entry, "csv": csv_hashes, "tables": tables, "files": dict(entry["files"]),
+                                 "rewritten": rewritten}, ensure_ascii=False, default=_plain))
+    if {(str(t), str(rid)): fields for t, rid, fields in new["rewritten"]} != restored.rewritten:
+        raise StoreUnusable("what the registry holds does not read back exactly")
     db = conn.execute("SELECT current_database()").fetchall()[0][0]
     return Keeping(kept, conn, name, new, [(ROWS, f"temp.main.{ROWS}")],
                    [(t, f"{q(db)}.main.{q(t)}") for t in changed_types])

@@ -63,6 +63,7 @@ class Reach:
     def __init__(self, registry: Registry, earlier: Earlier):
         self.registry, self.earlier = registry, earlier
         self.made: list[str] = []
+        self.gone: set[str] = set()  # the changed types none of whose changed records is still there
         conn = registry.conn
         for type_name, ids in sorted(earlier.changed.items()):
             if not ids:
@@ -73,6 +74,8 @@ class Reach:
             conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(table)} AS SELECT * FROM {q(type_name)} "
                          f"WHERE id IN (SELECT id FROM {q(table + '_ids')})")
             self.made += [table + "_ids", table]
+            if not conn.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]:
+                self.gone.add(type_name)  # only rows gone: no row of this run binds one
 
     def close(self) -> None:
         for table in reversed(self.made + [REACHED]):
@@ -87,6 +90,8 @@ class Reach:
         persons = {f.person for f in self.earlier.findings if f.rule == rule.id
                    and any(f.bound.get(v) in changed[t] for v, t in typed)}
         for var, type_name in typed:
+            if type_name in self.gone:
+                continue
             sql = bound_to(compiled.sql, type_name, var, CHANGED + type_name)
             if sql is None:
                 return None
