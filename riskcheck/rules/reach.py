@@ -34,6 +34,9 @@ from riskcheck.registry.load import Registry
 from riskcheck.sqlio import bulk_insert, q
 
 REACHED = "reach_persons"  # temp table: the persons a change reaches, as `persons` holds them
+# The derived record types no changeable record is read into: the kinship (relations, and the people of
+# interest, which a kept store refuses to change) and the bodies within bodies (organizations).
+UNCHANGED_DERIVED = ("kinship", "org_within")
 CHANGED = "reach_changed_"  # + type: temp table of the changed records of the type that are still there
 
 
@@ -112,6 +115,9 @@ class Reach:
         rule = compiled.rule
         if compiled.var_types.get(rule.subject) != "persons":
             return None
+        known = self.registry.schema.types
+        if any(t not in known and t not in UNCHANGED_DERIVED for t in compiled.var_types.values()):
+            return None  # a table the store derives from records that may have changed
         bind = bind_params(compiled, params, as_of)
         persons = self.reached(compiled, bind)
         if persons is None:
