@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
+from riskcheck.engine.compile import CompiledRule
 from riskcheck.engine.evaluate import RecordLookup, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, failure_words
@@ -33,6 +34,7 @@ from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                             rules_for_case)
 from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, naming_the_rule, prefetch_matched
+from riskcheck.rules.reach import Earlier, Reach
 from riskcheck.rules.loader import LoadedRule
 from riskcheck.rules.what_if import mark_hints_that_change_findings
 from riskcheck.grammar.parameters import coerce_param
@@ -96,21 +98,35 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
 
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
                   overrides: dict[str, dict], stage: Stage | None = None,
-                  scope_by_organization: bool = False) -> list[Finding]:
+                  scope_by_organization: bool = False, earlier: Earlier | None = None) -> list[Finding]:
     """Every rule's findings on one case. With `scope_by_organization`, a finding of a country's rule about
-    bodies that all state another country's jurisdiction is left out (see riskcheck.rules.jurisdictions)."""
+    bodies that all state another country's jurisdiction is left out (see riskcheck.rules.jurisdictions).
+    With `earlier` (a re-run on the last run's store with a few records changed), a person rule is asked only
+    about the persons a change can reach, and the others keep their last findings (riskcheck.rules.reach)."""
     lookup = RecordLookup(registry)
     org_law = organization_jurisdictions(registry) if scope_by_organization else {}
     matches: list[Matched] = []
-    for loaded in rules:
-        params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
+    kept: dict[str, list[Finding]] = {}  # rule id -> the last run's findings of the persons no change reaches
+    reach = Reach(registry, earlier) if earlier is not None else None
+    try:
+        for loaded in rules:
+            params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
 
-        def still_running(pct: float, rid: str = loaded.id) -> None:
-            if stage:
-                stage(registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")
+            def still_running(pct: float, rid: str = loaded.id) -> None:
+                if stage:
+                    stage(registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")
 
-        with naming_the_rule(loaded), watch_progress(registry, still_running):
-            matches.append(match_loaded(loaded, registry, as_of, params, lookup))
+            with naming_the_rule(loaded), watch_progress(registry, still_running):
+                again = reach.rows(loaded.compiled, params, as_of) \
+                    if reach is not None and isinstance(loaded.compiled, CompiledRule) else None
+                if again is not None:
+                    matches.append(Matched(loaded, params, rows=again[0]))
+                    kept[loaded.id] = again[1]
+                else:
+                    matches.append(match_loaded(loaded, registry, as_of, params, lookup))
+    finally:
+        if reach is not None:
+            reach.close()
     # The records every rule's evidence names, in one query per record type rather than one per rule.
     with naming_the_rule(None):
         prefetch_matched(matches, lookup)
@@ -121,6 +137,11 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
             found = findings_of(matched, as_of, lookup)
         if org_law and loaded.rule.jurisdiction:
             found = [f for f in found if judged_here(loaded, f, org_law, lookup)]
+        if loaded.id in kept:  # the last run's, already judged so
+            if stage:
+                stage(registry.meta.id, f"rule {loaded.id}: asked again about {len(matched.rows):,} rows of the "
+                                        "persons a change reaches; the others' findings kept")
+            found = kept[loaded.id] + found
         findings += found
         if stage:
             stage(registry.meta.id, f"rule {loaded.id}: {len(found):,} findings")
@@ -203,8 +224,13 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
             stage(meta.id, f"built the store: {sum(result.counts.values()):,} records "
                            f"({result.counts['persons']:,} persons, {result.counts['relations']:,} relations, "
                            f"{result.counts['tenures']:,} tenures)")
+        earlier = _earlier(cache, kept_store, registry, result.rules)
         result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage,
-                                        scope_by_organization=options.match_jurisdiction)
+                                        scope_by_organization=options.match_jurisdiction, earlier=earlier)
+        if cache is not None and earlier is not None:
+            full = f"; run in full: {', '.join(earlier.in_full)}" if earlier.in_full else ""
+            cache.note(meta.id, f"rules asked again only about the {len(earlier.reached):,} persons the changed "
+                                f"records reach{full}")
         result.hints_to_check = hints_to_check(registry.identity.resolution, registry.reviewed)
     except ProblemError as exc:
         result.problems = exc.problems
@@ -236,6 +262,20 @@ def _keep(cache: CaseCache, result: CaseResult, registry: Registry, stage: Stage
     store_not_kept = registry.kept()
     if store_not_kept and stage:
         stage(result.id, f"store not kept for the next run: {store_not_kept}")
+
+
+def _earlier(cache: CaseCache | None, kept_store: KeptStore | None, registry: Registry,
+             rules: list[LoadedRule]) -> Earlier | None:
+    """What a re-run on the kept store starts from: the last run's findings of that store and the records
+    changed since; None (every rule runs in full) when the store was loaded afresh or the last findings are
+    of anything else."""
+    if cache is None or kept_store is None or registry.changed_records is None:
+        return None
+    try:
+        findings = cache.earlier_findings(registry.meta.id, kept_store.before, rules)
+    except Exception:  # the cache is never needed
+        return None
+    return Earlier(findings, registry.changed_records) if findings is not None else None
 
 
 def _kept_identity(cache: CaseCache | None, case_id: str) -> KeptIdentity | None:

@@ -424,6 +424,28 @@ class CaseCache:
         self.pages[case_id] = reuse
         return reuse
 
+    def earlier_findings(self, case_id: str, before: dict[str, str], rules: list[LoadedRule]) -> list[Finding] | None:
+        """The findings of the case's last run, when they are those of the store a re-run applied its changed
+        rows to: every part of the key the same (riskcheck, the rules, the options, the link decisions), every
+        input file the same but the changeable ones, and those as the kept store held them (`before`: path ->
+        hash, riskcheck.registry.kept_store.KeptStore.before), the same rules applied. None otherwise: then
+        every rule runs in full."""
+        key, data = self.keys.get(case_id), self.earlier.get(case_id)
+        if key is None or data is None or not before:
+            return None
+        try:
+            last = CaseKey(**data["key"])
+            if last.parts != key.parts or set(last.files) != set(key.files):
+                return None
+            if any(last.files[n] != before.get(n, key.files[n]) for n in key.files):
+                return None
+            result = result_from_json(data["result"], rules)
+        except (CacheUnreadable, KeyError, TypeError, ValueError):
+            return None
+        if not result.ok or result.rules is None or [r.id for r in result.rules] != [r.id for r in rules]:
+            return None
+        return result.findings
+
     def keep(self, result: CaseResult, view: CaseView | None = None) -> str | None:
         """Write the case's entry (and view), unless its result would not read back exactly; say why not."""
         key = self.keys.get(result.id)

@@ -139,6 +139,54 @@ def known_change(folder: Path) -> list[str]:
             f"removed resignations {gone[0]}", f"edited memberships {moved[0]}'s admission"]
 
 
+def anchors_and_kin(folder: Path) -> tuple[set[str], list[tuple[str, str]]]:
+    """The persons some changeable record names (a change naming anyone else loads afresh), and the pairs (a
+    person, a close relative of theirs) recorded as established blood links for all time."""
+    named = set()
+    for kind in CHANGEABLE:
+        header, rows = read(folder / f"{kind}.csv")
+        named |= {r[header.index("person_id")] for r in rows}
+    header, rows = read(folder / "relations.csv")
+    col = {name: header.index(name) for name in ("person_id", "relative_id", "kind", "status", "start", "end")}
+    kin = [(r[col["person_id"]], r[col["relative_id"]]) for r in rows
+           if r[col["kind"]] in ("parent", "sibling") and r[col["status"]] in ("reported", "confirmed")
+           and not r[col["start"]] and not r[col["end"]] and r[col["person_id"]] != r[col["relative_id"]]]
+    return named, kin
+
+
+def reaching_changes(folder: Path) -> list[str]:
+    """Two changed records whose findings are another person's: a relative's corruption conviction in force
+    before a person's appointment (kinship-convicted-official, whose subject is the appointee), and a relative
+    appointed to the post a person's post reports to (relatives-direct-subordination, whose subject is the
+    subordinate). Only their relatives' and subordinates' findings change: a re-run asking the rules about the
+    changed records' own persons alone would miss them."""
+    named, kin = anchors_and_kin(folder)
+    header, tenures = read(folder / "tenures.csv")
+    col = {name: header.index(name) for name in ("person_id", "position_id", "start")}
+    pheader, positions = read(folder / "positions.csv")
+    reports_to = {r[0]: r[pheader.index("reports_to")] for r in positions}
+    starts = {}
+    for r in tenures:
+        if len(r[col["start"]]) == 10:
+            starts.setdefault(r[col["person_id"]], r)
+    person, relative = next((p, rel) for p, rel in kin if p in starts and rel in named)
+    start = date.fromisoformat(starts[person][col["start"]])
+    vheader, verdicts = read(folder / "verdicts.csv")
+    verdict = dict.fromkeys(vheader, "")
+    verdict.update(id="x-reach-verdict", person_id=relative, offence="bribery", category="corruption",
+                   outcome="convicted", verdict_date=(start - timedelta(days=400)).isoformat(),
+                   in_force_date=(start - timedelta(days=300)).isoformat(), sources=verdicts[0][-1])
+    write(folder / "verdicts.csv", vheader, [*verdicts, list(verdict.values())])
+    sub, boss = next((p, rel) for p, rel in kin if rel in named and p in starts
+                     and reports_to.get(starts[p][col["position_id"]]))
+    new = list(starts[sub])
+    new[0], new[col["person_id"]] = "x-reach-tenure", boss
+    new[col["position_id"]] = reports_to[starts[sub][col["position_id"]]]
+    write(folder / "tenures.csv", header, [*tenures, new])
+    return [f"added a conviction of {relative}, a relative of {person} appointed {start}",
+            f"added a tenure of {boss} over {sub}'s post"]
+
+
 def verdict_in_the_future(folder: Path) -> str:
     """A verdict dated after the case's as_of: a warning a full load gives where it lies, so no row is applied."""
     header, rows = read(folder / "verdicts.csv")
@@ -162,7 +210,8 @@ def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runne
     rng = random.Random(29)
     said = []
     for step in range(STEPS):
-        done = known_change(folder) if step == 0 else [change(folder, rng, step) for _ in range(CHANGES_PER_STEP)]
+        done = known_change(folder) + reaching_changes(folder) if step == 0 else \
+            [change(folder, rng, step) for _ in range(CHANGES_PER_STEP)]
         if step == 1:  # a change the kept store must not apply; and a damaged kept identity is passed by
             done.append(verdict_in_the_future(folder))
             hints = next((out / ".riskcheck-cache" / "synthetic" / "identity").glob("hints-*.parquet"))
@@ -175,9 +224,19 @@ def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runne
         assert again.stdout.replace(str(out), "OUT") == clean.stdout.replace(str(fresh), "OUT"), done
         assert files_of(out) == files_of(fresh), f"step {step}: {done}"
         said.append(again.stderr)
+        if step == 0:  # the findings the reaching changes give are another person's, found by the re-run too
+            found = json.loads((out / "synthetic" / "findings.json").read_text())["findings"]
+            by = {(f["rule"], str(f["records"].get(var))): f for f in found
+                  for var in ("verdict", "superior_tenure")}
+            relative = by.get(("kinship-convicted-official", "x-reach-verdict"))
+            subordinate = by.get(("relatives-direct-subordination", "x-reach-tenure"))
+            assert relative is not None and f"a relative of {relative['person']} appointed" in done[-2], done
+            assert subordinate is not None and f"over {subordinate['person']}'s post" in done[-1], done
     assert ("synthetic: store kept from the last run, only changed rows applied (memberships.csv: 1 rows added or "
             "changed, 1 gone, 3 on another line; resignations.csv: 0 rows added or changed, 1 gone,") in said[0], said[0]
     assert "person pages as the last run wrote them" in said[0], said[0]
+    assert "synthetic: rules asked again only about the " in said[0], said[0]
+    assert "run in full" not in said[0], said[0]
     assert "synthetic: store built afresh (" in said[1], said[1]
     assert ("synthetic: identity resolved afresh (the kept identity could not be used: its hints file is missing "
             "or was changed)") in said[1] or "persons, relations or link decisions changed" in said[1]

@@ -139,6 +139,12 @@ class KeptStore:
     root: Path
     said: str = ""
     changes: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # file -> (added, removed, moved)
+    # The CHANGEABLE files as the kept store holds them (path under `root` -> hash), set by `changed_files`: the
+    # state the changes are applied to, so that a caller can tell whether its own earlier results are of it.
+    before: dict[str, str] = field(default_factory=dict)
+    # The ids of the records a re-run changed, by type, set by `restore`: rows added or edited, rows gone, and
+    # kept rows now on another line (a finding cites lines). Every other record is as the kept store holds it.
+    touched: dict[str, set[str]] = field(default_factory=dict)
 
     def rest_key(self, sources: CaseSources) -> str:
         """A hash of every input but the CHANGEABLE CSV files' contents (their names and types are in it)."""
@@ -231,6 +237,9 @@ class KeptStore:
         changeable = changeable_csv(sources, self.root)
         if set(entry["csv"]) != set(changeable):
             raise StoreUnusable("the files read changed")
+        root = self.root.resolve()
+        self.before = {path.resolve().relative_to(root).as_posix(): str(entry["csv"][shown])
+                       for shown, (_, path) in changeable.items()}
         return {shown: tp for shown, tp in changeable.items() if self.file_hash(tp[1]) != entry["csv"][shown]}
 
     def attach(self, conn: duckdb.DuckDBPyConnection, entry: dict) -> dict[str, str]:
@@ -427,13 +436,18 @@ def restore(conn: duckdb.DuckDBPyConnection, schema: Schema, kept: KeptStore, en
         conn.execute("CREATE OR REPLACE TEMP TABLE person_merge (id VARCHAR, canonical VARCHAR)")
         bulk_insert(conn, "person_merge", sorted(restored.resolution.canonical.items()))
     files_of = {t: sorted(s for s, (tt, _) in changed.items() if tt == t) for t in changed_types}
+    kept.touched = {}
     for type_name in sorted(changed_types):
         source, files = where[type_name], files_of[type_name]
+        moved = conn.execute(f"SELECT k.id FROM {source} k JOIN kept_moves m ON m.type = ? AND m.file = k._file "
+                             "AND m.old_line = k._line WHERE m.line <> m.old_line", [type_name]).fetchall()
+        added = conn.execute(f"SELECT id FROM {q('added_' + type_name)}").fetchall()
         gone = conn.execute(f"SELECT k.id FROM {source} k WHERE k._file IN (SELECT unnest(?::VARCHAR[])) AND NOT "
                             "EXISTS (SELECT 1 FROM kept_moves m WHERE m.type = ? AND m.file = k._file AND "
                             "m.old_line = k._line)", [files, type_name]).fetchall()
         for (rid,) in gone:
             restored.rewritten.pop((type_name, rid), None)
+        kept.touched[type_name] = {rid for (rid,) in [*gone, *added, *moved]}
         conn.execute(f"CREATE TEMP TABLE {q('typed_' + type_name)} AS SELECT {typed_select(schema, type_name)} "
                      f"FROM {q('added_' + type_name)}")
         if restored.resolution.canonical:
@@ -491,7 +505,14 @@ def keep_changes(conn: duckdb.DuckDBPyConnection, kept: KeptStore, entry: dict, 
     tables = dict(entry["tables"])
     for table in [*changed_types, ROWS]:
         tables[table] = name
-    new = kept._entry(rest, csv_hashes, tables, dict(entry["files"]), entry["views"], restored, entry["anchors"])
+    # What the Registry holds beside the store is the entry's as read back (restore made it from them), but for
+    # the references rewritten in the changed rows: written again, not made from the Resolution again (at a
+    # million persons its thousands of hints cost seconds to turn into JSON and check).
+    rewritten = [[t, rid, fields] for (t, rid), fields in restored.rewritten.items()]
+    new = json.loads(json.dumps({**entry, "csv": csv_hashes, "tables": tables, "files": dict(entry["files"]),
+                                 "rewritten": rewritten}, ensure_ascii=False, default=_plain))
+    if {(str(t), str(rid)): fields for t, rid, fields in new["rewritten"]} != restored.rewritten:
+        raise StoreUnusable("what the registry holds does not read back exactly")
     db = conn.execute("SELECT current_database()").fetchall()[0][0]
     return Keeping(kept, conn, name, new, [(ROWS, f"temp.main.{ROWS}")],
                    [(t, f"{q(db)}.main.{q(t)}") for t in changed_types])

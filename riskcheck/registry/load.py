@@ -44,6 +44,9 @@ class Registry:
     # evidence, then the report and the app): the store does not change once built, so a record is read once.
     # Code that changes the store's records afterwards must empty it (records_read.clear()).
     records_read: dict = field(default_factory=dict, repr=False, compare=False)
+    # When the store is the one kept from the last run with changed rows applied (kept_store): the ids of the
+    # records changed, by type (every other record is as the last run had it); None when it was loaded afresh.
+    changed_records: dict[str, set[str]] | None = None
 
     def counts(self) -> dict[str, int]:
         return store.row_counts(self.conn, self.schema)
@@ -217,7 +220,9 @@ def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list
     except (OSError, StoreUnusable, TypeError, ValueError, duckdb.Error) as exc:
         kept.said += f"; not kept for the next run ({type(exc).__name__})"
     identity = Identity(restored.resolution, restored.merged_records, restored.rewritten, conn=conn)
-    return Registry(meta, conn, schema, list(restored.warnings), identity, links, keeping)
+    registry = Registry(meta, conn, schema, list(restored.warnings), identity, links, keeping)
+    registry.changed_records = {t: set(ids) for t, ids in kept.touched.items()}
+    return registry
 
 
 def _keep_store(conn: duckdb.DuckDBPyConnection, schema: Schema, sources: CaseSources, kept: KeptStore,

@@ -29,7 +29,21 @@ OUTCOME_WORDS = {"holds": N_("holds"), "unknown": N_("cannot be decided")}
 
 
 def review_evidence(finding, lookup) -> dict:
-    """The evidence of an engine Finding, its records read through `lookup` (engine.evaluate.RecordLookup)."""
+    """The evidence of an engine Finding, its records read through `lookup` (engine.evaluate.RecordLookup).
+
+    Made once per finding and store: findings.json, the review app's view and the review pass each ask for
+    every finding's (a national case's thousand findings cost seconds each time). The store does not change
+    once built, nor a finding once made; each caller gets a dict of its own (findings.json adds a review)."""
+    made = lookup.registry.records_read.setdefault("evidence", {})
+    known = made.get(id(finding))
+    if known is not None and known[0] is finding:
+        return dict(known[1])
+    out = _evidence(finding, lookup)
+    made[id(finding)] = (finding, out)
+    return dict(out)
+
+
+def _evidence(finding, lookup) -> dict:
     out = finding.to_json()
     steps, facts, cited = [], {}, set(finding.sources)
     known = lookup.registry.schema.types

@@ -1,0 +1,144 @@
+"""A re-run's person rules asked only about the persons a change can reach; the last run's findings kept for the rest.
+
+A re-run whose store is the last run's with a few rows changed (riskcheck.registry.kept_store: rows of tenures,
+verdicts, resignations or memberships added, edited, removed or moved to another line) need not ask a rule
+about a million persons again. A person rule's query has no subquery: each of its rows is a tuple of records,
+one per `match` variable, and whether the tuple is a row, its status and its evidence depend on those records
+alone (their fields, the records they refer to, which no changeable record is, and the kinship, which the
+changes leave as it was: the kept store refuses a change to the people of interest). So a person whose
+findings of a rule differ between the two runs has a row binding a changed record in one of them:
+
+- in the last run: a finding kept from it that binds a changed record (a row the last run filtered out, by
+  jurisdiction or by the case's subjects, gives no finding either way);
+- in this run: a row of the rule's query with one variable of a changed type reading only the changed
+  records (the query as compiled, that binding reading another table). For a required variable these are
+  exactly the rows binding a changed record (the query's windows partition by every required variable, so a
+  partition is kept whole); for an optional one, a row whose first candidate among the changed records is
+  bound, a superset of those whose first candidate of all is changed.
+
+The rule then runs again with its subject reading only those persons (a required variable, so again whole
+partitions and the very rows a full run gives them, in the query's own order), and every other person keeps
+the findings the last run gave: the same rows, records and lines, so the same findings. Unit indicators read
+whole tables and run in full. Whatever this cannot read as the compiler writes it (a binding not named
+exactly once as `"type" AS "variable"`) runs the rule in full, never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from riskcheck.engine.compile import CompiledRule
+from riskcheck.engine.evaluate import MAX_FINDINGS_PER_RULE, bind_params
+from riskcheck.engine.findings import Finding
+from riskcheck.registry.load import Registry
+from riskcheck.sqlio import bulk_insert, q
+
+REACHED = "reach_persons"  # temp table: the persons a change reaches, as `persons` holds them
+# The derived record types no changeable record is read into: the kinship (relations, and the people of
+# interest, which a kept store refuses to change) and the bodies within bodies (organizations).
+UNCHANGED_DERIVED = ("kinship", "org_within")
+CHANGED = "reach_changed_"  # + type: temp table of the changed records of the type that are still there
+
+
+@dataclass
+class Earlier:
+    """What a restricted re-run starts from: the last run's findings (of the store before the changed rows
+    were applied) and the ids of the records changed since, by type."""
+
+    findings: list[Finding]
+    changed: dict[str, set[str]]
+    reached: set[str] = field(default_factory=set)  # the persons asked about again, by any rule (said to the user)
+    in_full: list[str] = field(default_factory=list)  # the person rules that ran in full all the same
+
+
+def bound_to(sql: str, type_name: str, var: str, relation: str) -> str | None:
+    """The rule's query with one variable reading `relation` instead of its type's table; None when the query
+    does not name that binding exactly once as the compiler writes it."""
+    written = f"{q(type_name)} AS {q(var)}"
+    if sql.count(written) != 1:
+        return None
+    return sql.replace(written, f"{q(relation)} AS {q(var)}")
+
+
+class Reach:
+    """The changed records of one re-run as temp tables of the store, for every rule asked about them."""
+
+    def __init__(self, registry: Registry, earlier: Earlier):
+        self.registry, self.earlier = registry, earlier
+        self.made: list[str] = []
+        self.gone: set[str] = set()  # the changed types none of whose changed records is still there
+        conn = registry.conn
+        for type_name, ids in sorted(earlier.changed.items()):
+            if not ids:
+                continue
+            table = CHANGED + type_name
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(table + '_ids')} (id VARCHAR)")
+            bulk_insert(conn, table + "_ids", [(i,) for i in sorted(ids)])
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(table)} AS SELECT * FROM {q(type_name)} "
+                         f"WHERE id IN (SELECT id FROM {q(table + '_ids')})")
+            self.made += [table + "_ids", table]
+            if not conn.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]:
+                self.gone.add(type_name)  # only rows gone: no row of this run binds one
+
+    def close(self) -> None:
+        for table in reversed(self.made + [REACHED]):
+            self.registry.conn.execute(f"DROP TABLE IF EXISTS temp.main.{q(table)}")
+
+    def reached(self, compiled: CompiledRule, bind: dict) -> set[str] | None:
+        """The subjects whose findings of the rule may differ from the last run's; None when the rule's query
+        cannot be read as compiled (then it runs in full)."""
+        changed, rule = self.earlier.changed, compiled.rule
+        subject = q("v__" + rule.subject)
+        typed = [(v, t) for v, t in compiled.var_types.items() if changed.get(t)]
+        persons = {f.person for f in self.earlier.findings if f.rule == rule.id
+                   and any(f.bound.get(v) in changed[t] for v, t in typed)}
+        for var, type_name in typed:
+            if type_name in self.gone:
+                continue
+            sql = bound_to(compiled.sql, type_name, var, CHANGED + type_name)
+            if sql is None:
+                return None
+            found = self.registry.conn.execute(f"SELECT DISTINCT {subject} FROM ({sql}) "
+                                               f"WHERE {q('v__' + var)} IS NOT NULL", bind).fetchall()
+            persons |= {p for (p,) in found}
+        return persons
+
+    def rows(self, compiled: CompiledRule, params: dict, as_of) -> tuple[list[dict], list[Finding]] | None:
+        """The rule's rows for the persons a change reaches, and the last run's findings of everyone else;
+        None when the rule must run in full."""
+        again = self._rows(compiled, params, as_of)
+        if again is None:
+            self.earlier.in_full.append(compiled.rule.id)
+        return again
+
+    def _rows(self, compiled: CompiledRule, params: dict, as_of) -> tuple[list[dict], list[Finding]] | None:
+        rule = compiled.rule
+        if compiled.var_types.get(rule.subject) != "persons":
+            return None
+        known = self.registry.schema.types
+        if any(t not in known and t not in UNCHANGED_DERIVED for t in compiled.var_types.values()):
+            return None  # a table the store derives from records that may have changed
+        bind = bind_params(compiled, params, as_of)
+        persons = self.reached(compiled, bind)
+        if persons is None:
+            return None
+        kept = [f for f in self.earlier.findings if f.rule == rule.id and f.person not in persons]
+        self.earlier.reached |= persons
+        if not persons:
+            return [], kept
+        sql = bound_to(compiled.sql, "persons", rule.subject, REACHED)
+        if sql is None:
+            return None
+        conn = self.registry.conn
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(REACHED + '_ids')} (id VARCHAR)")
+        bulk_insert(conn, REACHED + "_ids", [(p,) for p in sorted(persons)])
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(REACHED)} AS SELECT * FROM persons "
+                     f"WHERE id IN (SELECT id FROM {q(REACHED + '_ids')})")
+        conn.execute(f"DROP TABLE {q(REACHED + '_ids')}")
+        cursor = conn.execute(sql, bind)
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, r)) for r in cursor.fetchmany(MAX_FINDINGS_PER_RULE + 1)]
+        # A full run refuses a rule of more rows than MAX_FINDINGS_PER_RULE; near it, run in full to say so alike.
+        if len(rows) + len(kept) > MAX_FINDINGS_PER_RULE // 2:
+            return None
+        return rows, kept
