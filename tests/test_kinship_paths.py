@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
+from datetime import date
+
+from riskcheck.engine.evaluate import evaluate_rule, resolve_params
+from riskcheck.registry.kinship import kinship_sql
 from riskcheck.registry.load import load_documents
+from riskcheck.rules.loader import load_rules
 from riskcheck.yamlio import load_yaml_text
 
 FAMILY = """
@@ -134,3 +140,69 @@ def test_an_adopted_child_is_the_grandchild_of_the_adopters_parent():
                          "  - {id: r8, person_id: gs, relative_id: son, kind: adoptive_parent}")
     links = kinship(["me", "gs"], doc)
     assert links[("me", "gs")] == [("grandchild", 2, "direct", ["son"], "reported")]
+
+
+# A rule reads the kinship links of the people its other records name, and never fewer than the view gives.
+HOLDERS = ["me", "son", "wife-m", "g", "niece"]
+
+
+def _registry():
+    tenures = "".join(f"  - {{id: t-{p}, person_id: {p}, position_id: pos, start: 2020-01-01}}\n" for p in HOLDERS)
+    return load_documents([(load_yaml_text(FAMILY + tenures + "verdicts:\n  - {id: v1, person_id: f, "
+                                           "offence: bribery, outcome: convicted, category: corruption, "
+                                           "verdict_date: 2015-01-01}\n"), "inline")])
+
+
+def test_narrowed_links_are_the_views_links_between_those_people():
+    registry = _registry()
+    conn = registry.conn
+    conn.execute("CREATE TEMP TABLE a AS SELECT * FROM (VALUES ('me'), ('wife-m'), ('gs'), ('niece')) t(id)")
+    conn.execute("CREATE TEMP TABLE b AS SELECT * FROM (VALUES ('son'), ('wife'), ('me'), ('g'), ('sis')) t(id)")
+    for among, where in [(("a", "b"), "person_id IN (FROM a) AND relative_id IN (FROM b)"),
+                         (("a", None), "person_id IN (FROM a)"), ((None, "b"), "relative_id IN (FROM b)")]:
+        narrowed = conn.execute(f"SELECT * FROM ({kinship_sql(registry.schema, among)}) ORDER BY ALL").fetchall()
+        whole = conn.execute(f"SELECT * FROM kinship WHERE {where} ORDER BY ALL").fetchall()
+        assert narrowed == whole
+        assert {r[3] for r in narrowed} >= {"parent", "child"}  # recorded links, read both ways
+    kinds = {k for (k,) in conn.execute(f"SELECT kind FROM ({kinship_sql(registry.schema, ('a', None))})").fetchall()}
+    assert {"parent_in_law", "child_in_law", "grandparent"} <= kinds  # in-laws both ways, derived blood links
+    whole = conn.execute("SELECT * FROM kinship ORDER BY ALL").fetchall()
+    assert conn.execute(f"SELECT * FROM ({kinship_sql(registry.schema)}) ORDER BY ALL").fetchall() == whole
+
+
+RULE = """\
+id: kin-of-holders
+version: "1"
+title: T
+kind: risk_indicator
+severity: low
+description: d
+rationale: r
+legal_basis: [{title: Some law}]
+subject: holder
+related: [relative]
+match:
+  tenure: {from: tenures}
+  holder: {from: persons, on: {id: tenure.person_id}}
+  kin: {from: kinship, on: {person_id: holder}}
+  relative: {from: persons, on: {id: kin.relative_id}}
+  verdict: {from: verdicts, on: {person_id: relative}, optional: true}
+summary: "{{ holder.name }}"
+explanation: x
+"""
+
+
+def test_an_optional_binding_does_not_narrow_the_links(tmp_path):
+    # The relative's verdict is optional: a relative with none still makes a finding, so the links read are
+    # not only those of people with a verdict.
+    (tmp_path / "kin-of-holders.yaml").write_text(textwrap.dedent(RULE))
+    (loaded,) = load_rules(tmp_path)
+    found = evaluate_rule(loaded.compiled, _registry(), date(2024, 1, 1), resolve_params(loaded.compiled, {}))
+    pairs = {(f.person, r) for f in found for r in f.related}
+    assert ("me", "son") in pairs and ("me", "f") in pairs and ("son", "gs") in pairs
+    assert ("me", "wife-m") in pairs  # an in-law
+    required = textwrap.dedent(RULE).replace(", optional: true", "")
+    (tmp_path / "kin-of-holders.yaml").write_text(required)
+    (loaded,) = load_rules(tmp_path)
+    found = evaluate_rule(loaded.compiled, _registry(), date(2024, 1, 1), resolve_params(loaded.compiled, {}))
+    assert {(f.person, r) for f in found for r in f.related} == {("me", "f"), ("g", "f"), ("son", "f")}  # the convicted

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from riskcheck.i18n import N_
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
 from riskcheck.registry.date_words import day_words
+from riskcheck.registry.kinship import kinship_sql
 from riskcheck.registry.schema import Schema
 from riskcheck.sqlio import lit, q
 from riskcheck.grammar.errors import RuleError
@@ -106,6 +107,10 @@ class _RuleCompiler:
         self.order_by: list[str] = []  # which candidate an optional binding keeps
         self.clauses: list[Clause] = []
         self.clause_sql: list[str] = []
+        # Columns every match has equal, from the `on` of bindings that are not optional: ((var, field), (var,
+        # field)); and where each kinship binding's table is named in `joins` (see _narrowed_kinship).
+        self.equal_columns: list[tuple[tuple[str, str], tuple[str, str]]] = []
+        self.kinship_tables: dict[str, int] = {}
 
     def bind_variables(self) -> None:
         """The record type of each `match` variable; nothing else can be compiled while one is unknown."""
@@ -178,6 +183,8 @@ class _RuleCompiler:
         for i, (name, binding) in enumerate(self.rule.match.items()):
             visible = list(self.rule.match)[: i + 1]
             table = f"{q(self.kinship_relation if binding.from_ == 'kinship' else binding.from_)} AS {q(name)}"
+            if binding.from_ == "kinship" and not binding.optional:
+                self.kinship_tables[name] = len(self.joins)
             on_sql = self._join_on(name, binding, visible)
             own = self._binding_where(name, binding, visible)
             if binding.from_ == "kinship" and not binding.optional:
@@ -214,7 +221,18 @@ class _RuleCompiler:
                     self.problems.append((("match", name, "on", fname), f"{text!r} must name a record or an id"))
                     continue
                 on_sql.append(f"{q(name)}.{q(fname)} = {val.sql}")
+                column = self._column_of(val.sql)
+                if column is not None and not binding.optional and column[0] not in self.optional_vars:
+                    self.equal_columns.append(((name, fname), column))
         return on_sql
+
+    def _column_of(self, sql: str) -> tuple[str, str] | None:
+        """The (variable, field) an `on` value names when it is one bound record's id or field, else None."""
+        for var in self.variables:
+            for fname in ("id", *self.variables[var].fields):
+                if sql in (f"{q(var)}.{q(fname)}", f"{q(var)}.{fname}"):
+                    return var, fname
+        return None
 
     def _binding_where(self, name: str, binding, visible: list[str]) -> list[str]:
         """A binding's own conditions: checks of the finding, or (optional binding) conditions of its join,
@@ -342,7 +360,14 @@ class _RuleCompiler:
                        f"ORDER BY {', '.join(o + ' NULLS LAST' for o in self.order_by)}) = 1")
         status = self._status()
         ids = ", ".join(q("v__" + v) for v in rule.match)
-        matches = f"WITH m AS (SELECT {', '.join(self._select())} {' '.join(self.joins)} WHERE {where} {qualify}), "
+        joins, narrowed = list(self.joins), []
+        for var, at in self.kinship_tables.items():
+            ctes = self._narrowed_kinship(var)
+            if ctes:
+                narrowed += ctes
+                joins[at] = joins[at].replace(f"{q(self.kinship_relation)} AS {q(var)}", f"{q('k__' + var)} AS {q(var)}", 1)
+        matches = (f"WITH {''.join(c + ', ' for c in narrowed)}"
+                   f"m AS (SELECT {', '.join(self._select())} {' '.join(joins)} WHERE {where} {qualify}), ")
         if not kin_vars:
             return (matches + f"d AS (SELECT *, {status} AS status FROM m) "
                     f"SELECT * FROM d WHERE status IS NOT NULL ORDER BY {ids}")
@@ -357,6 +382,48 @@ class _RuleCompiler:
                 f"g AS (SELECT *, {paths}, row_number() OVER (PARTITION BY {others} ORDER BY {rank}, {ids}) "
                 f"AS g__rank FROM d WHERE status IS NOT NULL) "
                 f"SELECT * EXCLUDE (g__rank) FROM g WHERE g__rank = 1 ORDER BY {ids}")
+
+    def _narrowed_kinship(self, var: str) -> list[str]:
+        """A kinship binding's links narrowed to the people the match's other records name, as the query's
+        first parts (`k__<var>` the links, `n__<var>__<field>` the people); none when nothing narrows them.
+
+        Where the joins make a link's `person_id` (or `relative_id`) equal to a person reference of another
+        record bound (a tenure's `person_id`, through the person bound on it), only links of the people those
+        records name can match, so the links are read for them alone. It never changes which rows match, only
+        the work: a national registry's kinship holds millions of links, of which a rule over tenures needs
+        the few between people who hold one; unnarrowed, DuckDB made every link and joined them to every
+        tenure (millions of rows hashed) before the chain of command narrowed them.
+        """
+        groups: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for a, b in self.equal_columns:  # columns equal in every match, grouped (few: a rule's `on` fields)
+            group = groups.get(a, {a}) | groups.get(b, {b})
+            for column in group:
+                groups[column] = group
+        ctes: list[str] = []
+        among: list[str | None] = []
+        for fname in ("person_id", "relative_id"):
+            sources = sorted({(self.var_types[v], f) for v, f in groups.get((var, fname), ())
+                              if v != var and v not in self.optional_vars and self.var_types[v] in self.schema.types
+                              and self.variables[v].fields.get(f) is not None
+                              and self.variables[v].fields[f].type == "ref"})
+            if not sources:
+                among.append(None)
+                continue
+            name = f"n__{var}__{fname}"
+            # each person once: DuckDB sizes the joins by these rows (with a tenure's every person_id, it chose
+            # to hash the relations instead, millions of rows)
+            people = " INTERSECT ".join(f"SELECT DISTINCT {q(f)} AS id FROM {q(table)} WHERE {q(f)} IS NOT NULL"
+                                        for table, f in sources)
+            ctes.append(f"{q(name)} AS MATERIALIZED ({people})")
+            among.append(name)
+        if not ctes:
+            return []
+        if self.kinship_relation == "kinship":
+            links = kinship_sql(self.schema, (among[0], among[1]))
+        else:  # another relation of links (what_if): filtered as a whole
+            kept = [f"{f} IN (SELECT id FROM {q(n)})" for f, n in zip(("person_id", "relative_id"), among) if n]
+            links = f"SELECT * FROM {q(self.kinship_relation)} WHERE {' AND '.join(kept)}"
+        return ctes + [f"{q('k__' + var)} AS ({links})"]
 
     def _fields_used(self) -> set[tuple[str, str]]:
         """The (variable, field) pairs the rule's expressions read, so the evidence shows those facts' sources."""

@@ -32,24 +32,9 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
     conn.execute("CREATE TABLE kin_degree (kind VARCHAR, degree INTEGER, line VARCHAR)")
     conn.executemany("INSERT INTO kin_degree VALUES (?, ?, ?)", sorted((kind, d, line) for kind, (d, line)
                                                                      in k.degrees.items()))
-    valid_from = _valid_from(schema)
     # A view: read both ways, a national registry's relations were 870 MB more to hold, and building them
     # cost more than the few scans of them the derivations and rules make.
-    conn.execute(f"""
-        CREATE VIEW kin_direct AS
-        SELECT l.*, g.degree, g.line, NULL::VARCHAR AS affinity_via FROM (
-            SELECT r.id || '>' AS id, r.person_id, r.relative_id, r.kind, r.status, r.status_rank,
-                   NULL::VARCHAR AS via, []::VARCHAR[] AS through, [r.id] AS relations,
-                   {valid_from.format(b='lo')} AS valid_from__lo, {valid_from.format(b='hi')} AS valid_from__hi,
-                   r."end__lo" AS valid_to__lo, r."end__hi" AS valid_to__hi
-            FROM relations r
-            UNION ALL
-            SELECT r.id || '<', r.relative_id, r.person_id, i.inverse, r.status, r.status_rank,
-                   NULL, []::VARCHAR[], [r.id],
-                   {valid_from.format(b='lo')}, {valid_from.format(b='hi')}, r."end__lo", r."end__hi"
-            FROM relations r JOIN kin_inverse i ON i.kind = r.kind
-        ) l LEFT JOIN kin_degree g ON g.kind = l.kind
-    """)
+    conn.execute(f"CREATE VIEW kin_direct AS {_direct_sql(schema)}")
     create_anchors(conn, schema)
     anchors = kept.anchors_digest(conn) if kept is not None else ""
     if kept is not None and kept.read_kinship(conn, anchors):
@@ -60,6 +45,40 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
     create_inlaws(conn, schema)
     if kept is not None:
         kept.write_kinship(conn, anchors)
+
+
+def _direct_sql(schema: Schema, among: tuple[str | None, str | None] = (None, None), distinct: bool = False) -> str:
+    """SQL of every recorded relation read from both sides, with its degree and line (the view kin_direct).
+
+    `among` (see kinship_sql) keeps only the links whose person, and whose relative, is in a set, filtered as
+    the relations are read; `distinct` leaves out a relation of a person with themself."""
+    valid_from = _valid_from(schema)
+    forward, backward = _among(among, "r.person_id", "r.relative_id"), _among(among, "r.relative_id", "r.person_id")
+    if distinct:
+        forward, backward = (["r.person_id <> r.relative_id"] + w for w in (forward, backward))
+    return f"""
+        SELECT l.*, g.degree, g.line, NULL::VARCHAR AS affinity_via FROM (
+            SELECT r.id || '>' AS id, r.person_id, r.relative_id, r.kind, r.status, r.status_rank,
+                   NULL::VARCHAR AS via, []::VARCHAR[] AS through, [r.id] AS relations,
+                   {valid_from.format(b='lo')} AS valid_from__lo, {valid_from.format(b='hi')} AS valid_from__hi,
+                   r."end__lo" AS valid_to__lo, r."end__hi" AS valid_to__hi
+            FROM relations r {_where(forward)}
+            UNION ALL
+            SELECT r.id || '<', r.relative_id, r.person_id, i.inverse, r.status, r.status_rank,
+                   NULL, []::VARCHAR[], [r.id],
+                   {valid_from.format(b='lo')}, {valid_from.format(b='hi')}, r."end__lo", r."end__hi"
+            FROM relations r JOIN kin_inverse i ON i.kind = r.kind {_where(backward)}
+        ) l LEFT JOIN kin_degree g ON g.kind = l.kind
+    """
+
+
+def _among(among: tuple[str | None, str | None], person: str, relative: str) -> list[str]:
+    """The conditions that keep a link's person (column `person`) and relative in the sets of `among`."""
+    return [f"{column} IN (SELECT id FROM {q(table)})" for column, table in zip((person, relative), among) if table]
+
+
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
 def _valid_from(schema: Schema) -> str:
@@ -279,7 +298,7 @@ def _create_nearest_blood(conn: duckdb.DuckDBPyConnection, schema: Schema, max_d
     """)
 
 
-def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
+def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """The `kinship` view rules bind: the recorded links plus the kinship hints in `kin_hints`.
 
     A view over the link tables rather than one more table: a national registry's links run to millions
@@ -297,28 +316,43 @@ def create_kinship(conn: duckdb.DuckDBPyConnection) -> None:
         FROM kin_hints h
     """)  # kin_hints holds no pair a recorded relation joins (riskcheck.registry.identity.insert_hints)
     # Each hint read from both sides: the child's (`parent`) and the parent's (`child`).
-    conn.execute("""
-        CREATE VIEW kin_hint_links_both AS
-        SELECT * FROM kin_hint_links
-        UNION ALL
-        SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
-               via, through, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi, degree, line,
-               affinity_via
-        FROM kin_hint_links
-    """)
-    conn.execute("""
-        CREATE VIEW kinship AS
-        SELECT * FROM kin_direct WHERE person_id <> relative_id
-        UNION ALL SELECT * FROM kin_hint_links_both
-        UNION ALL SELECT * FROM kin_blood
-        UNION ALL SELECT * FROM kin_spouse
-        UNION ALL
-        SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via,
-               list_reverse(k.through), k.relations, k.valid_from__lo, k.valid_from__hi, k.valid_to__lo,
-               k.valid_to__hi, k.degree, k.line, k.affinity_via
-        FROM kin_spouse k JOIN kin_inverse i ON i.kind = k.kind
-    """)
+    conn.execute(f"CREATE VIEW kin_hint_links_both AS {_hint_links_sql()}")
+    conn.execute(f"CREATE VIEW kinship AS {kinship_sql(schema)}")
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
     conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
                  "NULL::VARCHAR AS valid_to FROM kinship")
 
+
+
+def _hint_links_sql(among: tuple[str | None, str | None] = (None, None)) -> str:
+    """SQL of the kinship hints read from both sides (the view kin_hint_links_both), `among` as in kinship_sql."""
+    return f"""
+        SELECT * FROM kin_hint_links {_where(_among(among, 'person_id', 'relative_id'))}
+        UNION ALL
+        SELECT 'hint:' || relative_id || '<' || person_id, relative_id, person_id, 'child', status, status_rank,
+               via, through, relations, valid_from__lo, valid_from__hi, valid_to__lo, valid_to__hi, degree, line,
+               affinity_via
+        FROM kin_hint_links {_where(_among(among, 'relative_id', 'person_id'))}
+    """
+
+
+def kinship_sql(schema: Schema, among: tuple[str | None, str | None] = (None, None)) -> str:
+    """SQL of the `kinship` view: recorded links both ways, the hints both ways, derived blood links, in-laws.
+
+    `among`: two tables (or None) of one column `id`, the people a link's person, and its relative, must be
+    among. Each part is filtered as it is read, where a filter on the view would come after every link of a
+    national registry (millions of rows, two scans of the relations) had been made; a rule compiled over the
+    people its other records name reads the few links it can use (riskcheck.engine.compile).
+    """
+    spouse = _where(_among(among, "person_id", "relative_id"))
+    return f"""
+        {_direct_sql(schema, among, distinct=True)}
+        UNION ALL {_hint_links_sql(among)}
+        UNION ALL SELECT * FROM kin_blood {spouse}
+        UNION ALL SELECT * FROM kin_spouse {spouse}
+        UNION ALL
+        SELECT k.id || '~', k.relative_id, k.person_id, i.inverse, k.status, k.status_rank, k.via,
+               list_reverse(k.through), k.relations, k.valid_from__lo, k.valid_from__hi, k.valid_to__lo,
+               k.valid_to__hi, k.degree, k.line, k.affinity_via
+        FROM kin_spouse k JOIN kin_inverse i ON i.kind = k.kind {_where(_among(among, 'k.relative_id', 'k.person_id'))}
+    """

@@ -170,7 +170,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         create_recorded_kinship(conn, schema, kept)
         warnings += apply_after_resolution(conn, links, identity.resolution.canonical)
         insert_hints(conn, identity.resolution)
-        create_kinship(conn)
+        create_kinship(conn, schema)
         create_org_within(conn)
         _compact(conn, stage, meta.id)
         keeping = None
