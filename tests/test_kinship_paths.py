@@ -206,3 +206,32 @@ def test_an_optional_binding_does_not_narrow_the_links(tmp_path):
     (loaded,) = load_rules(tmp_path)
     found = evaluate_rule(loaded.compiled, _registry(), date(2024, 1, 1), resolve_params(loaded.compiled, {}))
     assert {(f.person, r) for f in found for r in f.related} == {("me", "f"), ("g", "f"), ("son", "f")}  # the convicted
+
+
+def test_the_paths_between_two_people_are_listed_in_the_same_order_however_the_query_lists_them():
+    # DuckDB's list(DISTINCT ...) OVER (...) gives the paths in no set order: a report must not change with it.
+    from types import SimpleNamespace
+
+    from riskcheck.engine.evidence import Evidence
+
+    people = {"me": {"name": "Aibek"}, "kin": {"name": "Dana"}}
+    paths = {k: {"id": k, "person_id": "me", "relative_id": "kin", "kind": kind, "status": "reported",
+                 "degree": degree, "line": line, "relations": [k]}
+             for k, kind, degree, line in [("k1", "sibling", 2, "collateral"), ("k2", "sibling_in_law", None, None),
+                                           ("k3", "relative", None, None), ("k4", "spouse", None, "spouse")]}
+    lookup = SimpleNamespace(registry=SimpleNamespace(schema=None, identity=None, reviewed=()),
+                             known=lambda type_name, key: (people if type_name == "persons" else paths)[key])
+
+    class Listing(Evidence):
+        def kin_path(self, record, dated):
+            self.steps.append(record["id"])
+
+    def written(path_ids):
+        evidence = Listing(lookup)
+        evidence.kinship(paths["k3"], path_ids, False)
+        return evidence.steps[0].text, evidence.steps[1:]
+
+    ways, order = written(["k4", "k1", "k3", "k2"])
+    assert order == ["k3", "k1", "k2", "k4"]  # the path that decided, then the others by id
+    assert written(["k2", "k3", "k1", "k4"]) == (ways, order)
+    assert "related in 4 ways" in ways

@@ -60,9 +60,10 @@ class Evidence:
 
     def kinship(self, record: dict, path_ids: list[str], dated: bool) -> None:
         """A kinship binding: every path between the two people (the query lists them), the ways named first
-        when there are several."""
+        when there are several: the path that decided first, then the others by id, as the query's list comes in
+        no set order (a different plan, or another thread's timing, would reorder a report)."""
         lookup = self.lookup
-        paths = [record] + [lookup.known("kinship", k) for k in path_ids if k != record["id"]]
+        paths = [record] + [lookup.known("kinship", k) for k in sorted(set(path_ids)) if k != record["id"]]
         if len(paths) > 1:
             ways = "; ".join(path_words(k, lookup) for k in paths)
             self.steps.append(Step("fact", _("%(person)s and %(relative)s are related in %(n)s ways, each shown "
