@@ -44,6 +44,8 @@ class Registry:
     # evidence, then the report and the app): the store does not change once built, so a record is read once.
     # Code that changes the store's records afterwards must empty it (records_read.clear()).
     records_read: dict = field(default_factory=dict, repr=False, compare=False)
+    # Each finding's evidence as the review layer writes it, made once per store (riskcheck.review.evidence).
+    evidence_made: dict = field(default_factory=dict, repr=False, compare=False)
     # When the store is the one kept from the last run with changed rows applied (kept_store): the ids of the
     # records changed, by type (every other record is as the last run had it); None when it was loaded afresh.
     changed_records: dict[str, set[str]] | None = None

@@ -34,7 +34,7 @@ def review_evidence(finding, lookup) -> dict:
     Made once per finding and store: findings.json, the review app's view and the review pass each ask for
     every finding's (a national case's thousand findings cost seconds each time). The store does not change
     once built, nor a finding once made; each caller gets a dict of its own (findings.json adds a review)."""
-    made = lookup.registry.records_read.setdefault("evidence", {})
+    made = lookup.registry.evidence_made
     known = made.get(id(finding))
     if known is not None and known[0] is finding:
         return dict(known[1])
