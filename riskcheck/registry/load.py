@@ -136,7 +136,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         if registry is not None:
             stage(meta.id, kept_store.said)
             return registry
-    conn = store.connect()
+    conn = store.connect(_input_bytes(sources))
     try:
         create_raw_tables(conn, schema)
         field_lines = {}
@@ -183,6 +183,19 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         conn.close()
         raise
     return Registry(meta, conn, schema, warnings, identity, links, keeping)
+
+
+def _input_bytes(sources: CaseSources) -> int:
+    """About what a case's inputs hold: its CSV files' sizes and its YAML records' values."""
+    written = sum(len(v) if isinstance(v, str) else sum(len(x) for x in v or () if isinstance(x, str))
+                  for rows in sources.rows.values() for row in rows for v in row.values.values())
+    sizes = 0
+    for _, path, _ in sources.csv_files:
+        try:
+            sizes += path.stat().st_size
+        except OSError:  # reading it will say so
+            pass
+    return written + sizes
 
 
 def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list[LinkDecision],

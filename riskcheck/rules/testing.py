@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from riskcheck.engine.evaluate import resolve_params
 from riskcheck.engine.findings import Finding
@@ -32,6 +32,8 @@ class TestResult:
     message: str = ""
     known_gap: str | None = None
     line: int | None = None
+    # The findings the test's records gave, in full: what a caller checks beyond their statuses.
+    findings: list[Finding] = field(default_factory=list)
 
     __test__ = False  # not a pytest class
 
@@ -70,7 +72,7 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
     line = locate(loaded.document, ("tests", index))
     result = TestResult(loaded.id, test.name, False, known_gap=test.known_gap, line=line)
     try:
-        actual = _findings(loaded, index, test)
+        result.findings = test_findings(loaded, index, test)
     except RuleFailed as exc:  # the rule failed as it was evaluated, as `riskcheck run` would report it
         # A ValueError is a setting the rule refuses (a test's parameter), already in words of its own.
         refused = exc.__cause__ if isinstance(exc.__cause__, ValueError) else None
@@ -79,6 +81,7 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
     except (ProblemError, ValueError) as exc:  # the test's own records, fixture or parameters are wrong
         result.message = f"the test could not run: {exc}"
         return result
+    actual = [(f.status, f.unit if f.unit is not None else f.person, tuple(f.related)) for f in result.findings]
     expected = Counter((e.status, e.about, tuple(sorted(e.related)) if e.related is not None else None)
                        for e in test.expect)
     got: Counter[tuple] = Counter()
@@ -108,11 +111,6 @@ def run_rule_test(loaded: LoadedRule, index: int, test: RuleTest) -> TestResult:
             parts.append("found but not expected: " + _list(extra))
         result.message = "; ".join(parts)
     return result
-
-
-def _findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[tuple]:
-    return [(f.status, f.unit if f.unit is not None else f.person, tuple(f.related))
-            for f in test_findings(loaded, index, test)]
 
 
 def test_findings(loaded: LoadedRule, index: int, test: RuleTest) -> list[Finding]:
