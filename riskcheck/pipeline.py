@@ -9,6 +9,7 @@ date), never overwritten by a half-made one.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from riskcheck.engine.findings import Finding
 from riskcheck.errors import Problem, ProblemError, failure_words
 from riskcheck.i18n import speaking
 from riskcheck.indicators.compile import CompiledIndicator, override_problem
+from riskcheck.indicators.workers import units_tested
 from riskcheck.registry.cases import CaseMeta, discover_cases, display_path, read_case_meta
 from riskcheck.registry.kept_identity import KeptIdentity
 from riskcheck.registry.kept_store import KeptStore
@@ -66,6 +68,29 @@ def watch_progress(registry: Registry, report: Callable[[float], None], first: f
         done.set()
         watcher.join()
         registry.conn.execute("SET enable_progress_bar = false")
+
+
+@contextmanager
+def hearing_units(report: Callable[[int, int], None], first: float = 3.0, every: float = 10.0) -> Iterator[None]:
+    """While a unit indicator tests its units, report how many it has tested (done, of) after `first` seconds
+    and then every `every`, and once more when it is done if it was reported before."""
+    clock = time.monotonic
+    start = clock()
+    due = [start + first]
+    told = [False]
+
+    def hear(done: int, of: int) -> None:
+        now = clock()
+        if now >= due[0] or (told[0] and done == of):
+            report(done, of)
+            told[0] = True
+            due[0] = now + every
+
+    token = units_tested.set(hear)
+    try:
+        yield
+    finally:
+        units_tested.reset(token)
 
 
 def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str, dict]:
@@ -116,7 +141,11 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
                 if stage:
                     stage(registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")
 
-            with naming_the_rule(loaded), watch_progress(registry, still_running):
+            def still_testing(done: int, of: int, rid: str = loaded.id) -> None:
+                if stage:
+                    stage(registry.meta.id, f"rule {rid}: {done:,} of {of:,} units tested")
+
+            with naming_the_rule(loaded), watch_progress(registry, still_running), hearing_units(still_testing):
                 again = reach.rows(loaded.compiled, params, as_of) \
                     if reach is not None and isinstance(loaded.compiled, CompiledRule) else None
                 if again is not None:

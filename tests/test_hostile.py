@@ -628,3 +628,20 @@ def test_template_budgets_never_refuse_data_that_only_looks_large():
             "{{ '%d people' % m.pool }} | {{ who.notes | upper }}")
     assert render_rule_text(text, context) == ("IIN: 900101300126; %1000000s {:>9999999} | 2500000 | 2,500,000 | "
                                                "2500000 people | IIN: 900101300126; %1000000S {:>9999999}")
+
+
+def test_a_unit_indicator_reports_how_many_units_it_has_tested(monkeypatch):
+    """Its draws are no query DuckDB could report on: the run says how many units are tested, in order, and
+    once more when all are, so a national run is never silent for minutes."""
+    import riskcheck.indicators.workers as workers
+    from riskcheck.pipeline import hearing_units
+
+    seen = []
+    with hearing_units(lambda done, of: seen.append((done, of)), first=0.0, every=0.0):
+        squares = workers.in_unit_order(lambda n: n * n, list(range(7)), threads=2)
+    assert squares == [n * n for n in range(7)]
+    assert seen == [(n, 7) for n in range(1, 8)]
+    with hearing_units(lambda done, of: seen.append((done, of)), first=3600, every=3600):
+        workers.in_unit_order(lambda n: n, [1, 2, 3], threads=1)
+    assert seen[-1] == (7, 7), "nothing is told before `first` seconds have passed"
+    assert workers.units_tested.get() is None, "the listener is gone after the rule"
