@@ -135,12 +135,17 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
     """)
     # A record's fathers' names (from its patronymics) and its given names (the keys, sorted, as one text: what
     # a link's given names are compared by) are those of its fields, found once per distinct field value; only
-    # a record with a written name or alias that says more is grouped by id.
+    # a record with a written name or alias that says more is grouped by id. `one_kin_row`: the record gives
+    # at most one surname key and one patronymic as written (its fields give one each, as nearly every
+    # record's do), so it is at most one child in kinship_hints and its sums there need no grouping.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_person AS
         WITH field_fathers AS (
-            SELECT value, list(DISTINCT key) AS fathers FROM nk_kv WHERE src = 'patronymic' AND kind = 'f'
-            GROUP BY value),
+            SELECT value, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers,
+                   count(*) FILTER (WHERE kind = 'p') AS patronymics
+            FROM nk_kv WHERE src = 'patronymic' AND kind IN ('f', 'p') GROUP BY value),
+        field_surnames AS (SELECT value, count(*) AS surnames FROM nk_kv WHERE src = 'surname' AND kind = 's'
+                           GROUP BY value),
         field_given AS (
             SELECT v.value, array_to_string(list_sort(list(DISTINCT d.key)), ' ') AS g FROM nk_kv v
             JOIN nk_kd d ON d.k = v.key WHERE v.src = 'given_name' AND v.kind = 'g' GROUP BY v.value),
@@ -153,8 +158,10 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
                CASE WHEN p.lo = p.hi THEN p.lo END AS day,
                CASE WHEN year(p.lo) = year(p.hi) THEN year(p.lo) END AS year,
                p.gender, coalesce(CASE WHEN t.rid IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers,
-               CASE WHEN t.rid IS NOT NULL THEN nullif(t.g, '') ELSE g.g END AS g
+               CASE WHEN t.rid IS NOT NULL THEN nullif(t.g, '') ELSE g.g END AS g,
+               t.rid IS NULL AND coalesce(sn.surnames, 0) <= 1 AND coalesce(f.patronymics, 0) <= 1 AS one_kin_row
         FROM nk_base p LEFT JOIN field_fathers f ON f.value = p.patronymic
+        LEFT JOIN field_surnames sn ON sn.value = p.surname
         LEFT JOIN field_given g ON g.value = p.given_name LEFT JOIN text_names t ON t.rid = p.rid
     """)
     return len({(r[0], r[1]) for r in rows}) + len(text_rows)
@@ -284,7 +291,7 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     # with thousands. Only children whose count is small are paired, and counted exactly.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_children AS
-        SELECT c.rid, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi
+        SELECT c.rid, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi, c.one_kin_row
         FROM nk_person c JOIN nk_rkeys s ON s.rid = c.rid AND s.kind = 's'
         JOIN nk_rkeys pk ON pk.rid = c.rid AND pk.kind = 'p'
         WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.rid NOT IN (SELECT rid FROM nk_merged_rids)
@@ -298,7 +305,10 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             JOIN parent_years p ON p.s = g.s AND p.fk = g.fk
              AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)}
             GROUP BY ALL)
-        SELECT c.rid, sum(f.n) AS n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) GROUP BY c.rid
+        SELECT c.rid, f.n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE c.one_kin_row
+        UNION ALL
+        SELECT c.rid, sum(f.n) FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE NOT c.one_kin_row
+        GROUP BY c.rid
     """)
     # The children with few fitting persons are paired with them through the parents' birth years: first
     # which (surname, father's name, years) groups of parents fit each child's group, then the parents of
@@ -314,14 +324,21 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             FROM (SELECT DISTINCT s, fk, ylo, yhi FROM few) g
             JOIN (SELECT DISTINCT s, fk, ylo, yhi FROM nk_parents) p ON p.s = g.s AND p.fk = g.fk
              AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)})
-        SELECT c.rid, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi FROM few c JOIN groups g USING (s, fk, ylo, yhi)
+        SELECT c.rid, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi, c.one_kin_row
+        FROM few c JOIN groups g USING (s, fk, ylo, yhi)
     """)
+    # A parent is one row of nk_parents per (surname, father's-name key), so a child of one row meets each
+    # parent once: only the children of several rows (several surnames or patronymics) are grouped.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_fits AS
+        SELECT c.rid AS child, p.rid AS parent, c.written, c.ylo - p.yhi AS gap_lo, c.yhi - p.ylo AS gap_hi, p.gender
+        FROM nk_few c JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.ylo = c.pylo AND p.yhi = c.pyhi
+        WHERE p.rid <> c.rid AND c.one_kin_row
+        UNION ALL
         SELECT c.rid AS child, p.rid AS parent, min(c.written) AS written, min(c.ylo - p.yhi) AS gap_lo,
                max(c.yhi - p.ylo) AS gap_hi, any_value(p.gender) AS gender
         FROM nk_few c JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.ylo = c.pylo AND p.yhi = c.pyhi
-        WHERE p.rid <> c.rid
+        WHERE p.rid <> c.rid AND NOT c.one_kin_row
         GROUP BY 1, 2
     """)
     conn.execute(f"""
