@@ -133,21 +133,36 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
         SELECT * FROM fields
         UNION ALL (SELECT * FROM nk_texts EXCEPT SELECT * FROM fields WHERE rid IN (SELECT rid FROM nk_texts))
     """)
-    # A record's fathers' names (from its patronymics) are those of its patronymic field, found once per
-    # distinct field value; only a record with a written name or alias that says more is grouped by id.
+    # A record's fathers' names (from its patronymics) and its given names (the keys, sorted, as one text: what
+    # a link's given names are compared by) are those of its fields, found once per distinct field value; only
+    # a record with a written name or alias that says more is grouped by id. `one_kin_row`: the record gives
+    # at most one surname key and one patronymic as written (its fields give one each, as nearly every
+    # record's do), so it is at most one child in kinship_hints and its sums there need no grouping.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_person AS
         WITH field_fathers AS (
-            SELECT value, list(DISTINCT key) AS fathers FROM nk_kv WHERE src = 'patronymic' AND kind = 'f'
-            GROUP BY value),
-        text_fathers AS (
-            SELECT rid, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers FROM nk_rkeys
-            WHERE rid IN (SELECT rid FROM nk_texts) GROUP BY rid)
+            SELECT value, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers,
+                   count(*) FILTER (WHERE kind = 'p') AS patronymics
+            FROM nk_kv WHERE src = 'patronymic' AND kind IN ('f', 'p') GROUP BY value),
+        field_surnames AS (SELECT value, count(*) AS surnames FROM nk_kv WHERE src = 'surname' AND kind = 's'
+                           GROUP BY value),
+        field_given AS (
+            SELECT v.value, array_to_string(list_sort(list(DISTINCT d.key)), ' ') AS g FROM nk_kv v
+            JOIN nk_kd d ON d.k = v.key WHERE v.src = 'given_name' AND v.kind = 'g' GROUP BY v.value),
+        text_names AS (
+            SELECT r.rid, list(DISTINCT r.key) FILTER (WHERE r.kind = 'f') AS fathers,
+                   array_to_string(list_sort(list(DISTINCT d.key) FILTER (WHERE r.kind = 'g')), ' ') AS g
+            FROM nk_rkeys r LEFT JOIN nk_kd d ON d.k = r.key AND r.kind = 'g'
+            WHERE r.rid IN (SELECT rid FROM nk_texts) GROUP BY r.rid)
         SELECT p.rid, p.lo, p.hi,
                CASE WHEN p.lo = p.hi THEN p.lo END AS day,
                CASE WHEN year(p.lo) = year(p.hi) THEN year(p.lo) END AS year,
-               p.gender, coalesce(CASE WHEN t.rid IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers
-        FROM nk_base p LEFT JOIN field_fathers f ON f.value = p.patronymic LEFT JOIN text_fathers t ON t.rid = p.rid
+               p.gender, coalesce(CASE WHEN t.rid IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers,
+               CASE WHEN t.rid IS NOT NULL THEN nullif(t.g, '') ELSE g.g END AS g,
+               t.rid IS NULL AND coalesce(sn.surnames, 0) <= 1 AND coalesce(f.patronymics, 0) <= 1 AS one_kin_row
+        FROM nk_base p LEFT JOIN field_fathers f ON f.value = p.patronymic
+        LEFT JOIN field_surnames sn ON sn.value = p.surname
+        LEFT JOIN field_given g ON g.value = p.given_name LEFT JOIN text_names t ON t.rid = p.rid
     """)
     return len({(r[0], r[1]) for r in rows}) + len(text_rows)
 
@@ -167,35 +182,32 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     # their given names. Given names are far more concentrated than surnames: blocking everyone by them
     # made most of the work.
     # nk_rkeys holds each (id, kind, key) of a surname or given name once, and nk_person each id once: no
-    # DISTINCT is needed here or below. A block's size is counted by grouping and joined back, a third faster
-    # than a window over a million persons.
+    # DISTINCT is needed here or below. Each block of two records or more is one row with its records in a
+    # list: the blocks of one record (most of a national registry's) are left out as they are counted, where
+    # counting every block and joining the counts back to each record took two more passes over a million.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_link_blocks AS
-        WITH b AS MATERIALIZED (
-            SELECT r.rid, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.rid = r.rid
-            WHERE p.day IS NOT NULL
-              AND (r.kind = 's' OR (r.kind = 'g' AND r.rid NOT IN (SELECT rid FROM nk_rkeys WHERE kind = 's'))))
-        SELECT b.*, n.n FROM b JOIN (SELECT day, kind, key, count(*) AS n FROM b GROUP BY ALL) n USING (day, kind, key)
+        SELECT p.day, r.kind, r.key, count(*) AS n, list(r.rid) AS rids
+        FROM nk_rkeys r JOIN nk_person p ON p.rid = r.rid
+        WHERE p.day IS NOT NULL
+          AND (r.kind = 's' OR (r.kind = 'g' AND r.rid NOT IN (SELECT rid FROM nk_rkeys WHERE kind = 's')))
+        GROUP BY ALL HAVING count(*) > 1
     """)
     # A link needs every word the same but for spelling, so a pair that shares a surname must have the same
     # given names, or given names two letters apart (Aibek, Alibek: a typo, or twins, which a reviewer
     # should see); two men born the same day who share only a surname are not compared.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_shared AS
-        SELECT a.rid AS a, b.rid AS b, bool_or(a.kind = 's') AS surname FROM nk_link_blocks a
-        JOIN nk_link_blocks b ON a.day = b.day AND a.kind = b.kind AND a.key = b.key AND a.rid < b.rid
-        WHERE a.n <= {int(max_block)} GROUP BY 1, 2
-    """)
-    links = conn.execute(f"""
-        WITH given AS (
-            SELECT r.rid, array_to_string(list_sort(list(DISTINCT d.key)), ' ') AS g FROM nk_rkeys r
-            JOIN nk_kd d ON d.k = r.key
-            WHERE r.kind = 'g' AND r.rid IN (SELECT a FROM nk_shared UNION SELECT b FROM nk_shared) GROUP BY r.rid)
-        SELECT least(ia.id, ib.id), greatest(ia.id, ib.id) FROM nk_shared s JOIN nk_person pa ON pa.rid = s.a JOIN nk_person pb ON pb.rid = s.b
-        JOIN nk_base ia ON ia.rid = s.a JOIN nk_base ib ON ib.rid = s.b
-        LEFT JOIN given ga ON ga.rid = s.a LEFT JOIN given gb ON gb.rid = s.b
-        WHERE (NOT s.surname OR ga.g IS NULL OR gb.g IS NULL OR damerau_levenshtein(ga.g, gb.g) <= 2)
+        WITH one AS (SELECT kind, unnest(rids) AS a, rids FROM nk_link_blocks WHERE n <= {int(max_block)}),
+        pairs AS (SELECT a, b, bool_or(kind = 's') AS surname FROM (SELECT kind, a, unnest(rids) AS b FROM one)
+                  WHERE a < b GROUP BY 1, 2)
+        SELECT a, b FROM pairs s JOIN nk_person pa ON pa.rid = s.a JOIN nk_person pb ON pb.rid = s.b
+        WHERE (NOT s.surname OR pa.g IS NULL OR pb.g IS NULL OR damerau_levenshtein(pa.g, pb.g) <= 2)
           AND {_REFUSE}
+    """)
+    links = conn.execute("""
+        SELECT least(ia.id, ib.id), greatest(ia.id, ib.id) FROM nk_shared s
+        JOIN nk_base ia ON ia.rid = s.a JOIN nk_base ib ON ib.rid = s.b
         ORDER BY 1, 2
     """).fetchall()
     skipped = [(f"born {day}, {'surname' if kind == 's' else 'given name'} {key!r}", n) for day, kind, key, n in
@@ -279,7 +291,7 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     # with thousands. Only children whose count is small are paired, and counted exactly.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_children AS
-        SELECT c.rid, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi
+        SELECT c.rid, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi, c.one_kin_row
         FROM nk_person c JOIN nk_rkeys s ON s.rid = c.rid AND s.kind = 's'
         JOIN nk_rkeys pk ON pk.rid = c.rid AND pk.kind = 'p'
         WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.rid NOT IN (SELECT rid FROM nk_merged_rids)
@@ -293,7 +305,10 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             JOIN parent_years p ON p.s = g.s AND p.fk = g.fk
              AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)}
             GROUP BY ALL)
-        SELECT c.rid, sum(f.n) AS n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) GROUP BY c.rid
+        SELECT c.rid, f.n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE c.one_kin_row
+        UNION ALL
+        SELECT c.rid, sum(f.n) FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE NOT c.one_kin_row
+        GROUP BY c.rid
     """)
     # The children with few fitting persons are paired with them through the parents' birth years: first
     # which (surname, father's name, years) groups of parents fit each child's group, then the parents of
@@ -309,14 +324,21 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             FROM (SELECT DISTINCT s, fk, ylo, yhi FROM few) g
             JOIN (SELECT DISTINCT s, fk, ylo, yhi FROM nk_parents) p ON p.s = g.s AND p.fk = g.fk
              AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)})
-        SELECT c.rid, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi FROM few c JOIN groups g USING (s, fk, ylo, yhi)
+        SELECT c.rid, c.written, c.s, c.fk, c.ylo, c.yhi, g.pylo, g.pyhi, c.one_kin_row
+        FROM few c JOIN groups g USING (s, fk, ylo, yhi)
     """)
+    # A parent is one row of nk_parents per (surname, father's-name key), so a child of one row meets each
+    # parent once: only the children of several rows (several surnames or patronymics) are grouped.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_fits AS
+        SELECT c.rid AS child, p.rid AS parent, c.written, c.ylo - p.yhi AS gap_lo, c.yhi - p.ylo AS gap_hi, p.gender
+        FROM nk_few c JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.ylo = c.pylo AND p.yhi = c.pyhi
+        WHERE p.rid <> c.rid AND c.one_kin_row
+        UNION ALL
         SELECT c.rid AS child, p.rid AS parent, min(c.written) AS written, min(c.ylo - p.yhi) AS gap_lo,
                max(c.yhi - p.ylo) AS gap_hi, any_value(p.gender) AS gender
         FROM nk_few c JOIN nk_parents p ON p.s = c.s AND p.fk = c.fk AND p.ylo = c.pylo AND p.yhi = c.pyhi
-        WHERE p.rid <> c.rid
+        WHERE p.rid <> c.rid AND NOT c.one_kin_row
         GROUP BY 1, 2
     """)
     conn.execute(f"""
