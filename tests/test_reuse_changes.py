@@ -309,6 +309,34 @@ def test_a_store_with_the_changed_rows_applied_is_what_a_fresh_load_builds(regis
     finally:
         again.close()
         fresh.close()
+    appended = append_rows(root)  # then only rows added at the ends of files: only those are read
+    again, store = load(root, tmp_path / "kept")
+    fresh, _ = load(root, None)
+    try:
+        assert store is not None and store.said == ("store kept from the last run, only changed rows applied "
+                                                    f"({appended})"), store.said
+        assert contents(again) == contents(fresh)
+    finally:
+        again.close()
+        fresh.close()
+
+
+def append_rows(root: Path) -> str:
+    """Rows added at the end of tenures.csv (two, one of them written with a cell in quotes and spaces around
+    another) and of verdicts.csv, naming people records named already; what the run should say of them."""
+    folder = root / "synthetic"
+    header, rows = read(folder / "tenures.csv")
+    added = [list(rows[5]), list(rows[6])]
+    added[0][0], added[1][0] = "x-appended-1", "x-appended-2"
+    with open(folder / "tenures.csv", "a", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(added[0]) + "\n")
+        fh.write(",".join(f'"{c}"' if i == 0 else (f" {c} " if i == 1 else c) for i, c in enumerate(added[1])) + "\n")
+    header, rows = read(folder / "verdicts.csv")
+    new = list(rows[-1])
+    new[0] = "x-appended-verdict"
+    with open(folder / "verdicts.csv", "a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerow(new)
+    return "tenures.csv: 2 rows added at its end, only those read; verdicts.csv: 1 rows added at its end, only those read"
 
 
 def test_what_the_kept_store_cannot_apply_soundly_is_loaded_afresh_saying_why(registry, tmp_path):

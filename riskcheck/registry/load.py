@@ -226,7 +226,9 @@ def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list
     except BaseException:
         conn.close()
         raise
-    words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added or changed, {c.removed:,} gone, "
+    words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added at its end, only those read"
+                      if c.appended else
+                      f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added or changed, {c.removed:,} gone, "
                       f"{c.moved:,} on another line" for c in found)
     kept.said = f"store kept from the last run, only changed rows applied ({words or 'nothing changed'})"
     keeping = None
