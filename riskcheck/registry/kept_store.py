@@ -640,7 +640,9 @@ def keep_changes(conn: duckdb.DuckDBPyConnection, kept: KeptStore, entry: dict, 
     changed_types = sorted({t for t, _ in changed.values()})
     tables, added = dict(entry["tables"]), dict(entry.get("added") or {})
     db = conn.execute("SELECT current_database()").fetchall()[0][0]
-    now, later = [], []  # (table in the new file, where it is now): temp tables at once, the others in a thread
+    # (table in the new file, where it is now): the temp tables at once, the others in a thread
+    now: list[tuple[str, str]] = []
+    later: list[tuple[str, str]] = []
     for table in [*changed_types, ROWS]:
         if table in kept.increments:  # only rows added since the base: those alone written, beside it
             added[table] = name
