@@ -278,8 +278,14 @@ def contents(registry: Registry) -> dict:
 
 
 def edit(root: Path, step: int) -> None:
-    """A verdict added between rows, a tenure's end edited, a resignation removed, memberships reordered."""
+    """A verdict added between rows, a tenure's end edited, a resignation removed, memberships reordered (at
+    step 0; at a later step only the tenure's end)."""
     folder = root / "synthetic"
+    if step:
+        header, rows = read(folder / "tenures.csv")
+        rows[3 + step][header.index("end")] = rows[3 + step][header.index("start")]
+        write(folder / "tenures.csv", header, rows)
+        return
     header, rows = read(folder / "verdicts.csv")
     new = list(rows[1])
     new[0] = f"x-verdict-{step}"
@@ -294,21 +300,56 @@ def edit(root: Path, step: int) -> None:
 
 
 def test_a_store_with_the_changed_rows_applied_is_what_a_fresh_load_builds(registry, tmp_path):
+    """Changes in the middle of files (each such file read whole), then rows added at the ends of files (only
+    those read, and kept as rows added to the kept tables), then again, then a change in the middle of a file
+    whose table is kept as a base and rows added: after each, the store is the one a fresh load builds."""
     root = tmp_path / "registry"
     shutil.copytree(registry, root)
     first, store = load(root, tmp_path / "kept")
     first.close()
-    edit(root, 0)
-    again, store = load(root, tmp_path / "kept")
-    fresh, _ = load(root, None)
-    try:
-        assert store is not None and store.said.startswith("store kept from the last run, only changed rows "
-                                                           "applied (memberships.csv: 0 rows added or changed, "
-                                                           "0 gone,"), store.said
-        assert contents(again) == contents(fresh)
-    finally:
-        again.close()
-        fresh.close()
+    steps = [(lambda: edit(root, 0), "memberships.csv: 0 rows added or changed, 0 gone,"),
+             (lambda: append_rows(root), "tenures.csv: 2 rows added at its end, only those read; verdicts.csv: 1 "
+                                         "rows added at its end, only those read)"),
+             (lambda: append_rows(root, tenures_only=True), "(tenures.csv: 2 rows added at its end, only those "
+                                                            "read)"),
+             (lambda: edit(root, 1), "(tenures.csv: 1 rows added or changed, 1 gone, 0 on another line)")]
+    for n, (change_it, said) in enumerate(steps):
+        change_it()
+        again, store = load(root, tmp_path / "kept")
+        fresh, _ = load(root, None)
+        try:
+            assert store is not None and store.said.startswith("store kept from the last run, only changed rows "
+                                                               "applied (") and said in store.said, (n, store.said)
+            assert contents(again) == contents(fresh), n
+        finally:
+            again.close()
+            fresh.close()
+    kept = json.loads((tmp_path / "kept" / "store.json").read_text())
+    # tenures and the rows' hashes kept whole again (a change in a file's middle), the verdicts still as a base
+    # and the rows added at the second step; the files no longer named removed
+    assert set(kept["added"]) == {"verdicts"}, kept["added"]
+    assert kept["tables"]["tenures"] == kept["tables"]["kept_rows"] != kept["added"]["verdicts"]
+    assert sorted(p.name for p in (tmp_path / "kept").glob("*.duckdb")) == sorted(kept["files"])
+    assert set(kept["files"]) == {*kept["tables"].values(), *kept["added"].values()}, kept["files"]
+
+
+def append_rows(root: Path, tenures_only: bool = False) -> None:
+    """Rows added at the end of tenures.csv (two, one of them written with a cell in quotes and spaces around
+    another) and of verdicts.csv, naming people records named already."""
+    folder = root / "synthetic"
+    header, rows = read(folder / "tenures.csv")
+    added = [list(rows[5]), list(rows[6])]
+    added[0][0], added[1][0] = f"x-appended-{len(rows)}", f"x-appended-{len(rows) + 1}"
+    with open(folder / "tenures.csv", "a", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(added[0]) + "\n")
+        fh.write(",".join(f'"{c}"' if i == 0 else (f" {c} " if i == 1 else c) for i, c in enumerate(added[1])) + "\n")
+    if tenures_only:
+        return
+    header, rows = read(folder / "verdicts.csv")
+    new = list(rows[-1])
+    new[0] = "x-appended-verdict"
+    with open(folder / "verdicts.csv", "a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerow(new)
 
 
 def test_what_the_kept_store_cannot_apply_soundly_is_loaded_afresh_saying_why(registry, tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from riskcheck.i18n import N_
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
@@ -61,17 +62,21 @@ class CompiledRule:
     kinship_vars: list[str] = field(default_factory=list)  # whose every path is listed (column p__<var>)
 
 
-def compile_rule(rule: Rule, schema: Schema, kinship_relation: str = "kinship") -> CompiledRule:
+def compile_rule(rule: Rule, schema: Schema, kinship_relation: str = "kinship",
+                 reading: Mapping[str, str] | None = None) -> CompiledRule:
     """One query for the rule, or every problem found in it at once (RuleError).
 
     `kinship_relation` is the table or view the rule's kinship bindings read: another one gives the same rule
     over other links (riskcheck.rules.what_if runs it over the kinship hints taken as reported links).
+    `reading`: variable -> the table a binding reads in place of its type's (a table of the same columns):
+    the same rule asked about some records alone (riskcheck.rules.reach asks it about the changed ones). The
+    people a kinship binding's links are narrowed to are then read from that table too.
 
     The steps follow the rule file's reasoning: its variables, `let` values, the joins of `match`, then
     `where`, scope, exemptions and the period the rule is in force, then the status clauses. The order of
     the checks is the order the report gives them in, and their column names (c__0, c__1, ...) follow it.
     """
-    compiler = _RuleCompiler(rule, schema, kinship_relation)
+    compiler = _RuleCompiler(rule, schema, kinship_relation, reading)
     compiler.bind_variables()
     compiler.compile_lets()
     compiler.compile_match()
@@ -93,9 +98,11 @@ class _RuleCompiler:
 
     scope: Scope  # the names expressions may use, made by bind_variables
 
-    def __init__(self, rule: Rule, schema: Schema, kinship_relation: str = "kinship"):
+    def __init__(self, rule: Rule, schema: Schema, kinship_relation: str = "kinship",
+                 reading: Mapping[str, str] | None = None):
         self.rule, self.schema = rule, schema
         self.kinship_relation = kinship_relation
+        self.reading = dict(reading or {})
         self.problems: list[tuple[tuple, str]] = []
         self.params_used: set[str] = set()
         self.variables: dict = {}
@@ -168,6 +175,12 @@ class _RuleCompiler:
         self.checks.append(check)
         self.conditions.append(sql)
 
+    def _relation(self, var: str, type_name: str) -> str:
+        """The table or view a variable's records are read from."""
+        if var in self.reading:
+            return self.reading[var]
+        return self.kinship_relation if type_name == "kinship" else type_name
+
     def compile_lets(self) -> None:
         """The `let` values, each visible by name in what follows it."""
         for name, text in self.rule.let.items():
@@ -182,7 +195,7 @@ class _RuleCompiler:
         optional binding, a condition of its join)."""
         for i, (name, binding) in enumerate(self.rule.match.items()):
             visible = list(self.rule.match)[: i + 1]
-            table = f"{q(self.kinship_relation if binding.from_ == 'kinship' else binding.from_)} AS {q(name)}"
+            table = f"{q(self._relation(name, binding.from_))} AS {q(name)}"
             if binding.from_ == "kinship" and not binding.optional:
                 self.kinship_tables[name] = len(self.joins)
             on_sql = self._join_on(name, binding, visible)
@@ -365,7 +378,7 @@ class _RuleCompiler:
             ctes = self._narrowed_kinship(var)
             if ctes:
                 narrowed += ctes
-                joins[at] = joins[at].replace(f"{q(self.kinship_relation)} AS {q(var)}", f"{q('k__' + var)} AS {q(var)}", 1)
+                joins[at] = joins[at].replace(f"{q(self._relation(var, 'kinship'))} AS {q(var)}", f"{q('k__' + var)} AS {q(var)}", 1)
         matches = (f"WITH {''.join(c + ', ' for c in narrowed)}"
                    f"m AS (SELECT {', '.join(self._select())} {' '.join(joins)} WHERE {where} {qualify}), ")
         if not kin_vars:
@@ -402,7 +415,7 @@ class _RuleCompiler:
         ctes: list[str] = []
         among: list[str | None] = []
         for fname in ("person_id", "relative_id"):
-            sources = sorted({(self.var_types[v], f) for v, f in groups.get((var, fname), ())
+            sources = sorted({(self._relation(v, self.var_types[v]), f) for v, f in groups.get((var, fname), ())
                               if v != var and v not in self.optional_vars and self.var_types[v] in self.schema.types
                               and self.variables[v].fields.get(f) is not None
                               and self.variables[v].fields[f].type == "ref"})

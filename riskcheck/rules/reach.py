@@ -19,18 +19,24 @@ findings of a rule differ between the two runs has a row binding a changed recor
 The rule then runs again with its subject reading only those persons (a required variable, so again whole
 partitions and the very rows a full run gives them, in the query's own order), and every other person keeps
 the findings the last run gave: the same rows, records and lines, so the same findings. Unit indicators read
-whole tables and run in full. Whatever this cannot read as the compiler writes it (a binding not named
-exactly once as `"type" AS "variable"`) runs the rule in full, never a guess.
+whole tables and run in full.
+
+Both queries are the rule compiled again with one binding reading another table (compile_rule's `reading`),
+never its text edited: a kinship binding's links are narrowed to the people the match's other records name,
+and with a binding reading the changed records alone, so are the links (read for every tenure's person, each
+of these queries cost as much as the whole rule). A rule whose loaded query is not the one the compiler
+writes for it runs in full, never a guess.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from riskcheck.engine.compile import CompiledRule
+from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.engine.evaluate import MAX_FINDINGS_PER_RULE, bind_params
 from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
+from riskcheck.registry.schema import Schema
 from riskcheck.sqlio import bulk_insert, q
 
 REACHED = "reach_persons"  # temp table: the persons a change reaches, as `persons` holds them
@@ -51,13 +57,12 @@ class Earlier:
     in_full: list[str] = field(default_factory=list)  # the person rules that ran in full all the same
 
 
-def bound_to(sql: str, type_name: str, var: str, relation: str) -> str | None:
-    """The rule's query with one variable reading `relation` instead of its type's table; None when the query
-    does not name that binding exactly once as the compiler writes it."""
-    written = f"{q(type_name)} AS {q(var)}"
-    if sql.count(written) != 1:
+def bound_to(compiled: CompiledRule, schema: Schema, var: str, relation: str) -> str | None:
+    """The rule's query with one variable reading `relation` instead of its type's table; None when the loaded
+    query is not the one the compiler writes for the rule (then it is not known what the query reads)."""
+    if compile_rule(compiled.rule, schema).sql != compiled.sql:
         return None
-    return sql.replace(written, f"{q(relation)} AS {q(var)}")
+    return compile_rule(compiled.rule, schema, reading={var: relation}).sql
 
 
 class Reach:
@@ -95,7 +100,7 @@ class Reach:
         for var, type_name in typed:
             if type_name in self.gone:
                 continue
-            sql = bound_to(compiled.sql, type_name, var, CHANGED + type_name)
+            sql = bound_to(compiled, self.registry.schema, var, CHANGED + type_name)
             if sql is None:
                 return None
             found = self.registry.conn.execute(f"SELECT DISTINCT {subject} FROM ({sql}) "
@@ -126,7 +131,7 @@ class Reach:
         self.earlier.reached |= persons
         if not persons:
             return [], kept
-        sql = bound_to(compiled.sql, "persons", rule.subject, REACHED)
+        sql = bound_to(compiled, self.registry.schema, rule.subject, REACHED)
         if sql is None:
             return None
         conn = self.registry.conn
