@@ -58,6 +58,20 @@ def write_bytes(path: Path, data: bytes) -> None:
     write_atomic(path, data, mode=0o666 & ~_UMASK)  # reports are for sharing
 
 
+def write_staged(folder: Path, name: str, data: bytes) -> None:
+    """`data` as the file `name` of `folder`, a folder the caller made inside a case's staging folder
+    (case_folder), written in place: nothing reads a staging folder before it is swapped in whole, and a failure
+    removes it with all it holds, so the temporary file and rename of write_bytes buy nothing there. A national
+    case writes a thousand person pages into one; each written through a temporary file, its path resolved
+    anew, they took a tenth of the time to write its report."""
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise OutputPathError(f"{name!r} is not a safe file name")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(folder / name, flags, 0o666 & ~_UMASK), "wb") as handle:  # reports are for sharing
+        handle.write(data)
+
+
 @contextmanager
 def case_folder(out_dir: Path, case_id: str) -> Iterator[Path]:
     """Yield an empty staging folder for one case's files; on success it replaces OUT/<case> as a whole.
