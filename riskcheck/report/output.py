@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -70,6 +71,26 @@ def write_staged(folder: Path, name: str, data: bytes) -> None:
         | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(folder / name, flags, 0o666 & ~_UMASK), "wb") as handle:  # reports are for sharing
         handle.write(data)
+
+
+def link_staged(kept: Path, folder: Path, name: str, data: bytes) -> None:
+    """The file `name` of `folder` (as write_staged) with the content `data`, which the last run's file `kept`
+    was read to hold: a link to that file where the folder's file system allows one and the link reads back
+    as `data`, else written. A re-run copies a thousand unchanged person pages; linked, they are not written
+    again, and the last run's report, removed once the new one is in place, frees no page they share."""
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise OutputPathError(f"{name!r} is not a safe file name")
+    target = folder / name
+    try:
+        os.link(kept, target, follow_symlinks=False)
+        if stat.S_ISREG(os.lstat(target).st_mode):  # a file, not a link to one
+            with open(target, "rb") as handle:
+                if handle.read(len(data) + 1) == data:
+                    return
+        target.unlink()  # the kept file changed since it was read: written from what was read
+    except OSError:
+        target.unlink(missing_ok=True)
+    write_staged(folder, name, data)
 
 
 @contextmanager

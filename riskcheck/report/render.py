@@ -34,7 +34,8 @@ from riskcheck.report.drawing_situation import people_of
 from riskcheck.report.identity import identity_context, identity_document
 from riskcheck.report.json_text import indented_json
 from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words
-from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_staged, write_text
+from riskcheck.report.output import (SAFE_NAME, case_folder, link_staged, safe_path, write_staged,
+                                     write_text)
 from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.state import ReviewState, desk_counts, review_counts
@@ -321,7 +322,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
             same = earlier.earlier(name, earlier.key([current(), case, pid, person_name(pid), reviews,
                                                       [(repr(f), facts.get(f.id)) for f in findings]]))
             if same is not None:
-                write_staged(persons, name, same)
+                link_staged(earlier.folder / "persons" / name, persons, name, same)
                 continue
         rules_context = _rules_context(rules, findings, every_rule=False)
         html = page.render(
