@@ -230,6 +230,26 @@ class RulesApplied:
         return self.rendered[key]
 
 
+class CitedSources:
+    """Each source a case's person pages cite, as _source.html writes it, rendered once per source (`cited` in
+    _finding.html, in place of the include). A national case's findings cite a handful of sources thousands of
+    times: a register, a court's records. Kept for one case's pages, which share a language and their sources,
+    and number no citation (a person page has no list of sources)."""
+
+    def __init__(self, sources: dict[str, dict]) -> None:
+        self.template = _ENV.get_template("_source.html")
+        self.sources = sources
+        self.rendered: dict[str, Markup] = {}
+
+    def __call__(self, source_id: Any) -> Markup:
+        if not isinstance(source_id, str):  # not an id the data can give: rendered as it is, not kept
+            return Markup(self.template.render(sources=self.sources, source_id=source_id))
+        found = self.rendered.get(source_id)
+        if found is None:
+            found = self.rendered[source_id] = Markup(self.template.render(sources=self.sources, source_id=source_id))
+        return found
+
+
 def _case_info(result: CaseResult) -> dict:
     return {"id": result.id, "title": result.title, "summary": result.summary,
             "as_of": result.as_of.isoformat() if result.as_of else "",
@@ -313,6 +333,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     case = _case_info(result)
     page = _ENV.get_template("person.html")
     applied = RulesApplied()
+    cited = CitedSources(sources)
     reviews = repr(_review_context(result))
     persons = safe_path(folder, "persons")  # in the case's staging folder: its pages written in place
     persons.mkdir(exist_ok=True)
@@ -328,7 +349,8 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         html = page.render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
             drawings=drawings_of(findings, facts, lookup),
-            sources=sources, person_name=person_name, rules_page="", rules_applied=applied(rules_context),
+            sources=sources, cited=cited, person_name=person_name, rules_page="",
+            rules_applied=applied(rules_context),
             **rules_context, **_review_context(result))
         write_staged(persons, name, html.encode("utf-8"))
     grid = {r.id: {s: 0 for s in STATUSES} for r in rules}
