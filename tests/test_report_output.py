@@ -34,3 +34,15 @@ def test_a_kept_page_is_linked_when_it_holds_what_was_read_and_written_otherwise
         assert not (new / name).is_symlink()
     assert os.stat(new / "changed.html").st_ino != os.stat(last / "changed.html").st_ino
     assert (last / "changed.html").read_bytes() == b"edited since it was read"  # the kept file is left as it is
+
+
+def test_a_case_written_again_replaces_its_folder_whole_and_the_earlier_one_is_removed(tmp_path):
+    from riskcheck.report.output import case_folder, finish_removals
+
+    for text in ("first", "second", "third"):
+        with case_folder(tmp_path, "a-case") as staging:
+            (staging / "persons").mkdir()
+            write_staged(staging / "persons", "p.html", text.encode())
+        assert (tmp_path / "a-case" / "persons" / "p.html").read_text() == text  # in place at once
+    finish_removals()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-case"]

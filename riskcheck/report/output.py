@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import stat
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -110,11 +111,34 @@ def case_folder(out_dir: Path, case_id: str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finish_removals()  # the folder of a case written before, set aside under a name used again here
     if final.exists():
         shutil.rmtree(replaced, ignore_errors=True)
         os.replace(final, replaced)
     os.replace(staging, final)
-    shutil.rmtree(replaced, ignore_errors=True)
+    if replaced.exists():
+        _remove_later(replaced)
+
+
+_REMOVING: list[threading.Thread] = []
+
+
+def _remove_later(folder: Path) -> None:
+    """Remove a case's earlier files, set aside once the new ones are in place, in a thread of their own: a
+    national case's thousand pages took one to two seconds to remove on a file system that frees space as it
+    goes, and the run has its index and its cache to write meanwhile. finish_removals() waits for it (the run
+    does before it ends; Python waits for the thread at exit in any case), and a killed run's leftover is
+    removed by the next run's tidy()."""
+    thread = threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
+                              name=f"riskcheck: removing {folder.name}")
+    thread.start()
+    _REMOVING.append(thread)
+
+
+def finish_removals() -> None:
+    """Wait until the earlier files of every case written are removed."""
+    while _REMOVING:
+        _REMOVING.pop().join()
 
 
 def tidy(out_dir: Path) -> None:
