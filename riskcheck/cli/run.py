@@ -21,7 +21,7 @@ from riskcheck.reuse import CaseCache
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import ReviewError, reviews_path
 from riskcheck.review.state import attach_reviews, desk_counts
-from riskcheck.report.output import OutputBusyError, output_lock, tidy
+from riskcheck.report.output import OutputBusyError, finish_removals, output_lock, tidy
 from riskcheck.report.render import write_case, write_index
 from riskcheck.textsafety import reveal
 
@@ -93,11 +93,14 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
 
     try:
         with output_lock(out_dir):
-            tidy(out_dir)
-            options = RunOptions(as_of, overrides, match_jurisdiction=not chosen_rules, language=lang)
-            results = run_cases(cases, rules, options, on_case, Progress("Checking cases"), stage, cache)
-            with speaking(lang):  # the index is over every case: in the run's language, English unless chosen
-                write_index(out_dir, results, rules)
+            try:
+                tidy(out_dir)
+                options = RunOptions(as_of, overrides, match_jurisdiction=not chosen_rules, language=lang)
+                results = run_cases(cases, rules, options, on_case, Progress("Checking cases"), stage, cache)
+                with speaking(lang):  # the index is over every case: in the run's language, English unless chosen
+                    write_index(out_dir, results, rules)
+            finally:
+                finish_removals()  # the reports this run replaced, removed while it holds the output folder
     except (ProblemError, OutputBusyError) as exc:
         raise click.UsageError(str(exc)) from None
     finally:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from riskcheck.engine.findings import Finding
@@ -105,6 +106,13 @@ def _width(text: str, start: float = 0.0) -> float:
 
 def wrap(text: str, width: int) -> list[str]:
     """A text in lines of at most `width` units at FONT; a word longer than a line is cut where it must be."""
+    return list(_wrapped(text, width))
+
+
+@lru_cache(maxsize=8192)
+def _wrapped(text: str, width: int) -> tuple[str, ...]:
+    """wrap's lines, kept: a national case's thousand drawings wrap the same ministries, posts and rule words
+    again and again, and measuring them a character at a time was a third of the time to draw them."""
     room = max(4.0, width / CHAR)
     lines: list[str] = []
     line = ""
@@ -130,7 +138,7 @@ def wrap(text: str, width: int) -> list[str]:
             line, line_width = word, _width(word)
     if line:
         lines.append(line)
-    return lines or [""]
+    return tuple(lines or [""])
 
 
 def _box(x: int, y: int, w: int, shape: str, texts: Iterable[tuple[str, str]], marks: tuple[str, ...] = ()) -> Box:

@@ -34,7 +34,8 @@ from riskcheck.report.drawing_situation import people_of
 from riskcheck.report.identity import identity_context, identity_document
 from riskcheck.report.json_text import indented_json
 from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words
-from riskcheck.report.output import SAFE_NAME, case_folder, safe_path, write_bytes, write_text
+from riskcheck.report.output import (SAFE_NAME, case_folder, link_staged, safe_path, write_staged,
+                                     write_text)
 from riskcheck.registry.dates import time_words
 from riskcheck.review.evidence import prefetch_evidence, review_evidence
 from riskcheck.review.state import ReviewState, desk_counts, review_counts
@@ -229,6 +230,26 @@ class RulesApplied:
         return self.rendered[key]
 
 
+class CitedSources:
+    """Each source a case's person pages cite, as _source.html writes it, rendered once per source (`cited` in
+    _finding.html, in place of the include). A national case's findings cite a handful of sources thousands of
+    times: a register, a court's records. Kept for one case's pages, which share a language and their sources,
+    and number no citation (a person page has no list of sources)."""
+
+    def __init__(self, sources: dict[str, dict]) -> None:
+        self.template = _ENV.get_template("_source.html")
+        self.sources = sources
+        self.rendered: dict[str, Markup] = {}
+
+    def __call__(self, source_id: Any) -> Markup:
+        if not isinstance(source_id, str):  # not an id the data can give: rendered as it is, not kept
+            return Markup(self.template.render(sources=self.sources, source_id=source_id))
+        found = self.rendered.get(source_id)
+        if found is None:
+            found = self.rendered[source_id] = Markup(self.template.render(sources=self.sources, source_id=source_id))
+        return found
+
+
 def _case_info(result: CaseResult) -> dict:
     return {"id": result.id, "title": result.title, "summary": result.summary,
             "as_of": result.as_of.isoformat() if result.as_of else "",
@@ -312,22 +333,26 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     case = _case_info(result)
     page = _ENV.get_template("person.html")
     applied = RulesApplied()
+    cited = CitedSources(sources)
     reviews = repr(_review_context(result))
+    persons = safe_path(folder, "persons")  # in the case's staging folder: its pages written in place
+    persons.mkdir(exist_ok=True)
     for pid, findings in sorted(by_person.items()):
         name = pages[pid].split("/")[1]
         if earlier is not None:  # made of: the case, the person, their findings and facts, the decisions
             same = earlier.earlier(name, earlier.key([current(), case, pid, person_name(pid), reviews,
                                                       [(repr(f), facts.get(f.id)) for f in findings]]))
             if same is not None:
-                write_bytes(safe_path(folder, "persons", name), same)
+                link_staged(earlier.folder / "persons" / name, persons, name, same)
                 continue
         rules_context = _rules_context(rules, findings, every_rule=False)
         html = page.render(
             case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
             drawings=drawings_of(findings, facts, lookup),
-            sources=sources, person_name=person_name, rules_page="", rules_applied=applied(rules_context),
+            sources=sources, cited=cited, person_name=person_name, rules_page="",
+            rules_applied=applied(rules_context),
             **rules_context, **_review_context(result))
-        write_text(safe_path(folder, "persons", pages[pid].split("/")[1]), html)
+        write_staged(persons, name, html.encode("utf-8"))
     grid = {r.id: {s: 0 for s in STATUSES} for r in rules}
     for f in result.findings:
         grid[f.rule][f.status] += 1
@@ -444,8 +469,7 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
                       "desk_counts": _desk_counts(r) if r.reviewing else None,
                       "hints_to_check": r.hints_to_check, "language": r.language,
                       "previous": previous, "earlier": False})
-    checked = {r.id for r in results}
-    earlier = [c for c in _earlier_reports(out_dir) if c["id"] not in checked]
+    earlier = _earlier_reports(out_dir, {r.id for r in results})
     cases = sorted(cases + earlier, key=lambda c: c["id"])
     html = _ENV.get_template("index.html").render(cases=cases, rules=rules, checked=len(results),
                                                   earlier=len(earlier),
@@ -453,12 +477,13 @@ def write_index(out_dir: Path, results: list[CaseResult], rules: list[LoadedRule
     write_text(safe_path(out_dir, "index.html"), html)
 
 
-def _earlier_reports(out_dir: Path) -> list[dict]:
-    """Cases in the output folder that this run did not check, read back from their findings.json."""
+def _earlier_reports(out_dir: Path, checked: set[str]) -> list[dict]:
+    """Cases in the output folder that this run did not check (`checked`: the ids it did), read back from their
+    findings.json. A case this run checked is not read at all: a national case's findings.json is megabytes."""
     out: list[dict[str, Any]] = []
     for folder in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
         doc_path = folder / "findings.json"
-        if not (folder.is_dir() and SAFE_NAME.fullmatch(folder.name) and (folder / "report.html").is_file()
+        if not (folder.name not in checked and folder.is_dir() and SAFE_NAME.fullmatch(folder.name) and (folder / "report.html").is_file()
                 and doc_path.is_file()):
             continue
         try:
