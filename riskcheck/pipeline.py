@@ -74,17 +74,14 @@ def watch_progress(registry: Registry, report: Callable[[float], None], first: f
 def hearing_units(report: Callable[[int, int], None], first: float = 3.0, every: float = 10.0) -> Iterator[None]:
     """While a unit indicator tests its units, report how many it has tested (done, of) after `first` seconds
     and then every `every`, and once more when it is done if it was reported before."""
-    clock = time.monotonic
-    start = clock()
-    due = [start + first]
-    told = [False]
+    due, told = time.monotonic() + first, False
 
     def hear(done: int, of: int) -> None:
-        now = clock()
-        if now >= due[0] or (told[0] and done == of):
+        nonlocal due, told
+        now = time.monotonic()
+        if now >= due or (told and done == of):
             report(done, of)
-            told[0] = True
-            due[0] = now + every
+            due, told = now + every, True
 
     token = units_tested.set(hear)
     try:

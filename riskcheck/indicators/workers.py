@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from contextvars import ContextVar
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,14 +44,13 @@ def in_unit_order(test: Callable[[T], R], units: Sequence[T], threads: int | Non
     threads = workers() if threads is None else threads
     hear = units_tested.get()
     results: list[R] = []
-    if threads <= 1 or len(units) < 2:
-        for unit in units:
-            results.append(test(unit))
-            if hear:
-                hear(len(results), len(units))
-        return results
-    with ThreadPoolExecutor(min(threads, len(units))) as pool:
-        for result in pool.map(test, units):  # in unit order, each as soon as it and those before it are done
+    with ExitStack() as stack:
+        if threads > 1 and len(units) > 1:
+            pool = stack.enter_context(ThreadPoolExecutor(min(threads, len(units))))
+            made: Iterator[R] = pool.map(test, units)  # in unit order, each once it and those before it are done
+        else:
+            made = map(test, units)
+        for result in made:
             results.append(result)
             if hear:
                 hear(len(results), len(units))

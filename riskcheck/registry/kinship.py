@@ -323,7 +323,6 @@ def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
                  "NULL::VARCHAR AS valid_to FROM kinship")
 
 
-
 def _hint_links_sql(among: tuple[str | None, str | None] = (None, None)) -> str:
     """SQL of the kinship hints read from both sides (the view kin_hint_links_both), `among` as in kinship_sql."""
     return f"""

@@ -243,11 +243,13 @@ class CitedSources:
 
     def __call__(self, source_id: Any) -> Markup:
         if not isinstance(source_id, str):  # not an id the data can give: rendered as it is, not kept
-            return Markup(self.template.render(sources=self.sources, source_id=source_id))
-        found = self.rendered.get(source_id)
-        if found is None:
-            found = self.rendered[source_id] = Markup(self.template.render(sources=self.sources, source_id=source_id))
-        return found
+            return self._render(source_id)
+        if source_id not in self.rendered:
+            self.rendered[source_id] = self._render(source_id)
+        return self.rendered[source_id]
+
+    def _render(self, source_id: Any) -> Markup:
+        return Markup(self.template.render(sources=self.sources, source_id=source_id))
 
 
 def _case_info(result: CaseResult) -> dict:
@@ -483,8 +485,8 @@ def _earlier_reports(out_dir: Path, checked: set[str]) -> list[dict]:
     out: list[dict[str, Any]] = []
     for folder in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
         doc_path = folder / "findings.json"
-        if not (folder.name not in checked and folder.is_dir() and SAFE_NAME.fullmatch(folder.name) and (folder / "report.html").is_file()
-                and doc_path.is_file()):
+        if not (folder.name not in checked and folder.is_dir() and SAFE_NAME.fullmatch(folder.name)
+                and (folder / "report.html").is_file() and doc_path.is_file()):
             continue
         try:
             doc = json.loads(doc_path.read_text(encoding="utf-8"))

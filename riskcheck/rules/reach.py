@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import duckdb
+
 from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.engine.evaluate import MAX_FINDINGS_PER_RULE, bind_params
 from riskcheck.engine.findings import Finding
@@ -57,12 +59,26 @@ class Earlier:
     in_full: list[str] = field(default_factory=list)  # the person rules that ran in full all the same
 
 
-def bound_to(compiled: CompiledRule, schema: Schema, var: str, relation: str) -> str | None:
-    """The rule's query with one variable reading `relation` instead of its type's table; None when the loaded
-    query is not the one the compiler writes for the rule (then it is not known what the query reads)."""
-    if compile_rule(compiled.rule, schema).sql != compiled.sql:
-        return None
+def as_compiled(compiled: CompiledRule, schema: Schema) -> bool:
+    """Whether the loaded query is the one the compiler writes for the rule: only then is it known what a
+    binding reads, and the rule can be compiled again with one binding reading another table (bound_to)."""
+    return compile_rule(compiled.rule, schema).sql == compiled.sql
+
+
+def bound_to(compiled: CompiledRule, schema: Schema, var: str, relation: str) -> str:
+    """The rule's query with one variable reading `relation` instead of its type's table (check as_compiled
+    first)."""
     return compile_rule(compiled.rule, schema, reading={var: relation}).sql
+
+
+def records_table(conn: duckdb.DuckDBPyConnection, table: str, type_name: str, ids: set[str]) -> int:
+    """Make `table` (temp) the records of `type_name` with these ids, in the type's table order; their count."""
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(table + '_ids')} (id VARCHAR)")
+    bulk_insert(conn, table + "_ids", [(i,) for i in sorted(ids)])
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(table)} AS SELECT * FROM {q(type_name)} "
+                 f"WHERE id IN (SELECT id FROM {q(table + '_ids')})")
+    conn.execute(f"DROP TABLE {q(table + '_ids')}")
+    return int(conn.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0])
 
 
 class Reach:
@@ -72,26 +88,19 @@ class Reach:
         self.registry, self.earlier = registry, earlier
         self.made: list[str] = []
         self.gone: set[str] = set()  # the changed types none of whose changed records is still there
-        conn = registry.conn
         for type_name, ids in sorted(earlier.changed.items()):
             if not ids:
                 continue
-            table = CHANGED + type_name
-            conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(table + '_ids')} (id VARCHAR)")
-            bulk_insert(conn, table + "_ids", [(i,) for i in sorted(ids)])
-            conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(table)} AS SELECT * FROM {q(type_name)} "
-                         f"WHERE id IN (SELECT id FROM {q(table + '_ids')})")
-            self.made += [table + "_ids", table]
-            if not conn.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]:
+            self.made.append(CHANGED + type_name)
+            if not records_table(registry.conn, CHANGED + type_name, type_name, ids):
                 self.gone.add(type_name)  # only rows gone: no row of this run binds one
 
     def close(self) -> None:
         for table in reversed(self.made + [REACHED]):
             self.registry.conn.execute(f"DROP TABLE IF EXISTS temp.main.{q(table)}")
 
-    def reached(self, compiled: CompiledRule, bind: dict) -> set[str] | None:
-        """The subjects whose findings of the rule may differ from the last run's; None when the rule's query
-        cannot be read as compiled (then it runs in full)."""
+    def reached(self, compiled: CompiledRule, bind: dict) -> set[str]:
+        """The subjects whose findings of the rule may differ from the last run's (the rule's query as_compiled)."""
         changed, rule = self.earlier.changed, compiled.rule
         subject = q("v__" + rule.subject)
         typed = [(v, t) for v, t in compiled.var_types.items() if changed.get(t)]
@@ -101,8 +110,6 @@ class Reach:
             if type_name in self.gone:
                 continue
             sql = bound_to(compiled, self.registry.schema, var, CHANGED + type_name)
-            if sql is None:
-                return None
             found = self.registry.conn.execute(f"SELECT DISTINCT {subject} FROM ({sql}) "
                                                f"WHERE {q('v__' + var)} IS NOT NULL", bind).fetchall()
             persons |= {p for (p,) in found}
@@ -123,24 +130,17 @@ class Reach:
         known = self.registry.schema.types
         if any(t not in known and t not in UNCHANGED_DERIVED for t in compiled.var_types.values()):
             return None  # a table the store derives from records that may have changed
+        if not as_compiled(compiled, self.registry.schema):
+            return None
         bind = bind_params(compiled, params, as_of)
         persons = self.reached(compiled, bind)
-        if persons is None:
-            return None
         kept = [f for f in self.earlier.findings if f.rule == rule.id and f.person not in persons]
         self.earlier.reached |= persons
         if not persons:
             return [], kept
         sql = bound_to(compiled, self.registry.schema, rule.subject, REACHED)
-        if sql is None:
-            return None
-        conn = self.registry.conn
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(REACHED + '_ids')} (id VARCHAR)")
-        bulk_insert(conn, REACHED + "_ids", [(p,) for p in sorted(persons)])
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE {q(REACHED)} AS SELECT * FROM persons "
-                     f"WHERE id IN (SELECT id FROM {q(REACHED + '_ids')})")
-        conn.execute(f"DROP TABLE {q(REACHED + '_ids')}")
-        cursor = conn.execute(sql, bind)
+        records_table(self.registry.conn, REACHED, "persons", persons)
+        cursor = self.registry.conn.execute(sql, bind)
         columns = [d[0] for d in cursor.description]
         rows = [dict(zip(columns, r)) for r in cursor.fetchmany(MAX_FINDINGS_PER_RULE + 1)]
         # A full run refuses a rule of more rows than MAX_FINDINGS_PER_RULE; near it, run in full to say so alike.
