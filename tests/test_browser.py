@@ -3,7 +3,9 @@
 Chromium comes from the OS packages (`apt-get install chromium`); Playwright drives it through
 `executable_path`, since its own browser download cannot reach the network. `.ci/run` installs it
 and sets RISKCHECK_BROWSER_TESTS=required, so in CI these tests run or fail, never skip. Screenshots
-and PDFs are written to build/screenshots/ (or $RISKCHECK_SCREENSHOTS) for people to look at.
+and PDFs are written to build/screenshots/ (or $RISKCHECK_SCREENSHOTS) for people to look at;
+RISKCHECK_SCREENSHOTS=off takes no pictures and checks the same (CI sets it: there no one looks at them, and
+taking them was most of the browser tests' time).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -23,7 +26,10 @@ from conftest import CASES, REPO, RULES
 
 CHROMIUM = os.environ.get("RISKCHECK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRED = os.environ.get("RISKCHECK_BROWSER_TESTS") == "required"
-SHOTS = Path(os.environ.get("RISKCHECK_SCREENSHOTS") or REPO / "build" / "screenshots")
+SHOTS_WANTED = os.environ.get("RISKCHECK_SCREENSHOTS") != "off"
+# With pictures off, the PDFs the print checks make anyway go to a scratch folder.
+SHOTS = (Path(os.environ.get("RISKCHECK_SCREENSHOTS") or REPO / "build" / "screenshots") if SHOTS_WANTED
+         else Path(tempfile.mkdtemp(prefix="riskcheck-prints-")))
 # Flags for a closed network: without the background-networking ones Chromium keeps trying to reach Google.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
@@ -119,7 +125,10 @@ MAX_SHOT_HEIGHT = 12_000  # px: Chromium refuses to capture much taller pages in
 
 
 def screenshot(page, path: Path) -> None:
-    """The page from the top, as far as one image can hold (the layout checks cover the whole page)."""
+    """The page from the top, as far as one image can hold (the layout checks cover the whole page); none when
+    pictures are off."""
+    if not SHOTS_WANTED:
+        return
     width = page.viewport_size["width"]
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_SHOT_HEIGHT)
     for tall in (height, min(height, 4000)):  # headless Chromium now and then refuses a tall capture once
