@@ -383,9 +383,11 @@ def case_view(result: CaseResult, registry: Registry) -> CaseView:
                if key in ("person_id", "relative_id", "appointed_by") and isinstance(value, str)}
     people |= {p for f in result.findings for step in f.steps for p in step.people}
     lookup.prefetch("persons", people)
+    # In id order, so that the view kept in the cache is the same bytes on every run (sets iterate in an order
+    # that changes from process to process).
     return CaseView(
-        result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in people},
-        {sid: rec for sid in cited if (rec := lookup("sources", sid))},
+        result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in sorted(people)},
+        {sid: rec for sid in sorted(cited) if (rec := lookup("sources", sid))},
         {fid: evidence_of(e) for fid, e in evidence.items()}, person_pairs(registry, lookup))
 
 
