@@ -452,15 +452,18 @@ class CaseCache:
         if key is None or not result.ok:
             return None
         rules = result.rules or []
-        as_json = result_to_json(result)
         try:
-            pages = self.pages.get(result.id)
-            text = _dump({"format": FORMAT, "key": key.to_json(), "result": as_json,
-                          "reports": folder_hashes(self.reports / result.id) if self.reports else None,
-                          "pages": pages.made if pages is not None else {}})
-            back = result_from_json(_load(text)["result"], rules)
-            if back != result or _dump(result_to_json(back)) != _dump(as_json):  # equal, and in the same order
+            # The result is written as JSON once and read back once: a national case's is 15 MB.
+            result_text = _dump(result_to_json(result))
+            back = result_from_json(_load(result_text), rules)
+            if back != result or _dump(result_to_json(back)) != result_text:  # equal, and in the same order
                 return "its results do not read back exactly, so they are not kept"
+            pages = self.pages.get(result.id)
+            # The entry {"format", "key", "result", "reports", "pages"} in that order, the result's text set in.
+            head = _dump({"format": FORMAT, "key": key.to_json()})
+            tail = _dump({"reports": folder_hashes(self.reports / result.id) if self.reports else None,
+                          "pages": pages.made if pages is not None else {}})
+            text = head[:-1] + b',"result":' + result_text + b"," + tail[1:]
             view_text = _dump({"format": FORMAT, "key": key.to_json(), "view": _view_json(view)}) if view else None
         except (TypeError, ValueError) as exc:
             return f"its results cannot be written as JSON ({exc})"
