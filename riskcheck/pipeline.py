@@ -330,7 +330,7 @@ def _reused(cache: CaseCache, folder: Path, root: Path, meta: CaseMeta, rules: l
         return None
 
 
-def person_pairs(registry: Registry, lookup: RecordLookup) -> list[dict]:
+def person_pairs(registry: Registry) -> list[dict]:
     """Each listed hint and possible same-person pair with its names, reasons and the decisions it may take.
 
     A hint reads "right may be left's parent" (riskcheck.names.resolve), so its relation kind is `parent`."""
@@ -338,11 +338,13 @@ def person_pairs(registry: Registry, lookup: RecordLookup) -> list[dict]:
 
     res = registry.identity.resolution
     hints, possible = listed_hints(res), list(res.possible)
-    lookup.prefetch("persons", {i for x in hints + possible for i in (x.left, x.right)})
+    # Only their names: a national case lists tens of thousands of persons here, and reading each whole record
+    # with the records it cites took a second of a re-run.
+    names = registry.names(sorted({i for x in hints + possible for i in (x.left, x.right)}))
 
     def name(pid: str) -> str:
-        record = registry.identity.merged_records.get(pid) or lookup("persons", pid) or {}
-        return record.get("name") or pid
+        merged = registry.identity.merged_records.get(pid)
+        return (merged.get("name") if merged else names.get(pid)) or pid
 
     out = [{"kind": "hint", "person": h.left, "relative": h.right, "relation": "parent", "rank": h.rank,
             "person_name": name(h.left), "relative_name": name(h.right), "why": list(h.explanation),
@@ -388,7 +390,7 @@ def case_view(result: CaseResult, registry: Registry) -> CaseView:
     return CaseView(
         result, {pid: (lookup("persons", pid) or {}).get("name") or pid for pid in sorted(people)},
         {sid: rec for sid in sorted(cited) if (rec := lookup("sources", sid))},
-        {fid: evidence_of(e) for fid, e in evidence.items()}, person_pairs(registry, lookup))
+        {fid: evidence_of(e) for fid, e in evidence.items()}, person_pairs(registry))
 
 
 def cached_views(cases: Path, rules: list[LoadedRule], as_of: date | None, match_jurisdiction: bool,
