@@ -10,6 +10,7 @@ taking them was most of the browser tests' time).
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -27,9 +28,11 @@ from conftest import CASES, REPO, RULES
 CHROMIUM = os.environ.get("RISKCHECK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRED = os.environ.get("RISKCHECK_BROWSER_TESTS") == "required"
 SHOTS_WANTED = os.environ.get("RISKCHECK_SCREENSHOTS") != "off"
-# With pictures off, the PDFs the print checks make anyway go to a scratch folder.
+# With pictures off, the PDFs the print checks make anyway go to a scratch folder, removed at the end.
 SHOTS = (Path(os.environ.get("RISKCHECK_SCREENSHOTS") or REPO / "build" / "screenshots") if SHOTS_WANTED
          else Path(tempfile.mkdtemp(prefix="riskcheck-prints-")))
+if not SHOTS_WANTED:
+    atexit.register(shutil.rmtree, SHOTS, True)
 # Flags for a closed network: without the background-networking ones Chromium keeps trying to reach Google.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
