@@ -19,16 +19,6 @@ ALL_RULES = REPO / "rules"  # every shipped pack
 CASES = REPO / "cases"
 
 
-# The longest test file first. pytest-xdist hands each worker whole files (--dist loadfile) in the order they were
-# collected; the shipped rules' tests, a fifth of the suite's time, came late in that order, and one worker ran
-# them alone for minutes while the other had nothing left.
-FIRST_FILES = ("test_shipped_rules.py",)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.path.name not in FIRST_FILES)  # a stable sort: the others keep their order
-
-
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
