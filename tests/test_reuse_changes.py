@@ -232,7 +232,7 @@ def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runne
             subordinate = by.get(("relatives-direct-subordination", "x-reach-tenure"))
             assert relative is not None and f"a relative of {relative['person']} appointed" in done[-2], done
             assert subordinate is not None and f"over {subordinate['person']}'s post" in done[-1], done
-    assert ("synthetic: store kept from the last run, only changed rows applied (memberships.csv: 1 rows added or "
+    assert ("synthetic: store kept from the last run, only changed rows applied (memberships.csv: 1 row added or "
             "changed, 1 gone, 3 on another line; resignations.csv: 0 rows added or changed, 1 gone,") in said[0], said[0]
     assert "person pages as the last run wrote them" in said[0], said[0]
     assert "synthetic: rules asked again only about the " in said[0], said[0]
@@ -309,10 +309,10 @@ def test_a_store_with_the_changed_rows_applied_is_what_a_fresh_load_builds(regis
     first.close()
     steps = [(lambda: edit(root, 0), "memberships.csv: 0 rows added or changed, 0 gone,"),
              (lambda: append_rows(root), "tenures.csv: 2 rows added at its end, only those read; verdicts.csv: 1 "
-                                         "rows added at its end, only those read)"),
+                                         "row added at its end, only that one read)"),
              (lambda: append_rows(root, tenures_only=True), "(tenures.csv: 2 rows added at its end, only those "
                                                             "read)"),
-             (lambda: edit(root, 1), "(tenures.csv: 1 rows added or changed, 1 gone, 0 on another line)")]
+             (lambda: edit(root, 1), "(tenures.csv: 1 row added or changed, 1 gone, 0 on another line)")]
     for n, (change_it, said) in enumerate(steps):
         change_it()
         again, store = load(root, tmp_path / "kept")

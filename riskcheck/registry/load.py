@@ -238,9 +238,9 @@ def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list
     except BaseException:
         conn.close()
         raise
-    words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added at its end, only those read"
-                      if c.appended else
-                      f"{c.shown.rsplit('/', 1)[-1]}: {c.added:,} rows added or changed, {c.removed:,} gone, "
+    words = "; ".join(f"{c.shown.rsplit('/', 1)[-1]}: {_rows(c.added)} added at its end, only "
+                      f"{'that one' if c.added == 1 else 'those'} read" if c.appended else
+                      f"{c.shown.rsplit('/', 1)[-1]}: {_rows(c.added)} added or changed, {c.removed:,} gone, "
                       f"{c.moved:,} on another line" for c in found)
     kept.said = f"store kept from the last run, only changed rows applied ({words or 'nothing changed'})"
     keeping = None
@@ -252,6 +252,10 @@ def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list
     registry = Registry(meta, conn, schema, list(restored.warnings), identity, links, keeping)
     registry.changed_records = {t: set(ids) for t, ids in kept.touched.items()}
     return registry
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
 
 
 def _keep_store(conn: duckdb.DuckDBPyConnection, schema: Schema, sources: CaseSources, kept: KeptStore,
