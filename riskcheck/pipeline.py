@@ -340,11 +340,11 @@ def person_pairs(registry: Registry) -> list[dict]:
     hints, possible = listed_hints(res), list(res.possible)
     # Only their names: a national case lists tens of thousands of persons here, and reading each whole record
     # with the records it cites took a second of a re-run.
-    names = registry.names(sorted({i for x in hints + possible for i in (x.left, x.right)}))
+    named = registry.records("persons", [i for x in hints + possible for i in (x.left, x.right)], ("name",))
 
     def name(pid: str) -> str:
-        merged = registry.identity.merged_records.get(pid)
-        return (merged.get("name") if merged else names.get(pid)) or pid
+        record = registry.identity.merged_records.get(pid) or named.get(pid) or {}
+        return record.get("name") or pid
 
     out = [{"kind": "hint", "person": h.left, "relative": h.right, "relation": "parent", "rank": h.rank,
             "person_name": name(h.left), "relative_name": name(h.right), "why": list(h.explanation),

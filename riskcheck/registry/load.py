@@ -68,10 +68,12 @@ class Registry:
     def counts_of(self, type_name: str) -> int:
         return self.conn.execute(f"SELECT count(*) FROM {q(type_name)}").fetchall()[0][0]
 
-    def records(self, type_name: str, ids: list[str] | None = None) -> dict[str, dict]:
-        """Records of one type by id (all of them when `ids` is None), with values as written."""
+    def records(self, type_name: str, ids: list[str] | None = None,
+                fields: tuple[str, ...] | None = None) -> dict[str, dict]:
+        """Records of one type by id (all of them when `ids` is None), with values as written: every field, or
+        their id and `fields` alone."""
         rtype = self.schema.known_type(type_name)
-        cols = ", ".join(q(f) for f in rtype.fields)
+        cols = ", ".join(q(f) for f in (rtype.fields if fields is None else ("id", *fields)))
         table = "kinship_records" if type_name == "kinship" else q(type_name)
         sql = f"SELECT {cols} FROM {table}"
         if ids is None:
@@ -86,13 +88,6 @@ class Registry:
         if len(wanted) > RECORDS_PER_LIST:
             return self._fetch(f"{sql} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id", [wanted])
         return self._fetch(f"{sql} WHERE id IN ({', '.join(lit(x) for x in wanted)}) ORDER BY id")
-
-    def names(self, ids: list[str]) -> dict[str, str | None]:
-        """The `name` of each person of `ids` found, as written (by one semi-join, as `records` reads many)."""
-        if not ids:
-            return {}
-        return dict(self.conn.execute("SELECT id, name FROM persons WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                                      [ids]).fetchall())
 
     def _fetch(self, sql: str, params: list | None = None) -> dict[str, dict]:
         rows = self.conn.execute(sql, params)

@@ -40,10 +40,14 @@ class OutputBusyError(RiskcheckError, RuntimeError):
     """Another run is writing to the same output folder."""
 
 
+def _check_name(name: str) -> None:
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise OutputPathError(f"{name!r} is not a safe file name")
+
+
 def safe_path(out_dir: Path, *parts: str) -> Path:
     for part in parts:
-        if not SAFE_NAME.fullmatch(part) or ".." in part:
-            raise OutputPathError(f"{part!r} is not a safe file name")
+        _check_name(part)
     root = out_dir.resolve()
     path = root.joinpath(*parts).resolve()
     if root not in path.parents:
@@ -66,8 +70,7 @@ def write_staged(folder: Path, name: str, data: bytes) -> None:
     removes it with all it holds, so the temporary file and rename of write_bytes buy nothing there. A national
     case writes a thousand person pages into one; each written through a temporary file, its path resolved
     anew, they took a tenth of the time to write its report."""
-    if not SAFE_NAME.fullmatch(name) or ".." in name:
-        raise OutputPathError(f"{name!r} is not a safe file name")
+    _check_name(name)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
         | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(folder / name, flags, 0o666 & ~_UMASK), "wb") as handle:  # reports are for sharing
@@ -79,8 +82,7 @@ def link_staged(kept: Path, folder: Path, name: str, data: bytes) -> None:
     was read to hold: a link to that file where the folder's file system allows one and the link reads back
     as `data`, else written. A re-run copies a thousand unchanged person pages; linked, they are not written
     again, and the last run's report, removed once the new one is in place, frees no page they share."""
-    if not SAFE_NAME.fullmatch(name) or ".." in name:
-        raise OutputPathError(f"{name!r} is not a safe file name")
+    _check_name(name)
     target = folder / name
     try:
         os.link(kept, target, follow_symlinks=False)
