@@ -203,6 +203,8 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
     finally:
         if log is not None:
             log.close()
+        if cache is not None:
+            cache.save_hashes()
     if progress:
         progress("", len(folders), len(folders))
     return results
@@ -424,4 +426,5 @@ def cached_views(cases: Path, rules: list[LoadedRule], as_of: date | None, match
     finally:
         if log is not None:
             log.close()
+        cache.save_hashes()
     return views, stale, missing

@@ -30,6 +30,7 @@ import riskcheck
 from riskcheck.atomic import write_atomic
 from riskcheck.engine.findings import Finding, Step
 from riskcheck.errors import Problem
+from riskcheck.filehash import FileHashes, sha256_file
 from riskcheck.registry.cases import CaseMeta
 from riskcheck.registry.kept_identity import KeptIdentity
 from riskcheck.registry.kept_store import KeptStore
@@ -45,6 +46,7 @@ CACHE_NAME = ".riskcheck-cache"  # inside the output folder unless --cache names
 ENTRY, VIEW = "entry.json", "view.json"
 IDENTITY = "identity"  # the folder of a case's kept identity resolution (riskcheck.registry.kept_identity)
 STORE = "store"  # the folder of a case's kept store (riskcheck.registry.kept_store)
+HASHES = "_file-hashes.json"  # the files' hashes with their stamps (riskcheck.filehash); never a case's name
 SAFE_CASE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 MAX_CACHE_FILE = 2 * 1024 ** 3  # a cache file larger than this is not read (it could not be ours)
 
@@ -78,11 +80,6 @@ def _engines() -> str:
         except PackageNotFoundError:
             found.append(f"{name} none")
     return ", ".join(found)
-
-
-def _file_hash(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _text_hash(text: str) -> str:
@@ -137,11 +134,12 @@ def _inside_any(path: Path, folders: list[Path]) -> bool:
 
 
 def case_key(folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], options: RunOptions,
-             log: DecisionLog | None) -> CaseKey:
-    files = {p.relative_to(root).as_posix(): _file_hash(p) for p in input_files(folder, root, meta)}
+             log: DecisionLog | None, hashes: FileHashes | None = None) -> CaseKey:
+    file_hash = hashes.sha256 if hashes is not None else sha256_file
+    files = {p.relative_to(root).as_posix(): file_hash(p) for p in input_files(folder, root, meta)}
     rule_files = sorted({r.path.resolve() for r in rules})
     rules_hash = _text_hash("\n".join(f"{r.id}" for r in sorted(rules, key=lambda r: r.id)) + "\n" +
-                            "\n".join(_file_hash(p) for p in rule_files))
+                            "\n".join(file_hash(p) for p in rule_files))
     chosen = {"as_of": options.as_of.isoformat() if options.as_of else None,
               "params": {rid: {k: _plain(v) for k, v in sorted(ps.items())} for rid, ps in sorted(options.params.items())},
               "match_jurisdiction": options.match_jurisdiction, "language": options.language}
@@ -268,11 +266,12 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def folder_hashes(folder: Path) -> dict[str, str]:
+def folder_hashes(folder: Path, hashes: FileHashes | None = None) -> dict[str, str]:
     """Each file under a case's report folder by its path in it, with its hash."""
     if not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): _file_hash(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    file_hash = hashes.sha256 if hashes is not None else sha256_file
+    return {p.relative_to(folder).as_posix(): file_hash(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 CHANGEABLE_FILE = re.compile(r"(^|/)(tenures|verdicts|resignations|memberships)\.csv$")
@@ -331,6 +330,14 @@ class CaseCache:
     earlier: dict[str, dict] = field(default_factory=dict)  # case id -> its last entry, when it is checked again
     pages: dict[str, PageReuse] = field(default_factory=dict)  # case id -> its person pages, this run and last
     how: dict[str, str] = field(default_factory=dict)  # case id -> reused | re-ran (changed: ...) | ran (...)
+    hashes: FileHashes = field(init=False)  # every file this cache reads is hashed through it
+
+    def __post_init__(self) -> None:
+        self.hashes = FileHashes(self.folder / HASHES)
+
+    def save_hashes(self) -> None:
+        """Keep the hashes of the files read for the next run (riskcheck.filehash)."""
+        self.hashes.save()
 
     def case_dir(self, case_id: str) -> Path:
         if not SAFE_CASE.fullmatch(case_id):
@@ -356,7 +363,7 @@ class CaseCache:
             return None
         salt = _text_hash(json.dumps({p: key.parts.get(p) for p in ("riskcheck version", "link decisions",
                                                                      "folder name")}, sort_keys=True))
-        return KeptIdentity(self.case_dir(case_id) / IDENTITY, salt)
+        return KeptIdentity(self.case_dir(case_id) / IDENTITY, salt, hashes=self.hashes)
 
     def kept_store(self, case_id: str, root: Path) -> KeptStore | None:
         """Where the case's store is kept, salted with what it depends on beside its input files (riskcheck
@@ -365,7 +372,7 @@ class CaseCache:
         if key is None:
             return None
         salt = _text_hash(json.dumps({p: h for p, h in key.parts.items() if p != "rules"}, sort_keys=True))
-        return KeptStore(self.case_dir(case_id) / STORE, salt, dict(key.files), root)
+        return KeptStore(self.case_dir(case_id) / STORE, salt, dict(key.files), root, hashes=self.hashes)
 
     def entry(self, case_id: str) -> tuple[dict | None, str]:
         """The case's entry as written (None with why when there is none that can be used)."""
@@ -383,7 +390,7 @@ class CaseCache:
     def reuse(self, folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], options: RunOptions,
               log: DecisionLog | None) -> CaseResult | None:
         """The case's last result if nothing it depends on changed and its report files are as written."""
-        key = case_key(folder, root, meta, rules, options, log)
+        key = case_key(folder, root, meta, rules, options, log, self.hashes)
         self.keys[meta.id] = key
         data, why = self.entry(meta.id)
         if data is None:
@@ -396,7 +403,7 @@ class CaseCache:
         if changed:
             self.told(meta.id, f"re-ran (changed: {', '.join(changed)})")
             return None
-        if self.reports is not None and folder_hashes(self.reports / meta.id) != data.get("reports"):
+        if self.reports is not None and folder_hashes(self.reports / meta.id, self.hashes) != data.get("reports"):
             self.told(meta.id, "re-ran (its report files are missing or were changed)")
             return None
         try:
@@ -461,7 +468,7 @@ class CaseCache:
             pages = self.pages.get(result.id)
             # The entry {"format", "key", "result", "reports", "pages"} in that order, the result's text set in.
             head = _dump({"format": FORMAT, "key": key.to_json()})
-            tail = _dump({"reports": folder_hashes(self.reports / result.id) if self.reports else None,
+            tail = _dump({"reports": folder_hashes(self.reports / result.id, self.hashes) if self.reports else None,
                           "pages": pages.made if pages is not None else {}})
             text = head[:-1] + b',"result":' + result_text + b"," + tail[1:]
             view_text = _dump({"format": FORMAT, "key": key.to_json(), "view": _view_json(view)}) if view else None
@@ -478,7 +485,7 @@ class CaseCache:
         """The case's last view for the app, and "" when it is current or why it is stale.
 
         A stale view is still given: the app shows it, says so, and checks the case again."""
-        key = case_key(folder, root, meta, rules, options, log)
+        key = case_key(folder, root, meta, rules, options, log, self.hashes)
         self.keys[meta.id] = key
         data, why = self.entry(meta.id)
         if data is None:

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from riskcheck.atomic import replacing, write_atomic
+from riskcheck.filehash import FileHashes, sha256_file
 from riskcheck.names.records import PairResult, Resolution
 from riskcheck.registry.reader import CaseSources
 from riskcheck.sqlio import lit
@@ -46,13 +47,12 @@ MAX_KEPT_FILE = 2 * 1024 ** 3
 NONE_KEPT = "none kept"
 
 
-def identity_key(sources: CaseSources, salt: str) -> str:
+def identity_key(sources: CaseSources, salt: str, hashes: FileHashes | None = None) -> str:
     """A hash of everything resolution reads in these sources, and the caller's salt."""
     digest = hashlib.sha256(f"{FORMAT}\n{salt}\n".encode())
     for type_name, path, shown in sorted((t, p, s) for t, p, s in sources.csv_files if t in IDENTITY_TYPES):
         digest.update(f"csv {type_name} {shown}\n".encode())
-        with open(path, "rb") as fh:
-            digest.update(hashlib.file_digest(fh, "sha256").digest())
+        digest.update(bytes.fromhex(hashes.sha256(path) if hashes is not None else sha256_file(path)))
     for type_name in IDENTITY_TYPES:
         for row in sources.rows.get(type_name, []):
             digest.update(json.dumps([type_name, row.file, row.line, row.by_row, row.values],
@@ -94,6 +94,7 @@ class KeptIdentity:
     salt: str
     said: str = ""
     key: str = ""  # the identity's key once read back or kept in this run: the kinship is kept under it
+    hashes: FileHashes = field(default_factory=FileHashes)  # the files' hashes, kept between runs by the cache
 
     def read(self, conn: duckdb.DuckDBPyConnection, key: str) -> Resolution | None:
         """The kept Resolution, with its hints table put back in the store as resolution leaves it; None
@@ -105,7 +106,7 @@ class KeptIdentity:
                 return None
             resolution = resolution_from_json(data["resolution"])
             hints = self.folder / str(data["hints"])
-            if hints.parent != self.folder or hints.is_symlink() or _hash(hints) != data["hints_sha256"]:
+            if hints.parent != self.folder or hints.is_symlink() or self.hashes.sha256(hints) != data["hints_sha256"]:
                 raise KeptUnusable("its hints file is missing or was changed")
             conn.execute(f"CREATE OR REPLACE TEMP TABLE nk_hints AS SELECT * FROM read_parquet({lit(str(hints))})")
             if conn.execute("SELECT count(*) FROM nk_hints").fetchall()[0][0] != resolution.hints_total:
@@ -144,7 +145,7 @@ class KeptIdentity:
         name = f"hints-{key[:24]}.parquet"
         with replacing(self.folder / name) as tmp:
             conn.execute(f"COPY nk_hints TO {lit(str(tmp))} (FORMAT parquet)")
-        entry = {"format": FORMAT, "key": key, "hints": name, "hints_sha256": _hash(self.folder / name),
+        entry = {"format": FORMAT, "key": key, "hints": name, "hints_sha256": self.hashes.sha256(self.folder / name),
                  "resolution": as_json}
         write_atomic(self.folder / IDENTITY_FILE, json.dumps(entry, ensure_ascii=False).encode())
         for old in self.folder.glob("hints-*.parquet"):  # an earlier key's hints, no longer named
@@ -182,7 +183,7 @@ class KeptIdentity:
             for table in KINSHIP_TABLES:
                 kept = data["tables"][table]
                 file = self.folder / str(kept["file"])
-                if file.parent != self.folder or file.is_symlink() or _hash(file) != kept["sha256"]:
+                if file.parent != self.folder or file.is_symlink() or self.hashes.sha256(file) != kept["sha256"]:
                     raise KeptUnusable(f"its {table} file is missing or was changed")
                 conn.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({lit(str(file))})")
                 made.append(table)
@@ -215,7 +216,7 @@ class KeptIdentity:
                 name = f"{table}-{key[:24]}.parquet"
                 with replacing(self.folder / name) as tmp:
                     conn.execute(f"COPY {table} TO {lit(str(tmp))} (FORMAT parquet)")
-                tables[table] = {"file": name, "sha256": _hash(self.folder / name),
+                tables[table] = {"file": name, "sha256": self.hashes.sha256(self.folder / name),
                                  "rows": conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]}
             write_atomic(self.folder / KINSHIP_FILE,
                           json.dumps({"format": FORMAT, "key": key, "tables": tables}).encode())
@@ -226,9 +227,5 @@ class KeptIdentity:
         except (OSError, duckdb.Error) as exc:
             self.said += f"; kinship not kept ({type(exc).__name__})"
 
-
-def _hash(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 

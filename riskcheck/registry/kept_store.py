@@ -42,6 +42,7 @@ import duckdb
 
 from riskcheck.atomic import write_atomic
 from riskcheck.errors import Problem
+from riskcheck.filehash import FileHashes
 from riskcheck.names.records import Resolution
 from riskcheck.registry.ingest_csv import insert_csv
 from riskcheck.registry.identity import rewrite_references
@@ -111,11 +112,6 @@ def anchors_digest(conn: duckdb.DuckDBPyConnection, schema: Schema) -> str:
         conn.execute("DROP TABLE kin_anchor")
 
 
-def _hash(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -167,6 +163,7 @@ class KeptStore:
     # for the next run (keep_changes), beside the base, rather than the whole table written again.
     increments: dict[str, str] = field(default_factory=dict)
     added_at: dict[str, str] = field(default_factory=dict)  # table -> its rows added since its base, set by attach
+    hashes: FileHashes = field(default_factory=FileHashes)  # the files' hashes, kept between runs by the cache
 
     def rest_key(self, sources: CaseSources) -> str:
         """A hash of every input but the CHANGEABLE CSV files' contents (their names and types are in it)."""
@@ -191,7 +188,7 @@ class KeptStore:
             known = self.files.get(path.resolve().relative_to(self.root.resolve()).as_posix())
         except ValueError:
             known = None
-        return known or _hash(path)
+        return known or self.hashes.sha256(path)
 
     # Keeping
 
@@ -273,7 +270,7 @@ class KeptStore:
         aliases = {}
         for n, (name, digest) in enumerate(sorted(entry["files"].items())):
             path = self.folder / str(name)
-            if path.parent != self.folder or path.is_symlink() or not path.is_file() or _hash(path) != digest:
+            if path.parent != self.folder or path.is_symlink() or not path.is_file() or self.hashes.sha256(path) != digest:
                 raise StoreUnusable("a kept file is missing or was changed")
             aliases[name] = f"kept_{n}"
             conn.execute(f"ATTACH {lit(str(path))} AS kept_{n} (READ_ONLY)")
@@ -325,7 +322,7 @@ class Keeping:
             os.replace(self.tmp, self.kept.folder / self.name)
             named = {*self.entry["tables"].values(), *(self.entry.get("added") or {}).values()}
             files = {n: d for n, d in self.entry["files"].items() if n in named}
-            files[self.name] = _hash(self.kept.folder / self.name)
+            files[self.name] = self.kept.hashes.sha256(self.kept.folder / self.name)
             self.entry["files"] = files
             self.kept._publish(self.entry)
         except (OSError, duckdb.Error) as exc:

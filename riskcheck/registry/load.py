@@ -268,7 +268,7 @@ def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: Kep
     (and then kept for the next run). Keeping is never needed: a failure to keep costs the next run's time."""
     if kept is None:
         return resolve_identities(conn, say)
-    key = identity_key(sources, kept.salt)
+    key = identity_key(sources, kept.salt, kept.hashes)
     resolution = kept.read(conn, key)
     if resolution is not None:
         say(kept.said)
