@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import duckdb
 
 from riskcheck.errors import Problem, ProblemError
+from riskcheck.names.records import Resolution
 from riskcheck.registry import store
 from riskcheck.registry.cases import CaseMeta, read_case_meta
 from riskcheck.registry.hierarchy import create_org_within
@@ -23,7 +25,7 @@ from riskcheck.registry.raw import create_raw_tables, insert_rows
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.registry.spellings import dotted_date_notes
-from riskcheck.registry.typed import create_typed_tables
+from riskcheck.registry.typed import EARLY_TYPES, create_typed_tables, drop_raw_tables
 from riskcheck.registry.validate import validate_raw
 from riskcheck.sqlio import lit, q
 from riskcheck.yamlio import YMap
@@ -158,10 +160,22 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
             sources.warnings += notes
         sources.warnings += dotted_date_notes(conn, schema)
         stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
-        errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
-                                        meta.as_of)
-        warnings = sources.warnings + warnings
+        say = lambda text: stage(meta.id, text)  # noqa: E731
         records = sum(store.row_counts(conn, schema, "raw_rows_").values())
+        beside = (not problems and records > 0 and _input_bytes(sources) >= BESIDE_MIN_BYTES
+                  and not store.is_large(conn))
+        if beside:
+            # Identity resolution reads the persons (and relations) alone: typed first, they are resolved while
+            # the rest is validated and typed on a connection of its own (see _validated_beside).
+            create_typed_tables(conn, schema, EARLY_TYPES, drop_raw=False)
+            before = apply_before_resolution(conn, schema, links)
+            if kept_store is not None:
+                row_hashes(conn, schema)
+            (errors, warnings), early = _validated_beside(conn, schema, field_lines, meta, sources, kept, say)
+        else:
+            errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
+                                            meta.as_of)
+        warnings = sources.warnings + warnings
         if records == 0 and not problems:
             skipped = [w for w in sources.warnings if w.message.startswith("is not read")]
             unread = f" ({len(skipped)} file(s) not read, see the warnings)" if skipped else ""
@@ -170,12 +184,21 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         if problems or errors:
             raise ProblemError(problems + errors + sources.warnings)
         stage(meta.id, "validated")
-        if kept_store is not None:
-            row_hashes(conn, schema)
-        create_typed_tables(conn, schema)
-        _compact(conn, stage, meta.id)
-        warnings += apply_before_resolution(conn, schema, links)
-        identity = apply_identities(conn, schema, _resolution(conn, sources, kept, lambda text: stage(meta.id, text)))
+        if beside:
+            drop_raw_tables(conn, EARLY_TYPES)
+            _compact(conn, stage, meta.id)
+            warnings += before
+            if isinstance(early, BaseException):
+                raise early
+            resolution = _keep_resolution(conn, kept, *early)
+        else:
+            if kept_store is not None:
+                row_hashes(conn, schema)
+            create_typed_tables(conn, schema)
+            _compact(conn, stage, meta.id)
+            warnings += apply_before_resolution(conn, schema, links)
+            resolution = _keep_resolution(conn, kept, *_resolution(conn, sources, kept, say))
+        identity = apply_identities(conn, schema, resolution)
         create_recorded_kinship(conn, schema, kept)
         warnings += apply_after_resolution(conn, links, identity.resolution.canonical)
         insert_hints(conn, identity.resolution)
@@ -263,21 +286,73 @@ def _keep_store(conn: duckdb.DuckDBPyConnection, schema: Schema, sources: CaseSo
         return None
 
 
-def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say):
-    """Identity resolution of the typed persons: the kept one when nothing it reads changed, else afresh
-    (and then kept for the next run). Keeping is never needed: a failure to keep costs the next run's time."""
+# A case whose inputs hold at least this is validated beside its identity resolution (_validated_beside); a
+# smaller one's store runs on one thread (store.SMALL_INPUT_BYTES), where a second would only wait.
+BESIDE_MIN_BYTES = store.SMALL_INPUT_BYTES
+
+
+def _validated_beside(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: dict, meta: CaseMeta,
+                      sources: CaseSources, kept: KeptIdentity | None, say
+                      ) -> tuple[tuple[list[Problem], list[Problem]], tuple[Resolution, str | None] | BaseException]:
+    """Validation, then the typing of the record types not typed yet, on a connection of their own in a thread,
+    while this one resolves the identities of the persons typed early (EARLY_TYPES). DuckDB runs each statement
+    without Python's lock, and neither side's statements use both cores all the time: at a million persons the two
+    took 0.6 s less one beside the other than one after the other.
+
+    Returns (validation's errors and warnings, the resolution and its key to keep it under, or what resolution
+    raised). The caller raises validation's errors first, so a registry that is not valid says so as it always
+    did; a resolution of one is thrown away, never kept."""
+    side = conn.cursor()
+    side.execute(f"USE {q(conn.execute('SELECT current_database()').fetchall()[0][0])}")
+    out: dict[str, Any] = {}
+
+    def validate_and_type() -> None:
+        try:
+            out["checked"] = validate_raw(side, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
+                                          meta.as_of)
+            if not out["checked"][0]:
+                create_typed_tables(side, schema, [t for t in schema.types if t not in EARLY_TYPES])
+        except BaseException as exc:  # raised in the caller's thread, below
+            out["failed"] = exc
+
+    thread = threading.Thread(target=validate_and_type, daemon=True)
+    thread.start()
+    early: tuple[Resolution, str | None] | BaseException
+    try:
+        early = _resolution(conn, sources, kept, say)
+    except Exception as exc:  # raised by the caller once validation has had its say
+        early = exc
+    finally:
+        thread.join()
+        side.close()
+    if "failed" in out:
+        raise out["failed"]
+    return out["checked"], early
+
+
+def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say
+                ) -> tuple[Resolution, str | None]:
+    """Identity resolution of the typed persons: the kept one when nothing it reads changed, else afresh; with
+    the key to keep a fresh one under (None: it was read back, or there is nowhere to keep it)."""
     if kept is None:
-        return resolve_identities(conn, say)
+        return resolve_identities(conn, say), None
     key = identity_key(sources, kept.salt, kept.hashes)
     resolution = kept.read(conn, key)
     if resolution is not None:
         say(kept.said)
-        return resolution
-    resolution = resolve_identities(conn, say)
-    try:
-        kept.write(conn, key, resolution)
-    except (OSError, duckdb.Error, TypeError, ValueError) as exc:
-        kept.said += f"; not kept ({type(exc).__name__})"
+        return resolution, None
+    return resolve_identities(conn, say), key
+
+
+def _keep_resolution(conn: duckdb.DuckDBPyConnection, kept: KeptIdentity | None, resolution: Resolution,
+                     key: str | None) -> Resolution:
+    """Keep a fresh resolution for the next run. Keeping is never needed: a failure to keep costs the next run's
+    time."""
+    if kept is not None and key is not None:
+        try:
+            kept.write(conn, key, resolution)
+        except (OSError, duckdb.Error, TypeError, ValueError) as exc:
+            kept.said += f"; not kept ({type(exc).__name__})"
     return resolution
 
 

@@ -80,12 +80,19 @@ def compact_when_large(conn: duckdb.DuckDBPyConnection) -> tuple[int, int] | Non
     rule, which costs more. Call it only when no table relies on its rowids (the raw layer does), as
     compressing may renumber the rows of a table something was deleted from.
     """
-    budget = _setting_bytes(conn, "memory_limit")
     before = _table_bytes(conn)
-    if budget is None or before <= budget * COMPACT_SHARE:
+    if not is_large(conn, before):
         return None
     conn.execute("CHECKPOINT")
     return before >> 20, _table_bytes(conn) >> 20
+
+
+def is_large(conn: duckdb.DuckDBPyConnection, table_bytes: int | None = None) -> bool:
+    """Whether the store's tables hold more than COMPACT_SHARE of the memory budget (`table_bytes`: what they
+    hold, if known): then they are compressed, and nothing that would hold more at once is run beside them."""
+    budget = _setting_bytes(conn, "memory_limit")
+    held = _table_bytes(conn) if table_bytes is None else table_bytes
+    return budget is not None and held > budget * COMPACT_SHARE
 
 
 def _table_bytes(conn: duckdb.DuckDBPyConnection) -> int:

@@ -1,9 +1,12 @@
 """The typed layer of the store: each record type's table with dates as interval bounds, numbers and booleans cast.
 
-Built once validation has passed, from the raw layer (which it then drops); the rules read only these.
+Built from the raw layer once validation has passed (the raw tables then dropped), but for EARLY_TYPES, which
+a large case types before, beside its validation; the rules read only these.
 """
 
 from __future__ import annotations
+
+from typing import Collection
 
 import duckdb
 
@@ -36,16 +39,21 @@ def typed_select(schema: Schema, type_name: str) -> str:
     return f"{cols}{extra}, _file, _line"
 
 
-def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
-    """Build the typed layer; call only after validation found no errors."""
+def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema, types: Collection[str] | None = None,
+                        drop_raw: bool = True) -> None:
+    """Build the typed layer (of `types` alone, if given); call only after validation found no errors, but for
+    EARLY_TYPES, whose typing cannot fail (their raw tables then kept for validation: drop_raw False)."""
     filled = {t for t, n in row_counts(conn, schema, "raw_rows_").items() if n}
     for rtype in schema.types.values():
+        if types is not None and rtype.name not in types:
+            continue
         if rtype.name not in filled:
             # A small case fills a few record types. An empty one's table is made from its columns as the
             # query below types them, found once for the process: planning that query (each date read by the
             # partial-date macros) took a fifth of a rule's inline test.
             conn.execute(f"CREATE TABLE {q(rtype.name)} ({_empty_columns(conn, schema, rtype.name)})")
-            conn.execute(f"DROP VIEW {q('raw_' + rtype.name)}; DROP TABLE {q('raw_rows_' + rtype.name)}")
+            if drop_raw:
+                drop_raw_tables(conn, [rtype.name])
             continue
         # Sorted by id, so lookups by id skip row groups; relations are looked up too rarely to pay for
         # sorting millions of rows. Rows already in id order (as most registries export them) are kept as
@@ -55,7 +63,20 @@ def create_typed_tables(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None
                      f"FROM {q('raw_' + rtype.name)}{order}")
         # The text copy has served validation; a national registry's is a gigabyte DuckDB would otherwise
         # keep evicting to disk and reading back.
-        conn.execute(f"DROP VIEW {q('raw_' + rtype.name)}; DROP TABLE {q('raw_rows_' + rtype.name)}")
+        if drop_raw:
+            drop_raw_tables(conn, [rtype.name])
+
+
+# The types identity resolution reads (persons; relations for a pair's family conflicts) and the reviewers'
+# decisions are written into before it (riskcheck.registry.reviewed: relations and their sources). Typing them
+# cannot fail whatever their values (no number or true/false to cast; a date that cannot be read is NULL), so
+# they can be typed before validation has passed, and resolution run beside it (riskcheck.registry.load).
+EARLY_TYPES = ("persons", "relations", "sources")
+
+
+def drop_raw_tables(conn: duckdb.DuckDBPyConnection, types: Collection[str]) -> None:
+    for name in types:
+        conn.execute(f"DROP VIEW {q('raw_' + name)}; DROP TABLE {q('raw_rows_' + name)}")
 
 
 _EMPTY_COLUMNS: dict[str, str] = {}  # the typed query -> its columns and their types, as DDL

@@ -1,0 +1,95 @@
+"""Identity resolution beside validation (riskcheck.registry.load._validated_beside): a case large enough is
+validated and typed on a second connection while its persons are resolved. The reports must be the same bytes
+as one after the other, and a registry that is not valid must say so exactly as before, whatever resolution did
+with it meanwhile."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import riskcheck.registry.load as load
+from riskcheck.cli import main
+
+from conftest import CASES, RULES, minimal_case
+
+ALWAYS, NEVER = 0, 1 << 62  # load.BESIDE_MIN_BYTES: every case beside, or none
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".riskcheck-cache" not in p.parts}
+
+
+def run(runner, monkeypatch, threshold: int, *args: str, command: str = "run"):
+    monkeypatch.setattr(load, "BESIDE_MIN_BYTES", threshold)
+    return runner.invoke(main, [command, *args])
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Path:
+    """A synthetic registry with every kind of record: namesakes, links across sources, kinship hints."""
+    from click.testing import CliRunner
+
+    root = tmp_path_factory.mktemp("beside") / "registry"
+    result = CliRunner().invoke(main, ["synth", str(root), "--persons", "3000", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_a_registry_resolved_beside_its_validation_gives_the_same_reports(runner, monkeypatch, registry, tmp_path):
+    one_by_one, beside = tmp_path / "one-by-one", tmp_path / "beside"
+    assert run(runner, monkeypatch, NEVER, str(registry), "--rules", str(RULES), "--no-cache",
+               "--out", str(one_by_one)).exit_code == 0
+    result = run(runner, monkeypatch, ALWAYS, str(registry), "--rules", str(RULES), "--out", str(beside))
+    assert result.exit_code == 0, result.output
+    assert tree(beside) == tree(one_by_one)
+    # The kept identity and store were made beside too: the next run after a change starts from them.
+    again = run(runner, monkeypatch, ALWAYS, str(registry), "--rules", str(RULES), "--out", str(beside))
+    assert "reused" in again.output
+
+
+def test_the_shipped_cases_give_the_same_reports_beside(runner, monkeypatch, shipped_reports, tmp_path):
+    """The shipped cases are too small to be resolved beside (they run on one thread): made to, they give the
+    reports `riskcheck run cases/` gives."""
+    beside = tmp_path / "beside"
+    assert run(runner, monkeypatch, ALWAYS, str(CASES), "--no-cache", "--out", str(beside)).exit_code == 0
+    assert tree(beside) == tree(shipped_reports)
+
+
+def invalid_case(write_case) -> Path:
+    """Two persons under one id, a date that is no date, a relative nobody recorded."""
+    case = (minimal_case("invalid").replace("{id: p-son, name: Son}", "{id: p-son, name: Son, birth_date: 1990-13-45}")
+            .replace("relative_id: p-father", "relative_id: p-nobody"))
+    case = case.replace("persons:\n", "persons:\n  - {id: p-son, name: Another Son}\n", 1)
+    return write_case("invalid", {"case.yaml": case})
+
+
+def test_a_registry_that_is_not_valid_says_so_as_before(runner, monkeypatch, write_case, tmp_path):
+    cases = invalid_case(write_case)
+    said = {}
+    for name, threshold in (("one by one", NEVER), ("beside", ALWAYS)):
+        result = run(runner, monkeypatch, threshold, str(cases), command="validate")
+        assert result.exit_code == 3, result.output
+        said[name] = result.output
+    assert said["beside"] == said["one by one"]
+    for words in ("the id is used already", "'1990-13-45' is not a date", "'p-nobody'"):
+        assert words in said["beside"], said["beside"]
+
+
+def test_validation_has_its_say_before_a_resolution_that_failed(runner, monkeypatch, write_case, tmp_path):
+    """A resolution that raises on data validation refuses is not what the user is told; on valid data it is."""
+    def broken(conn, say):
+        raise RuntimeError("resolution broke")
+
+    monkeypatch.setattr(load, "resolve_identities", broken)
+    result = run(runner, monkeypatch, ALWAYS, str(invalid_case(write_case)), "--out", str(tmp_path / "a"))
+    assert result.exit_code == 3
+    assert "'1990-13-45' is not a date" in result.output and "resolution broke" not in result.output
+    valid = tmp_path / "valid"
+    shutil.copytree(CASES / "fictional-ministry-family", valid / "fictional-ministry-family")
+    result = run(runner, monkeypatch, ALWAYS, str(valid), "--out", str(tmp_path / "b"))
+    assert result.exit_code == 3
+    assert "could not be checked" in result.output and "resolution broke" in result.output
