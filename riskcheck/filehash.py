@@ -40,12 +40,16 @@ def _stamp(st: os.stat_result) -> Stamp:
 
 
 class FileHashes:
-    """The hashes of files by their real path, each with the stamp it was read at; `book` is where they are kept
-    between runs (None: for this process only)."""
+    """The hashes of files by their absolute path, each with the stamp it was read at; `book` is where they are
+    kept between runs (None: for this process only).
+
+    The path is the one the caller names, not where a link leads: the stamp, of what the path leads to now,
+    tells when a link was pointed elsewhere. The book names no path at all, only each path's hash: the cache
+    lies beside reports that are shared, and the folders of the machine that made them are nobody's business."""
 
     def __init__(self, book: Path | None = None) -> None:
         self.book = book
-        self.known: dict[str, tuple[str, Stamp, int]] = {}  # real path -> (sha256, stamp, reading began, ns)
+        self.known: dict[str, tuple[str, Stamp, int]] = {}  # path's hash -> (sha256, stamp, reading began, ns)
         self.changed = False
         self.read_again = 0  # files read in this process (for tests and benchmarks)
         if book is not None:
@@ -53,17 +57,18 @@ class FileHashes:
 
     def sha256(self, path: Path) -> str:
         """The file's SHA-256: the one kept for it if its stamp is that of a trusted reading, else read now."""
-        real = os.path.realpath(path)
-        before = _stamp(os.stat(real))
-        kept = self.known.get(real)
+        where = os.path.abspath(path)
+        name = hashlib.sha256(os.fsencode(where)).hexdigest()
+        before = _stamp(os.stat(where))
+        kept = self.known.get(name)
         if kept is not None and kept[1] == before and max(before[1], before[2]) < kept[2] - RACY_NS:
             return kept[0]
         began = time.time_ns()
-        digest = sha256_file(Path(real))
+        digest = sha256_file(Path(where))
         self.read_again += 1
-        after = _stamp(os.stat(real))
+        after = _stamp(os.stat(where))
         if after == before:  # not changed while it was read: the hash is of this stamp
-            self.known[real] = (digest, before, began)
+            self.known[name] = (digest, before, began)
             self.changed = True
         return digest
 

@@ -108,3 +108,20 @@ def test_a_run_sees_a_changed_file_that_kept_its_size_and_times(tmp_path, trusti
     os.utime(case, ns=(before.st_atime_ns, before.st_mtime_ns))
     result = runner.invoke(main, ["run", str(cases), "--out", str(out)])
     assert "re-ran (changed: case.yaml)" in result.output, result.output
+
+
+def test_a_link_pointed_at_another_file_is_read_and_its_target_never_named(tmp_path, trusting):
+    one, other = tmp_path / "one.csv", tmp_path / "other.csv"
+    one.write_bytes(b"id\nt1\n")
+    other.write_bytes(b"id\nt2\n")
+    link = tmp_path / "cases" / "tenures.csv"
+    link.parent.mkdir()
+    link.symlink_to(one)
+    book = tmp_path / "_file-hashes.json"
+    hashes = FileHashes(book)
+    assert hashes.sha256(link) == sha(b"id\nt1\n")
+    hashes.save()
+    assert "one.csv" not in book.read_text() and "cases" not in book.read_text()  # no path is named
+    link.unlink()
+    link.symlink_to(other)
+    assert FileHashes(book).sha256(link) == sha(b"id\nt2\n")
