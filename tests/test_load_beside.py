@@ -93,3 +93,23 @@ def test_validation_has_its_say_before_a_resolution_that_failed(runner, monkeypa
     result = run(runner, monkeypatch, ALWAYS, str(valid), "--out", str(tmp_path / "b"))
     assert result.exit_code == 3
     assert "could not be checked" in result.output and "resolution broke" in result.output
+
+
+def test_reviewers_decisions_enter_a_registry_resolved_beside_as_they_do_one_by_one(runner, monkeypatch, registry,
+                                                                                     tmp_path):
+    """Decisions go into the persons, relations and sources typed before resolution, and are read by it."""
+    root = tmp_path / "registry"
+    shutil.copytree(registry, root)
+    lines = (root / "synthetic" / "persons.csv").read_text().splitlines()
+    ids = [lines[n].split(",", 1)[0] for n in (1, 1001, 1501, 2501)]  # far apart: no family in common
+    for a, b, kind in ((ids[0], ids[1], "parent"), (ids[2], ids[3], "same_as")):
+        result = runner.invoke(main, ["reviews", "link", str(root), a, b, "--as", kind, "--reviewer", "A. Nurlanova"])
+        assert result.exit_code == 0, result.output
+    one_by_one, beside = tmp_path / "one-by-one", tmp_path / "beside"
+    assert run(runner, monkeypatch, NEVER, str(root), "--rules", str(RULES), "--no-cache",
+               "--out", str(one_by_one)).exit_code == 0
+    assert run(runner, monkeypatch, ALWAYS, str(root), "--rules", str(RULES), "--no-cache",
+               "--out", str(beside)).exit_code == 0
+    assert tree(beside) == tree(one_by_one)
+    report = (beside / "synthetic" / "report.html").read_text()
+    assert "Nurlanova" in report and "is not applied" not in report

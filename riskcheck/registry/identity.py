@@ -54,10 +54,11 @@ class Identity:
 
 
 def resolve_identities(conn: duckdb.DuckDBPyConnection, stage=None) -> Resolution:
-    """Identity resolution over the typed persons table (validated data only), set-oriented in DuckDB.
+    """Identity resolution over the typed persons table, set-oriented in DuckDB.
 
-    It runs alone, not beside DuckDB's table building: Python holding the GIL slowed DuckDB's threads
-    five-fold, more than the overlap won.
+    A large case resolves beside its validation (riskcheck.registry.load._validated_beside): its records may not
+    be valid yet, and the caller throws the resolution away if they are not. Its own steps run one after
+    another: its Python in a thread beside its own table building slowed DuckDB's threads five-fold.
     """
     return resolve_in_store(conn, progress=stage, family=lambda pairs: family_conflicts(conn, pairs))
 
