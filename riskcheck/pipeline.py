@@ -31,7 +31,7 @@ from riskcheck.results import CaseResult, CaseView, RunOptions
 from riskcheck.reuse import CaseCache
 from riskcheck.review.decisions import DecisionLog
 from riskcheck.review.events import ReviewError, evidence_of, reviews_path
-from riskcheck.review.evidence import prefetch_evidence, review_evidence
+from riskcheck.review.evidence import prefetch_evidence, reuse_evidence, review_evidence
 from riskcheck.review.links import current_links, hints_to_check
 from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, organization_jurisdictions,
                                             rules_for_case)
@@ -164,6 +164,8 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
         if org_law and loaded.rule.jurisdiction:
             found = [f for f in found if judged_here(loaded, f, org_law, lookup)]
         if loaded.id in kept:  # the last run's, already judged so
+            if earlier is not None:
+                earlier.kept += kept[loaded.id]
             if stage:
                 stage(registry.meta.id, f"rule {loaded.id}: asked again about {len(matched.rows):,} rows of the "
                                         "persons a change reaches; the others' findings kept")
@@ -256,6 +258,7 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage,
                                         scope_by_organization=options.match_jurisdiction, earlier=earlier)
         if cache is not None and earlier is not None:
+            _reuse_evidence(cache, registry, earlier)
             full = f"; run in full: {', '.join(earlier.in_full)}" if earlier.in_full else ""
             cache.note(meta.id, f"rules asked again only about the {len(earlier.reached):,} persons the changed "
                                 f"records reach{full}")
@@ -290,6 +293,19 @@ def _keep(cache: CaseCache, result: CaseResult, registry: Registry, stage: Stage
     store_not_kept = registry.kept()
     if store_not_kept and stage:
         stage(result.id, f"store not kept for the next run: {store_not_kept}")
+
+
+def _reuse_evidence(cache: CaseCache, registry: Registry, earlier: Earlier) -> None:
+    """The last run's evidence of the findings a re-run kept, so their records are not read again for
+    findings.json, the review pass and the app's view (riskcheck.review.evidence.reuse_evidence)."""
+    if not earlier.kept:
+        return
+    try:
+        last = cache.earlier_evidence(registry.meta.id)
+        if last:
+            reuse_evidence(earlier.kept, last, registry)
+    except Exception:  # the cache is never needed: the evidence is made afresh
+        registry.evidence_made.clear()
 
 
 def _earlier(cache: CaseCache | None, kept_store: KeptStore | None, registry: Registry,

@@ -431,6 +431,22 @@ class CaseCache:
         self.pages[case_id] = reuse
         return reuse
 
+    def earlier_evidence(self, case_id: str) -> dict[str, dict] | None:
+        """Each finding's evidence as the last run's findings.json holds it (finding id -> evidence, without its
+        review), when the file is the one the case's last entry names (its hash); None otherwise."""
+        data = self.earlier.get(case_id)
+        if data is None or self.reports is None or not isinstance(data.get("reports"), dict):
+            return None
+        path = self.reports / case_id / "findings.json"
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_CACHE_FILE:
+            return None
+        text = path.read_bytes()
+        if hashlib.sha256(text).hexdigest() != data["reports"].get("findings.json"):
+            return None
+        doc = json.loads(text)
+        return {f["id"]: {k: v for k, v in f.items() if k != "review"} for f in doc.get("findings", [])
+                if isinstance(f, dict) and isinstance(f.get("id"), str)}
+
     def earlier_findings(self, case_id: str, before: dict[str, str], rules: list[LoadedRule]) -> list[Finding] | None:
         """The findings of the case's last run, when they are those of the store a re-run applied its changed
         rows to: every part of the key the same (riskcheck, the rules, the options, the link decisions), every

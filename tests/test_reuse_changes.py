@@ -198,9 +198,13 @@ def verdict_in_the_future(folder: Path) -> str:
 
 
 def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runner, registry, tmp_path, monkeypatch):
+    import riskcheck.pipeline as pipeline
     from riskcheck.report import render
 
     monkeypatch.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 20)  # a page per person, as a national case has
+    taken: list[int] = []  # the kept findings whose evidence was taken from the last findings.json, per re-run
+    real = pipeline.reuse_evidence
+    monkeypatch.setattr(pipeline, "reuse_evidence", lambda *args: taken.append(real(*args)) or taken[-1])
     root = tmp_path / "registry"
     shutil.copytree(registry, root)
     folder = root / "synthetic"
@@ -232,6 +236,7 @@ def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runne
             subordinate = by.get(("relatives-direct-subordination", "x-reach-tenure"))
             assert relative is not None and f"a relative of {relative['person']} appointed" in done[-2], done
             assert subordinate is not None and f"over {subordinate['person']}'s post" in done[-1], done
+    assert sum(taken) > 0, taken  # and the files written were still a fresh run's, above
     assert ("synthetic: store kept from the last run, only changed rows applied (memberships.csv: 1 row added or "
             "changed, 1 gone, 3 on another line; resignations.csv: 0 rows added or changed, 1 gone,") in said[0], said[0]
     assert "person pages as the last run wrote them" in said[0], said[0]

@@ -9,7 +9,9 @@ in the case, so the same data gives the same evidence byte for byte.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any, Mapping
 
 from riskcheck.i18n import N_, _
 from riskcheck.registry.date_words import date_words
@@ -43,9 +45,45 @@ def review_evidence(finding, lookup) -> dict:
     return dict(out)
 
 
+def reuse_evidence(findings, last: Mapping[str, Any], registry) -> int:
+    """Take the last run's evidence (`last`: finding id -> its evidence as the last findings.json holds it) for
+    findings a re-run kept from the last run (riskcheck.rules.reach: of persons no changed record reaches), so
+    that their records are not read again; return how many were taken.
+
+    The evidence is the finding, its steps, and the records its steps name with their sources. A kept finding is
+    the last run's, the kept store's records are the last run's but for the changed ones, and sources never
+    change in such a re-run; so evidence is taken only where the finding and its steps read back equal to what
+    the file holds and no step names a changed record. Anything else is made afresh."""
+    changed = registry.changed_records or {}
+    made = registry.evidence_made
+    taken = 0
+    for finding in findings:
+        earlier = last.get(finding.id)
+        if not isinstance(earlier, dict) or any(step.record_id in changed.get(step.record_type, ())
+                                                 for step in finding.steps):
+            continue
+        mine = json.loads(json.dumps(finding.to_json(), ensure_ascii=False))
+        mine["steps"] = _steps(finding)
+        if any(earlier.get(k) != v for k, v in mine.items()) or not {"facts", "source_titles"} <= earlier.keys():
+            continue
+        made[id(finding)] = (finding, earlier)
+        taken += 1
+    return taken
+
+
+def _steps(finding) -> list[dict]:
+    return [{"kind": step.kind, "text": step.text, "record": _ref(step), "sources": list(step.sources),
+             "flags": list(step.flags), "outcome": step.outcome}
+            | ({"value": step.value} if step.value is not None else {}) for step in finding.steps]
+
+
+def _ref(step) -> str | None:
+    return f"{step.record_type}/{step.record_id}" if step.record_type and step.record_id else None
+
+
 def _evidence(finding, lookup) -> dict:
     out = finding.to_json()
-    steps, facts, cited = [], {}, set(finding.sources)
+    steps, facts, cited = _steps(finding), {}, set(finding.sources)
     known = lookup.registry.schema.types
     wanted: dict[str, set[str]] = {}
     for step in finding.steps:
@@ -54,10 +92,7 @@ def _evidence(finding, lookup) -> dict:
     for type_name, ids in sorted(wanted.items()):
         lookup.prefetch(type_name, ids, depth=0)
     for step in finding.steps:
-        ref = f"{step.record_type}/{step.record_id}" if step.record_type and step.record_id else None
-        steps.append({"kind": step.kind, "text": step.text, "record": ref, "sources": list(step.sources),
-                      "flags": list(step.flags), "outcome": step.outcome}
-                     | ({"value": step.value} if step.value is not None else {}))
+        ref = _ref(step)
         cited.update(step.sources)
         if step.record_type in known and step.record_id and ref not in facts:
             record = lookup(step.record_type, step.record_id)
@@ -99,7 +134,10 @@ def basis(evidence: dict) -> dict:
 
 
 def prefetch_evidence(findings, lookup) -> None:
-    """Fetch the records behind many findings' steps in one query per record type (not one per finding)."""
+    """Fetch the records behind many findings' steps in one query per record type (not one per finding); those
+    of findings whose evidence is made already are not needed."""
+    made = lookup.registry.evidence_made
+    findings = [f for f in findings if (made.get(id(f)) or (None,))[0] is not f]
     known = lookup.registry.schema.types
     wanted: dict[str, set[str]] = {}
     for finding in findings:

@@ -56,6 +56,7 @@ class Earlier:
     findings: list[Finding]
     changed: dict[str, set[str]]
     reached: set[str] = field(default_factory=set)  # the persons asked about again, by any rule (said to the user)
+    kept: list[Finding] = field(default_factory=list)  # the last run's findings kept as they were, every rule's
     in_full: list[str] = field(default_factory=list)  # the person rules that ran in full all the same
 
 
