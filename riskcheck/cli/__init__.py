@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from riskcheck import __version__
@@ -13,6 +15,9 @@ from riskcheck.cli.rules import rules_command, test_command
 from riskcheck.cli.run import run_command, validate_command
 from riskcheck.cli.serve import serve_command
 from riskcheck.cli.synth import synth_command
+
+
+GC_THRESHOLDS = (100_000, 50, 100)  # Python's defaults: (700, 10, 10)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -38,6 +43,12 @@ def main() -> None:
     Exit codes: 0 success; 1 --fail-on threshold reached; 2 usage error; 3 a case or a
     rule test failed; 4 the rules could not be loaded.
     """
+    # A run holds hundreds of thousands of small objects for its whole length (records, findings, their
+    # evidence, the hints), none in a cycle. Python's cycle collector, by default run every 700 allocations,
+    # walked them again and again: a million persons' re-run spent half a second in it (5.5 s to 4.9 s with
+    # the collector run a hundred times less often), the full run a fifth to half a second. Cycles are still
+    # collected, just less often.
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 main.add_command(run_command)
