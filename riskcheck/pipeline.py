@@ -38,7 +38,7 @@ from riskcheck.rules.jurisdictions import (case_jurisdictions, judged_here, orga
 from riskcheck.rules.evaluation import Matched, findings_of, match_loaded, naming_the_rule, prefetch_matched
 from riskcheck.rules.reach import Earlier, Reach
 from riskcheck.rules.loader import LoadedRule
-from riskcheck.rules.what_if import mark_hints_that_change_findings
+from riskcheck.rules.what_if import WhatIf
 from riskcheck.grammar.parameters import coerce_param
 
 Progress = Callable[[str, int, int], None]  # (case, done, total): one call per case
@@ -130,50 +130,56 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
     matches: list[Matched] = []
     kept: dict[str, list[Finding]] = {}  # rule id -> the last run's findings of the persons no change reaches
     reach = Reach(registry, earlier) if earlier is not None else None
+    # The rules over the kinship hints, asked beside the rules (riskcheck.rules.what_if), marked after them.
+    what_if = WhatIf(registry, rules, as_of, overrides)
     try:
-        for loaded in rules:
-            params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
+        try:
+            for loaded in rules:
+                params = resolve_params(loaded.compiled, overrides.get(loaded.id, {}))
 
-            def still_running(pct: float, rid: str = loaded.id) -> None:
+                def still_running(pct: float, rid: str = loaded.id) -> None:
+                    if stage:
+                        stage(registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")
+
+                def still_testing(done: int, of: int, rid: str = loaded.id) -> None:
+                    if stage:
+                        stage(registry.meta.id, f"rule {rid}: {done:,} of {of:,} units tested")
+
+                with naming_the_rule(loaded), watch_progress(registry, still_running), hearing_units(still_testing):
+                    again = reach.rows(loaded.compiled, params, as_of) \
+                        if reach is not None and isinstance(loaded.compiled, CompiledRule) else None
+                    if again is not None:
+                        matches.append(Matched(loaded, params, rows=again[0]))
+                        kept[loaded.id] = again[1]
+                    else:
+                        matches.append(match_loaded(loaded, registry, as_of, params, lookup))
+        finally:
+            if reach is not None:
+                reach.close()
+        # The records every rule's evidence names, in one query per record type rather than one per rule.
+        with naming_the_rule(None):
+            prefetch_matched(matches, lookup)
+        findings: list[Finding] = []
+        for matched in matches:
+            loaded = matched.loaded
+            with naming_the_rule(loaded):
+                found = findings_of(matched, as_of, lookup)
+            if org_law and loaded.rule.jurisdiction:
+                found = [f for f in found if judged_here(loaded, f, org_law, lookup)]
+            if loaded.id in kept:  # the last run's, already judged so
+                if earlier is not None:
+                    earlier.kept += kept[loaded.id]
                 if stage:
-                    stage(registry.meta.id, f"rule {rid}: still running, {pct:.0f}% of its query done")
-
-            def still_testing(done: int, of: int, rid: str = loaded.id) -> None:
-                if stage:
-                    stage(registry.meta.id, f"rule {rid}: {done:,} of {of:,} units tested")
-
-            with naming_the_rule(loaded), watch_progress(registry, still_running), hearing_units(still_testing):
-                again = reach.rows(loaded.compiled, params, as_of) \
-                    if reach is not None and isinstance(loaded.compiled, CompiledRule) else None
-                if again is not None:
-                    matches.append(Matched(loaded, params, rows=again[0]))
-                    kept[loaded.id] = again[1]
-                else:
-                    matches.append(match_loaded(loaded, registry, as_of, params, lookup))
-    finally:
-        if reach is not None:
-            reach.close()
-    # The records every rule's evidence names, in one query per record type rather than one per rule.
-    with naming_the_rule(None):
-        prefetch_matched(matches, lookup)
-    findings: list[Finding] = []
-    for matched in matches:
-        loaded = matched.loaded
-        with naming_the_rule(loaded):
-            found = findings_of(matched, as_of, lookup)
-        if org_law and loaded.rule.jurisdiction:
-            found = [f for f in found if judged_here(loaded, f, org_law, lookup)]
-        if loaded.id in kept:  # the last run's, already judged so
-            if earlier is not None:
-                earlier.kept += kept[loaded.id]
+                    stage(registry.meta.id, f"rule {loaded.id}: asked again about {len(matched.rows):,} rows of the "
+                                            "persons a change reaches; the others' findings kept")
+                found = kept[loaded.id] + found
+            findings += found
             if stage:
-                stage(registry.meta.id, f"rule {loaded.id}: asked again about {len(matched.rows):,} rows of the "
-                                        "persons a change reaches; the others' findings kept")
-            found = kept[loaded.id] + found
-        findings += found
-        if stage:
-            stage(registry.meta.id, f"rule {loaded.id}: {len(found):,} findings")
-    mark_hints_that_change_findings(registry, rules, findings, as_of, overrides)
+                stage(registry.meta.id, f"rule {loaded.id}: {len(found):,} findings")
+        what_if.mark(findings)
+    except BaseException:
+        what_if.close()  # its thread done before the store may be closed
+        raise
     subjects = set(registry.meta.subjects)
     if subjects:
         findings = [f for f in findings if f.person in subjects or subjects & set(f.related)]

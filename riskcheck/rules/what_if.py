@@ -8,54 +8,100 @@ the findings it gives that the run did not already have are written on the hints
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+
+import duckdb
 
 from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.engine.evaluate import bind_params, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
 from riskcheck.rules.loader import LoadedRule
+from riskcheck.sqlio import q
 
 
-def mark_hints_that_change_findings(registry: Registry, rules: list[LoadedRule], findings: list[Finding],
-                                    as_of: date, overrides: dict[str, dict]) -> None:
-    identity = registry.identity
-    kin_rules = [r.compiled for r in rules if isinstance(r.compiled, CompiledRule) and r.compiled.kinship_vars]
-    if not identity.resolution.hints_total or not kin_rules:
-        return
-    conn = registry.conn
-    reported = registry.schema.status_rank("reported")
-    # The hint links both ways, as the kinship view has them, taken as reported.
-    conn.execute("CREATE OR REPLACE TEMP VIEW kinship_what_if AS SELECT * REPLACE ('reported' AS status, "
-                 f"{reported} AS status_rank) FROM kin_hint_links_both")
-    # A finding the run already made on recorded links is not a change; one resting on a hint is.
-    made = {(f.rule, f.person, tuple(f.related)) for f in findings
-            if not any(str(x).startswith("hint:") for v in f.records.values() for x in (v if isinstance(v, list) else [v]))}
-    found: list[tuple[str, str, str, list[str]]] = []  # (rule title, person, status, hint link ids)
-    for shipped in kin_rules:
-        # The same rule over the hints: compiled again, its kinship bindings reading the view above.
-        compiled = compile_rule(shipped.rule, registry.schema, kinship_relation="kinship_what_if")
-        bind = bind_params(compiled, resolve_params(compiled, overrides.get(compiled.rule.id, {})), as_of)
-        cursor = conn.execute(compiled.sql, bind)
-        columns = [d[0] for d in cursor.description]
-        for row in (dict(zip(columns, r)) for r in cursor.fetchall()):
-            person = row["v__" + compiled.rule.subject]
-            related = tuple(sorted({row["v__" + v] for v in compiled.rule.related} - {person, None}))
-            if (compiled.rule.id, person, related) not in made:
-                found.append((compiled.rule.title, person, row["status"],
-                              [k for var in compiled.kinship_vars for k in row["p__" + var]]))
-    if not found:
-        return
-    pairs = _hint_pairs(conn, sorted({k for *_, ids in found for k in ids}))
-    names = {pid: (record or {}).get("name", pid)
-             for pid, record in registry.records("persons", sorted({f[1] for f in found})).items()}
-    changes: dict[tuple[str, str], set[str]] = {}
-    for title, person, status, ids in found:
-        for kin_id in ids:
-            if kin_id in pairs:
-                changes.setdefault(pairs[kin_id], set()).add(f"{title}: {names.get(person, person)} ({status})")
-    for pair, hint in identity.hints_for(sorted(changes)).items():
-        hint.changes = sorted(changes[pair])
+class WhatIf:
+    """The rules that bind kinship, asked over the hints; started before the rules run, marked after.
+
+    A case's store on more than one thread (riskcheck.registry.store) asks them on a connection of its own, in
+    a thread, while the rules run: both are DuckDB's queries, which run without Python's lock and do not use both
+    cores all the time. `mark` waits for them and writes on each hint the findings it would add; `close` waits
+    for them in any case, before the store may be closed."""
+
+    def __init__(self, registry: Registry, rules: list[LoadedRule], as_of: date, overrides: dict[str, dict]):
+        self.registry = registry
+        self.kin_rules = [r.compiled for r in rules if isinstance(r.compiled, CompiledRule) and r.compiled.kinship_vars]
+        self.asked: list[tuple[CompiledRule, list[dict]]] = []
+        self.failed: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        if not registry.identity.resolution.hints_total or not self.kin_rules:
+            return
+        conn = registry.conn
+        if conn.execute("SELECT current_setting('threads')").fetchall()[0][0] == 1:  # a small case: here and now
+            self._ask(conn, as_of, overrides)
+            return
+        side = conn.cursor()
+        side.execute(f"USE {q(conn.execute('SELECT current_database()').fetchall()[0][0])}")
+        self.thread = threading.Thread(target=self._ask, args=(side, as_of, overrides, True), daemon=True)
+        self.thread.start()
+
+    def _ask(self, conn: duckdb.DuckDBPyConnection, as_of: date, overrides: dict[str, dict],
+             own: bool = False) -> None:
+        try:
+            reported = self.registry.schema.status_rank("reported")
+            # The hint links both ways, as the kinship view has them, taken as reported.
+            conn.execute("CREATE OR REPLACE TEMP VIEW kinship_what_if AS SELECT * REPLACE ('reported' AS status, "
+                         f"{reported} AS status_rank) FROM kin_hint_links_both")
+            for shipped in self.kin_rules:
+                # The same rule over the hints: compiled again, its kinship bindings reading the view above.
+                compiled = compile_rule(shipped.rule, self.registry.schema, kinship_relation="kinship_what_if")
+                bind = bind_params(compiled, resolve_params(compiled, overrides.get(compiled.rule.id, {})), as_of)
+                cursor = conn.execute(compiled.sql, bind)
+                columns = [d[0] for d in cursor.description]
+                self.asked.append((compiled, [dict(zip(columns, r)) for r in cursor.fetchall()]))
+        except BaseException as exc:  # raised by mark, in the run's own thread
+            if not own:
+                raise
+            self.failed = exc
+        finally:
+            if own:
+                conn.close()
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def mark(self, findings: list[Finding]) -> None:
+        """Write on each hint the findings it would add that the run does not already make."""
+        self.close()
+        if self.failed is not None:
+            raise self.failed
+        registry = self.registry
+        # A finding the run already made on recorded links is not a change; one resting on a hint is.
+        made = {(f.rule, f.person, tuple(f.related)) for f in findings
+                if not any(str(x).startswith("hint:") for v in f.records.values()
+                           for x in (v if isinstance(v, list) else [v]))}
+        found: list[tuple[str, str, str, list[str]]] = []  # (rule title, person, status, hint link ids)
+        for compiled, rows in self.asked:
+            for row in rows:
+                person = row["v__" + compiled.rule.subject]
+                related = tuple(sorted({row["v__" + v] for v in compiled.rule.related} - {person, None}))
+                if (compiled.rule.id, person, related) not in made:
+                    found.append((compiled.rule.title, person, row["status"],
+                                  [k for var in compiled.kinship_vars for k in row["p__" + var]]))
+        if not found:
+            return
+        pairs = _hint_pairs(registry.conn, sorted({k for *_, ids in found for k in ids}))
+        names = {pid: (record or {}).get("name", pid)
+                 for pid, record in registry.records("persons", sorted({f[1] for f in found})).items()}
+        changes: dict[tuple[str, str], set[str]] = {}
+        for title, person, status, ids in found:
+            for kin_id in ids:
+                if kin_id in pairs:
+                    changes.setdefault(pairs[kin_id], set()).add(f"{title}: {names.get(person, person)} ({status})")
+        for pair, hint in registry.identity.hints_for(sorted(changes)).items():
+            hint.changes = sorted(changes[pair])
 
 
 def _hint_pairs(conn, kin_ids: list[str]) -> dict[str, tuple[str, str]]:
