@@ -150,5 +150,15 @@ sources:
 """
 
 
+def synthetic_registry(tmp_path_factory, persons: int, seed: int = 5) -> Path:
+    """`riskcheck synth`'s registry of this many persons, in a folder of the session's (for a module's fixture)."""
+    from riskcheck.cli import main
+
+    root = tmp_path_factory.mktemp(f"synth-{persons}") / "registry"
+    result = CliRunner().invoke(main, ["synth", str(root), "--persons", str(persons), "--seed", str(seed)])
+    assert result.exit_code == 0, result.output
+    return root
+
+
 def minimal_case(case_id: str = "small", son: str = "Son", url: str = "https://example.org/x") -> str:
     return MINIMAL_CASE.format(id=case_id, son=son, url=url)

@@ -40,13 +40,18 @@ def test_an_unchanged_file_is_not_read_again_in_the_next_run(tmp_path, trusting)
     assert second.read_again == 0
 
 
-def test_a_change_that_keeps_size_and_modification_time_is_read(tmp_path, trusting):
-    data = tmp_path / "verdicts.csv"
-    data.write_bytes(b"id,person_id\nv1,p1\n")
-    book = tmp_path / "_file-hashes.json"
+def hashed(tmp_path: Path, name: str, data: bytes) -> tuple[Path, Path]:
+    """A file written and hashed, its hash kept in a book: (the file, the book)."""
+    path, book = tmp_path / name, tmp_path / "_file-hashes.json"
+    path.write_bytes(data)
     hashes = FileHashes(book)
-    hashes.sha256(data)
+    hashes.sha256(path)
     hashes.save()
+    return path, book
+
+
+def test_a_change_that_keeps_size_and_modification_time_is_read(tmp_path, trusting):
+    data, book = hashed(tmp_path, "verdicts.csv", b"id,person_id\nv1,p1\n")
     before = os.stat(data)
     data.write_bytes(b"id,person_id\nv1,p2\n")  # same size
     os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))  # the modification time set back, as cp -p does
@@ -68,12 +73,7 @@ def test_a_file_replaced_by_another_is_read(tmp_path, trusting):
 
 def test_a_file_hashed_in_the_moment_it_was_written_is_read_again(tmp_path):
     """Within RACY_NS of its last change a file could change again without its times showing it."""
-    data = tmp_path / "tenures.csv"
-    data.write_bytes(b"id\nt1\n")
-    book = tmp_path / "_file-hashes.json"
-    hashes = FileHashes(book)
-    hashes.sha256(data)
-    hashes.save()
+    data, book = hashed(tmp_path, "tenures.csv", b"id\nt1\n")
     again = FileHashes(book)
     again.sha256(data)
     assert again.read_again == 1

@@ -14,7 +14,7 @@ import riskcheck.registry.load as load
 from riskcheck.registry import store
 from riskcheck.cli import main
 
-from conftest import CASES, RULES, minimal_case
+from conftest import CASES, RULES, minimal_case, synthetic_registry
 
 ALWAYS, NEVER = 0, 1 << 62  # load.BESIDE_MIN_BYTES: every case beside, or none
 
@@ -32,12 +32,7 @@ def run(runner, monkeypatch, threshold: int, *args: str, command: str = "run"):
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Path:
     """A synthetic registry with every kind of record: namesakes, links across sources, kinship hints."""
-    from click.testing import CliRunner
-
-    root = tmp_path_factory.mktemp("beside") / "registry"
-    result = CliRunner().invoke(main, ["synth", str(root), "--persons", "3000", "--seed", "5"])
-    assert result.exit_code == 0, result.output
-    return root
+    return synthetic_registry(tmp_path_factory, 3000)
 
 
 def test_a_registry_resolved_beside_its_validation_gives_the_same_reports(runner, monkeypatch, registry, tmp_path):

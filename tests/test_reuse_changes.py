@@ -31,7 +31,7 @@ from riskcheck.registry.kept_store import CHANGEABLE, KeptStore
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
 
-from conftest import RULES
+from conftest import RULES, synthetic_registry
 from test_reuse import files_of
 
 SCHEMA = load_schema()
@@ -41,12 +41,7 @@ CHANGES_PER_STEP = 3
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Path:
-    from click.testing import CliRunner
-
-    root = tmp_path_factory.mktemp("changes") / "registry"
-    result = CliRunner().invoke(main, ["synth", str(root), "--persons", "2000", "--seed", "5"])
-    assert result.exit_code == 0, result.output
-    return root
+    return synthetic_registry(tmp_path_factory, 2000)
 
 
 def read(path: Path) -> tuple[list[str], list[list[str]]]:
