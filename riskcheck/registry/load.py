@@ -302,8 +302,7 @@ def _validated_beside(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lin
     Returns (validation's errors and warnings, the resolution and its key to keep it under, or what resolution
     raised). The caller raises validation's errors first, so a registry that is not valid says so as it always
     did; a resolution of one is thrown away, never kept."""
-    side = conn.cursor()
-    side.execute(f"USE {q(conn.execute('SELECT current_database()').fetchall()[0][0])}")
+    side = store.second_connection(conn)
     out: dict[str, Any] = {}
 
     def validate_and_type() -> None:

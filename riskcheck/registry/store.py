@@ -53,6 +53,19 @@ def connect(input_bytes: int | None = None) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def second_connection(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to the same store, for work in a thread beside this one's: its own temp tables and
+    views, the same tables, macros and settings. Close it when done."""
+    side = conn.cursor()
+    side.execute(f"USE {q(conn.execute('SELECT current_database()').fetchall()[0][0])}")
+    return side
+
+
+def on_one_thread(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store runs on one thread (a small case, see connect): work beside it would only wait."""
+    return conn.execute("SELECT current_setting('threads')").fetchall()[0][0] == 1
+
+
 def _attach_compressed(conn: duckdb.DuckDBPyConnection) -> None:
     """Keep the store's tables in a database that compresses them when compacted (compact_when_large).
 

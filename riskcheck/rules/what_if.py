@@ -17,8 +17,8 @@ from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.engine.evaluate import bind_params, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
+from riskcheck.registry.store import on_one_thread, second_connection
 from riskcheck.rules.loader import LoadedRule
-from riskcheck.sqlio import q
 
 
 class WhatIf:
@@ -37,12 +37,10 @@ class WhatIf:
         self.thread: threading.Thread | None = None
         if not registry.identity.resolution.hints_total or not self.kin_rules:
             return
-        conn = registry.conn
-        if conn.execute("SELECT current_setting('threads')").fetchall()[0][0] == 1:  # a small case: here and now
-            self._ask(conn, as_of, overrides)
+        if on_one_thread(registry.conn):  # a small case: here and now
+            self._ask(registry.conn, as_of, overrides)
             return
-        side = conn.cursor()
-        side.execute(f"USE {q(conn.execute('SELECT current_database()').fetchall()[0][0])}")
+        side = second_connection(registry.conn)
         self.thread = threading.Thread(target=self._ask, args=(side, as_of, overrides, True), daemon=True)
         self.thread.start()
 
