@@ -30,7 +30,7 @@ MAX_BOOK_BYTES = 64 * 1024 ** 2  # a larger book is not read (it could not be ou
 Stamp = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 
 
-def sha256_file(path: Path) -> str:
+def _read_sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
@@ -64,7 +64,7 @@ class FileHashes:
         if kept is not None and kept[1] == before and max(before[1], before[2]) < kept[2] - RACY_NS:
             return kept[0]
         began = time.time_ns()
-        digest = sha256_file(Path(where))
+        digest = _read_sha256(Path(where))
         self.read_again += 1
         after = _stamp(os.stat(where))
         if after == before:  # not changed while it was read: the hash is of this stamp

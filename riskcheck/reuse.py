@@ -30,7 +30,7 @@ import riskcheck
 from riskcheck.atomic import write_atomic
 from riskcheck.engine.findings import Finding, Step
 from riskcheck.errors import Problem
-from riskcheck.filehash import FileHashes, sha256_file
+from riskcheck.filehash import FileHashes
 from riskcheck.registry.cases import CaseMeta
 from riskcheck.registry.kept_identity import KeptIdentity
 from riskcheck.registry.kept_store import KeptStore
@@ -134,12 +134,11 @@ def _inside_any(path: Path, folders: list[Path]) -> bool:
 
 
 def case_key(folder: Path, root: Path, meta: CaseMeta, rules: list[LoadedRule], options: RunOptions,
-             log: DecisionLog | None, hashes: FileHashes | None = None) -> CaseKey:
-    file_hash = hashes.sha256 if hashes is not None else sha256_file
-    files = {p.relative_to(root).as_posix(): file_hash(p) for p in input_files(folder, root, meta)}
+             log: DecisionLog | None, hashes: FileHashes) -> CaseKey:
+    files = {p.relative_to(root).as_posix(): hashes.sha256(p) for p in input_files(folder, root, meta)}
     rule_files = sorted({r.path.resolve() for r in rules})
     rules_hash = _text_hash("\n".join(f"{r.id}" for r in sorted(rules, key=lambda r: r.id)) + "\n" +
-                            "\n".join(file_hash(p) for p in rule_files))
+                            "\n".join(hashes.sha256(p) for p in rule_files))
     chosen = {"as_of": options.as_of.isoformat() if options.as_of else None,
               "params": {rid: {k: _plain(v) for k, v in sorted(ps.items())} for rid, ps in sorted(options.params.items())},
               "match_jurisdiction": options.match_jurisdiction, "language": options.language}
@@ -266,12 +265,11 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def folder_hashes(folder: Path, hashes: FileHashes | None = None) -> dict[str, str]:
+def folder_hashes(folder: Path, hashes: FileHashes) -> dict[str, str]:
     """Each file under a case's report folder by its path in it, with its hash."""
     if not folder.is_dir():
         return {}
-    file_hash = hashes.sha256 if hashes is not None else sha256_file
-    return {p.relative_to(folder).as_posix(): file_hash(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): hashes.sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 CHANGEABLE_FILE = re.compile(r"(^|/)(tenures|verdicts|resignations|memberships)\.csv$")

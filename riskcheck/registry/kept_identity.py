@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from riskcheck.atomic import replacing, write_atomic
-from riskcheck.filehash import FileHashes, sha256_file
+from riskcheck.filehash import FileHashes
 from riskcheck.names.records import PairResult, Resolution
 from riskcheck.registry.reader import CaseSources
 from riskcheck.sqlio import lit
@@ -47,12 +47,12 @@ MAX_KEPT_FILE = 2 * 1024 ** 3
 NONE_KEPT = "none kept"
 
 
-def identity_key(sources: CaseSources, salt: str, hashes: FileHashes | None = None) -> str:
+def identity_key(sources: CaseSources, salt: str, hashes: FileHashes) -> str:
     """A hash of everything resolution reads in these sources, and the caller's salt."""
     digest = hashlib.sha256(f"{FORMAT}\n{salt}\n".encode())
     for type_name, path, shown in sorted((t, p, s) for t, p, s in sources.csv_files if t in IDENTITY_TYPES):
         digest.update(f"csv {type_name} {shown}\n".encode())
-        digest.update(bytes.fromhex(hashes.sha256(path) if hashes is not None else sha256_file(path)))
+        digest.update(bytes.fromhex(hashes.sha256(path)))
     for type_name in IDENTITY_TYPES:
         for row in sources.rows.get(type_name, []):
             digest.update(json.dumps([type_name, row.file, row.line, row.by_row, row.values],
@@ -226,6 +226,3 @@ class KeptIdentity:
                     old.unlink(missing_ok=True)
         except (OSError, duckdb.Error) as exc:
             self.said += f"; kinship not kept ({type(exc).__name__})"
-
-
-

@@ -270,7 +270,8 @@ class KeptStore:
         aliases = {}
         for n, (name, digest) in enumerate(sorted(entry["files"].items())):
             path = self.folder / str(name)
-            if path.parent != self.folder or path.is_symlink() or not path.is_file() or self.hashes.sha256(path) != digest:
+            if (path.parent != self.folder or path.is_symlink() or not path.is_file()
+                    or self.hashes.sha256(path) != digest):
                 raise StoreUnusable("a kept file is missing or was changed")
             aliases[name] = f"kept_{n}"
             conn.execute(f"ATTACH {lit(str(path))} AS kept_{n} (READ_ONLY)")
