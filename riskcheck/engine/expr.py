@@ -131,7 +131,7 @@ class _Compiler:
             return Val("bool", col)
         if field.is_list:
             return Val("list", col)
-        return Val("text", col)
+        return Val("text", col, column=(head, fname))
 
     # -- calls --------------------------------------------------------------------------------
     def v_call(self, name: Token, *args) -> Val:

@@ -31,6 +31,7 @@ class Val:
     hi: str = ""  # for dates: `sql` is lo, `hi` the upper bound
     record: str = ""  # for records: the variable name
     rtype: RecordType | None = None
+    column: tuple[str, str] | None = None  # for a bound record's field: (variable, field)
 
     @property
     def lo(self) -> str:
