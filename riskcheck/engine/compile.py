@@ -465,12 +465,13 @@ class _RuleCompiler:
         checks = [c for c in self.conditions if mentions(c) <= set(parent)]
         if not checks:
             return plain
-        needed = {var}
+        needed = {var}  # the records the checks read, and those each hangs from, up to `var`
         for b in set().union(*map(mentions, checks)):
-            while b is not None and b not in needed:
-                needed.add(b)
-                up = parent[b]
-                b = up[0] if up is not None else None
+            step: str | None = b
+            while step is not None and step not in needed:
+                needed.add(step)
+                up = parent[step]
+                step = up[0] if up is not None else None
         joins = [f"FROM {q(self._relation(var, self.var_types[var]))} AS {q(var)}"]
         for b, up in parent.items():  # in the order found: each after the record it hangs from
             if b in needed and up is not None:
