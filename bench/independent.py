@@ -24,6 +24,7 @@ gives none: relatives never work in one ministry, convicted persons have no reco
 members' relatives hold no high post.
 
     python bench/independent.py --sizes 1000000                 # write (once) and compare at a million
+    python bench/independent.py --sizes 1000000 --no-cache      # riskcheck keeping nothing, as the twin
     python bench/independent.py --write-only /tmp/ind --persons 100000
 
 The registry is written in a streaming way (households as they are drawn, posts ministry by ministry), so ten
@@ -422,6 +423,9 @@ def main() -> None:
                         help="folder to keep (and reuse) generated registries in")
     parser.add_argument("--write-only", type=Path, default=None, help="write one registry here and stop")
     parser.add_argument("--persons", type=int, default=100_000, help="with --write-only")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="riskcheck keeps nothing for a later run (riskcheck run --no-cache), as the twin keeps "
+                             "nothing: the two then do the same work")
     args = parser.parse_args()
     if args.write_only:
         start = time.perf_counter()
@@ -437,8 +441,9 @@ def main() -> None:
             start = time.perf_counter()
             write_registry(registry, n, args.seed)
             print(f"generated {n:,} persons in {time.perf_counter() - start:.1f}s")
-        rows.append(compare_side_by_side(registry, "independent", args.keep / f"report-independent-n{n}"))
-    print_side_by_side(rows, "the independent registry (bench/independent.py)")
+        rows.append(compare_side_by_side(registry, "independent", args.keep / f"report-independent-n{n}",
+                                         no_cache=args.no_cache))
+    print_side_by_side(rows, "the independent registry (bench/independent.py)", args.no_cache)
 
 
 if __name__ == "__main__":

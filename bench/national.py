@@ -14,6 +14,7 @@ of the planted family units.
     python bench/national.py --keep /tmp/bench    # keep the generated registries (reused next time)
     python bench/national.py --sizes 1000000 10000000 --no-extras --with-signals --keep /work/scale-cache
                                                   # ten million: only the Kazakh pack and indicators beside the twin
+    python bench/national.py --sizes 1000000 --no-extras --no-cache  # a million, riskcheck keeping nothing as the twin
     python bench/national.py --against REGISTRY REPORTS  # a finished run's findings beside the ground truth
 
 How long and how much memory (2 cores, 24 GB; one process at a time, so the peak is the largest one's):
@@ -88,10 +89,12 @@ def beside_twin(found: list[dict], twin: set[tuple]) -> dict:
                        "resting on an identity link riskcheck made": sorted(identity)}}
 
 
-def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path, ...] = (REPO / "rules" / "kz",)
-                         ) -> dict:
+def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path, ...] = (REPO / "rules" / "kz",),
+                         no_cache: bool = False) -> dict:
     """The twin and `riskcheck run` on one registry, one after the other in this run, each measured with wait4;
-    riskcheck's findings compared with the generator's ground truth and with the twin's (the four rules it has)."""
+    riskcheck's findings compared with the generator's ground truth and with the twin's (the four rules it has).
+    `no_cache`: riskcheck keeps nothing for a later run (`--no-cache`), as the twin keeps nothing; by default it
+    runs as a first run does, keeping its store and results beside the reports."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     twin_keys = out.parent / f"{out.name}.twin.json"
@@ -99,8 +102,9 @@ def compare_side_by_side(registry: Path, case: str, out: Path, rules: tuple[Path
                                                              str(registry / case), str(twin_keys)])
     rule_args = [arg for rule in rules for arg in ("--rules", str(rule))]
     # Its stage lines go to a log beside the reports: a national run says where it is while it runs.
-    wall, peak, code, cpu = measure_cpu(riskcheck("run", str(registry), *rule_args, "--out", str(out), "--progress"),
-                                        out.parent / f"{out.name}.log")
+    cache = ["--no-cache"] if no_cache else []
+    wall, peak, code, cpu = measure_cpu(riskcheck("run", str(registry), *rule_args, *cache, "--out", str(out),
+                                                  "--progress"), out.parent / f"{out.name}.log")
     truth = json.loads((registry / "ground-truth.json").read_text())
     doc = json.loads((out / case / "findings.json").read_text()) if code == 0 else {}
     found = [f for f in doc.get("findings", []) if not f.get("unit")]
@@ -140,10 +144,14 @@ def truth_line(side: dict) -> str:
             f"(expected not linked), {side['ambiguous_linked']} of them linked")
 
 
-def print_side_by_side(rows: list[dict], what: str) -> None:
+def print_side_by_side(rows: list[dict], what: str, no_cache: bool = False) -> None:
     """One line a registry: riskcheck beside the twin (wall, peak, ratio; CPU seconds and their ratio, which a
     loaded machine changes far less), and its findings beside the ground truth and the twin's."""
     print(f"\nriskcheck beside the SQL twin (bench/peer.py) on {what}, measured one after the other in this run:")
+    print("  riskcheck ran with --no-cache, keeping nothing for a later run, as the twin keeps nothing (bench/reuse.py "
+          "measures\n  what keeping its store costs a first run, and what it saves the next)" if no_cache else
+          "  riskcheck ran as a first run does, keeping its store and results for a later run, which the twin does not\n"
+          "  (--no-cache compares the two doing the same work)")
     print(f"{'persons':>11} {'wall s':>7} {'peak MB':>8} {'twin s':>7} {'twin MB':>8} {'x twin':>6} "
           f"{'cpu s':>6} {'twin cpu':>8} {'x cpu':>5} {'planted found':>14} {'unexpected':>10} {'missed':>6} "
           f"{'same as twin':>13} {'apart: undetermined, identity':>30}")
@@ -198,6 +206,9 @@ def main() -> None:
     parser.add_argument("--with-signals", action="store_true",
                         help="the run beside the twin has the unit indicators too (rules/signals), as a national "
                              "desk would run it; the ratio then includes their cost")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="riskcheck keeps nothing for a later run (riskcheck run --no-cache), as the twin keeps "
+                             "nothing: the two then do the same work")
     parser.add_argument("--against", nargs=2, type=Path, metavar=("REGISTRY", "REPORTS"),
                         help="only compare the findings of a finished run (REPORTS/<case>/findings.json) with "
                              "REGISTRY's ground truth, counting apart the plants it lists apart, and stop")
@@ -218,7 +229,7 @@ def main() -> None:
             print(f"generated {n:,} persons in {made[-1][1]:.1f}s, peak {made[-1][2]:,.0f} MB")
         out = work / f"report-n{n}"
         side = compare_side_by_side(registry, "synthetic", out,
-                                    (REPO / "rules" / "kz", *((SIGNALS,) if args.with_signals else ())))
+                                    (REPO / "rules" / "kz", *((SIGNALS,) if args.with_signals else ())), args.no_cache)
         wall, peak, code, found, doc = side["wall"], side["peak"], side["code"], side["found"], side["doc"]
         ident = doc.get("identity", {})
         identity_rows.append((n, len(ident.get("links", [])), len(ident.get("possible", [])),
@@ -262,7 +273,7 @@ def main() -> None:
               f"{wall:>7.1f} {peak:>8,.0f} {peer_wall:>7.1f} {peer_peak:>8,.0f} {wall / peer_wall:>6.1f} "
               f"{f'{hit}/{planted}':>14} {extra:>10} {missed:>6} {biggest / 1e6:>10.2f}MB"
               + ("" if code == 0 else f"  (exit {code})"))
-    print_side_by_side([row[14] for row in rows], "riskcheck synth's registry")
+    print_side_by_side([row[14] for row in rows], "riskcheck synth's registry", args.no_cache)
     for row in rows:
         if row[0] >= NATIONAL_PERSONS:
             print(national_line(row[14], "Kazakh pack" + (" and unit indicators" if args.with_signals else "")))
