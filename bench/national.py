@@ -20,11 +20,11 @@ of the planted family units.
 How long and how much memory (2 cores, 24 GB; one process at a time, so the peak is the largest one's):
 - the default sizes: about 5 minutes with generation; a million persons' run peaks at about 2.5 GB, the
   twin's at 1.3 GB, `riskcheck synth --persons 1000000` at 3.0 GB.
-- ten million persons: generation, if --keep holds no registry yet, 1,224 s of CPU and 3.0 GB (3.2 GB of
-  CSV); riskcheck with the Kazakh pack alone 10 min 31 s and 12.3 GB, with the unit indicators more than its
-  15 minutes (see README.md); the twin is held to riskcheck's store budget (12 GB on this machine, beyond
-  which it spills to disk: up to 16 GB under TMPDIR) and has not yet been timed at ten million. Leave 16 GB
-  free, and some 20 GB of disk for spills.
+- ten million persons: generation, if --keep holds no registry yet, 789 s and 3.0 GB (3.2 GB of CSV);
+  riskcheck with the Kazakh pack and the unit indicators (--with-signals) 462 s and 11.4 GB; the twin, held to
+  riskcheck's store budget (12 GB on this machine, beyond which it spills to disk: up to 16 GB under TMPDIR),
+  51 s and 10.4 GB (README.md quotes the lines as printed). Leave 16 GB free, and some 20 GB of disk for
+  spills.
 - RISKCHECK_MEMORY_LIMIT sets the budget of both riskcheck's store and the twin (bench/peer.py).
 """
 
