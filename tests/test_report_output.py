@@ -36,6 +36,25 @@ def test_a_kept_page_is_linked_when_it_holds_what_was_read_and_written_otherwise
     assert (last / "changed.html").read_bytes() == b"edited since it was read"  # the kept file is left as it is
 
 
+@pytest.mark.skipif(os.name != "posix", reason="file permissions as POSIX has them")
+def test_a_kept_page_whose_permissions_changed_is_written_anew_with_a_fresh_pages_permissions(tmp_path):
+    last, new = tmp_path / "last", tmp_path / "new"
+    last.mkdir()
+    new.mkdir()
+    write_staged(last, "private.html", b"as the last run wrote it")
+    write_staged(last, "shared.html", b"as the last run wrote it")
+    fresh = os.stat(last / "shared.html").st_mode & 0o777
+    os.chmod(last / "private.html", 0o600)  # someone made the last run's page private
+
+    link_staged(last / "private.html", new, "private.html", b"as the last run wrote it")
+    link_staged(last / "shared.html", new, "shared.html", b"as the last run wrote it")
+
+    assert os.stat(new / "private.html").st_ino != os.stat(last / "private.html").st_ino
+    assert os.stat(new / "private.html").st_mode & 0o777 == fresh
+    assert os.stat(last / "private.html").st_mode & 0o777 == 0o600  # the kept file is left as it is
+    assert os.stat(new / "shared.html").st_ino == os.stat(last / "shared.html").st_ino
+
+
 def test_a_case_written_again_replaces_its_folder_whole_and_the_earlier_one_is_removed(tmp_path):
     from riskcheck.report.output import case_folder, finish_removals
 

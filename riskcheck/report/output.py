@@ -79,18 +79,22 @@ def write_staged(folder: Path, name: str, data: bytes) -> None:
 
 def link_staged(kept: Path, folder: Path, name: str, data: bytes) -> None:
     """The file `name` of `folder` (as write_staged) with the content `data`, which the last run's file `kept`
-    was read to hold: a link to that file where the folder's file system allows one and the link reads back
-    as `data`, else written. A re-run copies a thousand unchanged person pages; linked, they are not written
-    again, and the last run's report, removed once the new one is in place, frees no page they share."""
+    was read to hold: a link to that file where the folder's file system allows one, the link reads back as
+    `data` and the file is as this run would write it (its permissions those write_staged gives, its owner this
+    process's user), else written. A re-run copies a thousand unchanged person pages; linked, they are not
+    written again, and the last run's report, removed once the new one is in place, frees no page they share."""
     _check_name(name)
     target = folder / name
     try:
         os.link(kept, target, follow_symlinks=False)
-        if stat.S_ISREG(os.lstat(target).st_mode):  # a file, not a link to one
+        info = os.lstat(target)
+        if (stat.S_ISREG(info.st_mode)  # a file, not a link to one
+                and stat.S_IMODE(info.st_mode) == 0o666 & ~_UMASK  # a page made private since is not shared again
+                and info.st_uid == getattr(os, "getuid", lambda: info.st_uid)()):
             with open(target, "rb") as handle:
                 if handle.read(len(data) + 1) == data:
                     return
-        target.unlink()  # the kept file changed since it was read: written from what was read
+        target.unlink()  # changed since it was read, or not as this run writes it: written from what was read
     except OSError:
         target.unlink(missing_ok=True)
     write_staged(folder, name, data)
