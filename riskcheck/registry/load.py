@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import duckdb
 
@@ -302,31 +301,21 @@ def _validated_beside(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lin
     Returns (validation's errors and warnings, the resolution and its key to keep it under, or what resolution
     raised). The caller raises validation's errors first, so a registry that is not valid says so as it always
     did; a resolution of one is thrown away, never kept."""
-    side = store.second_connection(conn)
-    out: dict[str, Any] = {}
+    def validate_and_type(side: duckdb.DuckDBPyConnection) -> tuple[list[Problem], list[Problem]]:
+        checked = validate_raw(side, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml", meta.as_of)
+        if not checked[0]:
+            create_typed_tables(side, schema, [t for t in schema.types if t not in EARLY_TYPES])
+        return checked
 
-    def validate_and_type() -> None:
-        try:
-            out["checked"] = validate_raw(side, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
-                                          meta.as_of)
-            if not out["checked"][0]:
-                create_typed_tables(side, schema, [t for t in schema.types if t not in EARLY_TYPES])
-        except BaseException as exc:  # raised in the caller's thread, below
-            out["failed"] = exc
-
-    thread = threading.Thread(target=validate_and_type, daemon=True)
-    thread.start()
+    beside = store.Beside(conn, validate_and_type)
     early: tuple[Resolution, str | None] | BaseException
     try:
         early = _resolution(conn, sources, kept, say)
     except Exception as exc:  # raised by the caller once validation has had its say
         early = exc
     finally:
-        thread.join()
-        side.close()
-    if "failed" in out:
-        raise out["failed"]
-    return out["checked"], early
+        beside.wait()
+    return beside.result(), early
 
 
 def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say

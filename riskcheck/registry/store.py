@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+import threading
+from typing import Any, Callable, TypeVar
 
 import duckdb
 
@@ -32,6 +34,8 @@ from riskcheck.sqlio import lit, q
 # milliseconds, mostly planning, and DuckDB's threads cost more to start and join than they share (a rule's
 # inline tests took a sixth more CPU on two threads than on one).
 SMALL_INPUT_BYTES = 1 << 20
+
+T = TypeVar("T")
 
 
 def connect(input_bytes: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -53,12 +57,35 @@ def connect(input_bytes: int | None = None) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def second_connection(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Another connection to the same store, for work in a thread beside this one's: its own temp tables and
-    views, the same tables, macros and settings. Close it when done."""
-    side = conn.cursor()
-    side.execute(f"USE {q(conn.execute('SELECT current_database()').fetchall()[0][0])}")
-    return side
+class Beside:
+    """`work(side)` in a thread, on another connection to the same store (its own temp tables and views, the same
+    tables, macros and settings), while the caller goes on with this one. DuckDB runs each statement without
+    Python's lock. `wait` waits for it; `result` waits and gives what `work` returned, or raises what it raised,
+    in the caller's thread. The connection is closed when `work` is done."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> None:
+        self._side = conn.cursor()
+        self._side.execute(f"USE {q(conn.execute('SELECT current_database()').fetchall()[0][0])}")
+        self._out: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> None:
+        try:
+            self._out["value"] = work(self._side)
+        except BaseException as exc:  # raised by result, in the caller's thread
+            self._out["failed"] = exc
+        finally:
+            self._side.close()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self.wait()
+        if "failed" in self._out:
+            raise self._out["failed"]
+        return self._out["value"]
 
 
 def on_one_thread(conn: duckdb.DuckDBPyConnection) -> bool:

@@ -8,7 +8,6 @@ the findings it gives that the run did not already have are written on the hints
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import duckdb
@@ -17,7 +16,7 @@ from riskcheck.engine.compile import CompiledRule, compile_rule
 from riskcheck.engine.evaluate import bind_params, resolve_params
 from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
-from riskcheck.registry.store import on_one_thread, second_connection
+from riskcheck.registry.store import Beside, on_one_thread
 from riskcheck.rules.loader import LoadedRule
 
 
@@ -25,56 +24,46 @@ class WhatIf:
     """The rules that bind kinship, asked over the hints; started before the rules run, marked after.
 
     A case's store on more than one thread (riskcheck.registry.store) asks them on a connection of its own, in
-    a thread, while the rules run: both are DuckDB's queries, which run without Python's lock and do not use both
-    cores all the time. `mark` waits for them and writes on each hint the findings it would add; `close` waits
-    for them in any case, before the store may be closed."""
+    a thread, while the rules run (store.Beside): both are DuckDB's queries, which do not use both cores all the
+    time. `mark` waits for them and writes on each hint the findings it would add; `close` waits for them in any
+    case, before the store may be closed."""
 
     def __init__(self, registry: Registry, rules: list[LoadedRule], as_of: date, overrides: dict[str, dict]):
         self.registry = registry
         self.kin_rules = [r.compiled for r in rules if isinstance(r.compiled, CompiledRule) and r.compiled.kinship_vars]
         self.asked: list[tuple[CompiledRule, list[dict]]] = []
-        self.failed: BaseException | None = None
-        self.thread: threading.Thread | None = None
+        self.beside: Beside | None = None
         if not registry.identity.resolution.hints_total or not self.kin_rules:
             return
         if on_one_thread(registry.conn):  # a small case: here and now
-            self._ask(registry.conn, as_of, overrides)
+            self.asked = self._ask(registry.conn, as_of, overrides)
             return
-        side = second_connection(registry.conn)
-        self.thread = threading.Thread(target=self._ask, args=(side, as_of, overrides, True), daemon=True)
-        self.thread.start()
+        self.beside = Beside(registry.conn, lambda side: self._ask(side, as_of, overrides))
 
-    def _ask(self, conn: duckdb.DuckDBPyConnection, as_of: date, overrides: dict[str, dict],
-             own: bool = False) -> None:
-        try:
-            reported = self.registry.schema.status_rank("reported")
-            # The hint links both ways, as the kinship view has them, taken as reported.
-            conn.execute("CREATE OR REPLACE TEMP VIEW kinship_what_if AS SELECT * REPLACE ('reported' AS status, "
-                         f"{reported} AS status_rank) FROM kin_hint_links_both")
-            for shipped in self.kin_rules:
-                # The same rule over the hints: compiled again, its kinship bindings reading the view above.
-                compiled = compile_rule(shipped.rule, self.registry.schema, kinship_relation="kinship_what_if")
-                bind = bind_params(compiled, resolve_params(compiled, overrides.get(compiled.rule.id, {})), as_of)
-                cursor = conn.execute(compiled.sql, bind)
-                columns = [d[0] for d in cursor.description]
-                self.asked.append((compiled, [dict(zip(columns, r)) for r in cursor.fetchall()]))
-        except BaseException as exc:  # raised by mark, in the run's own thread
-            if not own:
-                raise
-            self.failed = exc
-        finally:
-            if own:
-                conn.close()
+    def _ask(self, conn: duckdb.DuckDBPyConnection, as_of: date, overrides: dict[str, dict]
+             ) -> list[tuple[CompiledRule, list[dict]]]:
+        reported = self.registry.schema.status_rank("reported")
+        # The hint links both ways, as the kinship view has them, taken as reported.
+        conn.execute("CREATE OR REPLACE TEMP VIEW kinship_what_if AS SELECT * REPLACE ('reported' AS status, "
+                     f"{reported} AS status_rank) FROM kin_hint_links_both")
+        asked = []
+        for shipped in self.kin_rules:
+            # The same rule over the hints: compiled again, its kinship bindings reading the view above.
+            compiled = compile_rule(shipped.rule, self.registry.schema, kinship_relation="kinship_what_if")
+            bind = bind_params(compiled, resolve_params(compiled, overrides.get(compiled.rule.id, {})), as_of)
+            cursor = conn.execute(compiled.sql, bind)
+            columns = [d[0] for d in cursor.description]
+            asked.append((compiled, [dict(zip(columns, r)) for r in cursor.fetchall()]))
+        return asked
 
     def close(self) -> None:
-        if self.thread is not None:
-            self.thread.join()
+        if self.beside is not None:
+            self.beside.wait()
 
     def mark(self, findings: list[Finding]) -> None:
         """Write on each hint the findings it would add that the run does not already make."""
-        self.close()
-        if self.failed is not None:
-            raise self.failed
+        if self.beside is not None:
+            self.asked = self.beside.result()
         registry = self.registry
         # A finding the run already made on recorded links is not a change; one resting on a hint is.
         made = {(f.rule, f.person, tuple(f.related)) for f in findings
