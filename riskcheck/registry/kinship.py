@@ -129,6 +129,8 @@ def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     exact = ", ".join(lit(x) for x in sorted(k.exact))
     couples = ", ".join(lit(x) for x in sorted(k.couples))
     status, period = _path_of_two("s", "b")
+    # The spouse's relatives are kept to the people of interest as the relations are read: filtered after the
+    # join, every link of a national registry was built (its id, its lists) and joined first.
     conn.execute(f"""
         CREATE TABLE kin_spouse AS
         WITH candidates AS MATERIALIZED (
@@ -136,12 +138,12 @@ def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
                    s.relative_id AS via, [s.relative_id] || b.through AS through, s.relations || b.relations AS relations,
                    {period}, g.degree, g.line, s.kind AS affinity_via
             FROM kin_direct s
-            JOIN (SELECT * FROM kin_direct UNION ALL SELECT * FROM kin_blood) b
+            JOIN ({_direct_sql(schema, (None, "kin_anchor"))}
+                  UNION ALL SELECT * FROM kin_blood WHERE relative_id IN (SELECT id FROM kin_anchor)) b
               ON b.person_id = s.relative_id AND b.relative_id <> s.person_id
             JOIN kin_through_spouse t ON t.kind = b.kind
             JOIN kin_degree g ON g.kind = t.inlaw
-            WHERE s.kind IN ({couples}) AND s.person_id IN (SELECT id FROM kin_anchor)
-              AND b.relative_id IN (SELECT id FROM kin_anchor)),
+            WHERE s.kind IN ({couples}) AND s.person_id IN (SELECT id FROM kin_anchor)),
         -- the recorded links between the pairs above: found by joining the few derived pairs to the records
         -- once, where an anti-join against every recorded link hashed millions of them, twice
         recorded AS MATERIALIZED (
