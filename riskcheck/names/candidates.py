@@ -121,17 +121,20 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
               UNION ALL SELECT rid, unnest(aliases) FROM nk_base WHERE aliases IS NOT NULL) t
         JOIN (SELECT * FROM nk_kv WHERE src = 'text') k ON k.value = t.t
     """)
-    conn.execute("""
-        CREATE OR REPLACE TEMP TABLE nk_rkeys AS
-        WITH fields AS (
-            SELECT p.rid, k.kind, k.key, k.written FROM nk_base p
+    # The fields' keys of those records are found apart, from their rows alone: one set of joins read twice made
+    # DuckDB hold every record's keys (five million rows at a million persons) to read them back.
+    fields = """
+            SELECT p.rid, k.kind, k.key, k.written FROM {base} p
             JOIN nk_kv k ON k.src = 'surname' AND k.value = p.surname
-            UNION ALL SELECT p.rid, k.kind, k.key, k.written FROM nk_base p
+            UNION ALL SELECT p.rid, k.kind, k.key, k.written FROM {base} p
             JOIN nk_kv k ON k.src = 'given_name' AND k.value = p.given_name
-            UNION ALL SELECT p.rid, k.kind, k.key, k.written FROM nk_base p
-            JOIN nk_kv k ON k.src = 'patronymic' AND k.value = p.patronymic)
-        SELECT * FROM fields
-        UNION ALL (SELECT * FROM nk_texts EXCEPT SELECT * FROM fields WHERE rid IN (SELECT rid FROM nk_texts))
+            UNION ALL SELECT p.rid, k.kind, k.key, k.written FROM {base} p
+            JOIN nk_kv k ON k.src = 'patronymic' AND k.value = p.patronymic"""
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_rkeys AS
+        WITH texted AS (SELECT * FROM nk_base WHERE rid IN (SELECT rid FROM nk_texts))
+        {fields.format(base="nk_base")}
+        UNION ALL (SELECT * FROM nk_texts EXCEPT ({fields.format(base="texted")}))
     """)
     # A record's fathers' names (from its patronymics) and its given names (the keys, sorted, as one text: what
     # a link's given names are compared by) are those of its fields, found once per distinct field value; only
