@@ -100,6 +100,26 @@ def test_kinship_hint_needs_the_patronymic_the_surname_stem_and_the_age_gap():
     assert sorted((h.left, h.right) for h in res.hints) == [("daughter", "father"), ("son", "father")]
 
 
+def test_a_patronymic_that_fits_more_than_three_persons_hints_nobody_and_is_counted():
+    """Up to MAX_PARENTS (3) persons who fit are each hinted; a fourth makes the patronymic too common to hint
+    anything, and it is counted instead. The same for a child whose alias gives its names a second time, which is
+    counted another way (see kinship_hints)."""
+    from riskcheck.names.resolve import MAX_PARENTS
+
+    def fathers(n):
+        return [person(f"father{i}", "Bolat Akhmetov", str(1945 + i), "m") for i in range(n)]
+    fields = {"surname": "Akhmetov", "given_name": "Serik", "patronymic": "Bolatovich"}
+    for aliases in ([], ["Serik Bolatuly Akhmetov"]):
+        for n in (MAX_PARENTS, MAX_PARENTS + 1, 3 * MAX_PARENTS, 3 * MAX_PARENTS + 1):
+            son = person("son", "Akhmetov Serik Bolatovich", "1978", aliases=aliases, **fields)
+            res = resolve([son, *fathers(n)])
+            hinted = sorted(h.right for h in res.hints if h.left == "son")
+            if n <= MAX_PARENTS:
+                assert hinted == [f"father{i}" for i in range(n)] and res.ambiguous_patronymics == 0, (aliases, n)
+            else:
+                assert hinted == [] and res.ambiguous_patronymics == 1, (aliases, n, hinted)
+
+
 def test_rules_use_kinship_hints_only_when_they_opt_in(write_case):
     case = CASE.replace("relations:\n  - {id: r1, person_id: p-son, relative_id: p-press, kind: parent, sources: [s]}\n",
                         "")

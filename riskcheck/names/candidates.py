@@ -308,9 +308,10 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
             JOIN parent_years p ON p.s = g.s AND p.fk = g.fk
              AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)}
             GROUP BY ALL)
-        SELECT c.rid, f.n FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE c.one_kin_row
+        SELECT c.rid, f.n, true AS one_kin_row FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi)
+        WHERE c.one_kin_row
         UNION ALL
-        SELECT c.rid, sum(f.n) FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE NOT c.one_kin_row
+        SELECT c.rid, sum(f.n), false FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE NOT c.one_kin_row
         GROUP BY c.rid
     """)
     # The children with few fitting persons are paired with them through the parents' birth years: first
@@ -318,10 +319,14 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     # those groups by equality. Pairing the children with every namesake of a father and filtering by age
     # compared each with dozens of the wrong generation (32 million comparisons at a million persons); the
     # two steps are separate statements, as in one DuckDB's join order chose that pairing again.
+    # A child of one row (`one_kin_row`) meets each fitting person once, so its count above is exact: it is
+    # paired only if it can be hinted, and counted as too common otherwise (below). Pairing those of four to
+    # nine made most of the pairs at a million persons, a million of them to keep fifty thousand.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_few AS
-        WITH few AS (SELECT c.* FROM nk_children c SEMI JOIN (SELECT rid FROM nk_load WHERE n <= {int(max_parents) * 3}) l
-                     ON l.rid = c.rid),
+        WITH few AS (SELECT c.* FROM nk_children c SEMI JOIN (
+                         SELECT rid FROM nk_load WHERE n <= {int(max_parents) * 3} AND (NOT one_kin_row OR n <= {int(max_parents)})
+                     ) l ON l.rid = c.rid),
         groups AS (
             SELECT g.s, g.fk, g.ylo, g.yhi, p.ylo AS pylo, p.yhi AS pyhi
             FROM (SELECT DISTINCT s, fk, ylo, yhi FROM few) g
@@ -354,6 +359,6 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
         WHERE h.n <= {int(max_parents)}
     """)
     return conn.execute(f"""
-        SELECT (SELECT count(*) FROM nk_load WHERE n > {int(max_parents) * 3})
+        SELECT (SELECT count(*) FROM nk_load WHERE n > {int(max_parents) * 3} OR (one_kin_row AND n > {int(max_parents)}))
              + (SELECT count(*) FROM (SELECT child FROM nk_fits GROUP BY 1 HAVING count(*) > {int(max_parents)}))
     """).fetchall()[0][0]
