@@ -176,6 +176,55 @@ def test_a_large_case_gets_an_index_and_one_page_per_person(tmp_path, monkeypatc
     assert all(p.stat().st_size < 5_000_000 for p in pages)
 
 
+def test_person_pages_are_the_same_whether_a_second_process_renders_some_or_none(tmp_path, monkeypatch):
+    """Above PAGES_BESIDE pages, `riskcheck run` has a second process render three pages in five. Every file is
+    the same bytes as with no second process, and as when it fails (its pages are then rendered here)."""
+    from concurrent.futures import Future
+
+    from click.testing import CliRunner
+
+    from riskcheck.report import render
+    from riskcheck.report.second_process import SecondProcess
+
+    monkeypatch.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 0)
+    monkeypatch.setattr(render, "PAGES_BESIDE", 1)
+    written_here = []
+    write_staged = render.write_staged
+    monkeypatch.setattr(render, "write_staged", lambda folder, name, data: (written_here.append(name),
+                                                                            write_staged(folder, name, data)))
+
+    def run(how: str) -> dict[str, bytes]:
+        written_here.clear()
+        out = tmp_path / how
+        for case in ("fictional-ministry-family", "fictional-kz-akimat-staff"):  # persons; units
+            result = CliRunner().invoke(main, ["run", str(CASES / case), "--out", str(out), "--no-cache"])
+            assert result.exit_code == 0, result.output
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.html"))
+                if p.parent.name == "persons"}
+
+    beside = run("beside")
+    assert 0 < len(written_here) < len(beside) and len(beside) == 7  # the second process wrote the others
+    with monkeypatch.context() as mp:
+        def gone(self, work, *args):
+            failed: Future = Future()
+            failed.set_exception(RuntimeError("the second process died"))
+            return failed
+        mp.setattr(SecondProcess, "submit", gone)
+        assert run("fails") == beside and len(written_here) == len(beside)
+    with monkeypatch.context() as mp:
+        mp.setattr("riskcheck.report.second_process.cores", lambda: 1)
+        assert run("one core") == beside and len(written_here) == len(beside)
+
+
+def test_a_page_naming_someone_it_was_not_given_is_left_to_the_caller():
+    from riskcheck.report.render import MissingName, PageContext, render_pages
+
+    context = PageContext("en", {"id": "c", "title": "", "summary": "", "as_of": "", "jurisdictions": [],
+                                 "rules_why": ""}, [], {}, {}, {}, {}, {}, {})
+    with pytest.raises(MissingName):  # in a second process: the caller renders the page with the store's names
+        render_pages("/nonexistent", context, [("p-1", "p-1.html", [])])
+
+
 def test_person_page_names_are_safe_for_any_id():
     from riskcheck.report.render import person_page_name
 

@@ -87,7 +87,7 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
         if log is not None:
             attach_reviews(result, log, registry)
         pages = cache.page_reuse(result.id) if cache is not None else None
-        write_case(out_dir, result, registry, rules, pages)
+        write_case(out_dir, result, registry, rules, pages, second_process=True)
         copied = f", {pages.copied:,} person pages as the last run wrote them" if pages and pages.copied else ""
         stage(result.id, f"report written ({len(result.findings):,} findings{copied})")
 

@@ -11,7 +11,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, cast
+from typing import Any, Callable, NamedTuple, Sequence, cast
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -34,6 +34,7 @@ from riskcheck.report.drawing_situation import people_of
 from riskcheck.report.identity import identity_context, identity_document
 from riskcheck.report.json_text import indented_json
 from riskcheck.report.setting_words import description_words, setting_markup, setting_source, setting_words
+from riskcheck.report.second_process import SecondProcess
 from riskcheck.report.output import (SAFE_NAME, case_folder, link_staged, safe_path, write_staged,
                                      write_text)
 from riskcheck.registry.dates import time_words
@@ -197,7 +198,7 @@ def _severity_counts(result: CaseResult) -> dict[str, int]:
     return {s: counts[s] for s in sorted(counts, key=severity_rank)}
 
 
-def _rules_context(rules: list[LoadedRule], findings: list, every_rule: bool = True) -> dict:
+def _rules_context(rules: Sequence[LoadedRule | RuleRef], findings: list, every_rule: bool = True) -> dict:
     """The rules a page explains once (every rule on a case report, those of its findings on a person's
     page), how many findings each gave, and the settings they ran with. The rules that found something come
     first, so that on paper the rules that found nothing follow as a list of one line each."""
@@ -264,19 +265,36 @@ def _person_namer(lookup: RecordLookup) -> Callable[[str], str]:
 
 
 def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule],
-               pages: PageReuse | None = None) -> None:
+               pages: PageReuse | None = None, second_process: bool = False) -> None:
     """Write findings.json and report.html for one checked case (and person pages for a large one).
 
-    `pages`: the person pages the last run wrote, copied where what they are made of is unchanged."""
+    `pages`: the person pages the last run wrote, copied where what they are made of is unchanged.
+    `second_process`: a case of PAGES_BESIDE person pages or more to render may have some rendered in a second
+    process (report.second_process: only a program whose main module starts nothing when imported may ask)."""
     rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
-    with case_folder(out_dir, result.id) as folder:
-        doc = findings_document(result, rules, registry)
-        write_text(folder / "findings.json", indented_json(doc) + "\n")
-        facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
-        if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
-            _write_large_case(folder, result, registry, rules, facts, pages)
-        else:
-            write_text(folder / "report.html", render_case_html(result, registry, rules, facts))
+    beside = None
+    if second_process and len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE and _pages_to_render(result, pages) >= PAGES_BESIDE:
+        beside = SecondProcess.start(_ready_for_pages)  # now, so that it is ready when the pages are
+    try:
+        with case_folder(out_dir, result.id) as folder:
+            doc = findings_document(result, rules, registry)
+            write_text(folder / "findings.json", indented_json(doc) + "\n")
+            facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
+            if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
+                _write_large_case(folder, result, registry, rules, facts, pages, beside)
+            else:
+                write_text(folder / "report.html", render_case_html(result, registry, rules, facts))
+    finally:
+        if beside is not None:
+            beside.close()
+
+
+PAGES_BESIDE = 600  # person pages to render from which a second process renders some of them (fewer: slower)
+
+
+def _pages_to_render(result: CaseResult, pages: PageReuse | None) -> int:
+    """How many person pages the report will render: every one on a first run, few on a re-run (most copied)."""
+    return len({subject_of(f) for f in result.findings}) if pages is None or not pages.keys else 0
 
 
 def finding_address(result: CaseResult, finding: Finding) -> str:
@@ -311,8 +329,10 @@ def drawings_of(findings: list[Finding], facts: dict[str, dict], lookup: RecordL
 
 
 def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rules: list[LoadedRule],
-                      facts: dict[str, dict], earlier: PageReuse | None = None) -> None:
-    """An index page (grouped, counted, filterable without scripts) and one page per person concerned."""
+                      facts: dict[str, dict], earlier: PageReuse | None = None,
+                      beside: SecondProcess | None = None) -> None:
+    """An index page (grouped, counted, filterable without scripts) and one page per person concerned; with
+    `beside`, a share of the pages is rendered there."""
     lookup = RecordLookup(registry)
     by_person: dict[str, list] = {}
     for f in result.findings:
@@ -333,12 +353,10 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         return named(pid)
 
     case = _case_info(result)
-    page = _ENV.get_template("person.html")
-    applied = RulesApplied()
-    cited = CitedSources(sources)
     reviews = repr(_review_context(result))
     persons = safe_path(folder, "persons")  # in the case's staging folder: its pages written in place
     persons.mkdir(exist_ok=True)
+    todo: list[tuple[str, str, list[Finding]]] = []  # (person, page, findings) to render
     for pid, findings in sorted(by_person.items()):
         name = pages[pid].split("/")[1]
         if earlier is not None:  # made of: the case, the person, their findings and facts, the decisions
@@ -347,14 +365,17 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
             if same is not None:
                 link_staged(earlier.folder / "persons" / name, persons, name, same)
                 continue
-        rules_context = _rules_context(rules, findings, every_rule=False)
-        html = page.render(
-            case=case, person={"id": pid, "name": person_name(pid)}, findings=findings, rules=rule_models,
-            drawings=drawings_of(findings, facts, lookup),
-            sources=sources, cited=cited, person_name=person_name, rules_page="",
-            rules_applied=applied(rules_context),
-            **rules_context, **_review_context(result))
-        write_staged(persons, name, html.encode("utf-8"))
+        todo.append((pid, name, findings))
+    # Every name a page may show, fetched at once (the drawings' people too: they were a query a page).
+    drawn = {p for _, _, findings in todo for f in findings for p in people_of(f, facts.get(f.id) or {})}
+    lookup.prefetch("persons", drawn)
+    context = PageContext(current(), case, [RuleRef(r.id, r.rule) for r in rules], rule_models, sources,
+                          _review_context(result), facts, {pid: named(pid) for pid in drawn | set(by_person) - units},
+                          {u: person_name(u) for u in units})
+    # Three pages in five to the second process: this one writes the index and the names page after its own.
+    theirs = [job for i, job in enumerate(todo) if i % 5 < 3] if beside is not None else []
+    future = beside.submit(render_pages, str(persons), context, theirs) if theirs and beside is not None else None
+    render_pages(str(persons), context, [job for i, job in enumerate(todo) if future is None or i % 5 >= 3], named)
     grid = {r.id: {s: 0 for s in STATUSES} for r in rules}
     for f in result.findings:
         grid[f.rule][f.status] += 1
@@ -369,6 +390,75 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         identity=identity_context(registry, lookup), **_review_context(result))
     write_text(folder / "report.html", html)
     write_text(folder / "names.html", _names_page(case, result, lookup, pages, person_name))
+    if future is not None:
+        try:
+            future.result()
+        except Exception:  # noqa: BLE001 - whatever kept it from them, the pages are rendered here, the same
+            render_pages(str(persons), context, theirs, named)
+
+
+class RuleRef(NamedTuple):
+    """A rule as a person page needs it (a LoadedRule's id and model): what a second process is given."""
+    id: str
+    rule: Rule | UnitRule
+
+
+class PageContext(NamedTuple):
+    """What every person page of a case is made of besides its own findings, as plain data a second process can
+    be given: the language, the case, the rules, the sources, the reviews, each finding's facts, and the name of
+    every person (and unit) a page may show."""
+    language: str
+    case: dict
+    rules: list[RuleRef]
+    rule_models: dict[str, Rule | UnitRule]
+    sources: dict[str, dict]
+    reviews: dict
+    facts: dict[str, dict]
+    names: dict[str, str]       # person id -> the name a page shows
+    unit_names: dict[str, str]  # a unit indicator's unit -> its name
+
+
+def _ready_for_pages() -> None:
+    """In a second process, before its pages come: the person page's templates compiled."""
+    _ENV.get_template("person.html")
+
+
+class MissingName(Exception):
+    """A page named someone whose name it was not given: rendered by the caller instead."""
+
+
+def render_pages(folder: str, context: PageContext, jobs: list[tuple[str, str, list[Finding]]],
+                 fallback: Callable[[str], str] | None = None) -> None:
+    """Render and write the person pages `jobs` (person, page, findings) into `folder`, here or in a second
+    process. A name the context does not hold is `fallback`'s (the store's); with none, MissingName."""
+    def named(pid: str) -> str:
+        if pid in context.names:
+            return context.names[pid]
+        if fallback is None:
+            raise MissingName(pid)
+        return fallback(pid)
+
+    def person_name(pid: str) -> str:
+        return context.unit_names[pid] if pid in context.unit_names else named(pid)
+
+    page = _ENV.get_template("person.html")
+    applied = RulesApplied()
+    cited = CitedSources(context.sources)
+    persons = Path(folder)
+    with speaking(context.language):
+        for pid, name, findings in jobs:
+            rules_context = _rules_context(context.rules, findings, every_rule=False)
+            drawings = {}
+            for f in findings:
+                drawing = drawing_of(f, context.facts.get(f.id) or {}, named)
+                if drawing is not None:
+                    drawings[f.id] = drawing
+            html = page.render(
+                case=context.case, person={"id": pid, "name": person_name(pid)}, findings=findings,
+                rules=context.rule_models, drawings=drawings, sources=context.sources, cited=cited,
+                person_name=person_name, rules_page="", rules_applied=applied(rules_context),
+                **rules_context, **context.reviews)
+            write_staged(persons, name, html.encode("utf-8"))
 
 
 def _names_page(case: dict, result: CaseResult, lookup: RecordLookup, pages: dict[str, str],
