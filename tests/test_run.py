@@ -216,6 +216,37 @@ def test_person_pages_are_the_same_whether_a_second_process_renders_some_or_none
         assert run("one core") == beside and len(written_here) == len(beside)
 
 
+def test_the_second_process_is_done_before_the_staging_folder_is_swapped_in_or_removed(tmp_path, monkeypatch):
+    """It writes into the case's staging folder: it is waited for while that folder is still there, whether the
+    report is written or fails, so nothing it writes lands in a folder swapped in or removed."""
+    from click.testing import CliRunner
+
+    from riskcheck.report import output, render
+    from riskcheck.report.second_process import SecondProcess
+
+    monkeypatch.setattr(render, "MAX_FINDINGS_ON_ONE_PAGE", 0)
+    monkeypatch.setattr(render, "PAGES_BESIDE", 1)
+    out = tmp_path / "out"
+    staging_at_close = []
+    close = SecondProcess.close
+
+    def closing(self):
+        staging_at_close.append([p.name for p in out.iterdir() if p.name.startswith(output.STAGING)])
+        close(self)
+    monkeypatch.setattr(SecondProcess, "close", closing)
+    case = str(CASES / "fictional-ministry-family")
+    assert CliRunner().invoke(main, ["run", case, "--out", str(out), "--no-cache"]).exit_code == 0
+    with monkeypatch.context() as mp:
+        def fails(*args):
+            raise RuntimeError("the names page could not be made")
+        mp.setattr(render, "_names_page", fails)
+        result = CliRunner().invoke(main, ["run", case, "--out", str(out), "--no-cache"])
+    assert "the report could not be written" in result.output
+    assert staging_at_close == [[output.STAGING + "fictional-ministry-family"]] * 2
+    assert not [p for p in out.iterdir() if p.name.startswith((output.STAGING, output.REPLACED))]
+    assert (out / "fictional-ministry-family" / "report.html").is_file()  # the first run's report, as it was
+
+
 def test_a_page_naming_someone_it_was_not_given_is_left_to_the_caller():
     from riskcheck.report.render import MissingName, PageContext, render_pages
 

@@ -10,8 +10,9 @@ import hashlib
 import json
 import re
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Sequence, cast
+from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -272,24 +273,31 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
     `second_process`: a case of PAGES_BESIDE person pages or more to render may have some rendered in a second
     process (report.second_process: only a program whose main module starts nothing when imported may ask)."""
     rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
-    beside = None
-    if second_process and len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE and _pages_to_render(result, pages) >= PAGES_BESIDE:
-        beside = SecondProcess.start(_ready_for_pages)  # now, so that it is ready when the pages are
-    try:
-        with case_folder(out_dir, result.id) as folder:
-            doc = findings_document(result, rules, registry)
-            write_text(folder / "findings.json", indented_json(doc) + "\n")
-            facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
-            if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
-                _write_large_case(folder, result, registry, rules, facts, pages, beside)
-            else:
-                write_text(folder / "report.html", render_case_html(result, registry, rules, facts))
-    finally:
-        if beside is not None:
-            beside.close()
+    wanted = second_process and len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE \
+        and _pages_to_render(result, pages) >= PAGES_BESIDE
+    # The second process is started first, so that it is ready when the pages are, and done before the staging
+    # folder it writes into is swapped in or removed.
+    with case_folder(out_dir, result.id) as folder, _pages_beside(wanted) as beside:
+        doc = findings_document(result, rules, registry)
+        write_text(folder / "findings.json", indented_json(doc) + "\n")
+        facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
+        if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
+            _write_large_case(folder, result, registry, rules, facts, pages, beside)
+        else:
+            write_text(folder / "report.html", render_case_html(result, registry, rules, facts))
 
 
 PAGES_BESIDE = 600  # person pages to render from which a second process renders some of them (fewer: slower)
+
+
+@contextmanager
+def _pages_beside(wanted: bool) -> Iterator[SecondProcess | None]:
+    beside = SecondProcess.start(_ready_for_pages) if wanted else None
+    try:
+        yield beside
+    finally:
+        if beside is not None:
+            beside.close()
 
 
 def _pages_to_render(result: CaseResult, pages: PageReuse | None) -> int:
