@@ -273,7 +273,9 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
     `second_process`: a case of PAGES_BESIDE person pages or more to render may have some rendered in a second
     process (report.second_process: only a program whose main module starts nothing when imported may ask)."""
     rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
-    wanted = second_process and len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE \
+    # Not while the store is being kept for the next run: that copy has the other core then (a first run
+    # measured no faster with both).
+    wanted = second_process and len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE and registry.keeping is None \
         and _pages_to_render(result, pages) >= PAGES_BESIDE
     # The second process is started first, so that it is ready when the pages are, and done before the staging
     # folder it writes into is swapped in or removed.
