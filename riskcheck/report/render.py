@@ -403,7 +403,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
     if future is not None:
         try:
             future.result()
-        except Exception:  # noqa: BLE001 - whatever kept it from them, the pages are rendered here, the same
+        except Exception:  # whatever kept it from them (it died, a name it was not given): rendered here, the same
             render_pages(str(persons), context, theirs, named)
 
 
