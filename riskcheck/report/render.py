@@ -329,7 +329,11 @@ def drawings_of(findings: list[Finding], facts: dict[str, dict], lookup: RecordL
     """Each finding's drawing (report.drawing), from the records its evidence states (`facts`: finding id ->
     findings.json's facts), every person it names fetched at once."""
     lookup.prefetch("persons", {p for f in findings for p in people_of(f, facts.get(f.id) or {})})
-    name = _person_namer(lookup)
+    return _drawings(findings, facts, _person_namer(lookup))
+
+
+def _drawings(findings: list[Finding], facts: dict[str, dict], name: Callable[[str], str]) -> dict[str, Drawing]:
+    """Each finding's drawing that has one, the people in it named by `name`."""
     out = {}
     for f in findings:
         drawing = drawing_of(f, facts.get(f.id) or {}, name)
@@ -458,14 +462,10 @@ def render_pages(folder: str, context: PageContext, jobs: list[tuple[str, str, l
     with speaking(context.language):
         for pid, name, findings in jobs:
             rules_context = _rules_context(context.rules, findings, every_rule=False)
-            drawings = {}
-            for f in findings:
-                drawing = drawing_of(f, context.facts.get(f.id) or {}, named)
-                if drawing is not None:
-                    drawings[f.id] = drawing
             html = page.render(
                 case=context.case, person={"id": pid, "name": person_name(pid)}, findings=findings,
-                rules=context.rule_models, drawings=drawings, sources=context.sources, cited=cited,
+                rules=context.rule_models, drawings=_drawings(findings, context.facts, named),
+                sources=context.sources, cited=cited,
                 person_name=person_name, rules_page="", rules_applied=applied(rules_context),
                 **rules_context, **context.reviews)
             write_staged(persons, name, html.encode("utf-8"))
