@@ -298,3 +298,21 @@ tenures:
     [finding] = [f for f in result.findings if f.rule == "kinship-convicted-official"]
     assert finding.status == "flagged" and finding.person == "p-son"
     assert {l["how"] for l in finding.identity_links} == {"identifier", "name_and_birth"}
+
+
+def test_a_record_whose_fields_give_two_given_names_is_blocked_linked_and_hinted_by_both():
+    """Nearly every record gives one key of each kind, read as one row; a double given name or surname in the
+    fields gives two, and the record is read through each: a patronymic from the father's second given name
+    points to him, so does one from his first given to a daughter whose second surname is his, and a second
+    record of the father born the same day, from another source, is linked to the first."""
+    def fields(pid, surname, given, patronymic, birth, gender, source):
+        text = " ".join(x for x in (surname, given, patronymic) if x)
+        return person(pid, text, birth, gender, sources=[source], surname=surname, given_name=given,
+                      patronymic=patronymic)
+    people = [fields("father", "Akhmetov", "Bolat Nurlan", None, "1950-02-03", "m", "s-registry"),
+              fields("father-court", "Akhmetov", "Bolat Nurlan", None, "1950-02-03", "m", "s-court"),
+              fields("son", "Akhmetov", "Serik", "Nurlanovich", "1978-05-06", "m", "s-registry"),
+              fields("daughter", "Sarsenova Akhmetova", "Aigerim", "Bolatkyzy", "1980-07-08", "f", "s-registry")]
+    res = resolve(people)
+    assert res.canonical == {"father-court": "father"}
+    assert sorted((h.left, h.right) for h in res.hints) == [("daughter", "father"), ("son", "father")]

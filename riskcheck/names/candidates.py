@@ -121,8 +121,35 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
               UNION ALL SELECT rid, unnest(aliases) FROM nk_base WHERE aliases IS NOT NULL) t
         JOIN (SELECT * FROM nk_kv WHERE src = 'text') k ON k.value = t.t
     """)
-    # The fields' keys of those records are found apart, from their rows alone: one set of joins read twice made
-    # DuckDB hold every record's keys (five million rows at a million persons) to read them back.
+    # Nearly every record has one key of each kind (one surname, one given name, one patronymic): nk_person
+    # carries those as columns (sk, gk, gfk, pk and pw, the patronymic as written), so the blocks and the hints
+    # read one row a record. Held as rows (five a record) and joined back to nk_person, they were half the
+    # CPU of those joins at a million persons. The few records with several keys of a kind (a double given
+    # name, a written name or alias that says more than the fields) are `several`: their keys are rows of
+    # nk_rkeys, and every reader takes them from there as well.
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE nk_fields AS
+        SELECT v.src, v.value,
+               count(*) FILTER (WHERE v.kind = 's') AS ns, any_value(v.key) FILTER (WHERE v.kind = 's') AS s,
+               count(*) FILTER (WHERE v.kind = 'g') AS ng, any_value(v.key) FILTER (WHERE v.kind = 'g') AS g,
+               count(*) FILTER (WHERE v.kind = 'gf') AS ngf, any_value(v.key) FILTER (WHERE v.kind = 'gf') AS gf,
+               count(*) FILTER (WHERE v.kind = 'p') AS np, any_value(v.key) FILTER (WHERE v.kind = 'p') AS p,
+               any_value(v.written) FILTER (WHERE v.kind = 'p') AS pw,
+               list(DISTINCT v.key) FILTER (WHERE v.kind = 'f') AS fathers,
+               array_to_string(list_sort(list(DISTINCT d.key) FILTER (WHERE v.kind = 'g')), ' ') AS given
+        FROM nk_kv v LEFT JOIN nk_kd d ON d.k = v.key AND v.kind = 'g'
+        WHERE v.src <> 'text' GROUP BY v.src, v.value
+    """)
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE nk_several AS
+        SELECT DISTINCT rid FROM nk_texts
+        UNION SELECT b.rid FROM nk_base b
+        WHERE b.surname IN (SELECT value FROM nk_fields WHERE src = 'surname' AND ns > 1)
+           OR b.given_name IN (SELECT value FROM nk_fields WHERE src = 'given_name' AND (ng > 1 OR ngf > 1))
+           OR b.patronymic IN (SELECT value FROM nk_fields WHERE src = 'patronymic' AND np > 1)
+    """)
+    # Their fields' keys are found from their rows alone, and those of their written names and aliases that
+    # the fields do not already give are added.
     fields = """
             SELECT p.rid, k.kind, k.key, k.written FROM {base} p
             JOIN nk_kv k ON k.src = 'surname' AND k.value = p.surname
@@ -132,8 +159,9 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
             JOIN nk_kv k ON k.src = 'patronymic' AND k.value = p.patronymic"""
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_rkeys AS
-        WITH texted AS (SELECT * FROM nk_base WHERE rid IN (SELECT rid FROM nk_texts))
-        {fields.format(base="nk_base")}
+        WITH several AS (SELECT * FROM nk_base WHERE rid IN (SELECT rid FROM nk_several)),
+        texted AS (SELECT * FROM nk_base WHERE rid IN (SELECT rid FROM nk_texts))
+        {fields.format(base="several")}
         UNION ALL (SELECT * FROM nk_texts EXCEPT ({fields.format(base="texted")}))
     """)
     # A record's fathers' names (from its patronymics) and its given names (the keys, sorted, as one text: what
@@ -143,29 +171,29 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
     # record's do), so it is at most one child in kinship_hints and its sums there need no grouping.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_person AS
-        WITH field_fathers AS (
-            SELECT value, list(DISTINCT key) FILTER (WHERE kind = 'f') AS fathers,
-                   count(*) FILTER (WHERE kind = 'p') AS patronymics
-            FROM nk_kv WHERE src = 'patronymic' AND kind IN ('f', 'p') GROUP BY value),
-        field_surnames AS (SELECT value, count(*) AS surnames FROM nk_kv WHERE src = 'surname' AND kind = 's'
-                           GROUP BY value),
-        field_given AS (
-            SELECT v.value, array_to_string(list_sort(list(DISTINCT d.key)), ' ') AS g FROM nk_kv v
-            JOIN nk_kd d ON d.k = v.key WHERE v.src = 'given_name' AND v.kind = 'g' GROUP BY v.value),
-        text_names AS (
+        WITH text_names AS (
             SELECT r.rid, list(DISTINCT r.key) FILTER (WHERE r.kind = 'f') AS fathers,
                    array_to_string(list_sort(list(DISTINCT d.key) FILTER (WHERE r.kind = 'g')), ' ') AS g
             FROM nk_rkeys r LEFT JOIN nk_kd d ON d.k = r.key AND r.kind = 'g'
-            WHERE r.rid IN (SELECT rid FROM nk_texts) GROUP BY r.rid)
-        SELECT p.rid, p.lo, p.hi,
-               CASE WHEN p.lo = p.hi THEN p.lo END AS day,
-               CASE WHEN year(p.lo) = year(p.hi) THEN year(p.lo) END AS year,
-               p.gender, coalesce(CASE WHEN t.rid IS NOT NULL THEN t.fathers ELSE f.fathers END, []) AS fathers,
-               CASE WHEN t.rid IS NOT NULL THEN nullif(t.g, '') ELSE g.g END AS g,
-               t.rid IS NULL AND coalesce(sn.surnames, 0) <= 1 AND coalesce(f.patronymics, 0) <= 1 AS one_kin_row
-        FROM nk_base p LEFT JOIN field_fathers f ON f.value = p.patronymic
-        LEFT JOIN field_surnames sn ON sn.value = p.surname
-        LEFT JOIN field_given g ON g.value = p.given_name LEFT JOIN text_names t ON t.rid = p.rid
+            WHERE r.rid IN (SELECT rid FROM nk_texts) GROUP BY r.rid),
+        one AS (
+            SELECT p.rid, p.lo, p.hi, p.gender, t.rid IS NOT NULL AS texted, x.rid IS NOT NULL AS several,
+                   t.fathers AS t_fathers, t.g AS t_g, fp.fathers AS f_fathers, fg.given AS f_g,
+                   fs.ns, fs.s, fg.g AS gk, fg.gf, fp.np, fp.p, fp.pw
+            FROM nk_base p LEFT JOIN text_names t ON t.rid = p.rid LEFT JOIN nk_several x ON x.rid = p.rid
+            LEFT JOIN (SELECT * FROM nk_fields WHERE src = 'surname') fs ON fs.value = p.surname
+            LEFT JOIN (SELECT * FROM nk_fields WHERE src = 'given_name') fg ON fg.value = p.given_name
+            LEFT JOIN (SELECT * FROM nk_fields WHERE src = 'patronymic') fp ON fp.value = p.patronymic)
+        SELECT rid, lo, hi,
+               CASE WHEN lo = hi THEN lo END AS day,
+               CASE WHEN year(lo) = year(hi) THEN year(lo) END AS year,
+               gender, coalesce(CASE WHEN texted THEN t_fathers ELSE f_fathers END, []) AS fathers,
+               CASE WHEN texted THEN nullif(t_g, '') ELSE f_g END AS g,
+               NOT texted AND coalesce(ns, 0) <= 1 AND coalesce(np, 0) <= 1 AS one_kin_row,
+               several, CASE WHEN NOT several THEN s END AS sk, CASE WHEN NOT several THEN gk END AS gk,
+               CASE WHEN NOT several THEN gf END AS gfk, CASE WHEN NOT several THEN p END AS pk,
+               CASE WHEN NOT several THEN pw END AS pw
+        FROM one
     """)
     return len({(r[0], r[1]) for r in rows}) + len(text_rows)
 
@@ -184,16 +212,20 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     # Records with a surname are blocked by it (a link needs the surnames equal); records without one, by
     # their given names. Given names are far more concentrated than surnames: blocking everyone by them
     # made most of the work.
-    # nk_rkeys holds each (id, kind, key) of a surname or given name once, and nk_person each id once: no
-    # DISTINCT is needed here or below. Each block of two records or more is one row with its records in a
-    # list: the blocks of one record (most of a national registry's) are left out as they are counted, where
-    # counting every block and joining the counts back to each record took two more passes over a million.
+    # A record's keys are its columns in nk_person, or (`several`) its rows of nk_rkeys, each (id, kind, key)
+    # once, and nk_person holds each id once: no DISTINCT is needed here or below. Each block of two records or
+    # more is one row with its records in a list: the blocks of one record (most of a national registry's) are
+    # left out as they are counted, where counting every block and joining the counts back to each record took
+    # two more passes over a million.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_link_blocks AS
-        SELECT p.day, r.kind, r.key, count(*) AS n, list(r.rid) AS rids
-        FROM nk_rkeys r JOIN nk_person p ON p.rid = r.rid
-        WHERE p.day IS NOT NULL
-          AND (r.kind = 's' OR (r.kind = 'g' AND r.rid NOT IN (SELECT rid FROM nk_rkeys WHERE kind = 's')))
+        SELECT day, kind, key, count(*) AS n, list(rid) AS rids FROM (
+            SELECT rid, day, CASE WHEN sk IS NOT NULL THEN 's' ELSE 'g' END AS kind, coalesce(sk, gk) AS key
+            FROM nk_person WHERE day IS NOT NULL AND NOT several AND coalesce(sk, gk) IS NOT NULL
+            UNION ALL
+            SELECT r.rid, p.day, r.kind, r.key FROM nk_rkeys r JOIN nk_person p ON p.rid = r.rid
+            WHERE p.day IS NOT NULL
+              AND (r.kind = 's' OR (r.kind = 'g' AND r.rid NOT IN (SELECT rid FROM nk_rkeys WHERE kind = 's'))))
         GROUP BY ALL HAVING count(*) > 1
     """)
     # A link needs every word the same but for spelling, so a pair that shares a surname must have the same
@@ -216,22 +248,28 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     skipped = [(f"born {day}, {'surname' if kind == 's' else 'given name'} {key!r}", n) for day, kind, key, n in
                conn.execute(f"SELECT DISTINCT b.day, b.kind, d.key, b.n FROM nk_link_blocks b JOIN nk_kd d ON d.k = b.key "
                             f"WHERE b.n > {int(max_block)} ORDER BY 4 DESC, 1, 2, 3").fetchall()]
-    # Name blocks: (surname key, given key) per record, with the birth year where the record knows it.
-    # The blocks' sizes are counted by grouping and joined back: windows over a million records cost
-    # twice as much.
+    # Name blocks: (surname key, given key) per record, with the birth year where the record knows it. Only
+    # a block holding a record not known to the day pairs anyone (below), so only those blocks are kept, whole
+    # (4% of the independent registry's persons are not known to the day, 15% of synth's). The blocks' sizes
+    # are counted by grouping and joined back: windows over a million records cost twice as much.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_name_blocks AS
-        WITH b AS MATERIALIZED (
-            SELECT s.rid, s.key AS s, g.key AS g, p.year, p.day, p.lo, p.hi
+        WITH b AS (
+            SELECT rid, sk AS s, gk AS g, year, day, lo, hi FROM nk_person
+            WHERE NOT several AND sk IS NOT NULL AND gk IS NOT NULL
+            UNION ALL
+            SELECT s.rid, s.key, g.key, p.year, p.day, p.lo, p.hi
             FROM nk_rkeys s JOIN nk_rkeys g ON g.rid = s.rid AND g.kind = 'g'
             JOIN nk_person p ON p.rid = s.rid WHERE s.kind = 's'),
-        by_year AS (SELECT s, g, year, count(*) AS n_year FROM b GROUP BY ALL),
+        kept AS MATERIALIZED (
+            SELECT * FROM b SEMI JOIN (SELECT DISTINCT s, g FROM b WHERE day IS NULL) x ON x.s = b.s AND x.g = b.g),
+        by_year AS (SELECT s, g, year, count(*) AS n_year FROM kept GROUP BY ALL),
         by_name AS (SELECT s, g, sum(n_year)::BIGINT AS n_all,
                            coalesce(sum(n_year) FILTER (WHERE year IS NULL), 0)::BIGINT AS n_unknown
                     FROM by_year GROUP BY ALL)
-        SELECT b.*, y.n_year, n.n_all, n.n_unknown FROM b
-        JOIN by_year y ON y.s = b.s AND y.g = b.g AND y.year IS NOT DISTINCT FROM b.year
-        JOIN by_name n ON n.s = b.s AND n.g = b.g
+        SELECT k.*, y.n_year, n.n_all, n.n_unknown FROM kept k
+        JOIN by_year y ON y.s = k.s AND y.g = k.g AND y.year IS NOT DISTINCT FROM k.year
+        JOIN by_name n ON n.s = k.s AND n.g = k.g
     """)
     # A record not known to the day is paired with its block's records of its year, then with those of
     # unknown year (or, unknown itself, with all): three joins on equal keys. One join on (surname, given
@@ -283,7 +321,11 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     lo, hi = age_gap
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_parents AS
-        SELECT p.rid, s.key AS s, gf.key AS fk, year(p.lo) AS ylo, year(p.hi) AS yhi, p.gender
+        SELECT rid, sk AS s, gfk AS fk, year(lo) AS ylo, year(hi) AS yhi, gender FROM nk_person
+        WHERE NOT several AND sk IS NOT NULL AND gfk IS NOT NULL AND lo IS NOT NULL AND hi IS NOT NULL
+          AND coalesce(gender, '') <> 'f' AND rid NOT IN (SELECT rid FROM nk_merged_rids)
+        UNION ALL
+        SELECT p.rid, s.key, gf.key, year(p.lo), year(p.hi), p.gender
         FROM nk_person p JOIN nk_rkeys s ON s.rid = p.rid AND s.kind = 's'
         JOIN nk_rkeys gf ON gf.rid = p.rid AND gf.kind = 'gf'
         WHERE p.lo IS NOT NULL AND p.hi IS NOT NULL AND coalesce(p.gender, '') <> 'f'
@@ -294,7 +336,11 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     # with thousands. Only children whose count is small are paired, and counted exactly.
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE nk_children AS
-        SELECT c.rid, s.key AS s, pk.key AS fk, pk.written, year(c.lo) AS ylo, year(c.hi) AS yhi, c.one_kin_row
+        SELECT rid, sk AS s, pk AS fk, pw AS written, year(lo) AS ylo, year(hi) AS yhi, one_kin_row FROM nk_person
+        WHERE NOT several AND sk IS NOT NULL AND pk IS NOT NULL AND lo IS NOT NULL AND hi IS NOT NULL
+          AND rid NOT IN (SELECT rid FROM nk_merged_rids)
+        UNION ALL
+        SELECT c.rid, s.key, pk.key, pk.written, year(c.lo), year(c.hi), c.one_kin_row
         FROM nk_person c JOIN nk_rkeys s ON s.rid = c.rid AND s.kind = 's'
         JOIN nk_rkeys pk ON pk.rid = c.rid AND pk.kind = 'p'
         WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.rid NOT IN (SELECT rid FROM nk_merged_rids)
