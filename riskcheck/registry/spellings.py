@@ -59,6 +59,11 @@ def spelled_column(f: Field) -> str:
     spellings = SPELLINGS.get(f.name)
     if not spellings:
         return q(f.name)
+    col = q(f.name)
     cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in spellings.items())
-    return f"CASE lower(trim({q(f.name)})) {cases} ELSE {q(f.name)} END AS {q(f.name)}"
+    # A value already spelled as the contract spells it is taken as it is, and only the others are read: a
+    # national registry's genders are nearly all `m` and `f`, and reading each (lower, trim, the list) cost
+    # a fifth of a second of CPU a million persons, each time the view was read.
+    contract = ", ".join(lit(v) for v in sorted(set(spellings.values())))
+    return f"CASE WHEN {col} IN ({contract}) THEN {col} ELSE CASE lower(trim({col})) {cases} ELSE {col} END END AS {col}"
 
