@@ -78,6 +78,32 @@ def test_a_registry_that_is_not_valid_says_so_as_before(runner, monkeypatch, wri
         assert words in said["beside"], said["beside"]
 
 
+def test_dates_read_from_the_typed_tables_are_refused_as_one_by_one_in_csv_rows_and_yaml_lines(
+        runner, monkeypatch, write_case):
+    """Beside, the persons' and relations' dates are checked from the bounds their typed tables hold: a date
+    that is no date and a relation that ends before it starts, in a CSV file (by its row) and in YAML (by its
+    line), are said exactly as one step after the other says them."""
+    case = (minimal_case("dates").replace("{id: p-father, name: Father}",
+                                          "{id: p-father, name: Father, birth_date: 1950-02-30}")
+            .replace("relations: [{id: r1,", "relations: [{id: r1, start: 2001, end: 1999-05,"))
+    persons = "id,name,birth_date\np-aunt,Aunt,1961\np-uncle,Uncle,31.02.1958\np-niece,Niece,2001-07\n"
+    relations = ("id,person_id,relative_id,kind,start,end,sources\n"
+                 "r2,p-aunt,p-father,sibling,,,s1\nr3,p-niece,p-uncle,parent,2010-01-01,2009,s1\n")
+    cases = write_case("dates", {"case.yaml": case, "persons.csv": persons, "relations.csv": relations})
+    said = {}
+    for name, threshold in (("one by one", NEVER), ("beside", ALWAYS)):
+        result = run(runner, monkeypatch, threshold, str(cases), command="validate")
+        assert result.exit_code == 3, result.output
+        said[name] = result.output
+    assert said["beside"] == said["one by one"]
+    for words in ("line 7: record 'p-father', field 'birth_date': '1950-02-30' is not a date",
+                  "row 3: record 'p-uncle', field 'birth_date': '31.02.1958' is not a date",
+                  "line 11: record 'r1', field 'end': '1999-05' is before the start date",
+                  "row 3: record 'r3', field 'end': '2009' is before the start date"):
+        assert words in said["beside"], said["beside"]
+    assert "p-niece" not in said["beside"] and "'1961'" not in said["beside"]
+
+
 def test_validation_has_its_say_before_a_resolution_that_failed(runner, monkeypatch, write_case, tmp_path):
     """A resolution that raises on data validation refuses is not what the user is told; on valid data it is."""
     def broken(conn, say):

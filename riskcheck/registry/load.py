@@ -302,7 +302,8 @@ def _validated_beside(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lin
     raised). The caller raises validation's errors first, so a registry that is not valid says so as it always
     did; a resolution of one is thrown away, never kept."""
     def validate_and_type(side: duckdb.DuckDBPyConnection) -> tuple[list[Problem], list[Problem]]:
-        checked = validate_raw(side, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml", meta.as_of)
+        checked = validate_raw(side, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml", meta.as_of,
+                               typed=EARLY_TYPES)
         if not checked[0]:
             create_typed_tables(side, schema, [t for t in schema.types if t not in EARLY_TYPES])
         return checked

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Callable, Union
+from typing import Callable, Collection, Union
 
 import duckdb
 
@@ -26,8 +26,10 @@ FieldLines = dict[tuple[str, int], dict[str, int]]
 
 
 def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: FieldLines,
-                 subjects: list[str], case_file: str, as_of: date | None = None) -> tuple[list[Problem], list[Problem]]:
-    """Return (errors, warnings) for the raw tables of one case."""
+                 subjects: list[str], case_file: str, as_of: date | None = None,
+                 typed: Collection[str] = ()) -> tuple[list[Problem], list[Problem]]:
+    """Return (errors, warnings) for the raw tables of one case; `typed`: the record types whose typed tables
+    are built already (riskcheck.registry.typed.EARLY_TYPES), whose dates are checked from the bounds there."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
 
@@ -53,7 +55,7 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
     for rtype in schema.types.values():
         if rtype.name not in filled:
             continue
-        _check_fields(conn, rtype, field_lines, errors, warnings)
+        _check_fields(conn, rtype, field_lines, errors, warnings, rtype.name in typed)
         for ref in refs:
             if ref[0] == rtype.name and ref in broken:
                 _check_refs(conn, report, errors, *ref)
@@ -72,22 +74,38 @@ def validate_raw(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: F
 
 
 def _check_fields(conn: duckdb.DuckDBPyConnection, rtype: RecordType, field_lines: FieldLines, errors: list[Problem],
-                  warnings: list[Problem]) -> None:
+                  warnings: list[Problem], typed: bool = False) -> None:
     """The checks of each field's value in one record type (required, enum, date, number, text), in one
-    query over its raw table; each failure is an error or a warning naming its line and field."""
+    query over its raw table; each failure is an error or a warning naming its line and field. `typed`: the
+    type's typed table is built, and its dates are checked there, from the bounds it holds."""
     checks = _field_checks(rtype)
-    table = q("raw_" + rtype.name)
+    dated = [c for c in checks if getattr(c[3], "dates", False)] if typed else []
+    _report_fields(conn, rtype, [c for c in checks if c not in dated], q("raw_" + rtype.name), field_lines, errors,
+                   warnings)
+    if dated:
+        # A million birth dates read into their bounds cost a third of a second: typing has done it once.
+        _report_fields(conn, rtype, dated, q(rtype.name), field_lines, errors, warnings)
+
+
+def _report_fields(conn: duckdb.DuckDBPyConnection, rtype: RecordType, checks: list[tuple[str, str, str, Message]],
+                   table: str, field_lines: FieldLines, errors: list[Problem], warnings: list[Problem]) -> None:
+    """Run `checks` over `table` (a raw table, or a typed one with its dates' bounds) in one query."""
+    raw = table == q("raw_" + rtype.name)
     cols = ", ".join(f"CASE WHEN {cond} THEN coalesce(CAST({q(col)} AS VARCHAR), '') END AS c{i}"
                      for i, (col, _, cond, _) in enumerate(checks))
     # The text checks run on every field of every row; one pattern over all of a row's text finds the
     # rare row that needs them, and the per-field checks then say which field (a third of validation
     # time at a million persons, done field by field).
+    texts = [_any_text_problem(rtype)] if any(getattr(m, "text_check", False) for *_, m in checks) else []
     any_failed = " OR ".join([f"({cond}) IS TRUE" for _, _, cond, message in checks
-                              if not getattr(message, "text_check", False)] + [_any_text_problem(rtype)])
-    # Each date's bounds are computed once here: DuckDB plans every expansion of a macro afresh.
+                              if not getattr(message, "text_check", False)] + texts)
+    # Each date's bounds are computed once here: DuckDB plans every expansion of a macro afresh. A typed table
+    # holds them.
     bounds = "".join(f", pd_lo({q(f.name)}) AS {q(f.name + '__lo')}, pd_hi({q(f.name)}) AS {q(f.name + '__hi')}"
-                     for f in rtype.fields.values() if f.type == "date")
-    rows = conn.execute(f"SELECT _file, _line, _csv, id, {cols} FROM (SELECT *{bounds} FROM {table}) "
+                     for f in rtype.fields.values() if f.type == "date") if raw else ""
+    # Whether a row was read from a CSV file (numbered by its row) is the raw table's: one kind a file.
+    csv = "_csv" if raw else f"(SELECT bool_or(_csv) FROM {q('raw_rows_' + rtype.name)} c WHERE c._file = t._file)"
+    rows = conn.execute(f"SELECT _file, _line, {csv}, id, {cols} FROM (SELECT *{bounds} FROM {table}) t "
                         f"WHERE {any_failed} ORDER BY _file, _line LIMIT {MAX_PROBLEMS_PER_CHECK * 5}").fetchall()
     for file, line, csv, record, *values in rows:
         for (col, field, _, message), value in zip(checks, values):
@@ -190,8 +208,7 @@ def _field_checks(rtype: RecordType) -> list[tuple[str, str, str, Message]]:
         elif f.type == "date":
             lo, hi = q(f.name + "__lo"), q(f.name + "__hi")
             checks.append((f.name, f.name, f"{col} IS NOT NULL AND ({lo} IS NULL OR {hi} IS NULL OR {lo} > {hi})",
-                           lambda v: f"{v!r} is not a date (write 2021, 2021-10, 2021-10-15, or an interval "
-                                     f"such as 2021-10/2022 or ../2021)"))
+                           _not_a_date))
         elif f.type == "int":
             checks.append((f.name, f.name, f"{col} IS NOT NULL AND try_cast({col} AS BIGINT) IS NULL",
                            lambda v: f"{v!r} is not a whole number"))
@@ -200,8 +217,7 @@ def _field_checks(rtype: RecordType) -> list[tuple[str, str, str, Message]]:
                            lambda v: f"{v!r} is not true or false"))
     if rtype.period:
         start, end = rtype.period
-        checks.append((end, end, f"{q(end + '__hi')} < {q(start + '__lo')}",
-                       lambda v, s=start: f"{v!r} is before the {s} date"))
+        checks.append((end, end, f"{q(end + '__hi')} < {q(start + '__lo')}", _before(start)))
     if "url" in rtype.fields:
         checks.append(("url", "url", "url IS NOT NULL AND NOT regexp_full_match(trim(url), " + lit(URL_PATTERN) + ")",
                        lambda v: f"{v!r} is not an http(s) address; reports show it as text, not as a link"))
@@ -222,6 +238,18 @@ CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
 SHOWN_AS_NAMES = {"name", "aliases", "surname", "given_name", "patronymic", "title"}
 
 
+def _not_a_date(value: str) -> str:
+    return (f"{value!r} is not a date (write 2021, 2021-10, 2021-10-15, or an interval such as 2021-10/2022 or "
+            "../2021)")
+
+
+def _before(start: str) -> Message:
+    def message(value: str) -> str:
+        return f"{value!r} is before the {start} date"
+    setattr(message, "dates", True)
+    return message
+
+
 def _control_message(value: str) -> str:
     return f"{value!r} holds a control character; remove it (text may hold tabs and line breaks, nothing else)"
 
@@ -233,6 +261,7 @@ def _invisible_message(value: str) -> str:
             "other text; reports show it marked")
 
 
+setattr(_not_a_date, "dates", True)  # checks that read a date's bounds (_check_fields)
 setattr(_invisible_message, "warning", True)
 setattr(_control_message, "text_check", True)
 setattr(_invisible_message, "text_check", True)
