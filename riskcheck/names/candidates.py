@@ -347,20 +347,23 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
         JOIN nk_rkeys pk ON pk.rid = c.rid AND pk.kind = 'p'
         WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.rid NOT IN (SELECT rid FROM nk_merged_rids)
     """)
+    # Counted by groups of children alike (surname, father's name, birth years): a child of one row (`one_kin_row`)
+    # meets each fitting person once, so its group's count is its own; one of several rows (several surnames
+    # or patronymics) sums its rows' (nk_load). Joining a million children back to their groups' counts, to
+    # keep the few that can be hinted, took a third of the counting.
     conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE nk_load AS
+        CREATE OR REPLACE TEMP TABLE nk_fitting AS
         WITH parent_years AS (SELECT s, fk, ylo, yhi, count(*) AS n FROM nk_parents GROUP BY ALL),
-        groups AS (SELECT DISTINCT s, fk, ylo, yhi FROM nk_children),
-        fitting AS (
-            SELECT g.s, g.fk, g.ylo, g.yhi, sum(p.n) AS n FROM groups g
-            JOIN parent_years p ON p.s = g.s AND p.fk = g.fk
-             AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)}
-            GROUP BY ALL)
-        SELECT c.rid, f.n, true AS one_kin_row FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi)
-        WHERE c.one_kin_row
-        UNION ALL
-        SELECT c.rid, sum(f.n), false FROM nk_children c JOIN fitting f USING (s, fk, ylo, yhi) WHERE NOT c.one_kin_row
-        GROUP BY c.rid
+        groups AS (SELECT s, fk, ylo, yhi, count(*) FILTER (WHERE one_kin_row) AS one_row FROM nk_children GROUP BY ALL)
+        SELECT g.s, g.fk, g.ylo, g.yhi, any_value(g.one_row) AS one_row, sum(p.n) AS n FROM groups g
+        JOIN parent_years p ON p.s = g.s AND p.fk = g.fk
+         AND g.ylo - p.yhi >= {int(lo)} AND g.yhi - p.ylo <= {int(hi)}
+        GROUP BY g.s, g.fk, g.ylo, g.yhi
+    """)
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE nk_load AS
+        SELECT c.rid, sum(f.n) AS n FROM nk_children c JOIN nk_fitting f USING (s, fk, ylo, yhi)
+        WHERE NOT c.one_kin_row GROUP BY c.rid
     """)
     # The children with few fitting persons are paired with them through the parents' birth years: first
     # which (surname, father's name, years) groups of parents fit each child's group, then the parents of
@@ -372,9 +375,13 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     # nine made most of the pairs at a million persons, a million of them to keep fifty thousand.
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_few AS
-        WITH few AS (SELECT c.* FROM nk_children c SEMI JOIN (
-                         SELECT rid FROM nk_load WHERE n <= {int(max_parents) * 3} AND (NOT one_kin_row OR n <= {int(max_parents)})
-                     ) l ON l.rid = c.rid),
+        WITH few AS (
+            SELECT c.* FROM nk_children c SEMI JOIN (SELECT * FROM nk_fitting WHERE n <= {int(max_parents)}) f
+              ON f.s = c.s AND f.fk = c.fk AND f.ylo = c.ylo AND f.yhi = c.yhi
+            WHERE c.one_kin_row
+            UNION ALL
+            SELECT c.* FROM nk_children c SEMI JOIN (SELECT rid FROM nk_load WHERE n <= {int(max_parents) * 3}) l
+              ON l.rid = c.rid),
         groups AS (
             SELECT g.s, g.fk, g.ylo, g.yhi, p.ylo AS pylo, p.yhi AS pyhi
             FROM (SELECT DISTINCT s, fk, ylo, yhi FROM few) g
@@ -407,6 +414,7 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
         WHERE h.n <= {int(max_parents)}
     """)
     return conn.execute(f"""
-        SELECT (SELECT count(*) FROM nk_load WHERE n > {int(max_parents) * 3} OR (one_kin_row AND n > {int(max_parents)}))
+        SELECT (SELECT coalesce(sum(one_row), 0) FROM nk_fitting WHERE n > {int(max_parents)})
+             + (SELECT count(*) FROM nk_load WHERE n > {int(max_parents) * 3})
              + (SELECT count(*) FROM (SELECT child FROM nk_fits GROUP BY 1 HAVING count(*) > {int(max_parents)}))
     """).fetchall()[0][0]

@@ -125,7 +125,7 @@ def _resolve(conn: duckdb.DuckDBPyConnection, max_block: int, progress, family: 
     for table in ("nk_link_blocks", "nk_name_blocks", "nk_possible", "nk_fits", "nk_parents", "nk_involved",
                   "nk_children", "nk_few", "nk_load", "nk_rkeys", "nk_person", "nk_keys", "nk_texts", "nk_merged", "nk_shared",
                   "nk_kd", "nk_kv", "nk_merged_rids", "nk_text_parts", "nk_part_keys",
-                  "nk_fields", "nk_several"):
+                  "nk_fields", "nk_several", "nk_fitting"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute("DROP VIEW IF EXISTS nk_base")
     say(f"{out.hints_total:,} kinship hints ({out.ambiguous_patronymics:,} patronymics fit too many parents)")
