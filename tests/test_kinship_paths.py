@@ -168,6 +168,48 @@ def test_narrowed_links_are_the_views_links_between_those_people():
     assert {"parent_in_law", "child_in_law", "grandparent"} <= kinds  # in-laws both ways, derived blood links
     whole = conn.execute("SELECT * FROM kinship ORDER BY ALL").fetchall()
     assert conn.execute(f"SELECT * FROM ({kinship_sql(registry.schema)}) ORDER BY ALL").fetchall() == whole
+    # People named by tenures and verdicts (people of interest): their recorded links are read from the table
+    # that holds those between people of interest, and are the same.
+    conn.execute("CREATE TEMP TABLE c AS SELECT * FROM (VALUES ('me'), ('wife-m'), ('niece'), ('son')) t(id)")
+    conn.execute("CREATE TEMP TABLE d AS SELECT * FROM (VALUES ('son'), ('me'), ('g'), ('f')) t(id)")
+    anchored = kinship_sql(registry.schema, ("c", "d"), anchored=True)
+    assert "kin_direct_anchored" in anchored
+    narrowed = conn.execute(f"SELECT * FROM ({anchored}) ORDER BY ALL").fetchall()
+    assert narrowed == conn.execute("SELECT * FROM kinship WHERE person_id IN (FROM c) AND relative_id IN (FROM d) "
+                                    "ORDER BY ALL").fetchall()
+    assert {(r[1], r[2]) for r in narrowed} >= {("me", "f"), ("son", "me"), ("me", "g"), ("me", "son")}
+
+
+RELATED_BY_RECORD = """\
+id: kin-of-related
+version: "1"
+title: T
+kind: risk_indicator
+severity: low
+description: d
+rationale: r
+legal_basis: [{title: Some law}]
+subject: one
+related: [other]
+match:
+  rel: {from: relations}
+  one: {from: persons, on: {id: rel.person_id}}
+  other: {from: persons, on: {id: rel.relative_id}}
+  kin: {from: kinship, on: {person_id: one, relative_id: other}}
+summary: "{{ one.name }}"
+explanation: x
+"""
+
+
+def test_links_narrowed_to_people_a_relation_names_are_not_only_those_between_people_of_interest(tmp_path):
+    """A relation's two people are anyone's family, not people of interest: a rule narrowed to them reads every
+    recorded link, so the wife's mother (who holds a post) and grandmother (named by nothing else) are found."""
+    (tmp_path / "kin-of-related.yaml").write_text(textwrap.dedent(RELATED_BY_RECORD))
+    (loaded,) = load_rules(tmp_path)
+    assert "kin_direct_anchored" not in loaded.compiled.sql
+    found = evaluate_rule(loaded.compiled, _registry(), date(2024, 1, 1), resolve_params(loaded.compiled, {}))
+    pairs = {(f.person, r) for f in found for r in f.related}
+    assert ("wife-m", "wife-gm") in pairs and ("me", "wife") in pairs and ("g", "gg") in pairs
 
 
 RULE = """\

@@ -16,7 +16,7 @@ from typing import Mapping
 from riskcheck.i18n import N_
 from riskcheck.engine.expr import ExprError, Scope, Val, as_condition, compile_expr
 from riskcheck.registry.date_words import day_words
-from riskcheck.registry.kinship import kinship_sql
+from riskcheck.registry.kinship import NOT_ANCHORING, kinship_sql
 from riskcheck.registry.schema import Schema
 from riskcheck.sqlio import lit, q
 from riskcheck.grammar.errors import RuleError
@@ -414,11 +414,13 @@ class _RuleCompiler:
                 groups[column] = group
         ctes: list[str] = []
         among: list[str | None] = []
+        anchored = True  # every set of people below is named by records that make them people of interest
         for fname in ("person_id", "relative_id"):
-            sources = sorted({self._people_named(v, f) for v, f in groups.get((var, fname), ())
-                              if v != var and v not in self.optional_vars and self.var_types[v] in self.schema.types
-                              and self.variables[v].fields.get(f) is not None
-                              and self.variables[v].fields[f].type == "ref"})
+            named = {(v, f) for v, f in groups.get((var, fname), ())
+                     if v != var and v not in self.optional_vars and self.var_types[v] in self.schema.types
+                     and self.variables[v].fields.get(f) is not None and self.variables[v].fields[f].type == "ref"}
+            sources = sorted({self._people_named(v, f) for v, f in named})
+            anchored = anchored and all(self.var_types[v] not in NOT_ANCHORING for v, _ in named)
             if not sources:
                 among.append(None)
                 continue
@@ -430,7 +432,7 @@ class _RuleCompiler:
         if not ctes:
             return []
         if self.kinship_relation == "kinship":
-            links = kinship_sql(self.schema, (among[0], among[1]))
+            links = kinship_sql(self.schema, (among[0], among[1]), anchored=anchored)
         else:  # another relation of links (what_if): filtered as a whole
             kept = [f"{f} IN (SELECT id FROM {q(n)})" for f, n in zip(("person_id", "relative_id"), among) if n]
             links = f"SELECT * FROM {q(self.kinship_relation)} WHERE {' AND '.join(kept)}"

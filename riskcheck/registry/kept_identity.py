@@ -12,7 +12,8 @@ resolving: a new verdict or tenure does not re-resolve a million names. Any othe
 relation added, changed or removed, a link decision) means resolving afresh, with a line saying why.
 
 The blood links and in-laws derived from the recorded relations (`kin_blood`, `kin_spouse`,
-riskcheck.registry.kinship) rest on the relations (under the identity's key, with the merges applied to
+riskcheck.registry.kinship), and the recorded links between people of interest (`kin_direct_anchored`), rest
+on the relations (under the identity's key, with the merges applied to
 them) and on the people of interest they are bounded to (`kin_anchor`: everyone another record names, and
 their spouses). They are kept too (`kinship.json` and one Parquet file each), under the identity's key and a
 hash of the anchors, and read back when both are the same: a new verdict of a person some record already
@@ -41,7 +42,8 @@ from riskcheck.sqlio import lit
 FORMAT = 1
 IDENTITY_FILE = "identity.json"
 KINSHIP_FILE = "kinship.json"
-KINSHIP_TABLES = ("kin_blood", "kin_spouse")  # the derived links, as riskcheck.registry.kinship leaves them
+# The derived links, as riskcheck.registry.kinship leaves them, and the recorded ones between people of interest.
+KINSHIP_TABLES = ("kin_blood", "kin_spouse", "kin_direct_anchored")
 IDENTITY_TYPES = ("persons", "relations")  # the record types resolution reads
 MAX_KEPT_FILE = 2 * 1024 ** 3
 NONE_KEPT = "none kept"
