@@ -56,14 +56,23 @@ def create_anchored_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> No
     people of interest when those records are tenures, verdicts, memberships or the like: such a rule reads
     these links instead of every relation twice. At a million persons the relations were read eight times
     by the Kazakh rules, two of the four seconds synth's registry took to match them."""
-    conn.execute(f"CREATE TABLE kin_direct_anchored AS {_direct_sql(schema, ('kin_anchor', 'kin_anchor'), distinct=True)}")
+    # Both sides of a relation between two people of interest are links between two of them: the relations are
+    # read once for both, not once for each side.
+    conn.execute("CREATE TEMP TABLE kin_relations_anchored AS SELECT id, person_id, relative_id, kind, status, "
+                 "status_rank, start, start__lo, start__hi, end__lo, end__hi FROM relations "
+                 "WHERE person_id IN (SELECT id FROM kin_anchor) AND relative_id IN (SELECT id FROM kin_anchor)")
+    conn.execute(f"CREATE TABLE kin_direct_anchored AS "
+                 f"{_direct_sql(schema, distinct=True, relations='kin_relations_anchored')}")
+    conn.execute("DROP TABLE kin_relations_anchored")
 
 
-def _direct_sql(schema: Schema, among: tuple[str | None, str | None] = (None, None), distinct: bool = False) -> str:
+def _direct_sql(schema: Schema, among: tuple[str | None, str | None] = (None, None), distinct: bool = False,
+                relations: str = "relations") -> str:
     """SQL of every recorded relation read from both sides, with its degree and line (the view kin_direct).
 
     `among` (see kinship_sql) keeps only the links whose person, and whose relative, is in a set, filtered as
-    the relations are read; `distinct` leaves out a relation of a person with themself."""
+    the relations are read; `distinct` leaves out a relation of a person with themself; `relations`: the table
+    of relations to read (some of them)."""
     valid_from = _valid_from(schema)
     forward, backward = _among(among, "r.person_id", "r.relative_id"), _among(among, "r.relative_id", "r.person_id")
     if distinct:
@@ -74,12 +83,12 @@ def _direct_sql(schema: Schema, among: tuple[str | None, str | None] = (None, No
                    NULL::VARCHAR AS via, []::VARCHAR[] AS through, [r.id] AS relations,
                    {valid_from.format(b='lo')} AS valid_from__lo, {valid_from.format(b='hi')} AS valid_from__hi,
                    r."end__lo" AS valid_to__lo, r."end__hi" AS valid_to__hi
-            FROM relations r {_where(forward)}
+            FROM {relations} r {_where(forward)}
             UNION ALL
             SELECT r.id || '<', r.relative_id, r.person_id, i.inverse, r.status, r.status_rank,
                    NULL, []::VARCHAR[], [r.id],
                    {valid_from.format(b='lo')}, {valid_from.format(b='hi')}, r."end__lo", r."end__hi"
-            FROM relations r JOIN kin_inverse i ON i.kind = r.kind {_where(backward)}
+            FROM {relations} r JOIN kin_inverse i ON i.kind = r.kind {_where(backward)}
         ) l LEFT JOIN kin_degree g ON g.kind = l.kind
     """
 
