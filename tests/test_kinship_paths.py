@@ -180,6 +180,17 @@ def test_narrowed_links_are_the_views_links_between_those_people():
     assert {(r[1], r[2]) for r in narrowed} >= {("me", "f"), ("son", "me"), ("me", "g"), ("me", "son")}
 
 
+def test_a_link_looked_up_by_id_is_the_views_whether_or_not_its_people_are_of_interest():
+    """Links are looked up among those of people of interest first, and then in every link: the wife's mother's
+    link to her own mother (named by nothing else) is found as the father's to the official is."""
+    registry = _registry()
+    every = registry.records("kinship")
+    wanted = ["r13>", "r13<", "r3>", "r3<", "r11<"]
+    assert {"r13>", "r3>"} <= set(every)
+    assert registry.records("kinship", wanted) == {i: every[i] for i in sorted(wanted)}
+    assert registry.records("kinship", ["r13>", "nothing"]) == {"r13>": every["r13>"]}
+
+
 RELATED_BY_RECORD = """\
 id: kin-of-related
 version: "1"

@@ -432,7 +432,7 @@ class _RuleCompiler:
         if not ctes:
             return []
         if self.kinship_relation == "kinship":
-            links = kinship_sql(self.schema, (among[0], among[1]), anchored=anchored)
+            links = kinship_sql(self.schema, (among[0], among[1]), anchored=anchored and all(among))
         else:  # another relation of links (what_if): filtered as a whole
             kept = [f"{f} IN (SELECT id FROM {q(n)})" for f, n in zip(("person_id", "relative_id"), among) if n]
             links = f"SELECT * FROM {q(self.kinship_relation)} WHERE {' AND '.join(kept)}"

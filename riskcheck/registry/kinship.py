@@ -349,6 +349,10 @@ def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
     conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
                  "NULL::VARCHAR AS valid_to FROM kinship")
+    # The same, but for the recorded links of people not of interest: where a finding's links are looked up
+    # first (Registry.records), rather than in every relation read twice.
+    conn.execute("CREATE OR REPLACE VIEW kinship_records_anchored AS SELECT *, NULL::VARCHAR AS valid_from, "
+                 f"NULL::VARCHAR AS valid_to FROM ({kinship_sql(schema, anchored=True)})")
 
 
 def _hint_links_sql(among: tuple[str | None, str | None] = (None, None)) -> str:
@@ -369,12 +373,12 @@ def kinship_sql(schema: Schema, among: tuple[str | None, str | None] = (None, No
     `among`: two tables (or None) of one column `id`, the people a link's person, and its relative, must be
     among. Each part is filtered as it is read, where a filter on the view would come after every link of a
     national registry (millions of rows, two scans of the relations) had been made; a rule compiled over the
-    people its other records name reads the few links it can use (riskcheck.engine.compile). `anchored`: both
-    tables hold people of interest alone (kin_anchor: those named by a record other than a person or a
-    relation), whose recorded links kin_direct_anchored holds already.
+    people its other records name reads the few links it can use (riskcheck.engine.compile). `anchored`: the
+    recorded links are those between people of interest alone (kin_anchor: those named by a record other than
+    a person or a relation), which kin_direct_anchored holds already: for tables of such people only.
     """
     spouse = _where(_among(among, "person_id", "relative_id"))
-    direct = (f"SELECT * FROM kin_direct_anchored {spouse}" if anchored and all(among)
+    direct = (f"SELECT * FROM kin_direct_anchored {spouse}" if anchored
               else _direct_sql(schema, among, distinct=True))
     return f"""
         {direct}

@@ -76,12 +76,23 @@ class Registry:
         rtype = self.schema.known_type(type_name)
         cols = ", ".join(q(f) for f in (rtype.fields if fields is None else ("id", *fields)))
         table = "kinship_records" if type_name == "kinship" else q(type_name)
-        sql = f"SELECT {cols} FROM {table}"
         if ids is None:
-            return self._fetch(sql + " ORDER BY id")
+            return self._fetch(f"SELECT {cols} FROM {table} ORDER BY id")
         wanted = sorted(set(ids))
         if not wanted:
             return {}
+        if type_name == "kinship":
+            # Nearly every link a finding names is between people of interest: found among those first, and
+            # only the rest in every link (each lookup there reads every relation twice).
+            found = self._records_in(f"SELECT {cols} FROM kinship_records_anchored", wanted)
+            rest = [i for i in wanted if i not in found]
+            if rest:
+                found.update(self._records_in(f"SELECT {cols} FROM {table}", rest))
+            return dict(sorted(found.items()))
+        return self._records_in(f"SELECT {cols} FROM {table}", wanted)
+
+    def _records_in(self, sql: str, wanted: list[str]) -> dict[str, dict]:
+        """The rows of `sql` (a SELECT of one table or view) whose id is one of `wanted` (sorted, not empty)."""
         # Literal IN lists let DuckDB skip row groups by their min/max id (tables are stored sorted by id);
         # a joined list would scan the whole table for every lookup. Past one list's worth the ids reach every
         # row group anyway, and each list would scan the table again: one semi-join scans it once (the names of
