@@ -135,7 +135,8 @@ def _create_climbs(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
 def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """`kin_spouse`: the in-laws a recorded marriage or partnership implies, from kin_direct and kin_blood.
 
-    Called after create_blood_links, whose people of interest (kin_anchor) bound it too; drops them.
+    Called after create_blood_links and create_anchored_links, whose people of interest (kin_anchor) bound it
+    too; drops them.
     """
     k = schema.kinship
     # A spouse's close blood relative is an in-law, for as long as the marriage (and the blood link) holds;
@@ -166,9 +167,10 @@ def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
             JOIN kin_degree g ON g.kind = t.inlaw
             WHERE s.kind IN ({couples}) AND s.person_id IN (SELECT id FROM kin_anchor)),
         -- the recorded links between the pairs above: found by joining the few derived pairs to the records
-        -- once, where an anti-join against every recorded link hashed millions of them, twice
+        -- once, where an anti-join against every recorded link hashed millions of them, twice; both people
+        -- of a pair are of interest, so their links are among those kin_direct_anchored holds
         recorded AS MATERIALIZED (
-            SELECT DISTINCT d.person_id, d.relative_id, d.kind FROM kin_direct d
+            SELECT DISTINCT d.person_id, d.relative_id, d.kind FROM kin_direct_anchored d
             SEMI JOIN candidates c ON c.person_id = d.person_id AND c.relative_id = d.relative_id)
         SELECT c.* FROM candidates c
         WHERE NOT EXISTS (SELECT 1 FROM recorded d WHERE d.person_id = c.person_id AND d.relative_id = c.relative_id
