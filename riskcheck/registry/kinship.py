@@ -41,8 +41,8 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
         _create_blood_kind(conn, schema)
         conn.execute("DROP TABLE kin_anchor")
         return
-    create_blood_links(conn, schema)
     create_anchored_links(conn, schema)
+    create_blood_links(conn, schema)
     create_inlaws(conn, schema)
     if kept is not None:
         kept.write_kinship(conn, anchors)
@@ -135,7 +135,7 @@ def _create_climbs(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
 def create_inlaws(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     """`kin_spouse`: the in-laws a recorded marriage or partnership implies, from kin_direct and kin_blood.
 
-    Called after create_blood_links and create_anchored_links, whose people of interest (kin_anchor) bound it
+    Called after create_anchored_links and create_blood_links, whose people of interest (kin_anchor) bound it
     too; drops them.
     """
     k = schema.kinship
@@ -205,7 +205,7 @@ def create_blood_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     between people the registry records something of beside their family (a person reference in any record
     type but relations: a tenure, appointing someone, a verdict, a membership, a resignation) and their
     spouses (kin_anchor, made by the caller). One link per pair, the nearest; none where a recorded link of
-    an exact kind joins them.
+    an exact kind joins them (kin_direct_anchored, made before).
     """
     names = {(up, down): kind for up, down, kind in schema.kinship.derived_blood}
     max_up = max(up for up, _ in names)
@@ -313,10 +313,11 @@ def _create_nearest_blood(conn: duckdb.DuckDBPyConnection, schema: Schema, max_d
         ),
         chosen AS (SELECT * FROM nearest WHERE n = 1),
         -- the pairs a recorded link of an exact kind (or of the same kind) already joins: found by joining
-        -- the few derived pairs to the records, where an anti-join would hash every recorded link
+        -- the few derived pairs to the records, where an anti-join would hash every recorded link; both people
+        -- of a pair are of interest, so their links are among those kin_direct_anchored holds
         recorded AS (
             SELECT DISTINCT h.person_id, h.relative_id
-            FROM chosen h JOIN kin_direct d ON d.person_id = h.person_id AND d.relative_id = h.relative_id
+            FROM chosen h JOIN kin_direct_anchored d ON d.person_id = h.person_id AND d.relative_id = h.relative_id
             WHERE d.kind IN ({exact}) OR d.kind = h.kind
         )
         SELECT 'derived:' || h.person_id || '>' || h.relative_id AS id, h.person_id, h.relative_id, h.kind,
