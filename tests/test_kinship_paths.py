@@ -191,38 +191,6 @@ def test_a_link_looked_up_by_id_is_the_views_whether_or_not_its_people_are_of_in
     assert registry.records("kinship", ["r13>", "nothing"]) == {"r13>": every["r13>"]}
 
 
-RELATED_BY_RECORD = """\
-id: kin-of-related
-version: "1"
-title: T
-kind: risk_indicator
-severity: low
-description: d
-rationale: r
-legal_basis: [{title: Some law}]
-subject: one
-related: [other]
-match:
-  rel: {from: relations}
-  one: {from: persons, on: {id: rel.person_id}}
-  other: {from: persons, on: {id: rel.relative_id}}
-  kin: {from: kinship, on: {person_id: one, relative_id: other}}
-summary: "{{ one.name }}"
-explanation: x
-"""
-
-
-def test_links_narrowed_to_people_a_relation_names_are_not_only_those_between_people_of_interest(tmp_path):
-    """A relation's two people are anyone's family, not people of interest: a rule narrowed to them reads every
-    recorded link, so the wife's mother (who holds a post) and grandmother (named by nothing else) are found."""
-    (tmp_path / "kin-of-related.yaml").write_text(textwrap.dedent(RELATED_BY_RECORD))
-    (loaded,) = load_rules(tmp_path)
-    assert "kin_direct_anchored" not in loaded.compiled.sql
-    found = evaluate_rule(loaded.compiled, _registry(), date(2024, 1, 1), resolve_params(loaded.compiled, {}))
-    pairs = {(f.person, r) for f in found for r in f.related}
-    assert ("wife-m", "wife-gm") in pairs and ("me", "wife") in pairs and ("g", "gg") in pairs
-
-
 RULE = """\
 id: kin-of-holders
 version: "1"
@@ -243,6 +211,31 @@ match:
 summary: "{{ holder.name }}"
 explanation: x
 """
+
+
+# A rule over every recorded relation's two people (its match, put in RULE's place).
+RELATED_BY_RECORD = """\
+match:
+  rel: {from: relations}
+  one: {from: persons, on: {id: rel.person_id}}
+  other: {from: persons, on: {id: rel.relative_id}}
+  kin: {from: kinship, on: {person_id: one, relative_id: other}}
+"""
+
+
+def test_links_narrowed_to_people_a_relation_names_are_not_only_those_between_people_of_interest(tmp_path):
+    """A relation's two people are anyone's family, not people of interest: a rule narrowed to them reads every
+    recorded link, so the wife's mother (who holds a post) and grandmother (named by nothing else) are found."""
+    related_by_record = (RULE.replace("id: kin-of-holders", "id: kin-of-related")
+                         .replace("subject: holder\nrelated: [relative]", "subject: one\nrelated: [other]")
+                         .replace(RULE[RULE.index("match:"):RULE.index("summary:")], RELATED_BY_RECORD)
+                         .replace("{{ holder.name }}", "{{ one.name }}"))
+    (tmp_path / "kin-of-related.yaml").write_text(related_by_record)
+    (loaded,) = load_rules(tmp_path)
+    assert "kin_direct_anchored" not in loaded.compiled.sql
+    found = evaluate_rule(loaded.compiled, _registry(), date(2024, 1, 1), resolve_params(loaded.compiled, {}))
+    pairs = {(f.person, r) for f in found for r in f.related}
+    assert ("wife-m", "wife-gm") in pairs and ("me", "wife") in pairs and ("g", "gg") in pairs
 
 
 def test_an_optional_binding_does_not_narrow_the_links(tmp_path):
