@@ -352,8 +352,8 @@ def create_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     # Text forms of the validity bounds: derived links have none (the report shows the relations instead).
     conn.execute("CREATE OR REPLACE VIEW kinship_records AS SELECT *, NULL::VARCHAR AS valid_from, "
                  "NULL::VARCHAR AS valid_to FROM kinship")
-    # The same, but for the recorded links of people not of interest: where a finding's links are looked up
-    # first (Registry.records), rather than in every relation read twice.
+    # The same without the recorded links of anyone not of interest: where a finding's links are looked up first
+    # (Registry.records), rather than in every relation read twice.
     conn.execute("CREATE OR REPLACE VIEW kinship_records_anchored AS SELECT *, NULL::VARCHAR AS valid_from, "
                  f"NULL::VARCHAR AS valid_to FROM ({kinship_sql(schema, anchored=True)})")
 
