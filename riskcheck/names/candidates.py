@@ -200,6 +200,28 @@ def build_name_keys(conn: duckdb.DuckDBPyConnection, bulk_insert) -> int:
     return len({(r[0], r[1]) for r in rows}) + len(text_rows)
 
 
+# A record's one key of each kind, as nk_person's columns; a record with several of a kind (`several`) has its keys
+# as rows of nk_rkeys instead.
+_KEY_COLUMNS = {"s": "sk", "g": "gk", "gf": "gfk", "p": "pk"}
+
+
+def _key_pairs(first: str, second: str, select: str, where: str = "TRUE") -> str:
+    """SQL of a row for each pair of a record's keys of kinds `first` and `second`: `select` (a format of
+    nk_person `p`'s columns, with {first} and {second} for the keys, and {written} for the patronymic as written
+    when `second` is 'p') over the records `where` keeps. From a record's columns, or from its rows of nk_rkeys
+    for one with several keys of a kind: every reader of the keys takes both."""
+    one, two = _KEY_COLUMNS[first], _KEY_COLUMNS[second]
+    columns = select.format(first=f"p.{one}", second=f"p.{two}", written="p.pw")
+    rows = select.format(first="a.key", second="b.key", written="b.written")
+    return f"""
+        SELECT {columns} FROM nk_person p
+        WHERE NOT p.several AND p.{one} IS NOT NULL AND p.{two} IS NOT NULL AND {where}
+        UNION ALL
+        SELECT {rows} FROM nk_person p JOIN nk_rkeys a ON a.rid = p.rid AND a.kind = '{first}'
+        JOIN nk_rkeys b ON b.rid = p.rid AND b.kind = '{second}'
+        WHERE {where}"""
+
+
 # Two records that cannot be one person whatever their names: fathers' names that differ, genders that differ.
 _REFUSE = """NOT (len(pa.fathers) > 0 AND len(pb.fathers) > 0 AND NOT list_has_any(pa.fathers, pb.fathers))
              AND NOT (pa.gender IS NOT NULL AND pb.gender IS NOT NULL AND pa.gender <> pb.gender)"""
@@ -254,15 +276,9 @@ def candidate_pairs(conn: duckdb.DuckDBPyConnection, max_block: int, max_possibl
     # a block holding a record not known to the day pairs anyone (below), so only those blocks are kept, whole
     # (4% of the independent registry's persons are not known to the day, 15% of synth's). The blocks' sizes
     # are counted by grouping and joined back: windows over a million records cost twice as much.
-    conn.execute("""
+    conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE nk_name_blocks AS
-        WITH b AS (
-            SELECT rid, sk AS s, gk AS g, year, day, lo, hi FROM nk_person
-            WHERE NOT several AND sk IS NOT NULL AND gk IS NOT NULL
-            UNION ALL
-            SELECT s.rid, s.key, g.key, p.year, p.day, p.lo, p.hi
-            FROM nk_rkeys s JOIN nk_rkeys g ON g.rid = s.rid AND g.kind = 'g'
-            JOIN nk_person p ON p.rid = s.rid WHERE s.kind = 's'),
+        WITH b AS ({_key_pairs("s", "g", "p.rid, {first} AS s, {second} AS g, p.year, p.day, p.lo, p.hi")}),
         kept AS MATERIALIZED (
             SELECT * FROM b SEMI JOIN (SELECT DISTINCT s, g FROM b WHERE day IS NULL) x ON x.s = b.s AND x.g = b.g),
         by_year AS (SELECT s, g, year, count(*) AS n_year FROM kept GROUP BY ALL),
@@ -321,31 +337,20 @@ def kinship_hints(conn: duckdb.DuckDBPyConnection, merged: list[str], bulk_inser
     bulk_insert(conn, "nk_merged", ((m,) for m in merged))
     conn.execute("CREATE OR REPLACE TEMP TABLE nk_merged_rids AS SELECT b.rid FROM nk_base b SEMI JOIN nk_merged m ON m.id = b.id")
     lo, hi = age_gap
-    conn.execute("""
-        CREATE OR REPLACE TEMP TABLE nk_parents AS
-        SELECT rid, sk AS s, gfk AS fk, year(lo) AS ylo, year(hi) AS yhi, gender FROM nk_person
-        WHERE NOT several AND sk IS NOT NULL AND gfk IS NOT NULL AND lo IS NOT NULL AND hi IS NOT NULL
-          AND coalesce(gender, '') <> 'f' AND rid NOT IN (SELECT rid FROM nk_merged_rids)
-        UNION ALL
-        SELECT p.rid, s.key, gf.key, year(p.lo), year(p.hi), p.gender
-        FROM nk_person p JOIN nk_rkeys s ON s.rid = p.rid AND s.kind = 's'
-        JOIN nk_rkeys gf ON gf.rid = p.rid AND gf.kind = 'gf'
-        WHERE p.lo IS NOT NULL AND p.hi IS NOT NULL AND coalesce(p.gender, '') <> 'f'
-          AND p.rid NOT IN (SELECT rid FROM nk_merged_rids)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_parents AS {_key_pairs(
+            "s", "gf", "p.rid, {first} AS s, {second} AS fk, year(p.lo) AS ylo, year(p.hi) AS yhi, p.gender",
+            "p.lo IS NOT NULL AND p.hi IS NOT NULL AND coalesce(p.gender, '') <> 'f' "
+            "AND p.rid NOT IN (SELECT rid FROM nk_merged_rids)")}
     """)
     # How many persons a child's patronymic fits is counted from the fathers' birth years, not by pairing
     # every child with every namesake of a father: a common surname and given name would pair thousands
     # with thousands. Only children whose count is small are paired, and counted exactly.
-    conn.execute("""
-        CREATE OR REPLACE TEMP TABLE nk_children AS
-        SELECT rid, sk AS s, pk AS fk, pw AS written, year(lo) AS ylo, year(hi) AS yhi, one_kin_row FROM nk_person
-        WHERE NOT several AND sk IS NOT NULL AND pk IS NOT NULL AND lo IS NOT NULL AND hi IS NOT NULL
-          AND rid NOT IN (SELECT rid FROM nk_merged_rids)
-        UNION ALL
-        SELECT c.rid, s.key, pk.key, pk.written, year(c.lo), year(c.hi), c.one_kin_row
-        FROM nk_person c JOIN nk_rkeys s ON s.rid = c.rid AND s.kind = 's'
-        JOIN nk_rkeys pk ON pk.rid = c.rid AND pk.kind = 'p'
-        WHERE c.lo IS NOT NULL AND c.hi IS NOT NULL AND c.rid NOT IN (SELECT rid FROM nk_merged_rids)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE nk_children AS {_key_pairs(
+            "s", "p", "p.rid, {first} AS s, {second} AS fk, {written} AS written, year(p.lo) AS ylo, "
+            "year(p.hi) AS yhi, p.one_kin_row",
+            "p.lo IS NOT NULL AND p.hi IS NOT NULL AND p.rid NOT IN (SELECT rid FROM nk_merged_rids)")}
     """)
     # Counted by groups of children alike (surname, father's name, birth years): a child of one row (`one_kin_row`)
     # meets each fitting person once, so its group's count is its own; one of several rows (several surnames

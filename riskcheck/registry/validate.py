@@ -80,17 +80,18 @@ def _check_fields(conn: duckdb.DuckDBPyConnection, rtype: RecordType, field_line
     type's typed table is built, and its dates are checked there, from the bounds it holds."""
     checks = _field_checks(rtype)
     dated = [c for c in checks if getattr(c[3], "dates", False)] if typed else []
-    _report_fields(conn, rtype, [c for c in checks if c not in dated], q("raw_" + rtype.name), field_lines, errors,
-                   warnings)
+    _report_fields(conn, rtype, [c for c in checks if c not in dated], False, field_lines, errors, warnings)
     if dated:
         # A million birth dates read into their bounds cost a third of a second: typing has done it once.
-        _report_fields(conn, rtype, dated, q(rtype.name), field_lines, errors, warnings)
+        _report_fields(conn, rtype, dated, True, field_lines, errors, warnings)
 
 
 def _report_fields(conn: duckdb.DuckDBPyConnection, rtype: RecordType, checks: list[tuple[str, str, str, Message]],
-                   table: str, field_lines: FieldLines, errors: list[Problem], warnings: list[Problem]) -> None:
-    """Run `checks` over `table` (a raw table, or a typed one with its dates' bounds) in one query."""
-    raw = table == q("raw_" + rtype.name)
+                   typed: bool, field_lines: FieldLines, errors: list[Problem], warnings: list[Problem]) -> None:
+    """Run `checks` in one query over the type's raw table, or (`typed`) its typed one, which holds its dates'
+    bounds."""
+    raw = not typed
+    table = q(rtype.name) if typed else q("raw_" + rtype.name)
     cols = ", ".join(f"CASE WHEN {cond} THEN coalesce(CAST({q(col)} AS VARCHAR), '') END AS c{i}"
                      for i, (col, _, cond, _) in enumerate(checks))
     # The text checks run on every field of every row; one pattern over all of a row's text finds the
