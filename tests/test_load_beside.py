@@ -106,7 +106,7 @@ def test_dates_read_from_the_typed_tables_are_refused_as_one_by_one_in_csv_rows_
 
 def test_validation_has_its_say_before_a_resolution_that_failed(runner, monkeypatch, write_case, tmp_path):
     """A resolution that raises on data validation refuses is not what the user is told; on valid data it is."""
-    def broken(conn, say):
+    def broken(*args):
         raise RuntimeError("resolution broke")
 
     monkeypatch.setattr(load, "resolve_identities", broken)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
+from typing import Callable
 
 import duckdb
 
@@ -68,26 +69,29 @@ def resolve(persons: list[PersonNames], max_block: int = MAX_BLOCK, progress=Non
 
 
 def resolve_in_store(conn: duckdb.DuckDBPyConnection, max_block: int = MAX_BLOCK, progress=None,
-                     family: FamilyCheck | None = None, all_hints: bool = False) -> Resolution:
+                     family: FamilyCheck | None = None, all_hints: bool = False,
+                     linked: Callable[[dict[str, str]], None] | None = None) -> Resolution:
     """Resolve the `persons` table of a DuckDB connection; deterministic for the same persons.
 
     With all_hints, every kinship hint is made a PairResult (small inputs); otherwise they stay in the
     table nk_hints and are worded on demand (hint_results), as a national registry has hundreds of
-    thousands.
+    thousands. `linked` is told the records merged into others (id -> the id kept) as soon as they are
+    known, before the kinship hints: a caller deriving work of its own beside resolution learns early
+    whether the merges touch it.
     """
     # Millions of small tuples make Python's cycle collector run again and again for nothing: nothing
     # built here holds a cycle, so it is paused for the duration.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _resolve(conn, max_block, progress, family, all_hints)
+        return _resolve(conn, max_block, progress, family, all_hints, linked)
     finally:
         if enabled:
             gc.enable()
 
 
 def _resolve(conn: duckdb.DuckDBPyConnection, max_block: int, progress, family: FamilyCheck | None,
-             all_hints: bool) -> Resolution:
+             all_hints: bool, linked: Callable[[dict[str, str]], None] | None) -> Resolution:
     """The steps of resolve_in_store: block, link the explicit pairs, score the rest, cluster, list, hint."""
     out = Resolution()
     say = progress or (lambda text: None)
@@ -118,6 +122,8 @@ def _resolve(conn: duckdb.DuckDBPyConnection, max_block: int, progress, family: 
         out.refused[key] = out.refused.get(key, 0) + 1
     _list_possible(out, persons, by_id, infos, possible, refused_why)
     say(f"compared {out.compared:,} pairs: {len(out.links):,} links, {len(out.possible):,} possible")
+    if linked is not None:
+        linked(out.canonical)
     out.ambiguous_patronymics = kinship_hints(conn, sorted(out.canonical), bulk_insert, MAX_PARENTS, AGE_GAP)
     out.hints_total = conn.execute("SELECT count(*) FROM nk_hints").fetchall()[0][0]
     if all_hints:

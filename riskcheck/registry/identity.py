@@ -10,6 +10,7 @@ record it is merged into, and the merged records leave the `persons` table. What
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import duckdb
 
@@ -53,14 +54,15 @@ class Identity:
         return {p: self._hints[p] for p in pairs if p in self._hints}
 
 
-def resolve_identities(conn: duckdb.DuckDBPyConnection, stage=None) -> Resolution:
+def resolve_identities(conn: duckdb.DuckDBPyConnection, stage=None,
+                       linked: Callable[[dict[str, str]], None] | None = None) -> Resolution:
     """Identity resolution over the typed persons table, set-oriented in DuckDB.
 
     A large case resolves beside its validation (riskcheck.registry.load._validated_beside): its records may not
     be valid yet, and the caller throws the resolution away if they are not. Its own steps run one after
     another: its Python in a thread beside its own table building slowed DuckDB's threads five-fold.
     """
-    return resolve_in_store(conn, progress=stage, family=lambda pairs: family_conflicts(conn, pairs))
+    return resolve_in_store(conn, progress=stage, family=lambda pairs: family_conflicts(conn, pairs), linked=linked)
 
 
 def apply_identities(conn: duckdb.DuckDBPyConnection, schema: Schema, resolution: Resolution) -> Identity:

@@ -20,10 +20,32 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
     """The links the recorded relations give: both directions, blood links derived through recorded
     parents and siblings (kin_blood), and in-laws through a spouse; each with its civil-law degree and line.
 
-    Built once, after identity resolution has rewritten the references of merged person records. With
-    `kept`, the derived links of the last run are read back when they rest on the same relations (the
-    identity's key) and the same people of interest (kin_anchor), and kept for the next run otherwise.
+    Built once, after identity resolution has rewritten the references of merged person records (or beside
+    it, when no merge touches what they read: derive_recorded_kinship). With `kept`, the derived links of the
+    last run are read back when they rest on the same relations (the identity's key) and the same people of
+    interest (kin_anchor), and kept for the next run otherwise.
     """
+    anchors = _create_kinship_tables(conn, schema, digest=kept is not None)
+    if kept is not None and kept.read_kinship(conn, anchors):
+        _create_blood_kind(conn, schema)
+        conn.execute("DROP TABLE kin_anchor")
+        return
+    _derive(conn, schema)
+    if kept is not None:
+        kept.write_kinship(conn, anchors)
+
+
+def derive_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema) -> str:
+    """The links of create_recorded_kinship derived afresh, never read back; the digest of the people of interest
+    (KeptIdentity.anchors_digest) to keep them under once the identity's key is known."""
+    anchors = _create_kinship_tables(conn, schema, digest=True)
+    _derive(conn, schema)
+    return anchors
+
+
+def _create_kinship_tables(conn: duckdb.DuckDBPyConnection, schema: Schema, digest: bool) -> str:
+    """The kinds' tables, the relations read both ways and the people of interest (kin_anchor); their digest if
+    asked, else ''."""
     k = schema.kinship
     conn.execute("CREATE TABLE kin_inverse (kind VARCHAR, inverse VARCHAR)")
     conn.executemany("INSERT INTO kin_inverse VALUES (?, ?)", sorted(k.inverse.items()))
@@ -36,16 +58,26 @@ def create_recorded_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, kep
     # cost more than the few scans of them the derivations and rules make.
     conn.execute(f"CREATE VIEW kin_direct AS {_direct_sql(schema)}")
     create_anchors(conn, schema)
-    anchors = kept.anchors_digest(conn) if kept is not None else ""
-    if kept is not None and kept.read_kinship(conn, anchors):
-        _create_blood_kind(conn, schema)
-        conn.execute("DROP TABLE kin_anchor")
-        return
+    return KeptIdentity.anchors_digest(conn) if digest else ""
+
+
+def _derive(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     create_anchored_links(conn, schema)
     create_blood_links(conn, schema)
     create_inlaws(conn, schema)
-    if kept is not None:
-        kept.write_kinship(conn, anchors)
+
+
+def merges_reach_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, merged: list[str]) -> bool:
+    """Whether a merged person record is named where the recorded kinship reads persons: in a relation, or in a
+    record that makes someone a person of interest (create_anchors). If none is, the merge changes none of
+    the links, and links derived before it hold after it."""
+    if not merged:
+        return False
+    refs = [f"SELECT 1 FROM {q(tname)} WHERE {q(fname)} IN (SELECT unnest($merged::VARCHAR[]))"
+            for tname, rtype in schema.types.items() if tname != "persons"
+            for fname, f in rtype.fields.items() if f.type == "ref" and f.to == "persons"]
+    return bool(refs) and bool(conn.execute(f"SELECT EXISTS ({' UNION ALL '.join(refs)})",
+                                            {"merged": sorted(merged)}).fetchall()[0][0])
 
 
 def create_anchored_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:

@@ -20,6 +20,7 @@ from riskcheck.registry.kept_store import (Keeping, KeptStore, Restored, StoreUn
 from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, apply_before_resolution
 from riskcheck.registry.ingest_csv import insert_csv
 from riskcheck.registry.kinship import create_kinship, create_recorded_kinship
+from riskcheck.registry.kinship_beside import KinshipBeside
 from riskcheck.registry.raw import create_raw_tables, insert_rows
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.registry.schema import Schema, load_schema
@@ -181,7 +182,7 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
             before = apply_before_resolution(conn, schema, links)
             if kept_store is not None:
                 row_hashes(conn, schema)
-            (errors, warnings), early = _validated_beside(conn, schema, field_lines, meta, sources, kept, say)
+            (errors, warnings), early, derived = _validated_beside(conn, schema, field_lines, meta, sources, kept, say)
         else:
             errors, warnings = validate_raw(conn, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml",
                                             meta.as_of)
@@ -208,8 +209,12 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
             _compact(conn, stage, meta.id)
             warnings += apply_before_resolution(conn, schema, links)
             resolution = _keep_resolution(conn, kept, *_resolution(conn, sources, kept, say))
+            derived = None
         identity = apply_identities(conn, schema, resolution)
-        create_recorded_kinship(conn, schema, kept)
+        if derived is None:
+            create_recorded_kinship(conn, schema, kept)
+        elif kept is not None:  # derived beside resolution: kept for the next run now the identity's key is known
+            kept.write_kinship(conn, derived)
         warnings += apply_after_resolution(conn, links, identity.resolution.canonical)
         insert_hints(conn, identity.resolution)
         create_kinship(conn, schema)
@@ -303,45 +308,59 @@ BESIDE_MIN_BYTES = store.SMALL_INPUT_BYTES
 
 def _validated_beside(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lines: dict, meta: CaseMeta,
                       sources: CaseSources, kept: KeptIdentity | None, say
-                      ) -> tuple[tuple[list[Problem], list[Problem]], tuple[Resolution, str | None] | BaseException]:
+                      ) -> tuple[tuple[list[Problem], list[Problem]], tuple[Resolution, str | None] | BaseException,
+                                 str | None]:
     """Validation, then the typing of the record types not typed yet, on a connection of their own in a thread,
     while this one resolves the identities of the persons typed early (EARLY_TYPES). DuckDB runs each statement
     without Python's lock, and neither side's statements use both cores all the time: at a million persons the two
-    took 0.6 s less one beside the other than one after the other.
+    took 0.6 s less one beside the other than one after the other. The validating side, done first, goes on to
+    derive the recorded kinship while resolution still runs, unless a merge reaches it (KinshipBeside).
 
     Returns (validation's errors and warnings, the resolution and its key to keep it under, or what resolution
-    raised). The caller raises validation's errors first, so a registry that is not valid says so as it always
-    did; a resolution of one is thrown away, never kept."""
+    raised, and the digest of the people of interest if the recorded kinship was derived beside). The caller
+    raises validation's errors first, so a registry that is not valid says so as it always did; a resolution of
+    one is thrown away, never kept."""
+    ahead = KinshipBeside(schema)
+
     def validate_and_type(side: duckdb.DuckDBPyConnection) -> tuple[list[Problem], list[Problem]]:
         checked = validate_raw(side, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml", meta.as_of,
                                typed=EARLY_TYPES)
         if not checked[0]:
             create_typed_tables(side, schema, [t for t in schema.types if t not in EARLY_TYPES])
+            ahead.derive(side)
         return checked
 
     beside = store.Beside(conn, validate_and_type)
     early: tuple[Resolution, str | None] | BaseException
     try:
-        early = _resolution(conn, sources, kept, say)
+        early = _resolution(conn, sources, kept, say, ahead)
     except Exception as exc:  # raised by the caller once validation has had its say
         early = exc
+        ahead.cancel()
     finally:
+        ahead.decide(False)  # if resolution never came to say (a no, whatever it said, is not taken back)
         beside.wait()
-    return beside.result(), early
+    return beside.result(), early, ahead.derived(conn)
 
 
-def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say
-                ) -> tuple[Resolution, str | None]:
+def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say,
+                ahead: KinshipBeside | None = None) -> tuple[Resolution, str | None]:
     """Identity resolution of the typed persons: the kept one when nothing it reads changed, else afresh; with
-    the key to keep a fresh one under (None: it was read back, or there is nowhere to keep it)."""
-    if kept is None:
-        return resolve_identities(conn, say), None
-    key = identity_key(sources, kept.salt, kept.hashes)
-    resolution = kept.read(conn, key)
-    if resolution is not None:
-        say(kept.said)
-        return resolution, None
-    return resolve_identities(conn, say), key
+    the key to keep a fresh one under (None: it was read back, or there is nowhere to keep it). `ahead` is told
+    whether it resolves afresh, and of the merges."""
+    key = None
+    if kept is not None:
+        key = identity_key(sources, kept.salt, kept.hashes)
+        resolution = kept.read(conn, key)
+        if resolution is not None:
+            if ahead is not None:
+                ahead.decide(False)
+            say(kept.said)
+            return resolution, None
+    if ahead is None:
+        return resolve_identities(conn, say), key
+    ahead.decide(True)
+    return resolve_identities(conn, say, lambda canonical: ahead.linked(conn, canonical)), key
 
 
 def _keep_resolution(conn: duckdb.DuckDBPyConnection, kept: KeptIdentity | None, resolution: Resolution,
