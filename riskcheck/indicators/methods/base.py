@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.findings import Step
-from riskcheck.indicators.null import bounded_draws, curtailed_stop
 from riskcheck.indicators.staff import StaffMember
 from riskcheck.registry.load import Registry
 from riskcheck.grammar.model import STRATA_FIELD
@@ -75,6 +74,7 @@ class Testing:
 
     @classmethod
     def of(cls, rule_id: str, units_tested: int, settings: dict) -> "Testing":
+        from riskcheck.indicators.null import bounded_draws, curtailed_stop  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
         alpha, correction = settings["alpha"], settings["correction"]
         factor = max(1, units_tested) if correction == "bonferroni" else 1
         max_draws = bounded_draws(rule_id, units_tested, alpha, correction, settings["permutations"])

@@ -10,17 +10,20 @@ a finding undetermined.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.findings import Step
 from riskcheck.indicators.kin_groups import KinLink, groups, staff_links
 from riskcheck.indicators.methods.base import (IndicatorMethod, StrataTestSettings, Testing, UnitResult,
                                                composition_of, floor_reached, how_often, p_words, strata_words)
-from riskcheck.indicators.null import KinNull
 from riskcheck.indicators.staff import StaffMember
 from riskcheck.indicators.workers import in_unit_order
 from riskcheck.registry.load import Registry
 from riskcheck.templating import kinship_word
+
+if TYPE_CHECKING:
+    from riskcheck.indicators.null import KinNull
 
 
 class KinGroup(StrataTestSettings):
@@ -61,6 +64,7 @@ class CloseKinGroup(IndicatorMethod):
 
     def units(self, registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, start: date,
               end: date, rule_id: str) -> list[UnitResult]:
+        from riskcheck.indicators.null import KinNull  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
         persons = {m.person for members in by_unit.values() for m in members}
         links = staff_links(registry, persons, settings["close_relatives"], settings["min_relation_status"],
                             start, end)

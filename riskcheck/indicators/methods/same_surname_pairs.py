@@ -9,17 +9,19 @@ lists the pairs so a reader can check them.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.engine.findings import Step
 from riskcheck.indicators.methods.base import (IndicatorMethod, StrataTestSettings, Testing, UnitResult,
                                                composition_of, floor_reached, p_words, strata_words)
-from riskcheck.indicators.null import SurnameNull, pairs_of
 from riskcheck.indicators.staff import StaffMember
 from riskcheck.indicators.surnames import name_stems
 from riskcheck.indicators.workers import in_unit_order
 from riskcheck.registry.load import Registry
+
+if TYPE_CHECKING:
+    from riskcheck.indicators.null import SurnameNull
 
 MAX_PAIRS_SHOWN = 50  # stems listed in a finding; the figures count all of them
 
@@ -57,6 +59,7 @@ class SameSurnamePairs(IndicatorMethod):
 
     def units(self, registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, start: date,
               end: date, rule_id: str) -> list[UnitResult]:
+        from riskcheck.indicators.null import SurnameNull  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
         persons = {m.person for members in by_unit.values() for m in members}
         stems = name_stems(registry, persons, settings["names"])
         null = SurnameNull(_pools(by_unit, stems))
@@ -134,6 +137,7 @@ def _test_unit(unit: str, members: list[StaffMember], stems: dict, null: Surname
                testing: Testing):
     """(status, staff counted, test, corrected p) for a unit that passes: on its certain staff (flagged), or
     only once its possible staff are counted (undetermined); None for a unit that passes neither way."""
+    from riskcheck.indicators.null import pairs_of  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
     for with_possible in (False, True):
         group = [m for m in members if m.certain or with_possible]
         if with_possible and len(group) == len([m for m in members if m.certain]):
