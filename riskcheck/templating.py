@@ -305,7 +305,7 @@ def _template_problems(env: ImmutableSandboxedEnvironment, source: str, names: f
     fields = dict(frozen) if frozen else None
     try:
         tree = env.parse(source)
-        env.from_string(source)  # compiling also finds unknown filters and tests
+        env.compile(tree)  # compiling also finds unknown filters and tests (the tree, not the text parsed again)
     except TemplateSyntaxError as exc:
         return ((exc.lineno or 1, f"template error: {exc.message}"),)
     except TemplateError as exc:
