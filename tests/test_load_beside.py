@@ -138,3 +138,58 @@ def test_reviewers_decisions_enter_a_registry_resolved_beside_as_they_do_one_by_
     assert tree(beside) == tree(one_by_one)
     report = (beside / "synthetic" / "report.html").read_text()
     assert "Nurlanova" in report and "is not applied" not in report
+
+
+def read_one_by_one_and_two_at_once(runner, monkeypatch, cases: Path, *args: str, command: str = "run") -> dict:
+    """What a command says of `cases` with its CSV files read one after the other (a small case, on one thread)
+    and in two shares at once (riskcheck.registry.load._read_csv_files, as a large case is): checked to be read
+    in two shares, both filled, the second time only."""
+    shares: list[tuple[list[int], list[int]]] = []
+    real = load._two_shares
+    monkeypatch.setattr(load, "_two_shares", lambda files: shares.append(real(files)) or shares[-1])
+    said = {}
+    for name, small in (("one by one", store.SMALL_INPUT_BYTES), ("two at once", 0)):
+        monkeypatch.setattr(store, "SMALL_INPUT_BYTES", small)  # 0: on DuckDB's threads, as a large case is
+        said[name] = run(runner, monkeypatch, NEVER, str(cases), *(a.format(name=name) for a in args), command=command)
+    assert len(shares) == 1 and all(shares[0]), shares
+    return said
+
+
+def test_csv_files_read_two_at_once_say_what_one_after_the_other_says(runner, monkeypatch, write_case):
+    """A file saved from Excel in a Russian locale, a row with a cell too many and dates that are no dates, across
+    both shares, are said in the same words, files and rows as when the files are read one by one."""
+    case = minimal_case("shares").replace("persons:\n  - {id: p-son, name: Son}\n  - {id: p-father, name: Father}\n", "")
+    relations = ("id,person_id,relative_id,kind,start,end,sources\n"
+                 "r2,p-son,p-father,child,2001-13,,s1\nr3,p-father,p-son,parent,,1999/2001/2003,s1\n")
+    tenures = ("id,person_id,position_id,start,end,sources\n"
+               "t2,p-son,pos-1,2020-01-10,,s1\nt3,p-father,pos-1,2019,2018,s1,extra\nt4,p-son,pos-1,2021-02-30,,s1\n")
+    cases = write_case("shares", {"case.yaml": case, "relations.csv": relations, "tenures.csv": tenures})
+    (cases / "shares" / "persons.csv").write_bytes(
+        "id;name;gender;birth_date\r\np-son;Иманалиев Жандос;м;15.03.1990\r\np-father;Бахытбек;М;31.02.1961\r\n"
+        .encode("cp1251"))
+    said = read_one_by_one_and_two_at_once(runner, monkeypatch, cases, command="validate")
+    assert said["one by one"].exit_code == said["two at once"].exit_code == 3
+    assert said["two at once"].output == said["one by one"].output
+    for words in ("persons.csv: not UTF-8; read as Windows-1251", "persons.csv row 1: cells are separated by ';'",
+                  "'31.02.1961' is not a date", "relations.csv row 2: record 'r2', field 'start': '2001-13'",
+                  "tenures.csv row 3: record 't3': has 7 cells but the header names 6 columns",
+                  "tenures.csv row 4: record 't4', field 'start': '2021-02-30' is not a date"):
+        assert words in said["two at once"].output, said["two at once"].output
+
+
+def test_warnings_of_csv_files_read_two_at_once_come_in_the_files_order(runner, monkeypatch, write_case, tmp_path):
+    """A valid case's warnings come in the files' order whichever share read each file (the problems of one that
+    is not valid are sorted), and the reports are the same bytes."""
+    case = minimal_case("shares").replace("persons:\n  - {id: p-son, name: Son}\n  - {id: p-father, name: Father}\n", "")
+    cases = write_case("shares", {"case.yaml": case,
+                                  "relations.csv": "id;person_id;relative_id;kind;sources\nr2;p-son;p-father;child;s1\n",
+                                  "sources.csv": "id;title;kind\ns2;A registry;official\n"})
+    (cases / "shares" / "persons.csv").write_bytes(
+        "id;name;birth_date\r\np-son;Иманалиев Жандос;15.03.1990\r\np-father;Бахытбек;1961\r\n".encode("cp1251"))
+    said = read_one_by_one_and_two_at_once(runner, monkeypatch, cases, "--rules", str(RULES), "--no-cache", "--out",
+                                           str(tmp_path / "{name}"))
+    assert said["one by one"].exit_code == said["two at once"].exit_code == 0, said["two at once"].output
+    warned = said["two at once"].stderr
+    assert warned == said["one by one"].stderr
+    assert warned.index("persons.csv row 1") < warned.index("relations.csv row 1") < warned.index("sources.csv row 1"), warned
+    assert tree(tmp_path / "two at once") == tree(tmp_path / "one by one")
