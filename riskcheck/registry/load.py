@@ -360,47 +360,50 @@ def _validated_beside(conn: duckdb.DuckDBPyConnection, schema: Schema, field_lin
     raised, and the digest of the people of interest if the recorded kinship was derived beside). The caller
     raises validation's errors first, so a registry that is not valid says so as it always did; a resolution of
     one is thrown away, never kept."""
-    ahead = KinshipBeside(schema)
+    kinship = KinshipBeside(schema)
 
     def validate_and_type(side: duckdb.DuckDBPyConnection) -> tuple[list[Problem], list[Problem]]:
         checked = validate_raw(side, schema, field_lines, meta.subjects, f"{meta.display}/case.yaml", meta.as_of,
                                typed=EARLY_TYPES)
         if not checked[0]:
             create_typed_tables(side, schema, [t for t in schema.types if t not in EARLY_TYPES])
-            ahead.derive(side)
+            kinship.derive(side)
         return checked
 
     beside = store.Beside(conn, validate_and_type)
     early: tuple[Resolution, str | None] | BaseException
     try:
-        early = _resolution(conn, sources, kept, say, ahead)
+        early = _resolution(conn, sources, kept, say, kinship)
     except Exception as exc:  # raised by the caller once validation has had its say
         early = exc
-        ahead.cancel()
+        kinship.cancel()
+    except BaseException:  # interrupted: the derivation too, rather than waited for
+        kinship.cancel()
+        raise
     finally:
-        ahead.decide(False)  # if resolution never came to say (a no, whatever it said, is not taken back)
+        kinship.decide(False)  # if resolution never came to say (a no, whatever it said, is not taken back)
         beside.wait()
-    return beside.result(), early, ahead.derived(conn)
+    return beside.result(), early, kinship.derived(conn)
 
 
 def _resolution(conn: duckdb.DuckDBPyConnection, sources: CaseSources, kept: KeptIdentity | None, say,
-                ahead: KinshipBeside | None = None) -> tuple[Resolution, str | None]:
+                kinship: KinshipBeside | None = None) -> tuple[Resolution, str | None]:
     """Identity resolution of the typed persons: the kept one when nothing it reads changed, else afresh; with
-    the key to keep a fresh one under (None: it was read back, or there is nowhere to keep it). `ahead` is told
+    the key to keep a fresh one under (None: it was read back, or there is nowhere to keep it). `kinship` is told
     whether it resolves afresh, and of the merges."""
     key = None
     if kept is not None:
         key = identity_key(sources, kept.salt, kept.hashes)
         resolution = kept.read(conn, key)
         if resolution is not None:
-            if ahead is not None:
-                ahead.decide(False)
+            if kinship is not None:
+                kinship.decide(False)
             say(kept.said)
             return resolution, None
-    if ahead is None:
+    if kinship is None:
         return resolve_identities(conn, say), key
-    ahead.decide(True)
-    return resolve_identities(conn, say, lambda canonical: ahead.linked(conn, canonical)), key
+    kinship.decide(True)
+    return resolve_identities(conn, say, lambda canonical: kinship.linked(conn, canonical)), key
 
 
 def _keep_resolution(conn: duckdb.DuckDBPyConnection, kept: KeptIdentity | None, resolution: Resolution,

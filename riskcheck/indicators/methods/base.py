@@ -74,7 +74,8 @@ class Testing:
 
     @classmethod
     def of(cls, rule_id: str, units_tested: int, settings: dict) -> "Testing":
-        from riskcheck.indicators.null import bounded_draws, curtailed_stop  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
+        # Imported here, with numpy, only once a unit is tested: a run without unit indicators never loads it.
+        from riskcheck.indicators.null import bounded_draws, curtailed_stop
         alpha, correction = settings["alpha"], settings["correction"]
         factor = max(1, units_tested) if correction == "bonferroni" else 1
         max_draws = bounded_draws(rule_id, units_tested, alpha, correction, settings["permutations"])

@@ -64,7 +64,8 @@ class CloseKinGroup(IndicatorMethod):
 
     def units(self, registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, start: date,
               end: date, rule_id: str) -> list[UnitResult]:
-        from riskcheck.indicators.null import KinNull  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
+        # Imported here, with numpy, only once a unit is tested: a run without unit indicators never loads it.
+        from riskcheck.indicators.null import KinNull
         persons = {m.person for members in by_unit.values() for m in members}
         links = staff_links(registry, persons, settings["close_relatives"], settings["min_relation_status"],
                             start, end)

@@ -59,7 +59,8 @@ class SameSurnamePairs(IndicatorMethod):
 
     def units(self, registry: Registry, by_unit: dict[str, list[StaffMember]], settings: dict, start: date,
               end: date, rule_id: str) -> list[UnitResult]:
-        from riskcheck.indicators.null import SurnameNull  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
+        # Imported here, with numpy, only once a unit is tested: a run without unit indicators never loads it.
+        from riskcheck.indicators.null import SurnameNull
         persons = {m.person for members in by_unit.values() for m in members}
         stems = name_stems(registry, persons, settings["names"])
         null = SurnameNull(_pools(by_unit, stems))
@@ -137,7 +138,8 @@ def _test_unit(unit: str, members: list[StaffMember], stems: dict, null: Surname
                testing: Testing):
     """(status, staff counted, test, corrected p) for a unit that passes: on its certain staff (flagged), or
     only once its possible staff are counted (undetermined); None for a unit that passes neither way."""
-    from riskcheck.indicators.null import pairs_of  # numpy's import: only once a unit is tested (riskcheck.indicators.null)
+    # Imported here, with numpy, only once a unit is tested: a run without unit indicators never loads it.
+    from riskcheck.indicators.null import pairs_of
     for with_possible in (False, True):
         group = [m for m in members if m.certain or with_possible]
         if with_possible and len(group) == len([m for m in members if m.certain]):
