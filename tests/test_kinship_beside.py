@@ -115,3 +115,31 @@ def test_a_merge_known_while_deriving_stops_it_and_leaves_nothing_behind(runner,
     monkeypatch.undo()
     one_by_one(runner, monkeypatch, registry, tmp_path / "one-by-one")
     assert tree(tmp_path / "beside") == tree(tmp_path / "one-by-one")
+
+
+def test_a_merge_known_once_the_links_are_derived_has_them_derived_again(runner, monkeypatch, registry, derived,
+                                                                          tmp_path):
+    """The derivation beside ends before resolution says its merges: a merge that reaches the kinship still has
+    the links derived beside thrown away and derived after it."""
+    done = threading.Event()
+    real_derive = kinship_beside.KinshipBeside.derive
+
+    def derive_then_say(self, side):
+        real_derive(self, side)
+        done.set()
+
+    real_resolve = load.resolve_identities
+
+    def resolve_after_deriving(conn, say, linked=None):
+        def merges_known(canonical: dict[str, str]) -> None:
+            assert done.wait(60)
+            linked(canonical)
+        return real_resolve(conn, say, merges_known)
+
+    monkeypatch.setattr(kinship_beside.KinshipBeside, "derive", derive_then_say)
+    monkeypatch.setattr(load, "resolve_identities", resolve_after_deriving)
+    beside(runner, monkeypatch, registry, tmp_path / "beside", "--no-cache")
+    assert derived == [None]
+    monkeypatch.undo()
+    one_by_one(runner, monkeypatch, registry, tmp_path / "one-by-one")
+    assert tree(tmp_path / "beside") == tree(tmp_path / "one-by-one")

@@ -35,6 +35,7 @@ class KinshipBeside:
         self._running: duckdb.DuckDBPyConnection | None = None
         self._anchors: str | None = None
         self._merged: list[str] = []
+        self._started = False  # the derivation has begun (and may have ended): merges from now on are checked here
 
     def decide(self, wanted: bool) -> None:
         """Whether to derive beside (only the first word counts); must be said, or `derive` waits for ever."""
@@ -50,7 +51,7 @@ class KinshipBeside:
         with self._lock:
             if not self._wanted:
                 return
-            merged, self._running = self._merged, side
+            merged, self._running, self._started = self._merged, side, True
         anchors: str | None = None
         try:
             # Merges known before the derivation starts are checked here, where every record is typed.
@@ -64,12 +65,13 @@ class KinshipBeside:
                 self._anchors = anchors
 
     def linked(self, conn: duckdb.DuckDBPyConnection, canonical: dict[str, str]) -> None:
-        """Resolution's merges, as soon as known: stop deriving if one reaches the recorded kinship. Checked here
-        only once the derivation runs (the records it reads are typed by then); before, `derive` checks them."""
+        """Resolution's merges, as soon as known: the links derived beside are not taken if one reaches the
+        recorded kinship (a derivation still running is stopped). Checked here once the derivation has begun,
+        running or done (the records it reads are typed by then); before, `derive` checks them."""
         with self._lock:
             self._merged = sorted(canonical)
-            running = self._running is not None
-        if running and merges_reach_kinship(conn, self._schema, self._merged):
+            started = self._started
+        if started and merges_reach_kinship(conn, self._schema, self._merged):
             self.cancel()
 
     def cancel(self) -> None:
@@ -81,7 +83,7 @@ class KinshipBeside:
     def derived(self, conn: duckdb.DuckDBPyConnection) -> str | None:
         """Once both sides are done: the people of interest's digest if the links derived beside hold (the caller
         keeps them under it), else None, with whatever a stopped derivation left dropped."""
-        if self._anchors is not None:
+        if self._anchors is not None and self._wanted:
             return self._anchors
         for name, kind in conn.execute(
                 "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE NOT temporary AND database_name = "
