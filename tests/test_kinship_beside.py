@@ -48,6 +48,26 @@ def beside(runner, monkeypatch, root: Path, out: Path, *args: str):
     return result
 
 
+def merges_said_once(monkeypatch, ready: threading.Event) -> None:
+    """Resolution says its merges (resolve_identities' `linked`) only once `ready` is set."""
+    real_resolve = load.resolve_identities
+
+    def resolve(conn, say, linked=None):
+        def merges_known(canonical: dict[str, str]) -> None:
+            assert ready.wait(60)
+            linked(canonical)
+        return real_resolve(conn, say, merges_known)
+
+    monkeypatch.setattr(load, "resolve_identities", resolve)
+
+
+def same_as_one_by_one(runner, monkeypatch, registry: Path, tmp_path: Path) -> None:
+    """The reports in tmp_path/beside are those one step after the other writes, every patch undone first."""
+    monkeypatch.undo()
+    one_by_one(runner, monkeypatch, registry, tmp_path / "one-by-one")
+    assert tree(tmp_path / "beside") == tree(tmp_path / "one-by-one")
+
+
 def test_links_derived_beside_are_those_derived_after_and_are_kept(runner, monkeypatch, registry, derived, tmp_path):
     """With the merged records' verdicts gone, the merges reach nothing the kinship reads: it is derived beside,
     and the next run that loads afresh reads it back under the identity's key."""
@@ -100,21 +120,11 @@ def test_a_merge_known_while_deriving_stops_it_and_leaves_nothing_behind(runner,
             raise
         return anchors
 
-    real_resolve = load.resolve_identities
-
-    def resolve_once_deriving(conn, say, linked=None):
-        def merges_known(canonical: dict[str, str]) -> None:
-            assert started.wait(60)
-            linked(canonical)
-        return real_resolve(conn, say, merges_known)
-
     monkeypatch.setattr(kinship_beside, "derive_recorded_kinship", slow_derive)
-    monkeypatch.setattr(load, "resolve_identities", resolve_once_deriving)
+    merges_said_once(monkeypatch, started)
     beside(runner, monkeypatch, registry, tmp_path / "beside", "--no-cache")
     assert interrupted == [True] and derived == [None]
-    monkeypatch.undo()
-    one_by_one(runner, monkeypatch, registry, tmp_path / "one-by-one")
-    assert tree(tmp_path / "beside") == tree(tmp_path / "one-by-one")
+    same_as_one_by_one(runner, monkeypatch, registry, tmp_path)
 
 
 def test_a_merge_known_once_the_links_are_derived_has_them_derived_again(runner, monkeypatch, registry, derived,
@@ -128,18 +138,8 @@ def test_a_merge_known_once_the_links_are_derived_has_them_derived_again(runner,
         real_derive(self, side)
         done.set()
 
-    real_resolve = load.resolve_identities
-
-    def resolve_after_deriving(conn, say, linked=None):
-        def merges_known(canonical: dict[str, str]) -> None:
-            assert done.wait(60)
-            linked(canonical)
-        return real_resolve(conn, say, merges_known)
-
     monkeypatch.setattr(kinship_beside.KinshipBeside, "derive", derive_then_say)
-    monkeypatch.setattr(load, "resolve_identities", resolve_after_deriving)
+    merges_said_once(monkeypatch, done)
     beside(runner, monkeypatch, registry, tmp_path / "beside", "--no-cache")
     assert derived == [None]
-    monkeypatch.undo()
-    one_by_one(runner, monkeypatch, registry, tmp_path / "one-by-one")
-    assert tree(tmp_path / "beside") == tree(tmp_path / "one-by-one")
+    same_as_one_by_one(runner, monkeypatch, registry, tmp_path)

@@ -74,10 +74,15 @@ def merges_reach_kinship(conn: duckdb.DuckDBPyConnection, schema: Schema, merged
     if not merged:
         return False
     refs = [f"SELECT 1 FROM {q(tname)} WHERE {q(fname)} IN (SELECT unnest($merged::VARCHAR[]))"
-            for tname, rtype in schema.types.items() if tname != "persons"
-            for fname, f in rtype.fields.items() if f.type == "ref" and f.to == "persons"]
+            for tname, fname in _person_refs(schema, leave_out=("persons",))]
     return bool(refs) and bool(conn.execute(f"SELECT EXISTS ({' UNION ALL '.join(refs)})",
                                             {"merged": sorted(merged)}).fetchall()[0][0])
+
+
+def _person_refs(schema: Schema, leave_out: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(record type, field) of every field naming one person, in the types not left out."""
+    return [(tname, fname) for tname, rtype in schema.types.items() if tname not in leave_out
+            for fname, f in rtype.fields.items() if f.type == "ref" and f.to == "persons"]
 
 
 def create_anchored_links(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
@@ -267,8 +272,7 @@ def create_anchors(conn: duckdb.DuckDBPyConnection, schema: Schema) -> None:
     the derived links are bounded to them."""
     k = schema.kinship
     refs = [f"SELECT {q(fname)} AS id FROM {q(tname)} WHERE {q(fname)} IS NOT NULL"
-            for tname, rtype in schema.types.items() if tname not in NOT_ANCHORING
-            for fname, f in rtype.fields.items() if f.type == "ref" and f.to == "persons"]
+            for tname, fname in _person_refs(schema, leave_out=NOT_ANCHORING)]
     conn.execute(f"CREATE TEMP TABLE kin_anchor AS WITH a AS ({' UNION '.join(refs)}) "
                  "SELECT id FROM a UNION SELECT d.relative_id FROM kin_direct d JOIN a ON a.id = d.person_id "
                  f"WHERE d.kind IN ({', '.join(lit(x) for x in sorted(k.couples))})")
