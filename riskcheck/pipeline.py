@@ -26,6 +26,7 @@ from riskcheck.registry.cases import CaseMeta, discover_cases, display_path, rea
 from riskcheck.registry.kept_identity import KeptIdentity
 from riskcheck.registry.kept_store import KeptStore
 from riskcheck.registry.load import Registry, load_sources
+from riskcheck.registry.read_ahead import ReadAhead
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.results import CaseResult, CaseView, RunOptions
 from riskcheck.reuse import CaseCache
@@ -189,12 +190,14 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
 def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
               on_case: Callable[[CaseResult, Registry], None] | None = None,
               progress: Progress | None = None, stage: Stage | None = None,
-              cache: CaseCache | None = None, only: set[str] | None = None) -> list[CaseResult]:
+              cache: CaseCache | None = None, only: set[str] | None = None,
+              ahead: ReadAhead | None = None) -> list[CaseResult]:
     """Load, check and evaluate every case; call `on_case` (e.g. the report writer) for each.
 
     With a `cache`, a case nothing of which changed since the cache's entry is not loaded: its result is
     read back (and `on_case` not called: its report is there as written); every case checked is kept in
-    it. `only`: the ids of the cases to check (the others are left out)."""
+    it. `only`: the ids of the cases to check (the others are left out). `ahead`: a case's sources being read
+    since the program started (riskcheck.registry.read_ahead), taken by that case's load."""
     schema = load_schema()
     root, folders = discover_cases(cases_path)
     if only is not None:
@@ -207,7 +210,7 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
     try:
         for i, folder in enumerate(folders):
             results.append(_run_case(folder, root, schema, rules, options, log, on_case, stage,
-                                     progress, i, len(folders), cache))
+                                     progress, i, len(folders), cache, ahead))
     finally:
         if log is not None:
             log.close()
@@ -221,7 +224,7 @@ def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
 def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule], options: RunOptions,
               log: DecisionLog | None, on_case: Callable[[CaseResult, Registry], None] | None,
               stage: Stage | None, progress: Progress | None, i: int, total: int,
-              cache: CaseCache | None = None) -> CaseResult:
+              cache: CaseCache | None = None, ahead: ReadAhead | None = None) -> CaseResult:
     """One case, start to report: whatever goes wrong is this case's problem alone."""
     if progress:
         progress(folder.name, i, total)
@@ -241,7 +244,8 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
         identity = _kept_identity(cache, meta.id)
         kept_store = _kept_store(cache, meta.id, root)
         try:  # the data's own problems are listed with a missing as_of, not hidden behind it
-            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), identity, kept_store)
+            registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), identity, kept_store,
+                                    ahead)
         except ProblemError as exc:
             raise ProblemError(exc.problems + undated) from None
         finally:

@@ -42,7 +42,6 @@ from riskcheck.review.state import ReviewState
 from riskcheck.rules.loader import LoadedRule
 
 FORMAT = 1  # raised whenever what the files hold changes shape: an older cache is then read as no cache
-CACHE_NAME = ".riskcheck-cache"  # inside the output folder unless --cache names another
 ENTRY, VIEW = "entry.json", "view.json"
 IDENTITY = "identity"  # the folder of a case's kept identity resolution (riskcheck.registry.kept_identity)
 STORE = "store"  # the folder of a case's kept store (riskcheck.registry.kept_store)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import riskcheck.registry.load as load
+import riskcheck.registry.raw_read as raw_read
 from riskcheck.registry import store
 from riskcheck.cli import main
 
@@ -142,11 +143,11 @@ def test_reviewers_decisions_enter_a_registry_resolved_beside_as_they_do_one_by_
 
 def read_one_by_one_and_two_at_once(runner, monkeypatch, cases: Path, *args: str, command: str = "run") -> dict:
     """What a command says of `cases` with its CSV files read one after the other (a small case, on one thread)
-    and in two shares at once (riskcheck.registry.load._read_csv_files, as a large case is): checked to be read
+    and in two shares at once (riskcheck.registry.raw_read._read_csv_files, as a large case is): checked to be read
     in two shares, both filled, the second time only."""
     shares: list[tuple[list[int], list[int]]] = []
-    real = load._two_shares
-    monkeypatch.setattr(load, "_two_shares", lambda files: shares.append(real(files)) or shares[-1])
+    real = raw_read._two_shares
+    monkeypatch.setattr(raw_read, "_two_shares", lambda files: shares.append(real(files)) or shares[-1])
     said = {}
     for name, small in (("one by one", store.SMALL_INPUT_BYTES), ("two at once", 0)):
         monkeypatch.setattr(store, "SMALL_INPUT_BYTES", small)  # 0: on DuckDB's threads, as a large case is
@@ -155,9 +156,16 @@ def read_one_by_one_and_two_at_once(runner, monkeypatch, cases: Path, *args: str
     return said
 
 
-def test_csv_files_read_two_at_once_say_what_one_after_the_other_says(runner, monkeypatch, write_case):
-    """A file saved from Excel in a Russian locale, a row with a cell too many and dates that are no dates, across
-    both shares, are said in the same words, files and rows as when the files are read one by one."""
+# What `excel_saved_case` makes riskcheck say, whoever reads its files and however.
+EXCEL_SAVED_WORDS = ("persons.csv: not UTF-8; read as Windows-1251", "persons.csv row 1: cells are separated by ';'",
+                     "'31.02.1961' is not a date", "relations.csv row 2: record 'r2', field 'start': '2001-13'",
+                     "tenures.csv row 3: record 't3': has 7 cells but the header names 6 columns",
+                     "tenures.csv row 4: record 't4', field 'start': '2021-02-30' is not a date")
+
+
+def excel_saved_case(write_case) -> Path:
+    """A case not valid in three files: persons saved from Excel in a Russian locale (Windows-1251, `;`), a row
+    with a cell too many and dates that are no dates (EXCEL_SAVED_WORDS)."""
     case = minimal_case("shares").replace("persons:\n  - {id: p-son, name: Son}\n  - {id: p-father, name: Father}\n", "")
     relations = ("id,person_id,relative_id,kind,start,end,sources\n"
                  "r2,p-son,p-father,child,2001-13,,s1\nr3,p-father,p-son,parent,,1999/2001/2003,s1\n")
@@ -167,13 +175,16 @@ def test_csv_files_read_two_at_once_say_what_one_after_the_other_says(runner, mo
     (cases / "shares" / "persons.csv").write_bytes(
         "id;name;gender;birth_date\r\np-son;Иманалиев Жандос;м;15.03.1990\r\np-father;Бахытбек;М;31.02.1961\r\n"
         .encode("cp1251"))
-    said = read_one_by_one_and_two_at_once(runner, monkeypatch, cases, command="validate")
+    return cases
+
+
+def test_csv_files_read_two_at_once_say_what_one_after_the_other_says(runner, monkeypatch, write_case):
+    """A file saved from Excel in a Russian locale, a row with a cell too many and dates that are no dates, across
+    both shares, are said in the same words, files and rows as when the files are read one by one."""
+    said = read_one_by_one_and_two_at_once(runner, monkeypatch, excel_saved_case(write_case), command="validate")
     assert said["one by one"].exit_code == said["two at once"].exit_code == 3
     assert said["two at once"].output == said["one by one"].output
-    for words in ("persons.csv: not UTF-8; read as Windows-1251", "persons.csv row 1: cells are separated by ';'",
-                  "'31.02.1961' is not a date", "relations.csv row 2: record 'r2', field 'start': '2001-13'",
-                  "tenures.csv row 3: record 't3': has 7 cells but the header names 6 columns",
-                  "tenures.csv row 4: record 't4', field 'start': '2021-02-30' is not a date"):
+    for words in EXCEL_SAVED_WORDS:
         assert words in said["two at once"].output, said["two at once"].output
 
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import riskcheck.report.render as render
 from riskcheck.cli import main
-from riskcheck.cli.run import _review_line
+from riskcheck.cli.checking import _review_line
 from riskcheck.i18n import speaking
 from riskcheck.results import CaseResult
 from conftest import LANGUAGE_RUNS, minimal_case

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 import gc
+import importlib
 
 import click
 
 from riskcheck import __version__
-from riskcheck.cli.docs import docs_command
-from riskcheck.cli.interchange import export_group, import_group
-from riskcheck.cli.names import names_group
-from riskcheck.cli.reviews import reviews_group
-from riskcheck.cli.rules import rules_command, test_command
-from riskcheck.cli.run import run_command, validate_command
-from riskcheck.cli.serve import serve_command
-from riskcheck.cli.synth import synth_command
+
+# Each command's module, imported when the command is asked for (or the commands are listed): `riskcheck run`
+# starts reading a large case before the modules it does not need yet are imported (riskcheck.cli.run).
+COMMANDS = {"run": "riskcheck.cli.run:run_command", "validate": "riskcheck.cli.run:validate_command",
+            "test": "riskcheck.cli.rules:test_command", "rules": "riskcheck.cli.rules:rules_command",
+            "docs": "riskcheck.cli.docs:docs_command", "synth": "riskcheck.cli.synth:synth_command",
+            "names": "riskcheck.cli.names:names_group", "import": "riskcheck.cli.interchange:import_group",
+            "export": "riskcheck.cli.interchange:export_group", "reviews": "riskcheck.cli.reviews:reviews_group",
+            "serve": "riskcheck.cli.serve:serve_command"}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported by name from COMMANDS when click asks for them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
 
 GC_THRESHOLDS = (100_000, 50, 100)  # Python's defaults: (700, 10, 10)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="riskcheck")
 def main() -> None:
     """Rule-based integrity and nepotism-risk checks over appointment registries.
@@ -49,16 +65,3 @@ def main() -> None:
     # the collector run a hundred times less often), the full run a fifth to half a second. Cycles are still
     # collected, just less often.
     gc.set_threshold(*GC_THRESHOLDS)
-
-
-main.add_command(run_command)
-main.add_command(validate_command)
-main.add_command(test_command)
-main.add_command(rules_command)
-main.add_command(docs_command)
-main.add_command(synth_command)
-main.add_command(names_group)
-main.add_command(import_group)
-main.add_command(export_group)
-main.add_command(reviews_group)
-main.add_command(serve_command)

@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 import click
 
+from riskcheck.cache_names import CACHE_NAME
 from riskcheck.errors import ProblemError
 from riskcheck.i18n import LANGUAGES, UnknownLanguage, language
 from riskcheck.registry.dates import DateFormatError, parse_exact_date
-from riskcheck.rules.loader import LoadedRule, load_rules
 from riskcheck.rules.shipped import shipped_rules_dir, shown_rule_path
 from riskcheck.textsafety import reveal
 
 if TYPE_CHECKING:  # click names the type only in a private module; only mypy reads it
     from click._termui_impl import ProgressBar
+
+    from riskcheck.rules.loader import LoadedRule
 
 EXIT_FAIL_ON = 1
 EXIT_CASE_FAILED = 3
@@ -40,7 +42,6 @@ def cache_options(command: _Command) -> _Command:
 
 
 def cache_folder(out_dir: Path, cache_dir: Path | None) -> Path:
-    from riskcheck.reuse import CACHE_NAME
     return cache_dir if cache_dir is not None else out_dir / CACHE_NAME
 
 
@@ -90,6 +91,8 @@ def rule_paths(chosen: tuple[Path, ...], added: tuple[Path, ...]) -> list[Path]:
 
 
 def load_rules_or_exit(paths: list[Path]) -> list[LoadedRule]:
+    from riskcheck.rules.loader import load_rules  # imported when needed: `riskcheck run` reads a case meanwhile
+
     try:
         return load_rules(paths)
     except ProblemError as exc:

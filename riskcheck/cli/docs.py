@@ -48,8 +48,10 @@ def cli_reference(group: click.Group) -> str:
     settings = {**group.context_settings, "terminal_width": 100}
     ctx = click.Context(group, info_name="riskcheck", **settings)
     out += ["## riskcheck", "", "```", group.get_help(ctx).rstrip(), "```", ""]
-    for name in sorted(group.commands):
-        cmd = group.commands[name]
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if cmd is None:
+            continue
         sub = click.Context(cmd, info_name=f"riskcheck {name}", parent=ctx, **settings)
         out += [f"## riskcheck {name}", "", "```", cmd.get_help(sub).rstrip(), "```", ""]
     return "\n".join(out)

@@ -96,6 +96,8 @@ def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
     source = (f"read_csv(?, all_varchar = true, header = true, delim = {lit(delim)}, quote = '\"', escape = '\"')")
     try:
         header = [d[0] for d in conn.execute(f"SELECT * FROM {source} LIMIT 0", [str(path)]).description]
+    except duckdb.InterruptException:
+        raise  # stopped (riskcheck.registry.read_ahead), not refused: nothing to read row by row
     except duckdb.Error:
         return _insert_csv_row_by_row(conn, schema, type_name, path, shown, delim)
     if header != _first_row(path, delim):  # the sniffer guessed other columns: a row has more cells
@@ -117,6 +119,8 @@ def _insert_csv(conn: duckdb.DuckDBPyConnection, schema: Schema, type_name: str,
         base = conn.execute(f"SELECT count(*) FROM {q('raw_rows_' + type_name)}").fetchall()[0][0]
         conn.execute(f"INSERT INTO {q('raw_rows_' + type_name)} SELECT ?, NULL, true, {int(base)}, "
                      f"{', '.join(selects)} FROM {source}", [shown, str(path)])
+    except duckdb.InterruptException:
+        raise
     except duckdb.Error:
         conn.execute(f"DELETE FROM {q('raw_rows_' + type_name)} WHERE _file = ?", [shown])
         return _insert_csv_row_by_row(conn, schema, type_name, path, shown, delim)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import duckdb
 
@@ -18,17 +18,18 @@ from riskcheck.registry.kept_identity import KeptIdentity, identity_key
 from riskcheck.registry.kept_store import (Keeping, KeptStore, Restored, StoreUnusable, keep_changes, restore,
                                            row_hashes)
 from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, apply_before_resolution
-from riskcheck.registry.ingest_csv import insert_csv
 from riskcheck.registry.kinship import create_kinship, create_recorded_kinship
 from riskcheck.registry.kinship_beside import KinshipBeside
-from riskcheck.registry.raw import create_raw_tables, insert_rows
+from riskcheck.registry.raw_read import RawRead, input_bytes, read_raw
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.registry.schema import Schema, load_schema
-from riskcheck.registry.spellings import dotted_date_notes
 from riskcheck.registry.typed import EARLY_TYPES, create_typed_tables, drop_raw_tables
 from riskcheck.registry.validate import validate_raw
 from riskcheck.sqlio import lit, q
 from riskcheck.yamlio import YMap
+
+if TYPE_CHECKING:
+    from riskcheck.registry.read_ahead import ReadAhead
 
 
 RECORDS_PER_LIST = 2000  # Registry.records reads at most this many ids by a literal list, more by a semi-join
@@ -139,40 +140,37 @@ def load_documents(docs: list[tuple[YMap, str]], schema: Schema | None = None) -
 
 def load_sources(meta: CaseMeta, root: Path, schema: Schema, stage=None,
                  links: Sequence[LinkDecision] = (), kept: KeptIdentity | None = None,
-                 kept_store: KeptStore | None = None) -> Registry:
+                 kept_store: KeptStore | None = None, ahead: ReadAhead | None = None) -> Registry:
     """`links`: the reviewers' current decisions on pairs of persons of this case (riskcheck.review.links);
     `kept`: where the case's identity resolution is kept between runs (riskcheck.registry.kept_identity);
-    `kept_store`: where its whole store is (riskcheck.registry.kept_store)."""
+    `kept_store`: where its whole store is (riskcheck.registry.kept_store); `ahead`: the sources of a case
+    being read while the program started (riskcheck.registry.read_ahead), taken if they are this case's."""
+    taken = ahead.take(meta.folder) if ahead is not None else None
+    if taken is not None:
+        return _load(meta, taken[0], schema, stage, list(links), kept, kept_store, taken[1])
     return _load(meta, collect_sources(meta, root, schema), schema, stage, list(links), kept, kept_store)
 
 
 def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
           links: list[LinkDecision] | None = None, kept: KeptIdentity | None = None,
-          kept_store: KeptStore | None = None) -> Registry:
+          kept_store: KeptStore | None = None, read: RawRead | None = None) -> Registry:
+    """`read`: the case's sources already read into a new store (read_raw), which this load takes over. Such a
+    load is a fresh one: a store kept from the last run (read ahead only where there is none) is not looked at."""
     links = links or []
     stage = stage or (lambda case, text: None)
-    if kept_store is not None and not sources.problems:
+    if kept_store is not None and not sources.problems and read is None:
         registry = _load_kept(meta, sources, schema, links, kept_store)
         if registry is not None:
             stage(meta.id, kept_store.said)
             return registry
-    conn = store.connect(_input_bytes(sources))
+    raw = read if read is not None else read_raw(schema, sources)
+    conn, problems, field_lines = raw.conn, raw.problems, raw.field_lines
     try:
-        create_raw_tables(conn, schema)
-        field_lines = {}
-        for type_name, rows in sources.rows.items():
-            insert_rows(conn, schema, type_name, rows)
-            for row in rows:
-                field_lines[(row.file, row.line)] = row.field_lines
-        problems: list[Problem] = list(sources.problems)
-        for errors, notes in _read_csv_files(conn, schema, sources.csv_files):
-            problems += errors
-            sources.warnings += notes
-        sources.warnings += dotted_date_notes(conn, schema)
-        stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records")
+        ahead = " (begun while riskcheck started)" if read is not None else ""
+        stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records{ahead}")
         say = lambda text: stage(meta.id, text)  # noqa: E731
         records = sum(store.row_counts(conn, schema, "raw_rows_").values())
-        beside = (not problems and records > 0 and _input_bytes(sources) >= BESIDE_MIN_BYTES
+        beside = (not problems and records > 0 and input_bytes(sources) >= BESIDE_MIN_BYTES
                   and not store.is_large(conn))
         if beside:
             # Identity resolution reads the persons (and relations) alone: typed first, they are resolved while
@@ -227,60 +225,6 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
         conn.close()
         raise
     return Registry(meta, conn, schema, warnings, identity, links, keeping)
-
-
-def _read_csv_files(conn: duckdb.DuckDBPyConnection, schema: Schema, files: list[tuple[str, Path, str]]
-                    ) -> list[tuple[list[Problem], list[Problem]]]:
-    """Each CSV file read into its raw table (insert_csv): its errors and warnings, in the files' order.
-
-    A large case's files are read in two shares at once, one on a second connection: DuckDB reads one file on
-    both cores only most of the time (a million persons' file 1.7 cores of 2, the small files far less), and two
-    files side by side fill them (the independent registry's ten files: 1.75-2.0 s to 1.6). A record type's
-    files stay in one share and in their order, so its rows keep the files' order and their numbers."""
-    def read(side: duckdb.DuckDBPyConnection, share: list[int]) -> dict[int, tuple[list[Problem], list[Problem]]]:
-        return {i: insert_csv(side, schema, *files[i]) for i in share}
-
-    first, second = _two_shares(files) if not store.on_one_thread(conn) else (list(range(len(files))), [])
-    if not second:
-        found = read(conn, first)
-    else:
-        beside = store.Beside(conn, lambda side: read(side, second))
-        try:
-            found = read(conn, first)
-        finally:
-            beside.wait()
-        found.update(beside.result())
-    return [found[i] for i in range(len(files))]
-
-
-def _two_shares(files: list[tuple[str, Path, str]]) -> tuple[list[int], list[int]]:
-    """The files' numbers in two shares of about the same bytes, each record type's files in one, in order."""
-    by_type: dict[str, list[int]] = {}
-    for i, (type_name, _, _) in enumerate(files):
-        by_type.setdefault(type_name, []).append(i)
-    shares: tuple[list[int], list[int]] = ([], [])
-    held = [0, 0]
-    sized = sorted(((sum(_size(files[i][1]) for i in numbers), type_name) for type_name, numbers in by_type.items()),
-                   reverse=True)
-    for size, type_name in sized:  # the largest first, each to the lighter share
-        lighter = 0 if held[0] <= held[1] else 1
-        shares[lighter].extend(by_type[type_name])
-        held[lighter] += size
-    return sorted(shares[0]), sorted(shares[1])
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:  # reading it will say so
-        return 0
-
-
-def _input_bytes(sources: CaseSources) -> int:
-    """About what a case's inputs hold: its CSV files' sizes and its YAML records' values."""
-    written = sum(len(v) if isinstance(v, str) else sum(len(x) for x in v or () if isinstance(x, str))
-                  for rows in sources.rows.values() for row in rows for v in row.values.values())
-    return written + sum(_size(path) for _, path, _ in sources.csv_files)
 
 
 def _load_kept(meta: CaseMeta, sources: CaseSources, schema: Schema, links: list[LinkDecision],
