@@ -74,6 +74,15 @@ def test_a_jurisdiction_without_a_pack_is_a_warning_not_silence(runner, write_ca
     assert {(f["rule"], f["status"]) for f in doc["findings"]} == {KZ_FINDING}
 
 
+def test_validate_says_nothing_of_rule_packs_it_does_not_load(runner, write_case):
+    """`validate` checks the data alone: a case stating a jurisdiction (one with a pack, one without) is valid,
+    with no word of packs or of law not checked."""
+    root = write_case("small", {"case.yaml": case_with("jurisdiction: [KZ, DE]\n")})
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "small: valid" in result.output and "rule pack" not in result.output, result.output
+
+
 def test_a_malformed_jurisdiction_is_refused_with_its_line(runner, write_case, tmp_path):
     root = write_case("small", {"case.yaml": case_with("jurisdiction: Kazakhstan\n")})
     result, _ = run(runner, root, tmp_path / "out")

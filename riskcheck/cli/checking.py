@@ -130,8 +130,10 @@ def _review_line(r: CaseResult) -> str:
 def validate_cases(cases: Path) -> None:
     """`riskcheck validate`: every problem of every case, or that it is valid."""
     try:
-        # No --as-of here: a case without its own as_of is reported as `run` would report it.
-        results = run_cases(cases, [], RunOptions(), progress=Progress("Validating"))
+        # No --as-of here: a case without its own as_of is reported as `run` would report it. No rules run, so no
+        # rule pack is matched to the jurisdiction a case states (every case would be told none of its law was
+        # checked, which only `run` can say).
+        results = run_cases(cases, [], RunOptions(match_jurisdiction=False), progress=Progress("Validating"))
     except ProblemError as exc:
         raise click.UsageError(str(exc)) from None
     for r in results:
