@@ -15,6 +15,7 @@ import riskcheck.registry.read_ahead as read_ahead
 from riskcheck.cli import COMMANDS, main
 from riskcheck.registry import store
 from riskcheck.registry.ingest_csv import _insert_csv
+from riskcheck.registry.raw import create_raw_tables
 from riskcheck.registry.read_ahead import ReadAhead
 from riskcheck.registry.schema import load_schema
 
@@ -36,8 +37,8 @@ def large(monkeypatch):
 
 
 @pytest.fixture
-def reads(monkeypatch) -> list[Path]:
-    """The case folders the read ahead read."""
+def reads(monkeypatch) -> list:
+    """The sources the read ahead read (CaseSources), one per case read."""
     read = []
     real = read_ahead.read_raw
 
@@ -143,7 +144,6 @@ def test_a_read_that_is_stopped_is_not_read_again_row_by_row(tmp_path):
             return self.conn.execute(sql, params)
 
     conn = store.connect()
-    from riskcheck.registry.raw import create_raw_tables
     create_raw_tables(conn, load_schema())
     with pytest.raises(duckdb.InterruptException):
         _insert_csv(Interrupted(conn), load_schema(), "persons", path, "persons.csv")

@@ -29,9 +29,9 @@ from riskcheck.report.render import write_case, write_index
 from riskcheck.textsafety import reveal
 
 
-def check_cases(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path,
-                as_of: date | None, params: tuple[str, ...], fail_on: str | None, progress: bool,
-                cache_dir: Path | None, no_cache: bool, lang: str | None, ahead: ReadAhead | None = None) -> None:
+def run_and_report(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[Path, ...], out_dir: Path,
+                   as_of: date | None, params: tuple[str, ...], fail_on: str | None, progress: bool,
+                   cache_dir: Path | None, no_cache: bool, lang: str | None, ahead: ReadAhead | None = None) -> None:
     """`riskcheck run`, its options as read (see its help); `ahead`: the first case being read meanwhile."""
     rules = load_rules_or_exit(rule_paths(chosen_rules, added_rules))
     try:

@@ -62,10 +62,10 @@ def run_command(cases: Path, chosen_rules: tuple[Path, ...], added_rules: tuple[
     # A large case is read while the rest of the program is imported and the rules load (read_ahead); the
     # checking itself imports what it needs only now.
     with ReadAhead(cases, None if no_cache else cache_folder(out_dir, cache_dir)) as ahead:
-        from riskcheck.cli.checking import check_cases
+        from riskcheck.cli.checking import run_and_report
 
-        check_cases(cases, chosen_rules, added_rules, out_dir, as_of, params, fail_on, progress, cache_dir, no_cache,
-                    lang, ahead)
+        run_and_report(cases, chosen_rules, added_rules, out_dir, as_of, params, fail_on, progress, cache_dir,
+                       no_cache, lang, ahead)
 
 
 @click.command("validate")

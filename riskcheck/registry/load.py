@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import duckdb
 
@@ -21,15 +21,13 @@ from riskcheck.registry.reviewed import LinkDecision, apply_after_resolution, ap
 from riskcheck.registry.kinship import create_kinship, create_recorded_kinship
 from riskcheck.registry.kinship_beside import KinshipBeside
 from riskcheck.registry.raw_read import RawRead, input_bytes, read_raw
+from riskcheck.registry.read_ahead import ReadAhead
 from riskcheck.registry.reader import CaseSources, collect_document, collect_sources
 from riskcheck.registry.schema import Schema, load_schema
 from riskcheck.registry.typed import EARLY_TYPES, create_typed_tables, drop_raw_tables
 from riskcheck.registry.validate import validate_raw
 from riskcheck.sqlio import lit, q
 from riskcheck.yamlio import YMap
-
-if TYPE_CHECKING:
-    from riskcheck.registry.read_ahead import ReadAhead
 
 
 RECORDS_PER_LIST = 2000  # Registry.records reads at most this many ids by a literal list, more by a semi-join
@@ -166,8 +164,8 @@ def _load(meta: CaseMeta, sources: CaseSources, schema: Schema, stage=None,
     raw = read if read is not None else read_raw(schema, sources)
     conn, problems, field_lines = raw.conn, raw.problems, raw.field_lines
     try:
-        ahead = " (begun while riskcheck started)" if read is not None else ""
-        stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records{ahead}")
+        begun = " (begun while riskcheck started)" if read is not None else ""
+        stage(meta.id, f"read {len(sources.csv_files)} CSV and {len(field_lines):,} YAML records{begun}")
         say = lambda text: stage(meta.id, text)  # noqa: E731
         records = sum(store.row_counts(conn, schema, "raw_rows_").values())
         beside = (not problems and records > 0 and input_bytes(sources) >= BESIDE_MIN_BYTES

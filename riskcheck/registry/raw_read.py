@@ -27,9 +27,9 @@ class RawRead:
 
 
 def read_raw(schema: Schema, sources: CaseSources, conn: duckdb.DuckDBPyConnection | None = None) -> RawRead:
-    """A new store (`conn`, a new store.connect of the sources' input_bytes, when given) with the case's YAML
-    records, then each of its CSV files, in its raw tables; the warnings of reading are added to
-    `sources.warnings`. The store is closed if reading fails."""
+    """A new store with the case's YAML records, then each of its CSV files, in its raw tables; the warnings of
+    reading are added to `sources.warnings`. `conn`: the new store to read into, if the caller made it
+    (store.connect(input_bytes(sources))). The store is closed if reading fails."""
     conn = conn if conn is not None else store.connect(input_bytes(sources))
     try:
         create_raw_tables(conn, schema)
