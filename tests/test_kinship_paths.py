@@ -281,3 +281,25 @@ def test_the_paths_between_two_people_are_listed_in_the_same_order_however_the_q
     assert order == ["k3", "k1", "k2", "k4"]  # the path that decided, then the others by id
     assert written(["k2", "k3", "k1", "k4"]) == (ways, order)
     assert "related in 4 ways" in ways
+
+
+def test_a_binding_read_from_a_few_records_narrows_the_links_by_their_people_alone(tmp_path):
+    """A re-run asks a rule again with one binding reading the few changed records (riskcheck.rules.reach): the
+    links are narrowed by the people those records name, not also by the people of every tenure, and the rows
+    are the rule's rows that bind those records."""
+    from riskcheck.engine.compile import compile_rule
+    from riskcheck.engine.evaluate import bind_params
+
+    (tmp_path / "kin-of-holders.yaml").write_text(textwrap.dedent(RULE).replace(", optional: true", ""))
+    (loaded,) = load_rules(tmp_path)
+    registry = _registry()
+    conn = registry.conn
+    conn.execute("CREATE TEMP TABLE few_verdicts AS SELECT * FROM verdicts WHERE id = 'v1'")
+    bind = bind_params(loaded.compiled, resolve_params(loaded.compiled, {}), date(2024, 1, 1))
+    sql = compile_rule(loaded.compiled.rule, registry.schema, reading={"verdict": "few_verdicts"}).sql
+    assert '"n__kin__relative_id"' in sql and '"n__kin__person_id"' not in sql
+    assert '"n__kin__person_id"' in loaded.compiled.sql  # the whole rule narrows both sides
+    rows = conn.execute(f"SELECT v__holder, v__relative, v__verdict FROM ({sql}) ORDER BY ALL", bind).fetchall()
+    whole = conn.execute(f"SELECT v__holder, v__relative, v__verdict FROM ({loaded.compiled.sql}) "
+                         "WHERE v__verdict = 'v1' ORDER BY ALL", bind).fetchall()
+    assert rows == whole and {(h, r) for h, r, _ in rows} == {("me", "f"), ("g", "f"), ("son", "f")}

@@ -415,14 +415,22 @@ class _RuleCompiler:
         ctes: list[str] = []
         among: list[str | None] = []
         anchored = True  # every set of people below is named by records that make them people of interest
+        sides = {}
         for fname in ("person_id", "relative_id"):
-            named = {(v, f) for v, f in groups.get((var, fname), ())
-                     if v != var and v not in self.optional_vars and self.var_types[v] in self.schema.types
-                     and self.variables[v].fields.get(f) is not None and self.variables[v].fields[f].type == "ref"}
+            sides[fname] = {(v, f) for v, f in groups.get((var, fname), ())
+                            if v != var and v not in self.optional_vars and self.var_types[v] in self.schema.types
+                            and self.variables[v].fields.get(f) is not None
+                            and self.variables[v].fields[f].type == "ref"}
+        # A side named by a binding that reads another table (`reading`: a re-run's few changed records) narrows
+        # the links to a handful; the other side's people, those of every record of its table, would cost more to
+        # list than the few links they would filter, so they are left to the joins.
+        few = {f for f, named in sides.items() if any(v in self.reading for v, _ in named)}
+        for fname, named in sides.items():
             sources = sorted({self._people_named(v, f) for v, f in named})
             anchored = anchored and all(self.var_types[v] not in NOT_ANCHORING for v, _ in named)
-            if not sources:
+            if not sources or (few and fname not in few):
                 among.append(None)
+                anchored = anchored and bool(sources)
                 continue
             name = f"n__{var}__{fname}"
             # each person once: DuckDB sizes the joins by these rows (with a tenure's every person_id, it chose
@@ -432,7 +440,7 @@ class _RuleCompiler:
         if not ctes:
             return []
         if self.kinship_relation == "kinship":
-            links = kinship_sql(self.schema, (among[0], among[1]), anchored=anchored and all(among))
+            links = kinship_sql(self.schema, (among[0], among[1]), anchored=anchored)
         else:  # another relation of links (what_if): filtered as a whole
             kept = [f"{f} IN (SELECT id FROM {q(n)})" for f, n in zip(("person_id", "relative_id"), among) if n]
             links = f"SELECT * FROM {q(self.kinship_relation)} WHERE {' AND '.join(kept)}"
