@@ -105,6 +105,24 @@ def test_dates_read_from_the_typed_tables_are_refused_as_one_by_one_in_csv_rows_
     assert "p-niece" not in said and "'1961'" not in said
 
 
+def test_births_after_the_as_of_date_are_warned_of_as_one_by_one(runner, monkeypatch, write_case):
+    """Beside, the birth dates after the date a case is judged at are read from the typed persons' bounds: said
+    as one step after the other says them, by CSV row and YAML line, in the files' order."""
+    case = minimal_case("later").replace("{id: p-son, name: Son}", "{id: p-son, name: Son, birth_date: 2031-05-01}")
+    persons = "id,name,birth_date\np-aunt,Aunt,1961\np-later,Later,2030\np-then,Then,2031-02\n"
+    cases = write_case("later", {"case.yaml": case, "persons.csv": persons})
+    said = {}
+    for name, threshold in (("one by one", NEVER), ("beside", ALWAYS)):
+        result = run(runner, monkeypatch, threshold, str(cases), command="validate")
+        assert result.exit_code == 0, result.output
+        said[name] = result.output
+    assert said["beside"] == said["one by one"]
+    future = [line for line in said["beside"].splitlines() if "is after the case's as_of date" in line]
+    assert len(future) == 3, said
+    assert "record 'p-son'" in future[0] and "row 3: record 'p-later'" in future[1] \
+        and "row 4: record 'p-then'" in future[2], said
+
+
 def test_validation_has_its_say_before_a_resolution_that_failed(runner, monkeypatch, write_case, tmp_path):
     """A resolution that raises on data validation refuses is not what the user is told; on valid data it is."""
     def broken(*args):
