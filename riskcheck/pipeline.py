@@ -121,10 +121,12 @@ def parse_param_overrides(items: list[str], rules: list[LoadedRule]) -> dict[str
 
 def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
                   overrides: dict[str, dict], stage: Stage | None = None,
-                  scope_by_organization: bool = False, earlier: Earlier | None = None) -> list[Finding]:
-    """Every rule's findings on one case. With `scope_by_organization`, a finding of a country's rule about
-    bodies that all state another country's jurisdiction is left out (see riskcheck.rules.jurisdictions).
-    With `earlier` (a re-run on the last run's store with a few records changed), a person rule is asked only
+                  scope_by_organization: bool = False, earlier: Earlier | None = None
+                  ) -> tuple[list[Finding], dict[str, list[dict]]]:
+    """Every rule's findings on one case, and the rows of the rules over the kinship hints (riskcheck.rules.what_if,
+    kept for a re-run). With `scope_by_organization`, a finding of a country's rule about bodies that all state
+    another country's jurisdiction is left out (see riskcheck.rules.jurisdictions). With `earlier` (a re-run on
+    the last run's store with a few records changed), a person rule, and a rule over the hints, is asked only
     about the persons a change can reach, and the others keep their last findings (riskcheck.rules.reach)."""
     lookup = RecordLookup(registry)
     org_law = organization_jurisdictions(registry) if scope_by_organization else {}
@@ -132,7 +134,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
     kept: dict[str, list[Finding]] = {}  # rule id -> the last run's findings of the persons no change reaches
     reach = Reach(registry, earlier) if earlier is not None else None
     # The rules over the kinship hints, asked beside the rules (riskcheck.rules.what_if), marked after them.
-    what_if = WhatIf(registry, rules, as_of, overrides)
+    what_if = WhatIf(registry, rules, as_of, overrides, earlier)
     try:
         try:
             for loaded in rules:
@@ -184,7 +186,7 @@ def evaluate_case(registry: Registry, rules: list[LoadedRule], as_of: date,
     subjects = set(registry.meta.subjects)
     if subjects:
         findings = [f for f in findings if f.person in subjects or subjects & set(f.related)]
-    return sorted(findings, key=Finding.sort_key)
+    return sorted(findings, key=Finding.sort_key), what_if.rows()
 
 
 def run_cases(cases_path: Path, rules: list[LoadedRule], options: RunOptions,
@@ -265,8 +267,9 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
                            f"({result.counts['persons']:,} persons, {result.counts['relations']:,} relations, "
                            f"{result.counts['tenures']:,} tenures)")
         earlier = _earlier(cache, kept_store, registry, result.rules)
-        result.findings = evaluate_case(registry, result.rules, result.as_of, options.params, stage,
-                                        scope_by_organization=options.match_jurisdiction, earlier=earlier)
+        result.findings, result.what_if = evaluate_case(
+            registry, result.rules, result.as_of, options.params, stage,
+            scope_by_organization=options.match_jurisdiction, earlier=earlier)
         if cache is not None and earlier is not None:
             _reuse_evidence(cache, registry, earlier)
             full = f"; run in full: {', '.join(earlier.in_full)}" if earlier.in_full else ""
@@ -326,10 +329,10 @@ def _earlier(cache: CaseCache | None, kept_store: KeptStore | None, registry: Re
     if cache is None or kept_store is None or registry.changed_records is None:
         return None
     try:
-        findings = cache.earlier_findings(registry.meta.id, kept_store.before, rules)
+        last = cache.earlier_result(registry.meta.id, kept_store.before, rules)
     except Exception:  # the cache is never needed
         return None
-    return Earlier(findings, registry.changed_records) if findings is not None else None
+    return Earlier(last.findings, registry.changed_records, what_if=last.what_if) if last is not None else None
 
 
 def _kept_identity(cache: CaseCache | None, case_id: str) -> KeptIdentity | None:

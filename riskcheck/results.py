@@ -39,6 +39,10 @@ class CaseResult:
     jurisdictions: list[str] = field(default_factory=list)
     rules_why: str = ""
     language: str = "en"  # the language the case was judged and written in (riskcheck.i18n)
+    # The rows each rule that binds kinship gave over the kinship hints (riskcheck.rules.what_if), by rule id: each
+    # row's records by variable, its status and its hint links. Kept so that a re-run on the kept store asks the
+    # rules over the hints again only about the persons a change reaches, as it asks the rules.
+    what_if: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

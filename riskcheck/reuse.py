@@ -174,6 +174,7 @@ def result_to_json(result: CaseResult) -> dict:
         "reviewing": result.reviewing, "hints_to_check": result.hints_to_check,
         "rules": None if result.rules is None else [r.id for r in result.rules],
         "jurisdictions": result.jurisdictions, "rules_why": result.rules_why, "language": result.language,
+        "what_if": result.what_if,
     }
 
 
@@ -214,7 +215,8 @@ def result_from_json(data: dict, rules: list[LoadedRule]) -> CaseResult:
         reviews_unreadable=[Unreadable(**u) for u in data["reviews_unreadable"]],
         reviewing=data["reviewing"], hints_to_check=data["hints_to_check"],
         rules=None if chosen is None else [by_id[rid] for rid in chosen],
-        jurisdictions=data["jurisdictions"], rules_why=data["rules_why"], language=data["language"])
+        jurisdictions=data["jurisdictions"], rules_why=data["rules_why"], language=data["language"],
+        what_if=data["what_if"])
 
 
 def _view_json(view: CaseView) -> dict:
@@ -444,8 +446,8 @@ class CaseCache:
         return {f["id"]: {k: v for k, v in f.items() if k != "review"} for f in doc.get("findings", [])
                 if isinstance(f, dict) and isinstance(f.get("id"), str)}
 
-    def earlier_findings(self, case_id: str, before: dict[str, str], rules: list[LoadedRule]) -> list[Finding] | None:
-        """The findings of the case's last run, when they are those of the store a re-run applied its changed
+    def earlier_result(self, case_id: str, before: dict[str, str], rules: list[LoadedRule]) -> CaseResult | None:
+        """The result of the case's last run, when its findings are those of the store a re-run applied its changed
         rows to: every part of the key the same (riskcheck, the rules, the options, the link decisions), every
         input file the same but the changeable ones, and those as the kept store held them (`before`: path ->
         hash, riskcheck.registry.kept_store.KeptStore.before), the same rules applied. None otherwise: then
@@ -464,7 +466,7 @@ class CaseCache:
             return None
         if not result.ok or result.rules is None or [r.id for r in result.rules] != [r.id for r in rules]:
             return None
-        return result.findings
+        return result
 
     def keep(self, result: CaseResult, view: CaseView | None = None) -> str | None:
         """Write the case's entry (and view), unless its result would not read back exactly; say why not."""

@@ -245,6 +245,63 @@ def test_a_rerun_after_random_small_changes_writes_what_a_fresh_run_writes(runne
     assert hashlib.sha256(hints.read_bytes()).hexdigest() == kept["hints_sha256"]
 
 
+def test_a_rerun_asks_the_rules_over_the_hints_again_only_about_the_persons_a_change_reaches(
+        runner, registry, tmp_path, monkeypatch):
+    """The rules over the kinship hints (riskcheck.rules.what_if) keep their last rows but for the persons a
+    change reaches: the conviction a hint's row rests on edited into an acquittal takes the row away, the same
+    conviction added again at the end of its file brings it back, each time as a fresh run writes it."""
+    import riskcheck.rules.what_if as what_if
+    from riskcheck.reuse import ENTRY
+
+    asked_again: list[str] = []  # the rules over the hints a re-run asked only about the persons reached
+    real = what_if.WhatIf._ask_again
+
+    def spy(self, conn, compiled, bind, made):
+        rows = real(self, conn, compiled, bind, made)
+        if rows is not None:
+            asked_again.append(compiled.rule.id)
+        return rows
+
+    monkeypatch.setattr(what_if.WhatIf, "_ask_again", spy)
+    root = tmp_path / "registry"
+    shutil.copytree(registry, root)
+    folder = root / "synthetic"
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+
+    def rows_over_hints() -> list[dict]:
+        entry = json.loads((out / ".riskcheck-cache" / "synthetic" / ENTRY).read_text(encoding="utf-8"))
+        return entry["result"]["what_if"]["kinship-convicted-official"]
+
+    def rerun_as_fresh() -> str:
+        asked_again.clear()
+        again = runner.invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(out)])
+        shutil.rmtree(fresh, ignore_errors=True)
+        clean = runner.invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(fresh), "--no-cache"])
+        assert again.exit_code == clean.exit_code == 0, again.output
+        assert files_of(out) == files_of(fresh)
+        assert "store kept from the last run" in again.stderr, again.stderr
+        assert "kinship-convicted-official" in asked_again, asked_again
+        return again.stderr
+
+    assert runner.invoke(main, ["run", str(root), "--rules", str(RULES), "--out", str(out)]).exit_code == 0
+    first = rows_over_hints()
+    assert first, "the registry should give a finding resting on a hint"
+    verdict = first[0]["v__verdict"]
+    header, verdicts = read(folder / "verdicts.csv")
+    (line,) = [row for row in verdicts if row[0] == verdict]
+    acquitted = [[*row[:header.index("outcome")], "acquitted", *row[header.index("outcome") + 1:]]
+                 if row[0] == verdict else row for row in verdicts]
+    write(folder / "verdicts.csv", header, acquitted)
+    rerun_as_fresh()
+    assert verdict not in {row["v__verdict"] for row in rows_over_hints()}
+    assert [row for row in rows_over_hints() if row["v__verdict"] != verdict] == \
+        [row for row in first if row["v__verdict"] != verdict]  # the others kept as they were
+    write(folder / "verdicts.csv", header, [*acquitted, ["x-again", *line[1:]]])
+    rerun_as_fresh()
+    back = [row for row in rows_over_hints() if row["v__verdict"] == "x-again"]
+    assert back and {**back[0], "v__verdict": verdict} in first
+
+
 # The kept store alone: what a load gives, table by table, with the changed rows applied or loaded afresh
 
 

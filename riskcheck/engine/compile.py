@@ -60,6 +60,7 @@ class CompiledRule:
     params_used: set[str] = field(default_factory=set)
     fields_used: set[tuple[str, str]] = field(default_factory=set)  # (variable, field) named in expressions
     kinship_vars: list[str] = field(default_factory=list)  # whose every path is listed (column p__<var>)
+    kinship_relation: str = "kinship"  # what its kinship bindings read (compile_rule)
 
 
 def compile_rule(rule: Rule, schema: Schema, kinship_relation: str = "kinship",
@@ -335,7 +336,8 @@ class _RuleCompiler:
         kin_vars = [v for v in self.rule.match if self.var_types[v] == "kinship" and v not in self.optional_vars]
         lets = {name: val.kind for name, val in self.scope.lets.items()}
         return CompiledRule(self.rule, self._query(kin_vars), self.var_types, self.optional_vars, lets,
-                            self.checks, self.clauses, self.params_used, self._fields_used(), kin_vars)
+                            self.checks, self.clauses, self.params_used, self._fields_used(), kin_vars,
+                            self.kinship_relation)
 
     def _select(self) -> list[str]:
         """The columns: each bound record's id (v__), each let value (l__, a date as its bounds), each check

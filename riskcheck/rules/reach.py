@@ -58,6 +58,9 @@ class Earlier:
     reached: set[str] = field(default_factory=set)  # the persons asked about again, by any rule (said to the user)
     kept: list[Finding] = field(default_factory=list)  # the last run's findings kept as they were, every rule's
     in_full: list[str] = field(default_factory=list)  # the person rules that ran in full all the same
+    # The last run's rows of the rules over the kinship hints, by rule id (CaseResult.what_if), for
+    # riskcheck.rules.what_if to ask again only about the persons a change reaches.
+    what_if: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def as_compiled(compiled: CompiledRule, schema: Schema) -> bool:
@@ -68,8 +71,38 @@ def as_compiled(compiled: CompiledRule, schema: Schema) -> bool:
 
 def bound_to(compiled: CompiledRule, schema: Schema, var: str, relation: str) -> str:
     """The rule's query with one variable reading `relation` instead of its type's table (check as_compiled
-    first)."""
-    return compile_rule(compiled.rule, schema, reading={var: relation}).sql
+    first). Its kinship bindings read what `compiled`'s read (the kinship, or the hints alone: what_if)."""
+    return compile_rule(compiled.rule, schema, kinship_relation=compiled.kinship_relation,
+                        reading={var: relation}).sql
+
+
+def can_reach(compiled: CompiledRule, schema: Schema) -> bool:
+    """Whether a rule can be asked about the persons a change reaches alone: its subject is a person, and it
+    reads no table the store derives from records that may have changed."""
+    if compiled.var_types.get(compiled.rule.subject) != "persons":
+        return False
+    return all(t in schema.types or t in UNCHANGED_DERIVED for t in compiled.var_types.values())
+
+
+def persons_reached(conn: duckdb.DuckDBPyConnection, compiled: CompiledRule, schema: Schema,
+                    changed: dict[str, set[str]], tables: dict[str, str], last_rows: list[dict],
+                    bind: dict) -> set[str]:
+    """The subjects whose rows of the rule may differ from the last run's (see the module docstring): those of
+    the last rows (`last_rows`, each with the record bound to every variable as `v__<var>`) that bind a changed
+    record, and those of the rows this run gives that bind one, asked with each variable of a changed type
+    reading `tables[type]` (the changed records still there; a type without one has no table)."""
+    subject = q("v__" + compiled.rule.subject)
+    typed = [(v, t) for v, t in compiled.var_types.items() if changed.get(t)]
+    persons = {row["v__" + compiled.rule.subject] for row in last_rows
+               if any(row.get("v__" + v) in changed[t] for v, t in typed)}
+    for var, type_name in typed:
+        if type_name not in tables:
+            continue
+        sql = bound_to(compiled, schema, var, tables[type_name])
+        found = conn.execute(f"SELECT DISTINCT {subject} FROM ({sql}) WHERE {q('v__' + var)} IS NOT NULL",
+                             bind).fetchall()
+        persons |= {p for (p,) in found}
+    return persons
 
 
 def records_table(conn: duckdb.DuckDBPyConnection, table: str, type_name: str, ids: set[str]) -> int:
@@ -102,19 +135,11 @@ class Reach:
 
     def reached(self, compiled: CompiledRule, bind: dict) -> set[str]:
         """The subjects whose findings of the rule may differ from the last run's (the rule's query as_compiled)."""
-        changed, rule = self.earlier.changed, compiled.rule
-        subject = q("v__" + rule.subject)
-        typed = [(v, t) for v, t in compiled.var_types.items() if changed.get(t)]
-        persons = {f.person for f in self.earlier.findings if f.rule == rule.id
-                   and any(f.bound.get(v) in changed[t] for v, t in typed)}
-        for var, type_name in typed:
-            if type_name in self.gone:
-                continue
-            sql = bound_to(compiled, self.registry.schema, var, CHANGED + type_name)
-            found = self.registry.conn.execute(f"SELECT DISTINCT {subject} FROM ({sql}) "
-                                               f"WHERE {q('v__' + var)} IS NOT NULL", bind).fetchall()
-            persons |= {p for (p,) in found}
-        return persons
+        last = [{"v__" + compiled.rule.subject: f.person, **{"v__" + v: r for v, r in f.bound.items()}}
+                for f in self.earlier.findings if f.rule == compiled.rule.id]
+        tables = {t: CHANGED + t for t, ids in self.earlier.changed.items() if ids and t not in self.gone}
+        return persons_reached(self.registry.conn, compiled, self.registry.schema, self.earlier.changed, tables,
+                               last, bind)
 
     def rows(self, compiled: CompiledRule, params: dict, as_of) -> tuple[list[dict], list[Finding]] | None:
         """The rule's rows for the persons a change reaches, and the last run's findings of everyone else;
@@ -126,12 +151,7 @@ class Reach:
 
     def _rows(self, compiled: CompiledRule, params: dict, as_of) -> tuple[list[dict], list[Finding]] | None:
         rule = compiled.rule
-        if compiled.var_types.get(rule.subject) != "persons":
-            return None
-        known = self.registry.schema.types
-        if any(t not in known and t not in UNCHANGED_DERIVED for t in compiled.var_types.values()):
-            return None  # a table the store derives from records that may have changed
-        if not as_compiled(compiled, self.registry.schema):
+        if not can_reach(compiled, self.registry.schema) or not as_compiled(compiled, self.registry.schema):
             return None
         bind = bind_params(compiled, params, as_of)
         persons = self.reached(compiled, bind)
