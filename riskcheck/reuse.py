@@ -41,7 +41,7 @@ from riskcheck.review.links import current_links
 from riskcheck.review.state import ReviewState
 from riskcheck.rules.loader import LoadedRule
 
-FORMAT = 1  # raised whenever what the files hold changes shape: an older cache is then read as no cache
+FORMAT = 2  # raised whenever what the files hold changes shape: an older cache is then read as no cache
 ENTRY, VIEW = "entry.json", "view.json"
 IDENTITY = "identity"  # the folder of a case's kept identity resolution (riskcheck.registry.kept_identity)
 STORE = "store"  # the folder of a case's kept store (riskcheck.registry.kept_store)
