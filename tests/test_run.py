@@ -216,6 +216,45 @@ def test_person_pages_are_the_same_whether_a_second_process_renders_some_or_none
         assert run("one core") == beside and len(written_here) == len(beside)
 
 
+def test_findings_json_is_the_same_whether_a_second_process_writes_it_or_not(tmp_path, monkeypatch):
+    """From FINDINGS_BESIDE findings a second process writes findings.json while this one writes the report: the
+    same bytes as written here, and written here when that process fails or there is one core."""
+    from concurrent.futures import Future
+
+    from click.testing import CliRunner
+
+    from riskcheck.report import render
+    from riskcheck.report.second_process import SecondProcess
+
+    monkeypatch.setattr(render, "FINDINGS_BESIDE", 1)
+    written_here: list[str] = []
+    write_text = render.write_text
+    monkeypatch.setattr(render, "write_text", lambda path, text: (written_here.append(path.name),
+                                                                  write_text(path, text)))
+
+    def run(how: str) -> bytes:
+        written_here.clear()
+        out = tmp_path / how
+        result = CliRunner().invoke(main, ["run", str(CASES / "fictional-ministry-family"), "--out", str(out),
+                                           "--no-cache"])
+        assert result.exit_code == 0, result.output
+        return (out / "fictional-ministry-family" / "findings.json").read_bytes()
+
+    beside = run("beside")
+    assert "findings.json" not in written_here and "report.html" in written_here  # the second process wrote it
+    assert b'"findings": [' in beside
+    with monkeypatch.context() as mp:
+        def gone(self, work, *args):
+            failed: Future = Future()
+            failed.set_exception(RuntimeError("the second process died"))
+            return failed
+        mp.setattr(SecondProcess, "submit", gone)
+        assert run("fails") == beside and "findings.json" in written_here
+    with monkeypatch.context() as mp:
+        mp.setattr("riskcheck.report.second_process.cores", lambda: 1)
+        assert run("one core") == beside and "findings.json" in written_here
+
+
 def test_the_second_process_is_done_before_the_staging_folder_is_swapped_in_or_removed(tmp_path, monkeypatch):
     """It writes into the case's staging folder: it is waited for while that folder is still there, whether the
     report is written or fails, so nothing it writes lands in a folder swapped in or removed."""

@@ -274,22 +274,41 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
     process (report.second_process: only a program whose main module starts nothing when imported may ask)."""
     rules = result.rules if result.rules is not None else rules  # the packs this case was judged by
     # Not while the store is being kept for the next run: that copy has the other core then (a first run
-    # measured no faster with both).
-    wanted = second_process and len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE and registry.keeping is None \
+    # measured no faster with both). A re-run on the kept store keeps only the rows it changed.
+    other_core_free = second_process and (registry.keeping is None or registry.changed_records is not None)
+    pages_beside = other_core_free and len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE \
         and _pages_to_render(result, pages) >= PAGES_BESIDE
+    json_beside = other_core_free and len(result.findings) >= FINDINGS_BESIDE
     # The second process is started first, so that it is ready when the pages are, and done before the staging
     # folder it writes into is swapped in or removed.
-    with case_folder(out_dir, result.id) as folder, _pages_beside(wanted) as beside:
+    with case_folder(out_dir, result.id) as folder, _pages_beside(pages_beside or json_beside) as beside:
         doc = findings_document(result, rules, registry)
-        write_text(folder / "findings.json", indented_json(doc) + "\n")
+        written = beside.submit(write_findings_json, str(folder), doc) if beside is not None and json_beside \
+            else None
+        if written is None:
+            write_findings_json(str(folder), doc)
         facts = {f["id"]: f.get("facts") or {} for f in doc["findings"]}
         if len(result.findings) > MAX_FINDINGS_ON_ONE_PAGE:
-            _write_large_case(folder, result, registry, rules, facts, pages, beside)
+            _write_large_case(folder, result, registry, rules, facts, pages, beside if pages_beside else None)
         else:
             write_text(folder / "report.html", render_case_html(result, registry, rules, facts))
+        if written is not None:
+            try:
+                written.result()
+            except Exception:  # whatever kept it from the file (it died, the document would not pickle): here
+                write_findings_json(str(folder), doc)
+
+
+def write_findings_json(folder: str, doc: dict) -> None:
+    """A case's findings.json in its (staging) folder, here or in a second process (see write_case)."""
+    write_text(Path(folder) / "findings.json", indented_json(doc) + "\n")
 
 
 PAGES_BESIDE = 600  # person pages to render from which a second process renders some of them (fewer: slower)
+# Findings from which findings.json is written in a second process while this one writes the pages: its text is
+# made in pure Python, 0.3 s for a national case's thousand findings (15 MB); the document is sent pickled,
+# a fifth of that, and the process starts on the core a re-run leaves idle.
+FINDINGS_BESIDE = 500
 
 
 @contextmanager
