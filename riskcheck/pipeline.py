@@ -245,6 +245,8 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
             "`as_of: YYYY-MM-DD` or run with --as-of", field="as_of")]
         identity = _kept_identity(cache, meta.id)
         kept_store = _kept_store(cache, meta.id, root)
+        if cache is not None and kept_store is not None:
+            cache.read_evidence_ahead(meta.id)  # taken if the kept store is (_reuse_evidence)
         try:  # the data's own problems are listed with a missing as_of, not hidden behind it
             registry = load_sources(meta, root, schema, stage, current_links(log, folder.name), identity, kept_store,
                                     ahead)
@@ -275,6 +277,8 @@ def _run_case(folder: Path, root: Path, schema: Schema, rules: list[LoadedRule],
             full = f"; run in full: {', '.join(earlier.in_full)}" if earlier.in_full else ""
             cache.note(meta.id, f"rules asked again only about the {len(earlier.reached):,} persons the changed "
                                 f"records reach{full}")
+        if cache is not None:
+            cache.drop_evidence(meta.id)  # read ahead and not taken: nothing was kept from the last run
         result.hints_to_check = hints_to_check(registry.identity.resolution, registry.reviewed)
     except ProblemError as exc:
         result.problems = exc.problems

@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import lru_cache
@@ -330,6 +332,8 @@ class CaseCache:
     pages: dict[str, PageReuse] = field(default_factory=dict)  # case id -> its person pages, this run and last
     how: dict[str, str] = field(default_factory=dict)  # case id -> reused | re-ran (changed: ...) | ran (...)
     hashes: FileHashes = field(init=False)  # every file this cache reads is hashed through it
+    # case id -> the last run's evidence being read in a thread (read_evidence_ahead), until earlier_evidence takes it
+    evidence_ahead: dict[str, Future] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.hashes = FileHashes(self.folder / HASHES)
@@ -430,9 +434,33 @@ class CaseCache:
         self.pages[case_id] = reuse
         return reuse
 
+    def read_evidence_ahead(self, case_id: str) -> None:
+        """Start reading the case's earlier_evidence in a thread. A re-run on the kept store loads that store
+        meanwhile, in DuckDB, which works without Python's lock; the file is 15 MB of JSON at a million persons,
+        read after the rules on one core otherwise. `drop_evidence` forgets it when no re-run takes it."""
+        if case_id in self.evidence_ahead or case_id not in self.earlier:
+            return
+        future: Future = Future()
+
+        def read() -> None:
+            try:
+                future.set_result(self._read_evidence(case_id))
+            except BaseException as exc:  # raised where it is taken, as if read there
+                future.set_exception(exc)
+
+        self.evidence_ahead[case_id] = future
+        threading.Thread(target=read, name="riskcheck-evidence", daemon=True).start()
+
+    def drop_evidence(self, case_id: str) -> None:
+        self.evidence_ahead.pop(case_id, None)
+
     def earlier_evidence(self, case_id: str) -> dict[str, dict] | None:
         """Each finding's evidence as the last run's findings.json holds it (finding id -> evidence, without its
         review), when the file is the one the case's last entry names (its hash); None otherwise."""
+        ahead = self.evidence_ahead.pop(case_id, None)
+        return ahead.result() if ahead is not None else self._read_evidence(case_id)
+
+    def _read_evidence(self, case_id: str) -> dict[str, dict] | None:
         data = self.earlier.get(case_id)
         if data is None or self.reports is None or not isinstance(data.get("reports"), dict):
             return None

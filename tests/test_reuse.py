@@ -206,3 +206,35 @@ def test_two_runs_sharing_a_cache_leave_one_whole_entry_never_a_mix(case_root, t
     views, stale, missing = cached_views(case_root, rules, None, False, CaseCache(folder))
     assert "small" not in views and missing["small"] == "the cache's view is of another run"
     assert not list(folder.rglob(".tmp-*"))
+
+
+def test_the_last_evidence_read_ahead_is_what_reading_it_then_gives_and_fails_alike(tmp_path):
+    """A re-run reads the last findings.json's evidence in a thread while it loads its kept store: taken, it is
+    what reading it then gives; a failure is raised where it is taken; one not taken is dropped."""
+    import hashlib
+
+    from riskcheck.reuse import CaseCache
+
+    reports = tmp_path / "out"
+    (reports / "case").mkdir(parents=True)
+    text = json.dumps({"findings": [{"id": "f1", "rule": "r", "review": {"state": "new"}}, {"id": 2}]}).encode()
+    (reports / "case" / "findings.json").write_bytes(text)
+    cache = CaseCache(tmp_path / "cache", reports)
+    cache.earlier["case"] = {"reports": {"findings.json": hashlib.sha256(text).hexdigest()}}
+    direct = cache.earlier_evidence("case")
+    assert direct == {"f1": {"id": "f1", "rule": "r"}}
+    cache.read_evidence_ahead("case")
+    assert "case" in cache.evidence_ahead and cache.earlier_evidence("case") == direct
+    assert "case" not in cache.evidence_ahead  # taken once
+    cache.earlier["case"] = {"reports": "not a mapping of files"}
+    cache.read_evidence_ahead("case")
+    assert cache.earlier_evidence("case") is None
+    listed = b"[1, 2]"  # a findings.json that is no document: what reading it raises, raised where it is taken
+    (reports / "case" / "findings.json").write_bytes(listed)
+    cache.earlier["case"] = {"reports": {"findings.json": hashlib.sha256(listed).hexdigest()}}
+    cache.read_evidence_ahead("case")
+    with pytest.raises(AttributeError):
+        cache.earlier_evidence("case")
+    cache.read_evidence_ahead("case")
+    cache.drop_evidence("case")
+    assert not cache.evidence_ahead
