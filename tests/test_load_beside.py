@@ -67,12 +67,13 @@ def invalid_case(write_case) -> Path:
     return write_case("invalid", {"case.yaml": case})
 
 
-def said_alike_both_ways(runner, monkeypatch, cases: Path) -> str:
-    """What `riskcheck validate` says of cases that are not valid, the same beside as one by one."""
+def said_alike_both_ways(runner, monkeypatch, cases: Path, exit_code: int = 3) -> str:
+    """What `riskcheck validate` says of cases (by default, cases that are not valid), the same beside as one by
+    one."""
     said = {}
     for name, threshold in (("one by one", NEVER), ("beside", ALWAYS)):
         result = run(runner, monkeypatch, threshold, str(cases), command="validate")
-        assert result.exit_code == 3, result.output
+        assert result.exit_code == exit_code, result.output
         said[name] = result.output
     assert said["beside"] == said["one by one"]
     return said["beside"]
@@ -110,14 +111,9 @@ def test_births_after_the_as_of_date_are_warned_of_as_one_by_one(runner, monkeyp
     as one step after the other says them, by CSV row and YAML line, in the files' order."""
     case = minimal_case("later").replace("{id: p-son, name: Son}", "{id: p-son, name: Son, birth_date: 2031-05-01}")
     persons = "id,name,birth_date\np-aunt,Aunt,1961\np-later,Later,2030\np-then,Then,2031-02\n"
-    cases = write_case("later", {"case.yaml": case, "persons.csv": persons})
-    said = {}
-    for name, threshold in (("one by one", NEVER), ("beside", ALWAYS)):
-        result = run(runner, monkeypatch, threshold, str(cases), command="validate")
-        assert result.exit_code == 0, result.output
-        said[name] = result.output
-    assert said["beside"] == said["one by one"]
-    future = [line for line in said["beside"].splitlines() if "is after the case's as_of date" in line]
+    said = said_alike_both_ways(runner, monkeypatch, write_case("later", {"case.yaml": case, "persons.csv": persons}),
+                                exit_code=0)
+    future = [line for line in said.splitlines() if "is after the case's as_of date" in line]
     assert len(future) == 3, said
     assert "record 'p-son'" in future[0] and "row 3: record 'p-later'" in future[1] \
         and "row 4: record 'p-then'" in future[2], said

@@ -176,11 +176,18 @@ def test_a_large_case_gets_an_index_and_one_page_per_person(tmp_path, monkeypatc
     assert all(p.stat().st_size < 5_000_000 for p in pages)
 
 
+def _second_process_died(self, work, *args):
+    """SecondProcess.submit once its process has died: a future that failed."""
+    from concurrent.futures import Future
+
+    failed: Future = Future()
+    failed.set_exception(RuntimeError("the second process died"))
+    return failed
+
+
 def test_person_pages_are_the_same_whether_a_second_process_renders_some_or_none(tmp_path, monkeypatch):
     """Above PAGES_BESIDE pages, `riskcheck run` has a second process render three pages in five. Every file is
     the same bytes as with no second process, and as when it fails (its pages are then rendered here)."""
-    from concurrent.futures import Future
-
     from click.testing import CliRunner
 
     from riskcheck.report import render
@@ -205,11 +212,7 @@ def test_person_pages_are_the_same_whether_a_second_process_renders_some_or_none
     beside = run("beside")
     assert 0 < len(written_here) < len(beside) and len(beside) == 7  # the second process wrote the others
     with monkeypatch.context() as mp:
-        def gone(self, work, *args):
-            failed: Future = Future()
-            failed.set_exception(RuntimeError("the second process died"))
-            return failed
-        mp.setattr(SecondProcess, "submit", gone)
+        mp.setattr(SecondProcess, "submit", _second_process_died)
         assert run("fails") == beside and len(written_here) == len(beside)
     with monkeypatch.context() as mp:
         mp.setattr("riskcheck.report.second_process.cores", lambda: 1)
@@ -219,8 +222,6 @@ def test_person_pages_are_the_same_whether_a_second_process_renders_some_or_none
 def test_findings_json_is_the_same_whether_a_second_process_writes_it_or_not(tmp_path, monkeypatch):
     """From FINDINGS_BESIDE findings a second process writes findings.json while this one writes the report: the
     same bytes as written here, and written here when that process fails or there is one core."""
-    from concurrent.futures import Future
-
     from click.testing import CliRunner
 
     from riskcheck.report import render
@@ -244,11 +245,7 @@ def test_findings_json_is_the_same_whether_a_second_process_writes_it_or_not(tmp
     assert "findings.json" not in written_here and "report.html" in written_here  # the second process wrote it
     assert b'"findings": [' in beside
     with monkeypatch.context() as mp:
-        def gone(self, work, *args):
-            failed: Future = Future()
-            failed.set_exception(RuntimeError("the second process died"))
-            return failed
-        mp.setattr(SecondProcess, "submit", gone)
+        mp.setattr(SecondProcess, "submit", _second_process_died)
         assert run("fails") == beside and "findings.json" in written_here
     with monkeypatch.context() as mp:
         mp.setattr("riskcheck.report.second_process.cores", lambda: 1)
