@@ -256,8 +256,8 @@ def test_a_rerun_asks_the_rules_over_the_hints_again_only_about_the_persons_a_ch
     asked_again: list[str] = []  # the rules over the hints a re-run asked only about the persons reached
     real = what_if.WhatIf._ask_again
 
-    def spy(self, conn, compiled, bind, made):
-        rows = real(self, conn, compiled, bind, made)
+    def spy(self, conn, compiled, bind, tables):
+        rows = real(self, conn, compiled, bind, tables)
         if rows is not None:
             asked_again.append(compiled.rule.id)
         return rows

@@ -12,26 +12,15 @@ from riskcheck.reuse import ENTRY, CaseCache, _dump, _load
 from riskcheck.rules.loader import load_rules
 
 from conftest import RULES, minimal_case
+from test_json_text import FLOATS, KEYS, LEAVES, SCALARS, TEXT, random_value
 
 
-def _random_value(rng: random.Random, depth: int = 0):
-    kind = rng.randrange(9 if depth < 4 else 6)
-    if kind == 0:
-        return "".join(rng.choice('aЖ"\\\n\t\x00\x1f\u2028\U0001f600 <>&$') for _ in range(rng.randrange(6)))
-    if kind == 1:
-        return rng.choice([None, True, False, date(2024, 2, 29)])
-    if kind == 2:
-        return rng.randrange(-2**70, 2**70)
-    if kind == 3:
-        return rng.choice([1e-05, 1e16, 0.1, -0.0, 5e-324, rng.random() * 10 ** rng.randrange(-12, 25)])
-    if kind in (4, 5):
-        return rng.choice(["", 0, 1.5, {"$date": "2020-01-01"}])
-    if kind == 6:
-        return [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
-    if kind == 7:
-        return tuple(_random_value(rng, depth + 1) for _ in range(rng.randrange(3)))
-    keys = ["id", "ключ", 3, 2.5, True, None, "", 'a"b', "$date"]
-    return {rng.choice(keys): _random_value(rng, depth + 1) for _ in range(rng.randrange(5))}
+def _random_value(rng: random.Random):
+    """A random document of what a cached result may hold: json's values but NaN and infinities (refused), and
+    dates, tagged, beside plain dicts that look like a tagged date."""
+    return random_value(rng, text=TEXT + "$", scalars=(*SCALARS, date(2024, 2, 29)),
+                        floats=tuple(f for f in FLOATS if f == f and abs(f) != float("inf")),
+                        leaves=(*LEAVES, {"$date": "2020-01-01"}), keys=(*KEYS, "$date"))
 
 
 def test_a_text_the_cache_wrote_reads_back_to_the_same_text():

@@ -281,7 +281,7 @@ def write_case(out_dir: Path, result: CaseResult, registry: Registry, rules: lis
     json_beside = other_core_free and len(result.findings) >= FINDINGS_BESIDE
     # The second process is started first, so that it is ready when the pages are, and done before the staging
     # folder it writes into is swapped in or removed.
-    with case_folder(out_dir, result.id) as folder, _pages_beside(pages_beside or json_beside) as beside:
+    with case_folder(out_dir, result.id) as folder, _second_process(pages_beside or json_beside) as beside:
         doc = findings_document(result, rules, registry)
         written = beside.submit(write_findings_json, str(folder), doc) if beside is not None and json_beside \
             else None
@@ -312,7 +312,8 @@ FINDINGS_BESIDE = 500
 
 
 @contextmanager
-def _pages_beside(wanted: bool) -> Iterator[SecondProcess | None]:
+def _second_process(wanted: bool) -> Iterator[SecondProcess | None]:
+    """A second process for the person pages and findings.json (write_case), started if `wanted`."""
     beside = SecondProcess.start(_ready_for_pages) if wanted else None
     try:
         yield beside

@@ -115,19 +115,27 @@ def records_table(conn: duckdb.DuckDBPyConnection, table: str, type_name: str, i
     return int(conn.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0])
 
 
+def changed_tables(conn: duckdb.DuckDBPyConnection, changed: dict[str, set[str]], prefix: str
+                   ) -> tuple[list[str], dict[str, str]]:
+    """A temp table `prefix` + type of each changed type's records (records_table): the tables made, for the
+    caller to drop, and type -> table for the types with a changed record still there (a type whose changed
+    rows are all gone has none: no row of this run binds one)."""
+    made: list[str] = []
+    tables: dict[str, str] = {}
+    for type_name, ids in sorted(changed.items()):
+        if ids:
+            made.append(prefix + type_name)
+            if records_table(conn, prefix + type_name, type_name, ids):
+                tables[type_name] = prefix + type_name
+    return made, tables
+
+
 class Reach:
     """The changed records of one re-run as temp tables of the store, for every rule asked about them."""
 
     def __init__(self, registry: Registry, earlier: Earlier):
         self.registry, self.earlier = registry, earlier
-        self.made: list[str] = []
-        self.gone: set[str] = set()  # the changed types none of whose changed records is still there
-        for type_name, ids in sorted(earlier.changed.items()):
-            if not ids:
-                continue
-            self.made.append(CHANGED + type_name)
-            if not records_table(registry.conn, CHANGED + type_name, type_name, ids):
-                self.gone.add(type_name)  # only rows gone: no row of this run binds one
+        self.made, self.tables = changed_tables(registry.conn, earlier.changed, CHANGED)
 
     def close(self) -> None:
         for table in reversed(self.made + [REACHED]):
@@ -137,8 +145,7 @@ class Reach:
         """The subjects whose findings of the rule may differ from the last run's (the rule's query as_compiled)."""
         last = [{"v__" + compiled.rule.subject: f.person, **{"v__" + v: r for v, r in f.bound.items()}}
                 for f in self.earlier.findings if f.rule == compiled.rule.id]
-        tables = {t: CHANGED + t for t, ids in self.earlier.changed.items() if ids and t not in self.gone}
-        return persons_reached(self.registry.conn, compiled, self.registry.schema, self.earlier.changed, tables,
+        return persons_reached(self.registry.conn, compiled, self.registry.schema, self.earlier.changed, self.tables,
                                last, bind)
 
     def rows(self, compiled: CompiledRule, params: dict, as_of) -> tuple[list[dict], list[Finding]] | None:

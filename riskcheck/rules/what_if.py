@@ -24,7 +24,7 @@ from riskcheck.engine.findings import Finding
 from riskcheck.registry.load import Registry
 from riskcheck.registry.store import Beside, on_one_thread
 from riskcheck.rules.loader import LoadedRule
-from riskcheck.rules.reach import Earlier, bound_to, can_reach, persons_reached, records_table
+from riskcheck.rules.reach import Earlier, bound_to, can_reach, changed_tables, persons_reached, records_table
 from riskcheck.sqlio import q
 
 CHANGED = "what_if_changed_"  # + type: temp table of the changed records of the type still there (a re-run)
@@ -62,35 +62,29 @@ class WhatIf:
         conn.execute("CREATE OR REPLACE TEMP VIEW kinship_what_if AS SELECT * REPLACE ('reported' AS status, "
                      f"{reported} AS status_rank) FROM kin_hint_links_both")
         asked = []
-        made: dict[str, str] = {}  # changed type -> its temp table, made on this connection once (a re-run)
+        # A re-run's changed records, as temp tables of this connection (the rules' are the run's connection's).
+        made, tables = changed_tables(conn, self.earlier.changed, CHANGED) if self.earlier is not None else ([], {})
         try:
             for shipped in self.kin_rules:
                 # The same rule over the hints: compiled again, its kinship bindings reading the view above.
                 compiled = compile_rule(shipped.rule, self.registry.schema, kinship_relation="kinship_what_if")
                 bind = bind_params(compiled, resolve_params(compiled, overrides.get(compiled.rule.id, {})), as_of)
-                again = self._ask_again(conn, compiled, bind, made)
+                again = self._ask_again(conn, compiled, bind, tables)
                 asked.append((compiled, again if again is not None else _rows(conn, compiled, compiled.sql, bind)))
         finally:
-            for table in [REACHED, *made.values()]:
+            for table in [REACHED, *made]:
                 conn.execute(f"DROP TABLE IF EXISTS temp.main.{q(table)}")
         return asked
 
     def _ask_again(self, conn: duckdb.DuckDBPyConnection, compiled: CompiledRule, bind: dict,
-                   made: dict[str, str]) -> list[dict] | None:
+                   tables: dict[str, str]) -> list[dict] | None:
         """A re-run's rows of one rule over the hints: the last run's, but for the persons a change reaches,
         asked again; None when the rule is asked in full (no re-run, no last rows, or a rule that cannot be
-        asked about some persons alone)."""
+        asked about some persons alone). `tables`: the changed records' (changed_tables)."""
         earlier, schema = self.earlier, self.registry.schema
         last = earlier.what_if.get(compiled.rule.id) if earlier is not None else None
         if earlier is None or last is None or not can_reach(compiled, schema):
             return None
-        for type_name, ids in sorted(earlier.changed.items()):
-            if ids and type_name not in made and type_name in compiled.var_types.values():
-                made[type_name] = CHANGED + type_name
-                if not records_table(conn, CHANGED + type_name, type_name, ids):
-                    conn.execute(f"DROP TABLE {q(CHANGED + type_name)}")
-                    made[type_name] = ""  # only rows gone: no row of this run binds one
-        tables = {t: table for t, table in made.items() if table}
         persons = persons_reached(conn, compiled, schema, earlier.changed, tables, last, bind)
         subject = "v__" + compiled.rule.subject
         rows = [row for row in last if row[subject] not in persons]
