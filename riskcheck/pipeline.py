@@ -375,11 +375,10 @@ def person_pairs(registry: Registry) -> list[dict]:
     hints, possible = listed_hints(res), list(res.possible)
     # Only their names: a national case lists tens of thousands of persons here, and reading each whole record
     # with the records it cites took a second of a re-run.
-    named = registry.records("persons", [i for x in hints + possible for i in (x.left, x.right)], ("name",))
+    names = registry.identity_names()
 
     def name(pid: str) -> str:
-        record = registry.identity.merged_records.get(pid) or named.get(pid) or {}
-        return record.get("name") or pid
+        return names.get(pid) or pid
 
     out = [{"kind": "hint", "person": h.left, "relative": h.right, "relation": "parent", "rank": h.rank,
             "person_name": name(h.left), "relative_name": name(h.right), "why": list(h.explanation),

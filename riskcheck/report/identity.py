@@ -3,7 +3,6 @@ report.html (riskcheck.names decides the links; this only words them)."""
 
 from __future__ import annotations
 
-from riskcheck.engine.evaluate import RecordLookup
 from riskcheck.names.records import PairResult
 from riskcheck.names.resolve import listed_hints
 from riskcheck.registry.load import Registry
@@ -31,7 +30,7 @@ def identity_document(registry: Registry | None) -> dict:
             "ambiguous_patronymics": res.ambiguous_patronymics}
 
 
-def identity_context(registry: Registry, lookup: RecordLookup) -> dict:
+def identity_context(registry: Registry) -> dict:
     """The page's lists of same persons, possible pairs and kinship hints, with names for record ids, cut to
     a page's worth."""
     identity = registry.identity
@@ -39,11 +38,10 @@ def identity_context(registry: Registry, lookup: RecordLookup) -> dict:
     # Every link is shown (each merged records in the rules); the review lists are cut to a page's worth.
     hints = listed_hints(res)
     shown = {"links": res.links, "possible": res.possible[:MAX_LISTED_IDENTITY], "hints": hints[:MAX_LISTED_IDENTITY]}
-    lookup.prefetch("persons", {i for items in shown.values() for x in items for i in (x.left, x.right)})
+    names = registry.identity_names()
 
     def name(pid: str) -> str:
-        record = identity.merged_records.get(pid) or lookup("persons", pid) or {}
-        return record.get("name") or pid
+        return names.get(pid) or pid
 
     def rows(items: list[PairResult]) -> list[dict]:
         return [{"left": x.left, "right": x.right, "left_name": name(x.left), "right_name": name(x.right),

@@ -421,7 +421,7 @@ def _write_large_case(folder: Path, result: CaseResult, registry: Registry, rule
         person_pages=pages, person_name=person_name, subject=subject_of, status_counts=_status_counts(result),
         rule_index={r.id: i for i, r in enumerate(rules, start=1)},
         counts={k: v for k, v in result.counts.items() if v}, warnings=[str(w) for w in result.warnings[:200]],
-        identity=identity_context(registry, lookup), **_review_context(result))
+        identity=identity_context(registry), **_review_context(result))
     write_text(folder / "report.html", html)
     write_text(folder / "names.html", _names_page(case, result, lookup, pages, person_name))
     if future is not None:
@@ -563,7 +563,7 @@ def render_case_html(result: CaseResult, registry: Registry, rules: list[LoadedR
         **_rules_context(rules, result.findings),
         person_name=person_name,
         drawings=drawings_of(result.findings, facts, lookup),
-        identity=identity_context(registry, lookup),
+        identity=identity_context(registry),
         **_review_context(result),
     )
 
