@@ -27,7 +27,7 @@ import pytest
 from riskcheck.cli import main
 from riskcheck.errors import ProblemError
 from riskcheck.registry.cases import read_case_meta
-from riskcheck.registry.kept_store import CHANGEABLE, KeptStore
+from riskcheck.registry.kept_store import CHANGEABLE, KeptStore, anchors_digest
 from riskcheck.registry.load import Registry, load_sources
 from riskcheck.registry.schema import load_schema
 
@@ -451,3 +451,69 @@ def test_what_the_kept_store_cannot_apply_soundly_is_loaded_afresh_saying_why(re
     registry_.close()
     assert store is not None and store.said == ("store built afresh (files other than tenures, verdicts, "
                                                 "resignations and memberships changed)")
+
+
+def test_the_people_of_interest_are_checked_from_the_changed_records_as_a_fresh_load_finds_them(registry, tmp_path):
+    """The kept store is used only while the people the derived kinship is bounded to (named by a tenure, verdict,
+    resignation or membership, and their spouses) are the last run's. Whether they are is decided from the changed
+    records alone; each change below is held to what a fresh load finds: a tenure for someone named already (the
+    same), for a stranger (one more), for the unnamed spouse of someone named (the same: a spouse is one already),
+    and a stranger's only record removed again (one fewer)."""
+    root, kept, snapshot = tmp_path / "registry", tmp_path / "kept", tmp_path / "kept-as-left"
+    shutil.copytree(registry, root)
+    tenures_csv = root / "synthetic" / "tenures.csv"
+    header, tenures = read(tenures_csv)
+    named = {r[header.index(f)] for r in tenures for f in ("person_id", "appointed_by") if f in header}
+    for kind in ("verdicts", "resignations", "memberships"):
+        h, rows = read(root / "synthetic" / f"{kind}.csv")
+        named |= {r[h.index("person_id")] for r in rows}
+    rh, relations = read(root / "synthetic" / "relations.csv")
+    couples = [(r[rh.index("person_id")], r[rh.index("relative_id")]) for r in relations
+               if r[rh.index("kind")] in ("spouse", "partner")]
+    married = {p for pair in couples for p in pair}
+    persons = sorted(r[0] for r in read(root / "synthetic" / "persons.csv")[1])
+    stranger = next(p for p in persons if p not in named and p not in married)
+    # named by nothing, and married to one person alone, who is named
+    spouse = next(b for a, b in couples if a in named and b not in named and sum(b in pair for pair in couples) == 1)
+
+    def tenure_of(person: str, rid: str) -> list[str]:
+        row = list(tenures[0])
+        row[0], row[header.index("person_id")] = rid, person
+        if "appointed_by" in header:
+            row[header.index("appointed_by")] = ""
+        return row
+
+    def run_kept(rows: list[list[str]]) -> str:
+        """A run that keeps its store, on the registry with these tenures: the digest of its people of interest."""
+        write(tenures_csv, header, rows)
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.rmtree(snapshot, ignore_errors=True)
+        load(root, kept)[0].close()
+        shutil.copytree(kept, snapshot)
+        fresh = load(root, None)[0]
+        try:
+            return anchors_digest(fresh.conn, SCHEMA)
+        finally:
+            fresh.close()
+
+    def outcome(rows: list[list[str]]) -> tuple[bool, bool]:
+        """(the kept store refused, the people of interest a fresh load finds differ from the kept run's)"""
+        shutil.rmtree(kept)
+        shutil.copytree(snapshot, kept)
+        write(tenures_csv, header, rows)
+        registry_, store = load(root, kept)
+        registry_.close()
+        fresh = load(root, None)[0]
+        try:
+            differ = anchors_digest(fresh.conn, SCHEMA) != first
+        finally:
+            fresh.close()
+        assert store is not None and store.said.startswith(("store kept", "store built afresh (a person no"))
+        return "a person no record named before is named now, or no longer" in store.said, differ
+
+    first = run_kept(tenures)
+    assert outcome([*tenures, tenure_of(tenures[1][header.index("person_id")], "x-named")]) == (False, False)
+    assert outcome([*tenures, tenure_of(stranger, "x-stranger")]) == (True, True)
+    assert outcome([*tenures, tenure_of(spouse, "x-spouse")]) == (False, False)
+    first = run_kept([*tenures, tenure_of(stranger, "x-stranger")])  # then removed: their only record
+    assert outcome(tenures) == (True, True)

@@ -47,7 +47,7 @@ from riskcheck.names.records import Resolution
 from riskcheck.registry.ingest_csv import insert_csv
 from riskcheck.registry.identity import rewrite_references
 from riskcheck.registry.kept_identity import KeptIdentity, resolution_from_json, resolution_to_json
-from riskcheck.registry.kinship import create_anchors
+from riskcheck.registry.kinship import anchors_changed, create_anchors
 from riskcheck.registry.raw import create_raw_tables
 from riskcheck.registry.reader import CaseSources
 from riskcheck.registry.schema import Schema
@@ -607,7 +607,7 @@ def restore(conn: duckdb.DuckDBPyConnection, schema: Schema, kept: KeptStore, en
 
     for _, sql in entry["views"]:
         conn.execute(sql)
-    if anchors_digest(conn, schema) != entry["anchors"]:
+    if anchors_changed(conn, schema, {t: where[t] for t in changed_types}, kept.touched):
         raise StoreUnusable("a person no record named before is named now, or no longer: the kinship derived "
                             "for them changes")
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {HINTS} AS SELECT * FROM {where[HINTS]}")
