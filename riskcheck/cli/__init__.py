@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import sys
 
 import click
 
@@ -34,6 +35,7 @@ class LazyGroup(click.Group):
 
 
 GC_THRESHOLDS = (100_000, 50, 100)  # Python's defaults: (700, 10, 10)
+SWITCH_INTERVAL = 0.0005  # seconds; Python's default: 0.005
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -65,3 +67,8 @@ def main() -> None:
     # the collector run a hundred times less often), the full run a fifth to half a second. Cycles are still
     # collected, just less often.
     gc.set_threshold(*GC_THRESHOLDS)
+    # DuckDB runs a statement without Python's lock and takes it back to return; while another thread holds it
+    # (the imports beside the read ahead, name parsing beside validation), the return waited up to the switch
+    # interval. The read ahead makes some thirty statements before it reads its first file: at a million
+    # persons the files were read 0.2 s sooner, and the whole run 0.3 s shorter, with a tenth of the default.
+    sys.setswitchinterval(SWITCH_INTERVAL)
