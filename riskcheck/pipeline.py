@@ -375,7 +375,7 @@ def person_pairs(registry: Registry) -> list[dict]:
     hints, possible = listed_hints(res), list(res.possible)
     # Only their names: a national case lists tens of thousands of persons here, and reading each whole record
     # with the records it cites took a second of a re-run.
-    names = registry.identity_names()
+    names = registry.person_names(i for x in hints + possible for i in (x.left, x.right))
 
     def name(pid: str) -> str:
         return names.get(pid) or pid

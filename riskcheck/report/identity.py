@@ -38,7 +38,8 @@ def identity_context(registry: Registry) -> dict:
     # Every link is shown (each merged records in the rules); the review lists are cut to a page's worth.
     hints = listed_hints(res)
     shown = {"links": res.links, "possible": res.possible[:MAX_LISTED_IDENTITY], "hints": hints[:MAX_LISTED_IDENTITY]}
-    names = registry.identity_names()
+    ends = {i for items in shown.values() for x in items for i in (x.left, x.right)}
+    names = registry.person_names(ends | {res.canonical[i] for i in ends if i in res.canonical})
 
     def name(pid: str) -> str:
         return names.get(pid) or pid
