@@ -463,10 +463,7 @@ def test_the_people_of_interest_are_checked_from_the_changed_records_as_a_fresh_
     shutil.copytree(registry, root)
     tenures_csv = root / "synthetic" / "tenures.csv"
     header, tenures = read(tenures_csv)
-    named = {r[header.index(f)] for r in tenures for f in ("person_id", "appointed_by") if f in header}
-    for kind in ("verdicts", "resignations", "memberships"):
-        h, rows = read(root / "synthetic" / f"{kind}.csv")
-        named |= {r[h.index("person_id")] for r in rows}
+    named, _ = anchors_and_kin(root / "synthetic")
     rh, relations = read(root / "synthetic" / "relations.csv")
     couples = [(r[rh.index("person_id")], r[rh.index("relative_id")]) for r in relations
                if r[rh.index("kind")] in ("spouse", "partner")]

@@ -33,8 +33,7 @@ def identity_document(registry: Registry | None) -> dict:
 def identity_context(registry: Registry) -> dict:
     """The page's lists of same persons, possible pairs and kinship hints, with names for record ids, cut to
     a page's worth."""
-    identity = registry.identity
-    res = identity.resolution
+    res = registry.identity.resolution
     # Every link is shown (each merged records in the rules); the review lists are cut to a page's worth.
     hints = listed_hints(res)
     shown = {"links": res.links, "possible": res.possible[:MAX_LISTED_IDENTITY], "hints": hints[:MAX_LISTED_IDENTITY]}
